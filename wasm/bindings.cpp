@@ -6,6 +6,7 @@
 #include <string>
 
 #include "vramfit/api.h"
+#include "vramfit/checkpoint.h"
 
 namespace {
 
@@ -17,10 +18,17 @@ std::string catalog() { return vramfit::catalog_json(); }
 
 std::string version() { return vramfit::version(); }
 
+// `bytes` arrives from JS as a Uint8Array (embind copies it byte for byte).
+std::string checkpoint_header(const std::string& format, const std::string& bytes,
+                              int packed_bits) {
+  return vramfit::checkpoint_header_json(format, bytes, packed_bits);
+}
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(vramfit) {
   emscripten::function("estimateJson", &estimate);
   emscripten::function("catalogJson", &catalog);
   emscripten::function("version", &version);
+  emscripten::function("checkpointHeaderJson", &checkpoint_header);
 }

@@ -193,7 +193,8 @@ nlohmann::json checkpoint_summary_json(const CheckpointSummary& s) {
           {"packed_tensors", s.packed_tensors}};
 }
 
-std::string checkpoint_header_json(const std::string& format, const std::string& bytes) {
+std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
+                                   int packed_bits) {
   using json = nlohmann::json;
   auto err = [](const char* code, const std::string& field, const std::string& msg) {
     return json{{"schema_version", 1},
@@ -207,7 +208,7 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
       out["data_bytes"] = h.data_bytes;
       out["tensors"] = h.tensors.size();
       out["metadata"] = h.metadata;
-      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors));
+      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors, packed_bits));
     } else if (format == "gguf") {
       const GgufHeader h = parse_gguf_header(bytes);
       out["data_bytes"] = h.data_bytes;
@@ -222,7 +223,7 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
                                 {"vocab_size", h.hp.vocab_size},
                                 {"expert_count", h.hp.expert_count},
                                 {"file_type", h.hp.file_type}};
-      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors));
+      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors, packed_bits));
       try {
         out["config"] = gguf_to_config_json(h);
       } catch (const Error& e) {

@@ -186,6 +186,42 @@ export interface Engine {
   estimate(request: EstimateRequest|string): EstimateResponse;
   /** Presets, GPUs, dtypes, enums and defaults (a fresh copy per call). */
   catalog(): Catalog;
+  /**
+   * Parses the start of a checkpoint file: a safetensors header (8-byte
+   * prefix + JSON) or a GGUF header. Returns the summary, or
+   * {need_bytes} when more of the file is needed; throws EstimatorError
+   * when the bytes are malformed.
+   */
+  checkpointHeader(format: 'safetensors'|'gguf', bytes: Uint8Array, packedBits?: number):
+      CheckpointHeader|{need_bytes: number};
+}
+
+export interface CheckpointSummary {
+  tensors: number;
+  total_bytes: number;
+  bytes_by_dtype: Record<string, number>;
+  params_by_dtype: Record<string, number>;
+  bytes_by_role: Record<string, number>;
+  params_by_role: Record<string, number>;
+  stored_elements: number;
+  params: number;
+  overhead_bytes: number;
+  overhead_elements: number;
+  packed_tensors: number;
+}
+
+export interface CheckpointHeader {
+  schema_version: 1;
+  format: 'safetensors'|'gguf';
+  data_bytes: number;
+  tensors: number;
+  summary: CheckpointSummary;
+  metadata?: Record<string, string>;
+  architecture?: string;
+  hyperparameters?: Record<string, number>;
+  /** GGUF: an HF-style config.json for the estimator. */
+  config?: Record<string, unknown>;
+  config_error?: {code: string, field: string, message: string};
 }
 
 export interface LoadOptions {
@@ -201,6 +237,7 @@ export interface EmscriptenModuleLike {
   estimateJson(request: string): string;
   catalogJson(): string;
   version(): string;
+  checkpointHeaderJson(format: string, bytes: Uint8Array, packedBits: number): string;
 }
 
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;

@@ -51,6 +51,9 @@ export async function loadEngine(options = {}) {
       if (!catalogCache) catalogCache = parseResponse(mod.catalogJson());
       return structuredClone(catalogCache);
     },
+    checkpointHeader(format, bytes, packedBits = 4) {
+      return parseResponse(mod.checkpointHeaderJson(format, bytes, packedBits));
+    },
   };
 }
 

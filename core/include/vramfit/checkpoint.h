@@ -198,12 +198,14 @@ nlohmann::json checkpoint_summary_json(const CheckpointSummary& s);
 
 // JSON facade for front ends (the wasm module, the page): never throws.
 // `format` is "safetensors" or "gguf"; `bytes` the start of the file (or a
-// safetensors JSON header alone). Returns one of
+// safetensors JSON header alone); `packed_bits` as for
+// checkpoint_weight_bytes (quantization_config "bits", else 4). Returns one of
 //   {"schema_version":1, "format", "data_bytes", "tensors": n,
 //    "summary": checkpoint_summary_json, "metadata": {...} (safetensors),
 //    "architecture", "hyperparameters", "config" | "config_error" (gguf)}
 //   {"schema_version":1, "need_bytes": n}   (fetch n bytes and call again)
 //   {"schema_version":1, "error": {"code", "field", "message"}}
-std::string checkpoint_header_json(const std::string& format, const std::string& bytes);
+std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
+                                   int packed_bits = 4);
 
 }  // namespace vramfit
