@@ -65,7 +65,7 @@ const csp = [
   'default-src \'none\'',
   `script-src ${hash(engineJs)} ${hash(appJs)} 'wasm-unsafe-eval'`,
   // The 3.1.6 loader fetch()es its own base64 data: URI before decoding it.
-  'connect-src data: https://huggingface.co',
+  'connect-src data: https: http://127.0.0.1:* http://localhost:*',
   `style-src ${hash(css)}`,
   'img-src data:',
   'base-uri \'none\'',

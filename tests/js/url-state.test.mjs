@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
 import {checkValue, defaultState, FIELD_BY_NAME, FIELDS, parseCustomGpus, stateToRequest} from '../../web/js/fields.js';
+import {hubKey} from '../../web/js/hub-model.js';
 import {parseQuery, stateToQuery} from '../../web/js/url-state.js';
 
 const catalog = {
@@ -113,7 +114,7 @@ test('training-only and adapter-only fields are dropped for inference', () => {
 
 test('model source precedence: pasted config > Hub id > preset', () => {
   const config = {model_type: 'llama'};
-  const fetched = new Map([['org/name', config]]);
+  const fetched = new Map([[hubKey({model: 'org/name'}), {config}]]);
   assert.deepEqual(
       stateToRequest(
           {preset: 'Qwen/Qwen3-0.6B', model: 'org/name', config: '{"a":1}'}, catalog, fetched)
@@ -126,6 +127,31 @@ test('model source precedence: pasted config > Hub id > preset', () => {
   assert.equal(
       stateToRequest({model: 'org/other'}, catalog, fetched).request, null, 'not fetched yet');
   assert.equal(stateToRequest({}, catalog).request, null);
+});
+
+test('a loaded repo is found by endpoint, id, revision and GGUF file; its checkpoint bytes go in', () => {
+  const config = {model_type: 'llama'};
+  const checkpoint = {total_bytes: 16060522496, source: 'safetensors'};
+  const fetched = new Map([
+    [hubKey({model: 'org/name', revision: 'v1', endpoint: 'http://127.0.0.1:9000/'}), {config, checkpoint}],
+  ]);
+  const at = (extra) => stateToRequest({model: 'org/name', ...extra}, catalog, fetched).request;
+  assert.deepEqual(at({revision: 'v1', endpoint: 'http://127.0.0.1:9000'}).model, {config, id: 'org/name', checkpoint});
+  assert.equal(at({revision: 'v1'}), null, 'another endpoint is another repo');
+  assert.equal(at({endpoint: 'http://127.0.0.1:9000'}), null, 'main is not v1');
+  assert.equal(at({revision: 'v1', endpoint: 'http://127.0.0.1:9000', gguf_file: 'x.gguf'}), null);
+});
+
+test('Hub settings in a link are checked: revision, endpoint, gguf_file', () => {
+  const {state, problems} = parseQuery(
+      'model=Qwen/Qwen3-32B&revision=refs/pr/1&endpoint=http://127.0.0.1:9000&gguf_file=q/Q4_K_M.gguf', catalog);
+  assert.deepEqual(problems, []);
+  assert.equal(state.endpoint, 'http://127.0.0.1:9000');
+  assert.equal(state.revision, 'refs/pr/1');
+  const bad = parseQuery('endpoint=javascript:alert(1)&revision=../x&gguf_file=../../etc/passwd', catalog);
+  assert.deepEqual(bad.problems.map((p) => p.name).sort(), ['endpoint', 'gguf_file', 'revision']);
+  assert.match(bad.problems.find((p) => p.name === 'endpoint').message, /http\(s\)/);
+  assert.equal(bad.state.endpoint, undefined);
 });
 
 test('a broken pasted config is a problem, not an exception', () => {

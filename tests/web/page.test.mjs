@@ -1,5 +1,6 @@
 // The page in headless Chromium: load, presets, recompute, fit matrix, URL
-// state, keyboard use, hostile text, Hub errors, embed view, screenshots.
+// state, keyboard use, hostile text, embed view, screenshots (the Hub:
+// hub.test.mjs).
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 
@@ -338,43 +339,6 @@ test('a malformed pasted config.json is reported with line and column', async ()
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
-
-test(
-    'Hub fetch failures explain what to do (404, gated, offline) and success loads the config',
-    async () => {
-      const page = await openPage(browser, {blockHub: false});
-      const answers = {'org/missing': 404, 'org/gated': 401, 'org/good': 200};
-      await page.route('https://huggingface.co/**', (route) => {
-        const id = new URL(route.request().url()).pathname.split('/').slice(1, 3).join('/');
-        const status = answers[id];
-        if (!status) return route.abort('internetdisconnected');
-        return route.fulfill({
-          status,
-          contentType: 'application/json',
-          headers: {'access-control-allow-origin': '*'},
-          body: status === 200 ? JSON.stringify(hostileConfig) : '{"error":"x"}',
-        });
-      });
-      await page.goto(url);
-      await ready(page);
-      const attempt = async (id, re) => {
-        await page.fill('#model', id);
-        await page.click('#hub-load');
-        await page.waitForFunction(
-            (r) => new RegExp(r).test(document.querySelector('#model-status').textContent),
-            re.source);
-        return page.textContent('#model-status');
-      };
-      assert.match(await attempt('org/missing', /404/), /paste/i);
-      assert.match(await attempt('org/gated', /gated/), /paste/i);
-      assert.match(await attempt('org/offline', /reach|offline/), /paste/i);
-      const n = await renders(page);
-      await attempt('org/good', /Loaded/);
-      await ready(page, n + 1);
-      assert.equal(await page.textContent('#model-name'), 'org/good');
-      await page.waitForURL(/model=org%2Fgood/);
-      await page.context().close();
-    });
 
 test('?embed=1 shows only the compact view', async () => {
   const page = await openPage(browser, {width: 420, height: 320});

@@ -3,6 +3,9 @@
 // JSON path ("lora.rank" -> request.lora.rank). Values live in a "state":
 // a plain object of name -> string, exactly what the URL carries.
 
+import {checkModelId, checkRevision, normalizeEndpoint} from './hub.js';
+import {hubKey} from './hub-model.js';
+
 const TRAINING = ['full', 'lora', 'qlora', 'dora', 'qdora'];
 const ADAPTERS = ['lora', 'qlora', 'dora', 'qdora'];
 
@@ -23,6 +26,9 @@ export const FIELDS = [
   { name: 'preset', kind: 'enum', source: 'presets', group: 'model', label: 'Preset' },
   { name: 'model', kind: 'text', group: 'model', label: 'Hugging Face model id', maxLength: 200 },
   { name: 'config', kind: 'json', group: 'model', label: 'config.json', maxLength: 200000 },
+  { name: 'revision', kind: 'text', group: 'model', label: 'Revision (branch, tag or commit)', maxLength: 128 },
+  { name: 'gguf_file', kind: 'text', group: 'model', label: 'GGUF file', maxLength: 300 },
+  { name: 'endpoint', kind: 'text', group: 'model', label: 'Hub endpoint', maxLength: 300 },
   { name: 'task', kind: 'enum', source: 'task', group: 'main', label: 'Task' },
   { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', label: 'Weights dtype', unset: 'auto' },
   { name: 'batch_size', kind: 'int', min: 1, max: 1 << 20, group: 'main', label: 'Batch size' },
@@ -232,13 +238,31 @@ export function checkValue(field, raw, catalog) {
       }
     }
     default: {
-      if (field.name === 'model' && !/^[\w.\-]+(\/[\w.\-]+)?$/.test(text.trim())) {
-        return fail(`"${text}" is not a Hugging Face model id (org/name)`);
+      const checkHub = HUB_CHECKS[field.name];
+      if (checkHub) {
+        try {
+          return {ok: true, value: checkHub(text)};
+        } catch (e) {
+          return fail(e.message);
+        }
       }
       return {ok: true, value: text.trim()};
     }
   }
 }
+
+// Hub settings share the Hub client's checks (hub.js).
+const HUB_CHECKS = {
+  model: checkModelId,
+  revision: checkRevision,
+  endpoint: normalizeEndpoint,
+  gguf_file: (text) => {
+    const f = text.trim();
+    if (!/\.gguf$/i.test(f) || f.startsWith('/') || f.includes('..') || f.includes('\\'))
+      throw new Error(`"${f.slice(0, 80)}" is not a .gguf file of the repo`);
+    return f;
+  },
+};
 
 function setPath(obj, path, value) {
   const keys = path.split('.');
@@ -251,8 +275,8 @@ function setPath(obj, path, value) {
 }
 
 /**
- * Turns a state into a request object. `configs` maps a Hub id to an already
- * fetched config. Returns { request, problems }; fields that fail their check
+ * Turns a state into a request object. `configs` maps hubKey(state) to a
+ * loaded repo {config, checkpoint?}. Returns { request, problems }; fields that fail their check
  * are left out (the core then uses its default) and reported in `problems`.
  * `request` is null when no model is chosen (or its config is not loaded).
  */
@@ -280,8 +304,14 @@ export function stateToRequest(state, catalog, configs = new Map()) {
   } else if (state.model) {
     if (!idCheck.ok)
       problems.push({name: 'model', message: idCheck.message});
-    else if (configs.has(idCheck.value))
-      model = {config: configs.get(idCheck.value), id: idCheck.value};
+    else {
+      // A loaded repo: {config, checkpoint?} (model-source.js, hub-model.js).
+      const entry = configs.get(hubKey({...state, model: idCheck.value}));
+      if (entry) {
+        model = {config: entry.config, id: idCheck.value};
+        if (entry.checkpoint) model.checkpoint = entry.checkpoint;
+      }
+    }
   } else if (state.preset) {
     const r = checkValue(FIELD_BY_NAME.get('preset'), state.preset, catalog);
     if (!r.ok)

@@ -74,6 +74,9 @@ function buildControl(field, catalog, defaults) {
   return wrap;
 }
 
+// Controls written by hand in index.html (model box and GPU filters).
+const MODEL_BOX = ['preset', 'model', 'config', 'revision', 'gguf_file', 'endpoint', 'vendor', 'min_gib'];
+
 /**
  * Creates the controls inside `root` (elements with data-fields="<group>").
  * Returns { read(), write(state), update(state), controls }.
@@ -123,7 +126,7 @@ export function buildForm(root, catalog, defaults) {
       else if (el.checked || defaults[field.name] !== undefined)
         state[field.name] = String(el.checked);
     }
-    for (const name of ['preset', 'model', 'config', 'vendor', 'min_gib']) {
+    for (const name of MODEL_BOX) {
       const el = root.querySelector(`#${name}`);
       if (el) state[name] = name === 'config' ? el.value : el.value.trim();
     }
@@ -145,7 +148,7 @@ export function buildForm(root, catalog, defaults) {
       else
         el.value = v;
     }
-    for (const name of ['preset', 'model', 'config', 'vendor', 'min_gib']) {
+    for (const name of MODEL_BOX) {
       const el = root.querySelector(`#${name}`);
       if (el) el.value = state[name] ?? '';
     }
@@ -155,7 +158,7 @@ export function buildForm(root, catalog, defaults) {
   /** Marks the control of a request field (e.g. "lora.rank") invalid. */
   function markInvalid(names) {
     for (const {el} of controls.values()) el.removeAttribute('aria-invalid');
-    for (const id of ['preset', 'model', 'config'])
+    for (const id of ['preset', 'model', 'config', 'revision', 'gguf_file', 'endpoint'])
       root.querySelector(`#${id}`)?.removeAttribute('aria-invalid');
     for (const name of names) {
       const key = String(name).replace(/^request\./, '');
@@ -166,6 +169,8 @@ export function buildForm(root, catalog, defaults) {
         el = root.querySelector('#config');
       else if (!el && (key === 'model' || key === 'model.id'))
         el = root.querySelector('#model');
+      else if (!el && ['revision', 'gguf_file', 'endpoint'].includes(key))
+        el = root.querySelector(`#${key}`);
       else if (!el && (key === 'preset' || key.startsWith('model')))
         el = root.querySelector('#preset');
       el?.setAttribute('aria-invalid', 'true');

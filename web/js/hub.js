@@ -1,95 +1,282 @@
-// Getting a model's config.json: from the Hugging Face Hub (browser fetch)
-// or from pasted / dropped text. Failures carry a message a user can act on.
+// Hugging Face Hub client for the browser: URL layout, the token, timeouts,
+// and one HubError per failure with a message that ends in a way forward.
+// Mirrors the CLI (core/cli/hub.cpp): same endpoint setting, same URLs
+//   {endpoint}/{id}/resolve/{revision}/{file}
+//   {endpoint}/api/models?search=..   {endpoint}/api/models/{id}/revision/{rev}
+// The token goes in an Authorization header on requests to the endpoint's
+// own origin only. Large files redirect to a CDN host; the browser drops
+// Authorization on a cross-origin redirect (Fetch standard, "HTTP-redirect
+// fetch"), and tests/web/hub.test.mjs checks that it does.
+import {parseConfigText} from './config-text.js';
 
-export class ConfigError extends Error {
+export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+export const DEFAULT_TIMEOUT_MS = 20000;
+
+const FORWARD = 'paste the config.json below, or pick a preset';
+
+export class HubError extends Error {
   /**
-   * @param {string} kind offline | not_found | gated | blocked | http | invalid_json | not_object
+   * @param {string} kind offline | unreachable | cors | timeout | not_found |
+   *     no_revision | no_file | unauthorized | rate_limited | server_error |
+   *     truncated | invalid | http | bad_id | bad_endpoint
    */
-  constructor(kind, message, {line = 0, column = 0} = {}) {
+  constructor(kind, message, {status = 0, retryable = false} = {}) {
     super(message);
-    this.name = 'ConfigError';
+    this.name = 'HubError';
     this.kind = kind;
-    this.line = line;
-    this.column = column;
+    this.status = status;
+    this.retryable = retryable;
   }
 }
 
-const FALLBACK = 'Paste the config.json (or drop the file) below, or pick a preset.';
+// As huggingface_hub validates repo ids: ORG/NAME or NAME, [\w.-], no "--"
+// or "..", not starting with "-" or ".", at most 96 characters a part.
+const ID_PART = /^(?![.-])(?!.*(--|\.\.))[\w.-]{1,96}$/;
 
-/** 1-based line and column of a 0-based character offset. */
-export function lineColumn(text, offset) {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const lines = before.split('\n');
-  return {line: lines.length, column: lines[lines.length - 1].length + 1};
+export function checkModelId(id) {
+  const parts = String(id).trim().split('/');
+  if (parts.length > 2 || !parts.every((p) => ID_PART.test(p))) {
+    throw new HubError(
+        'bad_id',
+        `"${String(id).slice(0, 120)}" is not a Hugging Face model id; want org/name, e.g. Qwen/Qwen3-8B`);
+  }
+  return parts.join('/');
 }
 
-/** JSON text -> config object; ConfigError with line/column when malformed. */
-export function parseConfigText(text) {
-  let value;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    const msg = String(e.message);
-    let where = null;
-    const lc = /line (\d+) column (\d+)/.exec(msg);
-    const pos = /position (\d+)/.exec(msg);
-    if (lc)
-      where = {line: Number(lc[1]), column: Number(lc[2])};
-    else if (pos)
-      where = lineColumn(text, Number(pos[1]));
-    else if (/end of (JSON )?input/i.test(msg))
-      where = lineColumn(text, text.length);
-    const at = where ? ` at line ${where.line}, column ${where.column}` : '';
-    const detail = msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '');
-    throw new ConfigError(
-        'invalid_json', `config.json is not valid JSON${at}: ${detail}`, where ?? {});
-  }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError('not_object', 'config.json must be a JSON object ({ ... })');
-  }
-  return value;
-}
+// A branch, tag or commit: git ref characters, no "..", no leading "/".
+const REVISION = /^(?![/.])(?!.*\.\.)[\w.\-/]{1,128}$/;
 
-/** The URL the page fetches for a Hub id. */
-export function hubConfigUrl(id) {
-  const clean = String(id).trim();
-  return `https://huggingface.co/${
-      clean.split('/').map(encodeURIComponent).join('/')}/resolve/main/config.json`;
+export function checkRevision(rev) {
+  const r = String(rev ?? '').trim();
+  if (!r) return 'main';
+  if (!REVISION.test(r)) throw new HubError('bad_id', `"${r.slice(0, 80)}" is not a branch, tag or commit`);
+  return r;
 }
 
 /**
- * Fetches <id>/resolve/main/config.json from the Hub. `fetchFn` is injectable
- * for tests. Throws ConfigError (offline / not_found / gated / blocked / http).
+ * "https://hub.example.org/" -> "https://hub.example.org". http(s) only, no
+ * credentials, query or fragment; a path prefix is kept (mirrors may have one).
  */
-export async function fetchHubConfig(id, {fetchFn = globalThis.fetch, signal} = {}) {
-  const url = hubConfigUrl(id);
-  let res;
+export function normalizeEndpoint(text) {
+  const raw = String(text ?? '').trim();
+  if (!raw) return DEFAULT_ENDPOINT;
+  let url;
   try {
-    res = await fetchFn(url, {signal, credentials: 'omit', mode: 'cors'});
-  } catch (e) {
-    if (e && e.name === 'AbortError') throw e;
-    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
-    throw new ConfigError(
-        offline ? 'offline' : 'blocked',
-        offline ? `You seem to be offline, so ${id} could not be fetched. ${FALLBACK}` :
-                  `Could not reach huggingface.co for ${
-                      id} (offline, blocked by a network filter, or refused by CORS). ${FALLBACK}`);
+    url = new URL(raw);
+  } catch {
+    throw new HubError('bad_endpoint', `endpoint "${raw.slice(0, 100)}" is not a URL (want e.g. https://huggingface.co)`);
   }
-  if (res.status === 401 || res.status === 403) {
-    throw new ConfigError(
-        'gated',
-        `${id} is gated or private (HTTP ${
-            res.status}): the Hub wants a login, which this page does not do. Accept the licence on huggingface.co, download config.json and paste it below, or pick a preset.`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new HubError('bad_endpoint', `endpoint must be an http(s) URL, got ${url.protocol}`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new HubError('bad_endpoint', 'endpoint must not carry a user, password, query or #fragment');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
+const enc = (path) => String(path).split('/').map(encodeURIComponent).join('/');
+
+function plural(n, word) {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A client bound to one endpoint and (optionally) one token.
+ * `fetchFn` and `timeoutMs` are injectable for tests.
+ */
+export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = globalThis.fetch.bind(globalThis),
+                           timeoutMs = DEFAULT_TIMEOUT_MS} = {}) {
+  const base = normalizeEndpoint(endpoint);
+  const origin = new URL(base).origin;
+  const host = new URL(base).host;
+  const tok = String(token ?? '').trim();
+
+  const resolveUrl = (id, rev, file) =>
+      `${base}/${enc(id)}/resolve/${encodeURIComponent(rev)}/${enc(file)}`;
+
+  /** fetch() with the token (same origin only), a timeout and the caller's abort. */
+  async function request(url, what, {signal, range, id = ''} = {}) {
+    const headers = {};
+    if (tok && new URL(url).origin === origin) headers.Authorization = `Bearer ${tok}`;
+    if (range) headers.Range = `bytes=${range[0]}-${range[1]}`;
+    const timer = new AbortController();
+    const onAbort = () => timer.abort(signal.reason);
+    if (signal) {
+      if (signal.aborted) throw signal.reason ?? new DOMException('aborted', 'AbortError');
+      signal.addEventListener('abort', onAbort, {once: true});
+    }
+    const t = setTimeout(() => timer.abort(new HubError('timeout', '')), timeoutMs);
+    try {
+      let res;
+      try {
+        res = await fetchFn(url, {
+          headers, signal: timer.signal, credentials: 'omit', mode: 'cors', referrerPolicy: 'no-referrer',
+          cache: range ? 'no-store' : 'default',
+        });
+      } catch (e) {
+        throw await transportError(e, url, what, signal, timer.signal);
+      }
+      checkStatus(res, what, id);
+      let body;
+      try {
+        body = range ? new Uint8Array(await res.arrayBuffer()) : await res.text();
+      } catch (e) {
+        if (signal?.aborted) throw signal.reason;
+        if (timer.signal.aborted) throw timeoutError(what);
+        throw new HubError('truncated', `The answer for ${what} was cut off (${e.message}). Retry; or ${FORWARD}.`, {retryable: true});
+      }
+      return {res, body};
+    } finally {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', onAbort);
+    }
   }
-  if (res.status === 404) {
-    throw new ConfigError(
-        'not_found',
-        `No config.json found for "${id}" on the Hub (HTTP 404). Check the id (org/name). ${
-            FALLBACK}`);
+
+  function timeoutError(what) {
+    return new HubError(
+        'timeout', `No answer from ${host} within ${timeoutMs / 1000} s for ${what}. Retry; or ${FORWARD}.`,
+        {retryable: true});
   }
-  if (!res.ok) {
-    throw new ConfigError('http', `The Hub answered HTTP ${res.status} for ${id}. ${FALLBACK}`);
+
+  // fetch() rejects with the same TypeError for offline, DNS, refused
+  // connections and CORS. A no-cors probe tells CORS apart: it succeeds
+  // (opaque) when the server answered but did not allow this page.
+  async function transportError(e, url, what, signal, timerSignal) {
+    if (signal?.aborted) return signal.reason ?? e;
+    if (timerSignal.aborted) return timeoutError(what);
+    if (typeof navigator !== 'undefined' && navigator.onLine === false) {
+      return new HubError('offline', `You are offline, so ${what} could not be fetched. Reconnect and retry; or ${FORWARD} (models fetched before still work from the cache).`, {retryable: true});
+    }
+    let answered = false;
+    try {
+      await fetchFn(url, {mode: 'no-cors', credentials: 'omit', signal: AbortSignal.timeout(5000), referrerPolicy: 'no-referrer'});
+      answered = true;
+    } catch {
+      answered = false;
+    }
+    if (answered) {
+      return new HubError(
+          'cors',
+          `${host} answered but does not allow this page to read ${what} (CORS). ` +
+              (base === DEFAULT_ENDPOINT ? 'A browser extension or proxy may be stripping headers. ' :
+                                           'A mirror must send Access-Control-Allow-Origin. ') +
+              `Use the CLI (vramfit --model), or ${FORWARD}.`);
+    }
+    return new HubError(
+        'unreachable',
+        `Cannot reach ${host} (no network, a DNS failure, or a filter blocking it) for ${what}. ` +
+            `Check the connection${base === DEFAULT_ENDPOINT ? '' : ' and the endpoint setting'}, then retry; or ${FORWARD}.`,
+        {retryable: true});
   }
-  const text = await res.text();
-  return parseConfigText(text);
+
+  function checkStatus(res, what, id) {
+    if (res.ok) return;
+    const code = res.headers.get('X-Error-Code') ?? '';
+    const st = `HTTP ${res.status}${code ? `, ${code}` : ''}`;
+    if (res.status === 401 || res.status === 403) {
+      const page = id ? `${base}/${id}` : base;
+      throw new HubError(
+          'unauthorized',
+          tok ? `${what} is gated or private and the token has no access (${st}). Accept the model's terms on ${page} with the token's account, or use a token with read access; or ${FORWARD}.` :
+                `${what} is gated or private (${st}). Accept its terms on ${page}, then add a Hugging Face access token (read) under "Access token"; or ${FORWARD}.`,
+          {status: res.status});
+    }
+    if (res.status === 404) {
+      if (code === 'RevisionNotFound')
+        throw new HubError('no_revision', `Revision not found for ${what} (${st}). Check the revision (a branch, tag or commit), or leave it empty for main.`, {status: 404});
+      if (code === 'RepoNotFound')
+        throw new HubError('not_found', `No model repository for ${what} (${st}). Check the id (org/name)${tok ? '' : '; a private repo needs an access token'}; or ${FORWARD}.`, {status: 404});
+      throw new HubError('no_file', `${what} not found (${st}).`, {status: 404});
+    }
+    if (res.status === 429) {
+      const after = res.headers.get('Retry-After');
+      throw new HubError(
+          'rate_limited',
+          `The Hub is rate-limiting requests (${st}${after ? `, retry after ${after} s` : ''}). Wait and retry${tok ? '' : ' (requests with an access token get higher limits)'}; or ${FORWARD}.`,
+          {status: 429, retryable: true});
+    }
+    if (res.status >= 500)
+      throw new HubError('server_error', `${host} failed (${st}) serving ${what}. Retry in a few minutes; or ${FORWARD}.`, {status: res.status, retryable: true});
+    throw new HubError('http', `Unexpected ${st} for ${what}. Retry; or ${FORWARD}.`, {status: res.status, retryable: true});
+  }
+
+  function parseJson(text, what) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      const head = text.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
+      throw new HubError('invalid', `The answer for ${what} is not JSON (starts "${head}"; a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+    }
+  }
+
+  const label = (id, rev, file) => `${id}/${file}${rev === 'main' ? '' : ` at ${rev}`}`;
+
+  return {
+    endpoint: base,
+    host,
+    hasToken: Boolean(tok),
+    resolveUrl,
+
+    /** Model search: [{id, downloads, likes, pipeline_tag}], most downloaded first. */
+    async search(query, {signal, limit = 8} = {}) {
+      const q = new URLSearchParams({search: String(query).trim(), limit: String(limit), sort: 'downloads', direction: '-1'});
+      const {body} = await request(`${base}/api/models?${q}`, `the model search`, {signal});
+      const list = parseJson(body, 'the model search');
+      if (!Array.isArray(list)) throw new HubError('invalid', 'The model search did not answer a list.');
+      return list.filter((m) => m && typeof m.id === 'string').slice(0, limit).map((m) => ({
+        id: m.id,
+        downloads: Number.isFinite(m.downloads) ? m.downloads : null,
+        likes: Number.isFinite(m.likes) ? m.likes : null,
+        pipeline_tag: typeof m.pipeline_tag === 'string' ? m.pipeline_tag : '',
+        gated: Boolean(m.gated),
+      }));
+    },
+
+    /** Model info at a revision: {sha, files[], gated}. */
+    async info(id, rev, {signal} = {}) {
+      const what = `${id}${rev === 'main' ? '' : ` at ${rev}`}`;
+      const url = `${base}/api/models/${enc(id)}${rev === 'main' ? '' : `/revision/${encodeURIComponent(rev)}`}`;
+      const {body} = await request(url, what, {signal, id});
+      const info = parseJson(body, `the model info of ${id}`);
+      if (!info || typeof info !== 'object' || !Array.isArray(info.siblings))
+        throw new HubError('invalid', `The model info of ${id} has no file list.`);
+      return {
+        sha: typeof info.sha === 'string' ? info.sha : '',
+        gated: info.gated ?? false,
+        files: info.siblings.map((s) => s?.rfilename).filter((f) => typeof f === 'string'),
+      };
+    },
+
+    /** A JSON file of the repo (config.json, model.safetensors.index.json), parsed. */
+    async json(id, rev, file, {signal} = {}) {
+      const what = label(id, rev, file);
+      const {body} = await request(resolveUrl(id, rev, file), what, {signal, id});
+      if (body.length > 16 << 20) throw new HubError('invalid', `${what} is over 16 MiB: not a model file.`);
+      if (file === 'config.json') {
+        try {
+          return parseConfigText(body);
+        } catch (e) {
+          const head = body.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
+          throw new HubError('invalid', `${what} is not a JSON object (${e.message}; starts "${head}", a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+        }
+      }
+      return parseJson(body, what);
+    },
+
+    /**
+     * Bytes [from, to] of a file by a Range request. A server that ignores
+     * Range (200 with the whole file) is accepted when it sent enough.
+     * `allowShort`: a file that ends before `to` is not an error (GGUF reads
+     * ask for more than small files hold).
+     */
+    async bytes(id, rev, file, from, to, {signal, allowShort = false} = {}) {
+      const what = label(id, rev, file);
+      const {res, body} = await request(resolveUrl(id, rev, file), what, {signal, id, range: [from, to]});
+      const want = to - from + 1;
+      const slice = res.status === 206 ? body : body.subarray(from, to + 1);
+      if (slice.length < want && !allowShort) {
+        throw new HubError('truncated', `${what}: asked for bytes ${from}-${to}, got ${plural(slice.length, 'byte')}. Retry; or ${FORWARD}.`, {retryable: true});
+      }
+      return slice.subarray(0, Math.min(want, slice.length));
+    },
+  };
 }

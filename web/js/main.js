@@ -7,6 +7,7 @@ import {buildForm} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
 import {parseQuery, stateToQuery} from './url-state.js';
 import {renderChart} from './view-chart.js';
+import {renderCheckpoint} from './view-checkpoint.js';
 import {COMPACT_CSS, renderCompact, renderCompactError} from './view-compact.js';
 import {renderGpus, vendorsOf} from './view-gpus.js';
 import {renderRecommend, renderWarnings} from './view-notes.js';
@@ -87,6 +88,7 @@ function render(r, state) {
     renderShare(state, pageUrl, defaults);
     renderSticky($('#sticky-total'), r);
   }
+  renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
   renders += 1;
   if (renders === 1) performance.mark('vramfit-first-result');
   document.body.dataset.renders = String(renders);
@@ -150,6 +152,7 @@ function recompute() {
   setUrl(pageUrl(state, {embed: state.embed === '1'}));
   if (!request) {
     source.explainMissing(state, problems);
+    if (!state.model) renderCheckpoint($('#model-checkpoint'), undefined, null);
     if (state.embed === '1')
       renderCompactError(
           $('#compact'), list.map((p) => p.message).join('; ') || 'No model chosen.');
@@ -235,12 +238,12 @@ async function start() {
   }
   $('#loading').hidden = true;
   form.write(state);
-  source = createModelSource(recompute);
+  source = createModelSource(recompute, {engine});
   wire();
   if (state.config)
     source.onConfigText();
   else if (state.model)
-    source.loadHub(state.model);
+    source.loadHub();
   else
     recompute();
 }

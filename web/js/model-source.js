@@ -1,15 +1,20 @@
-// The "Model" box: preset search, Hub id fetch, pasted / dropped config.json.
-// Owns the fetched configs and the status line; calls `recompute()` whenever
-// the chosen model changes.
-import {$} from './dom.js';
-import {ConfigError, fetchHubConfig, parseConfigText} from './hub.js';
-
-const HUB_ID = /^[\w.\-]+(\/[\w.\-]+)?$/;
+// The "Model" box: preset search, Hub id (search as you type, revision,
+// GGUF file, token, endpoint, cache), pasted / dropped config.json. Owns the
+// loaded repos and the status line; calls `recompute()` whenever the chosen
+// model changes. The last good result stays on screen while a load runs.
+import {$, fill, h} from './dom.js';
+import {ConfigError, parseConfigText} from './config-text.js';
+import {checkModelId, checkRevision, createHub, DEFAULT_TIMEOUT_MS, HubError, normalizeEndpoint} from './hub.js';
+import {createHubCache} from './hub-cache.js';
+import {hubKey, loadHubModel} from './hub-model.js';
+import {createTokenStore} from './hub-token.js';
+import {createModelSearch} from './model-search.js';
 
 export function setStatus(text, kind = '') {
   const el = $('#model-status');
   el.textContent = text;
   el.className = `status ${kind}`;
+  el.closest('fieldset')?.setAttribute('aria-busy', String(kind === 'busy'));
 }
 
 /** The line/column message for a broken config text, or null. */
@@ -22,40 +27,125 @@ export function configProblem(text) {
   }
 }
 
-/** Creates the model box logic; `configs` is what stateToRequest reads. */
-export function createModelSource(recompute) {
-  const configs = new Map();   // Hub id -> fetched config.json
-  const failures = new Map();  // Hub id -> message of the last failed fetch
-  const loading = new Set();
+function when(ms) {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toLocaleString() : 'earlier';
+}
 
-  async function loadHub(id) {
-    if (!id) return;
-    if (!HUB_ID.test(id) || id.length > 200) {
-      setStatus(`"${id}" is not a Hugging Face model id (org/name).`, 'error');
+/** Creates the model box logic; `configs` is what stateToRequest reads. */
+export function createModelSource(recompute, {engine}) {
+  const configs = new Map();   // hubKey -> loaded repo (hub-model.js)
+  const failures = new Map();  // hubKey -> HubError of the last failed load
+  const cache = createHubCache();
+  const tokens = createTokenStore();
+  let current = null;          // {key, controller} of the load in flight
+  let lastSettings = null;     // what the retry button repeats
+
+  // The test suite shortens the timeout with an init script.
+  const timeoutMs = () => Number(globalThis.VRAMFIT_HUB_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
+
+  function settings() {
+    return {
+      model: $('#model').value.trim(),
+      revision: $('#revision').value.trim(),
+      gguf_file: $('#gguf_file').value.trim(),
+      endpoint: $('#endpoint').value.trim(),
+    };
+  }
+
+  function hubFor(endpoint) {
+    return createHub({endpoint, token: tokens.get(), timeoutMs: timeoutMs()});
+  }
+
+  function showActions({retry = false, refresh = false} = {}) {
+    $('#hub-retry').hidden = !retry;
+    $('#hub-refresh').hidden = !refresh;
+  }
+
+  function showGgufFiles(files) {
+    fill($('#gguf-files'), files.map((f) => h('option', {value: f})));
+    $('#gguf-box').hidden = files.length === 0 && !$('#gguf_file').value;
+  }
+
+  function loadedMessage(s, entry, cached) {
+    const bits = [];
+    if (entry.gguf_file) bits.push(`GGUF header of ${entry.gguf_file}`);
+    else bits.push('config.json');
+    if (entry.header?.format === 'safetensors')
+      bits.push(`safetensors headers of ${entry.header.files.length} file${entry.header.files.length === 1 ? '' : 's'}`);
+    const rev = entry.sha ? ` (commit ${entry.sha.slice(0, 7)})` : '';
+    const from = cached ? `the cache (fetched ${when(entry.saved)})` : new URL(entry.source).host;
+    const note = entry.header_note ? ` Exact weight bytes unavailable: ${entry.header_note}.` : '';
+    return `${s.model}${rev}: ${bits.join(' + ')} from ${from}.${note}`;
+  }
+
+  /** Loads the repo the model box names; `refresh` skips the caches. */
+  async function loadHub({refresh = false} = {}) {
+    const s = settings();
+    if (!s.model) return;
+    let endpoint;
+    try {
+      s.model = checkModelId(s.model);
+      s.revision = checkRevision(s.revision);
+      endpoint = normalizeEndpoint(s.endpoint);
+    } catch (e) {
+      setStatus(e.message, 'error');
       recompute();
       return;
     }
+    const key = hubKey(s);
+    if (current?.key === key && !refresh) return;
+    current?.controller.abort(new DOMException('superseded', 'AbortError'));
+    current = null;
     $('#preset').value = '';
     $('#config').value = '';
-    if (configs.has(id)) {
-      setStatus(`Using config.json of ${id}.`, 'ok');
+    lastSettings = s;
+    if (!refresh && configs.has(key)) {
+      setStatus(loadedMessage(s, configs.get(key), false), 'ok');
+      showActions({refresh: true});
       recompute();
       return;
     }
-    if (loading.has(id)) return;
-    loading.add(id);
-    failures.delete(id);
-    setStatus(`Fetching ${id}/config.json from huggingface.co…`);
+    const cached = refresh ? undefined : cache.get(key);
+    if (cached?.config) {
+      configs.set(key, cached);
+      showGgufFiles(cached.gguf_files ?? []);
+      setStatus(loadedMessage(s, cached, true), 'ok');
+      showActions({refresh: true});
+      recompute();
+      return;
+    }
+    const controller = new AbortController();
+    current = {key, controller};
+    failures.delete(key);
+    showActions();
+    $('#results').classList.add('stale');
     recompute();
+    const hub = hubFor(endpoint);
     try {
-      configs.set(id, await fetchHubConfig(id));
-      if ($('#model').value.trim() === id)
-        setStatus(`Loaded config.json of ${id} from the Hub.`, 'ok');
+      const entry = await loadHubModel(hub, engine, {
+        id: s.model, revision: s.revision, ggufFile: s.gguf_file, signal: controller.signal,
+        progress: (text) => {
+          if (!controller.signal.aborted) setStatus(text, 'busy');
+        },
+      });
+      if (controller.signal.aborted) return;
+      configs.set(key, entry);
+      // Fetched with a token kept in memory only: keep the result in memory too.
+      cache.set(key, entry, {persist: !hub.hasToken || tokens.remembered()});
+      updateCacheCount();
+      showGgufFiles(entry.gguf_files);
+      setStatus(loadedMessage(s, entry, false), 'ok');
+      showActions({refresh: true});
     } catch (e) {
-      failures.set(id, e.message);
-      if ($('#model').value.trim() === id) setStatus(e.message, 'error');
+      if (controller.signal.aborted) return;
+      const err = e instanceof HubError ? e : new HubError('invalid', String(e?.message ?? e));
+      failures.set(key, err);
+      setStatus(err.message, 'error');
+      showActions({retry: err.retryable || err.kind === 'unauthorized'});
+      if (err.kind === 'unauthorized') $('#hub-settings').open = true;
     } finally {
-      loading.delete(id);
+      if (current?.controller === controller) current = null;
     }
     recompute();
   }
@@ -69,6 +159,7 @@ export function createModelSource(recompute) {
     } else {
       setStatus('');
     }
+    showActions();
     recompute();
   }
 
@@ -84,13 +175,19 @@ export function createModelSource(recompute) {
   /** Status when the state names a model that cannot be estimated yet. */
   function explainMissing(state, problems) {
     if (state.model && !state.config && !problems.some((p) => p.name === 'model')) {
-      if (failures.has(state.model))
-        setStatus(failures.get(state.model), 'error');
-      else if (!loading.has(state.model))
-        setStatus(`Press Enter or "Fetch config" to load ${state.model} from the Hub.`);
+      const key = hubKey(state);
+      if (failures.has(key))
+        setStatus(failures.get(key).message, 'error');
+      else if (current?.key !== key)
+        setStatus(`Press Enter or "Fetch" to load ${state.model} from the Hub.`);
     } else if (!state.model && !state.config && !state.preset) {
       setStatus('Pick a preset, enter a Hub id, or paste a config.json.');
     }
+  }
+
+  /** The loaded repo behind a state (for the checkpoint view), or undefined. */
+  function entryFor(state) {
+    return state.model && !state.config ? configs.get(hubKey(state)) : undefined;
   }
 
   async function readFile(file) {
@@ -101,6 +198,28 @@ export function createModelSource(recompute) {
     }
     $('#config').value = await file.text();
     onConfigText();
+  }
+
+  function updateCacheCount() {
+    $('#hub-cache-count').textContent = String(cache.size());
+  }
+
+  function wireToken() {
+    const field = $('#hf-token');
+    const remember = $('#hf-token-remember');
+    field.value = tokens.get();
+    remember.checked = tokens.remembered();
+    const apply = () => {
+      tokens.set(field.value, {remember: remember.checked});
+      remember.checked = tokens.remembered() || (remember.checked && !field.value.trim());
+    };
+    field.addEventListener('change', apply);
+    remember.addEventListener('change', apply);
+    $('#hf-token-forget').addEventListener('click', () => {
+      tokens.forget();
+      field.value = '';
+      remember.checked = false;
+    });
   }
 
   function wire() {
@@ -116,18 +235,51 @@ export function createModelSource(recompute) {
       }
     });
     $('#preset').addEventListener('change', () => {
+      current?.controller.abort();
+      current = null;
       $('#model').value = '';
       $('#config').value = '';
       setStatus('');
+      showActions();
       recompute();
     });
-    $('#model').addEventListener('change', (e) => loadHub(e.target.value.trim()));
-    $('#model').addEventListener('keydown', (e) => {
-      if (e.key !== 'Enter') return;
-      e.preventDefault();
-      loadHub(e.target.value.trim());
+    const search = createModelSearch({
+      input: $('#model'),
+      list: $('#model-suggest'),
+      status: $('#model-search-status'),
+      getHub: () => hubFor($('#endpoint').value),
+      onPick: () => loadHub(),
+      onExact: () => loadHub(),
     });
-    $('#hub-load').addEventListener('click', () => loadHub($('#model').value.trim()));
+    $('#model').addEventListener('input', () => {
+      // A different id: the load in flight is for something else now.
+      if (current && current.key !== hubKey(settings())) {
+        current.controller.abort();
+        current = null;
+      }
+    });
+    $('#model').addEventListener('keydown', (e) => {
+      if (search.onKey(e) || e.key !== 'Enter') return;
+      e.preventDefault();
+      search.cancel();
+      loadHub();
+    });
+    $('#hub-load').addEventListener('click', () => loadHub());
+    $('#hub-retry').addEventListener('click', () => loadHub({refresh: true}));
+    $('#hub-refresh').addEventListener('click', () => loadHub({refresh: true}));
+    for (const id of ['#revision', '#gguf_file', '#endpoint']) {
+      $(id).addEventListener('change', () => {
+        if ($('#model').value.trim()) loadHub();
+        else recompute();
+      });
+    }
+    $('#hub-cache-clear').addEventListener('click', () => {
+      cache.clear();
+      updateCacheCount();
+    });
+    $('#hub-settings').addEventListener('toggle', updateCacheCount);
+    updateCacheCount();
+    wireToken();
     $('#config').addEventListener('input', onConfigText);
     $('#config-clear').addEventListener('click', () => {
       $('#config').value = '';
@@ -141,5 +293,5 @@ export function createModelSource(recompute) {
     });
   }
 
-  return {configs, loadHub, onConfigText, explainMissing, wire};
+  return {configs, loadHub, onConfigText, explainMissing, entryFor, wire};
 }

@@ -80,7 +80,7 @@ export function renderChart(el, r, opts = {}) {
           String(c.label ?? c.id));
     for (const ev of ['mouseenter', 'focus', 'click']) btn.addEventListener(ev, show(c));
     return h(
-        'tr', {'data-id': c.id, class: inPeak(c) ? null : 'off-peak'},
+        'tr', {'data-id': c.id, 'data-bytes': c.bytes, class: inPeak(c) ? null : 'off-peak'},
         h('th', {scope: 'row'}, btn,
           inPeak(c) ? null : h('span', {class: 'muted small-note'}, ' not at peak')),
         h('td', {class: 'num'}, formatGiB(c.bytes)),

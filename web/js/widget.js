@@ -5,13 +5,14 @@
 // (detail = { code, field, message }) after every computation.
 import {EstimatorError, sharedEngine} from './engine.js';
 import {defaultState, FIELDS, initialState, stateToRequest} from './fields.js';
-import {fetchHubConfig} from './hub.js';
+import {createHub, normalizeEndpoint} from './hub.js';
+import {hubKey, loadHubModel} from './hub-model.js';
 import {parseQuery, stateToQuery} from './url-state.js';
 import {COMPACT_CSS, renderCompact, renderCompactError} from './view-compact.js';
 
 const ATTRIBUTES = FIELDS.map((f) => f.name);
 let sheet = null;
-const hubConfigs = new Map();
+const hubModels = new Map();  // hubKey -> loaded repo, shared by all widgets (no token)
 
 export class VramfitEstimate extends HTMLElement {
   static get observedAttributes() {
@@ -77,15 +78,19 @@ export class VramfitEstimate extends HTMLElement {
       if (this.hasAttribute(name)) attrs[name] = this.getAttribute(name);
     const {state: given, problems} = parseQuery(attrs, catalog);
     const state = initialState(catalog, given);
-    if (state.model && !state.config && !hubConfigs.has(state.model) && !problems.length) {
+    const key = hubKey(state);
+    if (state.model && !state.config && !hubModels.has(key) && !problems.length) {
       try {
-        hubConfigs.set(state.model, await fetchHubConfig(state.model));
+        const hub = createHub({endpoint: normalizeEndpoint(state.endpoint)});
+        hubModels.set(key, await loadHubModel(hub, engine, {
+          id: state.model, revision: state.revision || 'main', ggufFile: state.gguf_file ?? '',
+        }));
       } catch (e) {
         this.fail('fetch_failed', 'model', e.message);
         return;
       }
     }
-    const built = stateToRequest(state, catalog, hubConfigs);
+    const built = stateToRequest(state, catalog, hubModels);
     const all = [...problems, ...built.problems];
     if (all.length || !built.request) {
       const p = all[0];

@@ -1,0 +1,133 @@
+// Exact weight bytes from a repo's checkpoint headers, read by HTTP range
+// requests: for safetensors the 8-byte length prefix and the JSON header of
+// each shard (a few KB each), for GGUF the start of one file. The bytes are
+// parsed by the core (engine.checkpointHeader, core/src/checkpoint_summary.cpp),
+// as the CLI does; this module only fetches and adds up the per-shard sums.
+import {HubError} from './hub.js';
+
+const MAX_SAFETENSORS_HEADER = 32 << 20;  // the largest real ones are ~10 MB
+const MAX_GGUF_HEADER = 64 << 20;         // tokenizer arrays of big vocabularies
+const PARALLEL = 6;                       // a browser's connections per host
+
+const SUM_KEYS = ['tensors', 'total_bytes', 'params', 'stored_elements', 'overhead_bytes', 'packed_tensors'];
+
+function addSummary(into, s) {
+  for (const k of SUM_KEYS) into[k] = (into[k] ?? 0) + (Number(s[k]) || 0);
+  for (const k of ['bytes_by_dtype', 'params_by_dtype']) {
+    into[k] ??= {};
+    for (const [d, v] of Object.entries(s[k] ?? {})) into[k][d] = (into[k][d] ?? 0) + v;
+  }
+  return into;
+}
+
+function parseHeader(engine, format, bytes, file, packedBits) {
+  try {
+    return engine.checkpointHeader(format, bytes, packedBits);
+  } catch (e) {
+    throw new HubError('invalid', `${file} has an invalid ${format} header: ${e.message}`);
+  }
+}
+
+function concat(a, b) {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+// Shard names from model.safetensors.index.json: plain relative names.
+function shardsOf(index) {
+  const map = index?.weight_map;
+  if (!map || typeof map !== 'object' || Array.isArray(map))
+    throw new HubError('invalid', 'model.safetensors.index.json has no weight_map object');
+  const names = new Set();
+  for (const f of Object.values(map)) {
+    if (typeof f !== 'string' || !f.endsWith('.safetensors') || f.startsWith('/') || f.includes('..') || f.includes('\\'))
+      throw new HubError('invalid', `model.safetensors.index.json names an invalid shard "${String(f).slice(0, 80)}"`);
+    names.add(f);
+  }
+  if (!names.size) throw new HubError('invalid', 'model.safetensors.index.json lists no shards');
+  return [...names].sort();
+}
+
+async function pool(items, worker, signal) {
+  const out = new Array(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      if (signal?.aborted) throw signal.reason;
+      const i = next++;
+      out[i] = await worker(items[i], i);
+    }
+  };
+  await Promise.all(Array.from({length: Math.min(PARALLEL, items.length)}, run));
+  return out;
+}
+
+/**
+ * Safetensors headers of a repo at a revision. `files` is the repo's file
+ * list (null when unknown). Resolves null when the repo has no safetensors.
+ */
+export async function readSafetensors(hub, engine, id, rev, files, {signal, packedBits = 4, onProgress = () => {}} = {}) {
+  let shards;
+  let indexTotal = null;
+  let fetched = 0;
+  const has = (f) => !files || files.includes(f);
+  if (has('model.safetensors.index.json')) {
+    try {
+      const index = await hub.json(id, rev, 'model.safetensors.index.json', {signal});
+      shards = shardsOf(index);
+      const t = index?.metadata?.total_size;
+      if (Number.isSafeInteger(t)) indexTotal = t;
+    } catch (e) {
+      if (!(e instanceof HubError && e.kind === 'no_file' && !files)) throw e;
+    }
+  }
+  if (!shards) {
+    if (!has('model.safetensors')) return null;
+    shards = ['model.safetensors'];
+  }
+  let done = 0;
+  onProgress(0, shards.length);
+  const per = await pool(shards, async (file) => {
+    let bytes;
+    try {
+      bytes = await hub.bytes(id, rev, file, 0, 7, {signal});
+    } catch (e) {
+      if (e instanceof HubError && e.kind === 'no_file' && !files) return null;
+      throw e;
+    }
+    let r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
+    if (r.need_bytes !== undefined) {
+      if (r.need_bytes > MAX_SAFETENSORS_HEADER)
+        throw new HubError('invalid', `${file}: safetensors header of ${r.need_bytes} bytes, more than this page reads`);
+      bytes = concat(bytes, await hub.bytes(id, rev, file, 8, r.need_bytes - 1, {signal}));
+      r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
+    }
+    if (r.need_bytes !== undefined) throw new HubError('invalid', `${file}: the safetensors header did not parse`);
+    fetched += bytes.length;
+    onProgress(++done, shards.length);
+    return r.summary;
+  }, signal);
+  if (per.every((s) => s === null)) return null;
+  const summary = per.filter(Boolean).reduce(addSummary, {});
+  return {format: 'safetensors', files: shards, summary, index_total_size: indexTotal, header_bytes: fetched};
+}
+
+/**
+ * The header of one GGUF file: growing range requests from 1 MiB until the
+ * core has the whole header. Returns the core's answer (summary, config).
+ */
+export async function readGguf(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
+  let want = 1 << 20;
+  for (;;) {
+    onProgress(want);
+    const bytes = await hub.bytes(id, rev, file, 0, want - 1, {signal, allowShort: true});
+    const r = parseHeader(engine, 'gguf', bytes, file, 4);
+    if (r.need_bytes === undefined) return {...r, files: [file], header_bytes: bytes.length};
+    if (bytes.length < want) throw new HubError('invalid', `${file} ends inside its GGUF header (${bytes.length} bytes)`);
+    if (r.need_bytes > MAX_GGUF_HEADER)
+      throw new HubError('invalid', `${file}: GGUF header of ${r.need_bytes} bytes, more than this page reads`);
+    want = Math.min(MAX_GGUF_HEADER, Math.max(r.need_bytes, want * 2));
+  }
+}
