@@ -293,3 +293,15 @@ test('safetensors headers of a sharded repo add up to the exact stored bytes', {
   assert.equal(broken.checkpoint, undefined);
   assert.match(broken.header_note, /could not be read/);
 });
+
+test('the weights files are picked like transformers, then mistral, then any top-level set', async () => {
+  const {pickSafetensors} = await import('../../web/js/hub-headers.js');
+  assert.deepEqual(pickSafetensors(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors',
+                                    'consolidated.safetensors']), {index: 'model.safetensors.index.json'});
+  assert.deepEqual(pickSafetensors(['params.json', 'consolidated.safetensors', 'original/x.safetensors']),
+                   {shards: ['consolidated.safetensors']});
+  assert.deepEqual(pickSafetensors(['adapter_model.safetensors']), {shards: ['adapter_model.safetensors']});
+  assert.deepEqual(pickSafetensors(['diffusion_pytorch_model.safetensors.index.json', 'a.safetensors']),
+                   {index: 'diffusion_pytorch_model.safetensors.index.json'});
+  assert.equal(pickSafetensors(['config.json', 'original/consolidated.00.pth', 'sub/model.safetensors']), null);
+});

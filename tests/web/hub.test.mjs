@@ -303,3 +303,24 @@ test('markup in a searched id or a Hub answer is shown as text', async () => {
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('<vramfit-estimate model=... endpoint=...> loads the repo and its exact bytes', async () => {
+  const page = await hubPage();
+  await page.goto(`${server.base}/tests/web/widget.html`);
+  await page.waitForFunction(() => window.vramfitEvents.some((e) => e.id === 'a'));
+  await page.evaluate((ep) => {
+    const el = document.createElement('vramfit-estimate');
+    el.id = 'hub';
+    el.setAttribute('model', 'tiny/llama');
+    el.setAttribute('endpoint', ep);
+    el.setAttribute('task', 'inference');
+    document.body.append(el);
+  }, hub);
+  await page.waitForFunction(() => window.vramfitEvents.some((e) => e.id === 'hub'));
+  const [ev] = await page.evaluate(() => window.vramfitEvents.filter((e) => e.id === 'hub'));
+  assert.equal(ev.type, 'vramfit-result', JSON.stringify(ev.detail).slice(0, 300));
+  assert.equal(ev.detail.weights_format.rule, 'checkpoint_headers');
+  assert.equal(ev.detail.components.find((c) => c.id === 'weights').bytes, TINY_BF16_BYTES);
+  assert.equal(ev.detail.params.total, TINY_PARAMS);
+  await page.context().close();
+});

@@ -36,17 +36,17 @@ function concat(a, b) {
 }
 
 // Shard names from model.safetensors.index.json: plain relative names.
-function shardsOf(index) {
+function shardsOf(index, file) {
   const map = index?.weight_map;
   if (!map || typeof map !== 'object' || Array.isArray(map))
-    throw new HubError('invalid', 'model.safetensors.index.json has no weight_map object');
+    throw new HubError('invalid', `${file} has no weight_map object`);
   const names = new Set();
   for (const f of Object.values(map)) {
     if (typeof f !== 'string' || !f.endsWith('.safetensors') || f.startsWith('/') || f.includes('..') || f.includes('\\'))
-      throw new HubError('invalid', `model.safetensors.index.json names an invalid shard "${String(f).slice(0, 80)}"`);
+      throw new HubError('invalid', `${file} names an invalid shard "${String(f).slice(0, 80)}"`);
     names.add(f);
   }
-  if (!names.size) throw new HubError('invalid', 'model.safetensors.index.json lists no shards');
+  if (!names.size) throw new HubError('invalid', `${file} lists no shards`);
   return [...names].sort();
 }
 
@@ -64,28 +64,44 @@ async function pool(items, worker, signal) {
   return out;
 }
 
+// Which safetensors files hold the weights, from the repo's file list:
+// transformers' names first, then mistral's consolidated.safetensors, then
+// any other top-level index or shard set (subfolders such as original/ hold
+// other copies). {index, shards}; null when there are none.
+export function pickSafetensors(files) {
+  const top = files.filter((f) => !f.includes('/'));
+  for (const [index, single] of [['model.safetensors.index.json', 'model.safetensors'],
+                                 ['consolidated.safetensors.index.json', 'consolidated.safetensors']]) {
+    if (top.includes(index)) return {index};
+    if (top.includes(single)) return {shards: [single]};
+  }
+  const index = top.filter((f) => f.endsWith('.safetensors.index.json')).sort()[0];
+  if (index) return {index};
+  const shards = top.filter((f) => f.endsWith('.safetensors')).sort();
+  return shards.length ? {shards} : null;
+}
+
 /**
  * Safetensors headers of a repo at a revision. `files` is the repo's file
- * list (null when unknown). Resolves null when the repo has no safetensors.
+ * list (null when unknown: then model.safetensors.index.json, else
+ * model.safetensors, is tried). Resolves null when the repo has none.
  */
 export async function readSafetensors(hub, engine, id, rev, files, {signal, packedBits = 4, onProgress = () => {}} = {}) {
-  let shards;
+  const pick = files ? pickSafetensors(files) : {index: 'model.safetensors.index.json', guess: true};
+  if (!pick) return null;
+  let shards = pick.shards;
   let indexTotal = null;
   let fetched = 0;
-  const has = (f) => !files || files.includes(f);
-  if (has('model.safetensors.index.json')) {
+  if (pick.index) {
     try {
-      const index = await hub.json(id, rev, 'model.safetensors.index.json', {signal});
-      shards = shardsOf(index);
+      const index = await hub.json(id, rev, pick.index, {signal});
+      shards = shardsOf(index, pick.index);
       const t = index?.metadata?.total_size;
       if (Number.isSafeInteger(t)) indexTotal = t;
     } catch (e) {
-      if (!(e instanceof HubError && e.kind === 'no_file' && !files)) throw e;
+      if (!(e instanceof HubError && e.kind === 'no_file' && pick.guess)) throw e;
+      shards = ['model.safetensors'];
     }
-  }
-  if (!shards) {
-    if (!has('model.safetensors')) return null;
-    shards = ['model.safetensors'];
   }
   let done = 0;
   onProgress(0, shards.length);
@@ -94,7 +110,7 @@ export async function readSafetensors(hub, engine, id, rev, files, {signal, pack
     try {
       bytes = await hub.bytes(id, rev, file, 0, 7, {signal});
     } catch (e) {
-      if (e instanceof HubError && e.kind === 'no_file' && !files) return null;
+      if (e instanceof HubError && e.kind === 'no_file' && pick.guess) return null;
       throw e;
     }
     let r = parseHeader(engine, 'safetensors', bytes, file, packedBits);

@@ -34,6 +34,25 @@ function packedBits(config) {
   return [2, 3, 4, 8].includes(b) ? b : 4;
 }
 
+// config.json (or params.json); without a file list, params.json is tried
+// when config.json is missing.
+async function fetchConfig(hub, id, revision, file, {signal, guess, ggufFiles}) {
+  try {
+    return {config: await hub.json(id, revision, file, {signal}), file};
+  } catch (e) {
+    if (!(e instanceof HubError && e.kind === 'no_file')) throw e;
+    if (guess) {
+      try {
+        return {config: await hub.json(id, revision, 'params.json', {signal}), file: 'params.json'};
+      } catch {
+        // report the config.json failure
+      }
+    }
+    throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${
+        ggufFiles.length ? '; it has GGUF files: pick one under "GGUF file"' : ''}. Check the id, paste a config.json below, or pick a preset.`, {status: 404});
+  }
+}
+
 /**
  * Loads a repo. `progress(text)` reports each step. Resolves
  * {config, checkpoint?, header?, header_note?, sha, gguf_files, source}.
@@ -53,7 +72,10 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
   const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf')).sort();
   const out = {sha: info?.sha ?? '', gguf_files: ggufFiles, source: hub.endpoint};
 
-  const ggufOnly = files && !files.includes('config.json') && ggufFiles.length > 0;
+  // Mistral's native repos may carry params.json instead of config.json;
+  // the core reads either.
+  const configFile = files && !files.includes('config.json') && files.includes('params.json') ? 'params.json' : 'config.json';
+  const ggufOnly = files && !files.includes(configFile) && ggufFiles.length > 0;
   const wantGguf = ggufFile || (ggufOnly ? defaultGguf(ggufFiles) : '');
   if (wantGguf && files && !files.includes(wantGguf))
     throw new HubError('no_file', `${id} has no file ${wantGguf}; pick one of its GGUF files${ggufFiles.length ? ` (${ggufFiles.slice(0, 4).join(', ')}${ggufFiles.length > 4 ? ', …' : ''})` : ''}.`);
@@ -64,23 +86,16 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
     gguf = await readGguf(hub, engine, id, revision, wantGguf, {signal});
     out.gguf_file = wantGguf;
   }
-  if (files && !files.includes('config.json') && !gguf) {
-    throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} and no GGUF file, so there is nothing to estimate from. Paste a config.json below, or pick a preset.`);
+  if (files && !files.includes(configFile) && !gguf) {
+    throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (nor params.json or a GGUF file), so there is nothing to estimate from. Check the id and revision, paste a config.json below, or pick a preset.`);
   }
-  if (gguf && !files?.includes('config.json')) {
+  if (gguf && !files?.includes(configFile)) {
     if (!gguf.config)
       throw new HubError('invalid', `${wantGguf}: ${gguf.config_error?.message ?? 'no config could be made from its header'}. Paste a config.json below, or pick a preset.`);
     out.config = gguf.config;
   } else {
-    progress(`Fetching ${id}/config.json…`);
-    try {
-      out.config = await hub.json(id, revision, 'config.json', {signal});
-    } catch (e) {
-      if (e instanceof HubError && e.kind === 'no_file') {
-        throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${ggufFiles.length ? '; it has GGUF files: pick one under "GGUF file"' : ''}. Check the id, paste a config.json below, or pick a preset.`, {status: 404});
-      }
-      throw e;
-    }
+    progress(`Fetching ${id}/${configFile}…`);
+    ({config: out.config, file: out.config_file} = await fetchConfig(hub, id, revision, configFile, {signal, guess: !files, ggufFiles}));
   }
 
   if (gguf) {

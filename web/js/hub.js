@@ -251,7 +251,7 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
       const what = label(id, rev, file);
       const {body} = await request(resolveUrl(id, rev, file), what, {signal, id});
       if (body.length > 16 << 20) throw new HubError('invalid', `${what} is over 16 MiB: not a model file.`);
-      if (file === 'config.json') {
+      if (file === 'config.json' || file === 'params.json') {
         try {
           return parseConfigText(body);
         } catch (e) {

@@ -70,7 +70,7 @@ export function createModelSource(recompute, {engine}) {
   function loadedMessage(s, entry, cached) {
     const bits = [];
     if (entry.gguf_file) bits.push(`GGUF header of ${entry.gguf_file}`);
-    else bits.push('config.json');
+    else bits.push(entry.config_file ?? 'config.json');
     if (entry.header?.format === 'safetensors')
       bits.push(`safetensors headers of ${entry.header.files.length} file${entry.header.files.length === 1 ? '' : 's'}`);
     const rev = entry.sha ? ` (commit ${entry.sha.slice(0, 7)})` : '';
