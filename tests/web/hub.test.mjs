@@ -129,6 +129,9 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   assert.match(searches[0].path, /search=gguf/);
   await page.keyboard.press('ArrowDown');
   assert.equal(await page.getAttribute('#model', 'aria-activedescendant'), 'model-opt-0');
+  await page.keyboard.press('Escape');
+  assert.equal(await page.getAttribute('#model', 'aria-expanded'), 'false');
+  await page.keyboard.press('ArrowDown');
   await page.keyboard.press('Enter');
   // The default quant (no Q4_K_M here, so Q8_0). Hand sum over the tiny
   // llama: 106,816 params of which 320 are norms (64 + 2 x 2 x 64), kept
@@ -146,6 +149,13 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   assert.match(await page.textContent('#checkpoint-table'), /214,272 B\) in 1 file/);
   assert.match(await page.textContent('#checkpoint-table'), /Params from the headers106,816/);
   await page.waitForURL(/gguf_file=tiny-F16\.gguf/);
+  // Typed text wins over the highlighted result of an earlier search.
+  await page.fill('#model', 'me');
+  await page.waitForSelector('#model-suggest li[role=option]');
+  await page.keyboard.press('ArrowDown');
+  await page.fill('#model', 'tiny/llama');
+  await page.press('#model', 'Enter');
+  await waitStatus(page, /^tiny\/llama \(commit/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

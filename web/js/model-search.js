@@ -91,11 +91,10 @@ export function createModelSearch({input, list, status, getHub, onPick, onExact 
     controller?.abort();
     const q = input.value.trim();
     status.textContent = '';
-    if (q.length < 2) {
-      results = [];
-      close();
-      return;
-    }
+    // Stale results must not answer Enter for the new text.
+    results = [];
+    close();
+    if (q.length < 2) return;
     timer = setTimeout(() => run(q), SEARCH_DEBOUNCE_MS);
   }
 

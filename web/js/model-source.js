@@ -252,6 +252,11 @@ export function createModelSource(recompute, {engine}) {
       onExact: () => loadHub(),
     });
     $('#model').addEventListener('input', () => {
+      // Another repo: the previous one's GGUF file means nothing there.
+      if ($('#gguf_file').value) {
+        $('#gguf_file').value = '';
+        showGgufFiles([]);
+      }
       // A different id: the load in flight is for something else now.
       if (current && current.key !== hubKey(settings())) {
         current.controller.abort();
