@@ -96,6 +96,8 @@ const statusCases = [
   [401, {'X-Error-Code': 'GatedRepo'}, 'unauthorized', /gated or private.*Access token/, false],
   [403, {}, 'unauthorized', /token has no access/, true],
   [404, {'X-Error-Code': 'RepoNotFound'}, 'not_found', /No model repository.*Check the id/, false],
+  [401, {'X-Error-Code': 'RepoNotFound'}, 'not_found', /No public model repository.*if it is private, add an access token/, false],
+  [401, {'X-Error-Code': 'RepoNotFound'}, 'unauthorized', /token has no access/, true],
   [404, {'X-Error-Code': 'RevisionNotFound'}, 'no_revision', /Revision not found/, false],
   [404, {'X-Error-Code': 'EntryNotFound'}, 'no_file', /not found/, false],
   [429, {'Retry-After': '30'}, 'rate_limited', /retry after 30 s/, false],

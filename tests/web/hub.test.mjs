@@ -219,6 +219,8 @@ test('"remember on this device" keeps the token across reloads until forgotten',
 const FAILURES = [
   // [model, extra query, status pattern]
   ['missing/model', '', /No model repository for missing\/model \(HTTP 404, RepoNotFound\).*paste the config\.json/],
+  // The Hub's answer to an anonymous request for a repo it does not show.
+  ['no-such-org/typo', '', /No (public )?model repository for no-such-org\/typo \(HTTP 40[14], RepoNotFound\)/],
   ['tiny/llama', 'revision=no-such-branch', /Revision not found.*\(HTTP 404, RevisionNotFound\)/],
   ['ratelimit/model', '', /rate-limiting requests \(HTTP 429, retry after 30 s\).*Wait and retry/],
   ['broken/model', '', /failed \(HTTP 500\).*Retry in a few minutes/],

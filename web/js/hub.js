@@ -172,6 +172,14 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     if (res.ok) return;
     const code = res.headers.get('X-Error-Code') ?? '';
     const st = `HTTP ${res.status}${code ? `, ${code}` : ''}`;
+    // The Hub answers 401 RepoNotFound to anonymous requests for a repo that
+    // does not exist (or is private: it does not say which).
+    if (res.status === 401 && code === 'RepoNotFound' && !tok) {
+      throw new HubError(
+          'not_found',
+          `No public model repository for ${what} (${st}). Check the id (org/name); if it is private, add an access token under "Access token"; or ${FORWARD}.`,
+          {status: 401});
+    }
     if (res.status === 401 || res.status === 403) {
       const page = id ? `${base}/${id}` : base;
       throw new HubError(
