@@ -307,3 +307,11 @@ test('the weights files are picked like transformers, then mistral, then any top
                    {index: 'diffusion_pytorch_model.safetensors.index.json'});
   assert.equal(pickSafetensors(['config.json', 'original/consolidated.00.pth', 'sub/model.safetensors']), null);
 });
+
+test('split GGUF files are read part by part', async () => {
+  const {ggufParts} = await import('../../web/js/hub-headers.js');
+  assert.deepEqual(ggufParts('m-Q4_K_M.gguf'), ['m-Q4_K_M.gguf']);
+  assert.deepEqual(ggufParts('Q4_K_M/m-Q4_K_M-00001-of-00003.gguf'), [
+    'Q4_K_M/m-Q4_K_M-00001-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00002-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00003-of-00003.gguf',
+  ]);
+});

@@ -130,11 +130,40 @@ export async function readSafetensors(hub, engine, id, rev, files, {signal, pack
   return {format: 'safetensors', files: shards, summary, index_total_size: indexTotal, header_bytes: fetched};
 }
 
+// llama.cpp's gguf-split names: <stem>-00001-of-00003.gguf.
+const SPLIT = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
+
+/** The parts of a (possibly split) GGUF file, first part first. */
+export function ggufParts(file) {
+  const m = SPLIT.exec(file);
+  if (!m) return [file];
+  const n = Number(m[3]);
+  if (!(n >= 1 && n <= 999)) return [file];
+  return Array.from({length: n}, (_, i) => `${m[1]}-${String(i + 1).padStart(5, '0')}-of-${m[3]}.gguf`);
+}
+
+/**
+ * A GGUF model: the header of each part of a split file (only the first
+ * part carries the hyperparameters the config comes from), summed.
+ */
+export async function readGguf(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
+  const parts = ggufParts(file);
+  const heads = await pool(parts, (f) => readGgufHeader(hub, engine, id, rev, f, {signal, onProgress}), signal);
+  const first = heads[0];
+  if (parts.length === 1) return first;
+  return {
+    ...first,
+    files: parts,
+    summary: heads.map((x) => x.summary).reduce(addSummary, {}),
+    header_bytes: heads.reduce((n, x) => n + x.header_bytes, 0),
+  };
+}
+
 /**
  * The header of one GGUF file: growing range requests from 1 MiB until the
  * core has the whole header. Returns the core's answer (summary, config).
  */
-export async function readGguf(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
+async function readGgufHeader(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
   let want = 1 << 20;
   for (;;) {
     onProgress(want);

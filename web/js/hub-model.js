@@ -3,7 +3,7 @@
 // GGUF header by the core) and the exact stored bytes from the checkpoint
 // headers. Used by the page (model-source.js) and the widget.
 import {HubError, normalizeEndpoint} from './hub.js';
-import {readGguf, readSafetensors} from './hub-headers.js';
+import {ggufParts, readGguf, readSafetensors} from './hub-headers.js';
 
 /** The key of a loaded model: endpoint, id, revision and GGUF file. */
 export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''}) {
@@ -69,7 +69,8 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
     if (!(e instanceof HubError) || !['no_file', 'http', 'invalid'].includes(e.kind)) throw e;
   }
   const files = info?.files ?? null;
-  const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf')).sort();
+  // Split GGUFs are offered by their first part (the others follow it).
+  const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf') && !/-(?!00001)\d{5}-of-\d{5}\.gguf$/i.test(f)).sort();
   const out = {sha: info?.sha ?? '', gguf_files: ggufFiles, source: hub.endpoint};
 
   // Mistral's native repos may carry params.json instead of config.json;
@@ -77,7 +78,7 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
   const configFile = files && !files.includes('config.json') && files.includes('params.json') ? 'params.json' : 'config.json';
   const ggufOnly = files && !files.includes(configFile) && ggufFiles.length > 0;
   const wantGguf = ggufFile || (ggufOnly ? defaultGguf(ggufFiles) : '');
-  if (wantGguf && files && !files.includes(wantGguf))
+  if (wantGguf && files && !ggufParts(wantGguf).every((f) => files.includes(f)))
     throw new HubError('no_file', `${id} has no file ${wantGguf}; pick one of its GGUF files${ggufFiles.length ? ` (${ggufFiles.slice(0, 4).join(', ')}${ggufFiles.length > 4 ? ', …' : ''})` : ''}.`);
 
   let gguf = null;
