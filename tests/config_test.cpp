@@ -381,3 +381,114 @@ TEST_CASE("config: nested text_config errors name the nested path") {
   cfg["text_config"]["num_attention_heads"] = "16";
   expect_error(cfg, ErrorCode::wrong_type, "model.config.text_config.num_attention_heads");
 }
+
+namespace {
+
+// The tiny llama of tests/hub/mock_hub.py in params.json spelling.
+json tiny_params() {
+  return {{"dim", 64},        {"n_layers", 2},     {"head_dim", 16},
+          {"hidden_dim", 128}, {"n_heads", 4},      {"n_kv_heads", 2},
+          {"norm_eps", 1e-5},  {"vocab_size", 256}, {"rope_theta", 10000.0}};
+}
+
+}  // namespace
+
+TEST_CASE("config: Mistral params.json is read as the equivalent HF config") {
+  auto p = parse_model_config(load("mistralai__Mistral-7B-v0.1.params.json"));
+  auto hf = parse_model_config(load("mistralai__Mistral-7B-v0.1.json"));
+  CHECK(p.model_type == "mistral");
+  CHECK(p.family == "mistral");
+  CHECK_FALSE(p.approximate);
+  CHECK(p.num_kv_heads == 8);
+  CHECK(p.head_dim == 128);
+  CHECK(p.intermediate == 14336);
+  CHECK_FALSE(p.tied_embeddings);
+  for (const auto& l : p.layers) CHECK(l.window == 4096);  // sliding_window: 4096
+  CHECK(p.tensors.size() == hf.tensors.size());
+
+  auto mx = parse_model_config(load("mistralai__Mixtral-8x7B-Instruct-v0.1.params.json"));
+  CHECK(mx.family == "mixtral");
+  CHECK(mx.moe.num_experts == 8);
+  CHECK(mx.moe.experts_per_token == 2);
+  const auto* w1 = find(mx, "experts.w1", 0);
+  REQUIRE(w1 != nullptr);
+  CHECK(w1->count == 8);
+  CHECK(w1->rows == 14336);  // hidden_dim is the expert width
+  // Mixtral paper: 12.9B active.
+  auto active = vramfit::count_params(mx).active;
+  CHECK(active > 12.87e9);
+  CHECK(active < 12.89e9);
+}
+
+TEST_CASE("config: params.json vision_encoder is a (generic, approximate) vision tower") {
+  auto px = parse_model_config(load("mistralai__Pixtral-Large-Instruct-2411.params.json"));
+  CHECK(px.family == "mistral");
+  CHECK(px.hidden == 12288);
+  CHECK(px.num_layers == 88);
+  REQUIRE(px.towers.size() == 1);
+  CHECK(px.towers[0].approximate);
+  bool warned = false;
+  for (const auto& w : px.warnings) warned = warned || w.find("pixtral") != std::string::npos;
+  CHECK(warned);
+}
+
+TEST_CASE("config: params.json sliding_window pattern, tied embeddings, defaults") {
+  json p = tiny_params();
+  // embed 256*64 + head 256*64 + final norm 64 + 2 layers x (q,o 64*64;
+  // k,v 64*32; mlp 3*64*128; 2 norms of 64) = 106,816 (tiny/llama).
+  CHECK(vramfit::count_params(parse_model_config(p)).total == 106816);
+  p["tied_embeddings"] = true;
+  CHECK(vramfit::count_params(parse_model_config(p)).total == 106816 - 256 * 64);
+  p["n_layers"] = 4;
+  p["sliding_window"] = {nullptr, 32};  // vLLM: null = full attention
+  auto s = parse_model_config(p);
+  REQUIRE(s.layers.size() == 4);
+  CHECK(s.layers[0].window == 0);
+  CHECK(s.layers[1].window == 32);
+  CHECK(s.layers[2].window == 0);
+  CHECK(s.layers[3].window == 32);
+  CHECK(s.max_positions == 128000);  // vLLM's default when absent
+  json q = tiny_params();
+  q.erase("n_kv_heads");  // absent: one kv head per head
+  q.erase("head_dim");    // absent: dim / n_heads
+  auto m = parse_model_config(q);
+  CHECK(m.num_kv_heads == 4);
+  CHECK(m.head_dim == 16);
+  q["multimodal"] = {{"whisper_model_args", {{"encoder_args", {{"dim", 32}}}}}};
+  auto audio = parse_model_config(q);
+  CHECK(audio.approximate);  // Voxtral's audio encoder is not counted
+  CHECK(audio.towers.empty());
+}
+
+TEST_CASE("config: malformed params.json errors name the params.json field") {
+  json p = tiny_params();
+  p.erase("n_heads");
+  expect_error(p, ErrorCode::missing_field, "model.config.n_heads");
+  p = tiny_params();
+  p.erase("dim");
+  expect_error(p, ErrorCode::missing_field, "model.config.dim");
+  p = tiny_params();
+  p["dim"] = "64";
+  expect_error(p, ErrorCode::wrong_type, "model.config.dim");
+  p = tiny_params();
+  p["hidden_dim"] = 0;
+  expect_error(p, ErrorCode::out_of_range, "model.config.hidden_dim");
+  p = tiny_params();
+  p["n_kv_heads"] = 3;
+  expect_error(p, ErrorCode::inconsistent, "model.config.n_kv_heads");
+  p = tiny_params();
+  p["moe"] = {{"num_experts_per_tok", 2}};
+  expect_error(p, ErrorCode::missing_field, "model.config.moe.num_experts");
+  p = tiny_params();
+  p["moe"] = {{"num_experts", 2}, {"num_experts_per_tok", 4}};
+  expect_error(p, ErrorCode::inconsistent, "model.config.moe.num_experts_per_tok");
+  p = tiny_params();
+  p["sliding_window"] = {16, 32};
+  expect_error(p, ErrorCode::inconsistent, "model.config.sliding_window");
+  p = tiny_params();
+  p["vision_encoder"] = 3;
+  expect_error(p, ErrorCode::wrong_type, "model.config.vision_encoder");
+  p = tiny_params();
+  p["quantization"] = {{"qformat_weight", "int3"}};
+  expect_error(p, ErrorCode::unknown_value, "model.config.quantization");
+}

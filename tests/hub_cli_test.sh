@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `vramfit --model` against a local mock Hub (tests/hub/mock_hub.py), no
-# internet: configs, safetensors headers by Range, a GGUF header, and every
-# failure (401/403 gated, 404, 429, 5xx, slow, truncated, invalid, offline,
-# DNS), with exit codes, messages and where the token went.
+# internet: configs (params.json where a repo has no config.json), safetensors
+# headers by Range, a GGUF header, and every failure (401/403 gated, 404, 429,
+# 5xx, slow, truncated, invalid, offline, DNS), with exit codes, messages and
+# where the token went.
 # ctest calls: hub_cli_test.sh <vramfit binary> <fixtures dir> <mock_hub.py>
 set -euo pipefail
 
@@ -171,6 +172,22 @@ expect "index names a tensor no shard has: note" 0 "2 files" \
 
 run params --model tiny/gguf
 expect "GGUF-only repo without --gguf-file: hint" 3 "config.json not found" "--gguf-file"
+
+# Mistral format (params.json + consolidated.safetensors, no config.json).
+reset_log
+run params --model tiny/params-only
+# tiny/llama in params.json keys: embed 256*64 + head 256*64 + final norm 64
+# + 2 layers x (q,o 64*64; k,v 64*32; mlp 3*64*128; 2 norms of 64) = 106,816.
+expect "params-only repo: params.json read, same count as tiny/llama" 0 "106,816" \
+  "no config.json; read its params.json" "safetensors headers: 1 file" "equal"
+log_check "params.json after a 404 config.json; consolidated.safetensors by Range" \
+  "any(r['path'].endswith('/config.json') and r['status']==404 for r in L) and any(r['path'].endswith('/params.json') and r['status']==200 for r in L) and any(r['path'].endswith('/consolidated.safetensors') and r['status']==206 for r in L)"
+run params --model tiny/params-only --json
+jcheck "params-only --json: mistral, headers of consolidated.safetensors" \
+  "d['model']['model_type']=='mistral' and d['params']['total']==106816 and d['checkpoint']['files']==['consolidated.safetensors'] and d['checkpoint']['summary']['params']==106816"
+run params --model tiny/no-config
+expect "no config.json nor params.json: not found, says so" 3 \
+  "tiny/no-config/config.json not found, nor params.json" "EntryNotFound" "--config FILE"
 
 run params --model noranges/llama
 expect "server ignoring Range still works" 0 "params from headers +106,816"

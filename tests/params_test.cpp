@@ -73,6 +73,11 @@ const Vector kVectors[] = {
     {"microsoft__phi-4.json", 14659507200, "phi-4 14,659,507,200"},
     {"TheBloke__Llama-2-13B-chat-GPTQ.json", 13015864320,
      "Llama-2-13B 13,015,864,320 (GPTQ packing does not change the count)"},
+    // Mistral's native params.json (no config.json): same totals as the HF configs.
+    {"mistralai__Mistral-7B-v0.1.params.json", 7241732096,
+     "§3.10; Mistral-7B-v0.1 7,241,732,096"},
+    {"mistralai__Mixtral-8x7B-Instruct-v0.1.params.json", 46702792704,
+     "§3.10; Mixtral paper 46.7B (same architecture as Mixtral-8x7B-v0.1)"},
 };
 
 bool near(int64_t got, double want, double tol) {

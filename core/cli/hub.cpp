@@ -328,13 +328,16 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
                                     "). Check --revision (a branch, tag or commit); or " + forward);
   }
   if (r.status == 404) {
-    const std::string gguf_hint =
-        q.file == "config.json"
-            ? " (a GGUF-only repo: add --gguf-file NAME.gguf to read the config from a GGUF header)"
-            : "";
-    throw HubError("not_found", what + " not found (" + st + (code.empty() ? "" : ", " + code) +
-                                    "). The repo may not have this file at this revision" +
-                                    gguf_hint + "; " + forward);
+    // fetch_config asks for params.json before reporting config.json missing.
+    const bool cfg = q.file == "config.json";
+    throw HubError("not_found", what + " not found" + (cfg ? ", nor params.json" : "") + " (" +
+                                    st + (code.empty() ? "" : ", " + code) +
+                                    "). The repo may not have " + (cfg ? "them" : "this file") +
+                                    " at this revision" +
+                                    (cfg ? " (a GGUF-only repo: add --gguf-file NAME.gguf to "
+                                           "read the config from a GGUF header)"
+                                         : "") +
+                                    "; " + forward);
   }
   if (r.status == 401 || r.status == 403) {
     const std::string page = s.endpoint + "/" + q.id;
@@ -396,14 +399,34 @@ std::string ranged_bytes(const HubSettings& s, Request q, uint64_t from, uint64_
   return body.substr(0, static_cast<size_t>(len));
 }
 
-const char* kNoHeaders = "the parameter count from config.json above still holds";
+const char* kNoHeaders = "the parameter count from the config above still holds";
 
 }  // namespace
 
-json fetch_config(const HubSettings& s, const std::string& id, const std::string& revision) {
+json fetch_config(const HubSettings& s, const std::string& id, const std::string& revision,
+                  std::string* file_used) {
   check_model_id(id);
   Request q{id, revision.empty() ? "main" : revision, "config.json"};
-  Resp r = fetch(s, q, size_t{16} << 20, kOffline);
+  Resp r = get(s, q, size_t{16} << 20);
+  // Mistral-format repos (params.json + consolidated.safetensors) have no
+  // config.json: when the file, not the repo or revision, is missing, read
+  // params.json instead (the core maps it); if that is missing too, report
+  // config.json.
+  auto code = [](const Resp& x) {
+    auto it = x.headers.find("x-error-code");
+    return it == x.headers.end() ? std::string() : it->second;
+  };
+  if (r.code == CURLE_OK && r.status == 404 && code(r) != "RepoNotFound" &&
+      code(r) != "RevisionNotFound") {
+    Request pq{id, q.revision, "params.json"};
+    Resp pr = get(s, pq, size_t{16} << 20);
+    if (!(pr.code == CURLE_OK && pr.status == 404)) {
+      q = pq;
+      r = std::move(pr);
+    }
+  }
+  check(s, q, r, kOffline);
+  if (file_used) *file_used = q.file;
   if (r.capped) {
     throw HubError("invalid", what_file(q) + " is over 16 MiB: not a model config. " + kOffline);
   }
@@ -455,18 +478,26 @@ HubCheckpoint fetch_safetensors_headers(const HubSettings& s, const std::string&
   // One header per shard: Range 0-7 for N, then Range 8..8+N-1. Up to 8
   // shards at a time (DeepSeek-V3 has 163); results kept in shard order.
   const bool have_index = index.has_value();
+  std::string single;  // the one file read when there is no index
   auto read_one = [&](const std::string& file) -> SafetensorsHeader {
     Request q{id, rev, file};
     std::string prefix;
     try {
       prefix = ranged_bytes(s, q, 0, 8, kNoHeaders);
     } catch (const HubError& e) {
-      if (e.kind() == "not_found" && !have_index) {
-        throw HubError("not_found", id + " has no safetensors weights (no model.safetensors or "
-                                         "model.safetensors.index.json at revision " + rev +
+      if (e.kind() != "not_found" || have_index) throw;
+      // Mistral-format repos keep their weights in consolidated.safetensors.
+      q.file = "consolidated.safetensors";
+      try {
+        prefix = ranged_bytes(s, q, 0, 8, kNoHeaders);
+      } catch (const HubError& e2) {
+        if (e2.kind() != "not_found") throw;
+        throw HubError("not_found", id + " has no safetensors weights (no "
+                                         "model.safetensors.index.json, model.safetensors or "
+                                         "consolidated.safetensors at revision " + rev +
                                          "); " + kNoHeaders);
       }
-      throw;
+      single = q.file;
     }
     try {
       const uint64_t n = safetensors_header_length(prefix);
@@ -502,6 +533,7 @@ HubCheckpoint fetch_safetensors_headers(const HubSettings& s, const std::string&
   for (const auto& e : errors) {
     if (e) throw *e;
   }
+  if (!single.empty()) out.files = {single};
   std::set<std::string> seen;
   for (size_t i = 0; i < n_files; ++i) {
     const std::string& file = out.files[i];
@@ -589,7 +621,8 @@ namespace {
 }
 }  // namespace
 
-nlohmann::json fetch_config(const HubSettings&, const std::string& id, const std::string&) {
+nlohmann::json fetch_config(const HubSettings&, const std::string& id, const std::string&,
+                            std::string*) {
   check_model_id(id);
   no_curl();
 }
@@ -617,6 +650,7 @@ ModelFetch fetch_model(const std::string& id, const std::string& revision,
   ModelFetch f;
   nlohmann::json cfg;
   if (!gguf_file.empty()) {
+    f.config_file = gguf_file;
     HubCheckpoint c = fetch_gguf_header(s, id, revision, gguf_file);
     try {
       cfg = gguf_to_config_json(*c.gguf);
@@ -625,7 +659,7 @@ ModelFetch fetch_model(const std::string& id, const std::string& revision,
     }
     f.checkpoint = std::move(c);
   } else {
-    cfg = fetch_config(s, id, revision);
+    cfg = fetch_config(s, id, revision, &f.config_file);
     if (want_checkpoint) {
       try {
         f.checkpoint = fetch_safetensors_headers(s, id, revision);

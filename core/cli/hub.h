@@ -1,5 +1,6 @@
 // Hugging Face Hub access for the CLI (`--model ORG/NAME [--revision R]`):
-// config.json, safetensors headers by HTTP range requests, GGUF headers.
+// config.json (or params.json), safetensors headers by HTTP range requests,
+// GGUF headers.
 // libcurl; built without it (VRAMFIT_HAVE_CURL unset) every fetch throws a
 // HubError saying so. Environment, as the Hub's own tools read it:
 //   HF_ENDPOINT            default https://huggingface.co
@@ -51,10 +52,11 @@ HubSettings hub_settings_from_env();
 // Throws HubError(bad_id) unless `id` looks like NAME or ORG/NAME.
 void check_model_id(const std::string& id);
 
-// config.json of the repo, parsed (HubError(invalid) when not JSON).
+// config.json of the repo, parsed (HubError(invalid) when not JSON); where
+// the repo has none, its Mistral-format params.json. *file_used says which.
 nlohmann::json fetch_config(const std::string& id, const std::string& revision);
 nlohmann::json fetch_config(const HubSettings& s, const std::string& id,
-                            const std::string& revision);
+                            const std::string& revision, std::string* file_used = nullptr);
 
 struct HubCheckpoint {
   std::string format;                  // "safetensors" or "gguf"
@@ -66,8 +68,9 @@ struct HubCheckpoint {
   std::optional<GgufHeader> gguf;
 };
 
-// model.safetensors.index.json (else model.safetensors), then per shard a
-// Range request for bytes 0-7 and one for the header.
+// model.safetensors.index.json (else model.safetensors, else Mistral's
+// consolidated.safetensors), then per shard a Range request for bytes 0-7
+// and one for the header.
 HubCheckpoint fetch_safetensors_headers(const std::string& id, const std::string& revision);
 HubCheckpoint fetch_safetensors_headers(const HubSettings& s, const std::string& id,
                                         const std::string& revision);
@@ -82,6 +85,7 @@ HubCheckpoint fetch_gguf_header(const HubSettings& s, const std::string& id,
 // safetensors headers is not fatal: `checkpoint_note` says why.
 struct ModelFetch {
   nlohmann::json model;  // {"config": {...}, "id": ORG/NAME}
+  std::string config_file = "config.json";  // or "params.json", or the GGUF file
   std::optional<HubCheckpoint> checkpoint;
   std::string checkpoint_note;
 };

@@ -191,6 +191,10 @@ int main(int argc, char** argv) {
         const auto sum = vramfit::checkpoint_weight_bytes(ckpt->tensors);
         a.req["model"]["checkpoint"] = {{"total_bytes", sum.total_bytes}, {"source", ckpt->format}};
       }
+      if (m.config_file == "params.json") {
+        std::fprintf(stderr, "vramfit: note: %s has no config.json; read its params.json "
+                             "(Mistral format) as the equivalent config\n", a.model_id.c_str());
+      }
       if (!m.checkpoint_note.empty()) {
         std::fprintf(stderr, "vramfit: checkpoint bytes unavailable: %s\n", m.checkpoint_note.c_str());
       }

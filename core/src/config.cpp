@@ -1,7 +1,8 @@
 // parse_model_config(): locate the language-model config inside a Hugging
-// Face config.json, dispatch on model_type, then read dtype, quantisation and
-// towers. Field lookup (Src) and the tensor inventory (Inventory) live here
-// too because every family parser uses them.
+// Face config.json (or a Mistral params.json, mapped to one first), dispatch
+// on model_type, then read dtype, quantisation and towers. Field lookup (Src)
+// and the tensor inventory (Inventory) live here too because every family
+// parser uses them.
 #include <algorithm>
 #include <map>
 
@@ -164,6 +165,11 @@ ModelSpec parse_model_config(const nlohmann::json& config,
                              const std::string& path) {
   using namespace cfg;
   jsonu::as_object(config, path);
+  if (is_mistral_params(config)) {
+    ModelSpec spec = parse_model_config(mistral_params_to_hf(config, path), path);
+    note_mistral_params(config, spec);
+    return spec;
+  }
   std::string key;
   const json* text = nested_text(config, &key);
   std::string text_path = path;

@@ -190,6 +190,13 @@ DeltaNetDims read_deltanet(const Src& src);
 int64_t deltanet_state(const DeltaNetDims& d);
 void emit_deltanet(Inventory& inv, const DeltaNetDims& d, int64_t hidden, int layer);
 
+// Mistral's native params.json, mapped to the equivalent HF config.json
+// (config_mistral.cpp).
+bool is_mistral_params(const json& config);
+json mistral_params_to_hf(const json& params, const std::string& path);
+// Warnings for what the mapping leaves out (an audio encoder).
+void note_mistral_params(const json& params, ModelSpec& spec);
+
 // Qwen-VL family vision towers (config_towers_qwen.cpp).
 bool is_qwen_vision(const std::string& type);
 void qwen_vision_tower(const json& v, const std::string& p, const std::string& type,

@@ -31,7 +31,7 @@ Routes ("H" = http://127.0.0.1:<port>; the query string is ignored for routing):
       5,000,000, tiny/llama 950,000, the rest from a hash of the id (< 1e6);
       likes = downloads // 1000. Listed ids: the tiny/* repos below,
       meta-llama/Meta-Llama-3.1-8B, gated/llama, and org/name for every
-      <fixtures>/configs/<org>__<name>.json.
+      <fixtures>/configs/<org>__<name>.json (not *.params.json).
       Special searches (whole value, case-insensitive): ratelimit -> 429
       "Too Many Requests" + Retry-After: 30; broken -> 500; invalid -> 200
       HTML; nocors -> the full list WITHOUT CORS headers; slow or slow:<q>
@@ -59,7 +59,8 @@ Routes ("H" = http://127.0.0.1:<port>; the query string is ignored for routing):
 
 Repositories (ids):
   <org>/<name>            config.json from <fixtures>/configs/<org>__<name>.json
-                          (no weights) when such a fixture exists
+                          (no weights) when such a fixture exists (*.params.json
+                          fixtures are Mistral params.json files: no repo)
   meta-llama/Meta-Llama-3.1-8B   fixture config + 4 BF16 safetensors shards
                           (virtual zero data: only the headers are real bytes)
                           + model.safetensors.index.json
@@ -70,6 +71,11 @@ Repositories (ids):
                           http://localhost:<port>/__cdn/tiny/llama/<file>
                           (+ X-Repo-Commit, ETag; config.json is served directly)
   tiny/llama-gptq         GPTQ 4-bit checkpoint (qweight/qzeros/scales/g_idx)
+  tiny/params-only        Mistral format, no config.json: params.json (TINY in
+                          mistral-inference keys), consolidated.safetensors (the
+                          same tensors, mistral names: tok_embeddings, attention.wq,
+                          feed_forward.w1, output, ...), tekken.json
+  tiny/no-config          README.md only (no config.json, params.json or weights)
   tiny/gguf               no config.json; tiny-Q8_0.gguf (v3, llama)
   tiny/gguf-multi         no config.json; .gitattributes, README.md,
                           tiny-Q4_0.gguf (61,184 data bytes), tiny-Q8_0.gguf
@@ -281,6 +287,28 @@ TINY = {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_si
         "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
         "intermediate_size": 128, "vocab_size": 256, "max_position_embeddings": 4096,
         "rms_norm_eps": 1e-5, "tie_word_embeddings": False, "torch_dtype": "bfloat16"}
+# TINY in Mistral's native params.json spelling (mistral-inference format).
+TINY_PARAMS = {"dim": 64, "n_layers": 2, "head_dim": 16, "hidden_dim": 128, "n_heads": 4,
+               "n_kv_heads": 2, "norm_eps": 1e-5, "vocab_size": 256, "rope_theta": 10000.0}
+
+
+def mistral_tensors(p, dtype="BF16"):
+    """TINY_PARAMS -> consolidated.safetensors tensors in mistral-inference naming."""
+    h, d, inter, vocab = p["dim"], p["head_dim"], p["hidden_dim"], p["vocab_size"]
+    nh, nkv = p["n_heads"], p["n_kv_heads"]
+    t = [("tok_embeddings.weight", dtype, [vocab, h])]
+    for i in range(p["n_layers"]):
+        q = "layers.%d." % i
+        t += [(q + "attention_norm.weight", dtype, [h]),
+              (q + "attention.wq.weight", dtype, [nh * d, h]),
+              (q + "attention.wk.weight", dtype, [nkv * d, h]),
+              (q + "attention.wv.weight", dtype, [nkv * d, h]),
+              (q + "attention.wo.weight", dtype, [h, nh * d]),
+              (q + "ffn_norm.weight", dtype, [h]),
+              (q + "feed_forward.w1.weight", dtype, [inter, h]),
+              (q + "feed_forward.w2.weight", dtype, [h, inter]),
+              (q + "feed_forward.w3.weight", dtype, [inter, h])]
+    return t + [("norm.weight", dtype, [h]), ("output.weight", dtype, [vocab, h])]
 
 
 def build_repos(fixtures):
@@ -300,6 +328,15 @@ def build_repos(fixtures):
     g_files = {"config.json": cfg_file(gptq)}
     g_files["model.safetensors"], _ = safetensors_file(gptq_tensors(TINY))
     repos["tiny/llama-gptq"] = {"files": g_files}
+
+    # Mistral format only: params.json + consolidated.safetensors, no config.json.
+    repos["tiny/params-only"] = {"files": {
+        "params.json": cfg_file(TINY_PARAMS),
+        "consolidated.safetensors": safetensors_file(mistral_tensors(TINY_PARAMS))[0],
+        "tekken.json": VirtualFile(b'{"config": {"pattern": "", "num_vocab_tokens": 256}}')}}
+    # Neither config.json, params.json, weights nor GGUF.
+    repos["tiny/no-config"] = {"files": {
+        "README.md": VirtualFile(b"---\nlicense: mit\n---\n# tiny/no-config\nNo model files.\n")}}
 
     repos["tiny/gguf"] = {"files": {"tiny-Q8_0.gguf": gguf_file(TINY)}}
     # A 150,000-token vocabulary makes a ~2 MiB header: more than the
@@ -403,7 +440,8 @@ class Hub:
         if repo_id in self.repos:
             return self.repos[repo_id]
         fx = os.path.join(self.args.fixtures, "configs", repo_id.replace("/", "__") + ".json")
-        if re.match(r"^[^/_.][^/]*/[^/]+$", repo_id) and os.path.isfile(fx):
+        if (re.match(r"^[^/_.][^/]*/[^/]+$", repo_id) and not fx.endswith(".params.json")
+                and os.path.isfile(fx)):
             with open(fx, "rb") as f:
                 return {"files": {"config.json": VirtualFile(f.read())}}
         return None
@@ -413,7 +451,7 @@ class Hub:
         ids = set(self.repos) | {"gated/llama"}
         d = os.path.join(self.args.fixtures, "configs")
         for fn in os.listdir(d):
-            if fn.endswith(".json") and "__" in fn:
+            if fn.endswith(".json") and "__" in fn and not fn.endswith(".params.json"):
                 org, name = fn[:-len(".json")].split("__", 1)
                 ids.add(org + "/" + name)
         return ids

@@ -1,5 +1,7 @@
 // config.json (Hugging Face) -> ModelSpec. The only place that knows HF key
 // spellings, aliases and the defaults transformers applies to missing keys.
+// A Mistral params.json (no model_type; dim, n_layers, n_heads, ...) is
+// accepted too and read as the equivalent HF config.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
