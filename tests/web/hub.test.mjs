@@ -113,6 +113,20 @@ test('a sharded repo: four headers add up to the published total_size of Llama 3
   await page.context().close();
 });
 
+test('a repo with params.json instead of config.json (Mistral native) loads; one with neither says so', async () => {
+  const page = await hubPage();
+  await page.goto(link('model=tiny/params-only&task=inference'));
+  await ready(page);
+  // params.json of the tiny llama, weights in consolidated.safetensors.
+  assert.match(await waitStatus(page, /params\.json/), /params\.json \+ safetensors headers of 1 file/);
+  assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
+  assert.match(await page.textContent('#checkpoint-table'), new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`));
+  await page.goto(link('model=tiny/no-config&task=inference'));
+  assert.match(await waitStatus(page, /no config\.json/),
+               /tiny\/no-config has no config\.json \(nor params\.json or a GGUF file\).*paste a config\.json below, or pick a preset/);
+  await page.context().close();
+});
+
 test('search as you type, keyboard pick, GGUF-only repo with a file picker', async () => {
   const page = await hubPage();
   await page.goto(link('task=inference'));
