@@ -183,6 +183,10 @@ test('a gated model: the message asks for a token; with it the model loads and t
   assert.match(await waitStatus(page, /gated/), /gated or private \(HTTP 401, GatedRepo\).*Access token/);
   assert.equal(await page.getAttribute('#hub-settings', 'open'), '', 'the token field is shown');
   assert.equal(await page.isVisible('#hub-retry'), true);
+  await page.fill('#hf-token', 'hf_wrong_token');
+  await page.dispatchEvent('#hf-token', 'change');
+  await page.click('#hub-retry');
+  assert.match(await waitStatus(page, /token has no access/), /gated or private and the token has no access \(HTTP 401, GatedRepo\)/);
   await page.fill('#hf-token', TOKEN);
   await page.dispatchEvent('#hf-token', 'change');
   await page.click('#hub-retry');
