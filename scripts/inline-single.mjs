@@ -83,6 +83,8 @@ replaceOnce(
 replaceOnce(
     /<link rel="stylesheet" href="css\/style\.css">/, `<style>${css}</style>`, 'stylesheet link');
 replaceOnce(/<script type="module" src="js\/main\.js"><\/script>\n?/, '', 'module script');
+// Preload hints name files the single file has inlined (and its CSP blocks).
+html = html.replace(/<link rel="(?:module)?preload"[^>]*>\n?/g, '');
 replaceOnce(
     /<\/body>/, `<script>${engineJs}</script>\n<script>${appJs}</script>\n</body>`, '</body>');
 writeFileSync(outPath, html);

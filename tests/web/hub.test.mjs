@@ -5,7 +5,9 @@
 // failure message, the cache, and "remember on this device".
 import assert from 'node:assert/strict';
 import {spawn} from 'node:child_process';
+import {existsSync} from 'node:fs';
 import path from 'node:path';
+import {pathToFileURL} from 'node:url';
 import {after, before, test} from 'node:test';
 
 import {launch, openPage, ready, root, shot, startServer, totalBytes} from './harness.mjs';
@@ -352,5 +354,17 @@ test('<vramfit-estimate model=... endpoint=...> loads the repo and its exact byt
   assert.equal(ev.detail.weights_format.rule, 'checkpoint_headers');
   assert.equal(ev.detail.components.find((c) => c.id === 'weights').bytes, TINY_BF16_BYTES);
   assert.equal(ev.detail.params.total, TINY_PARAMS);
+  await page.context().close();
+});
+
+test('the offline single file (file://, Origin null) loads a repo from the endpoint too', async (t) => {
+  const file = path.join(root, 'build-wasm/vramfit.html');
+  if (!existsSync(file)) return t.skip(`${file} not built (scripts/build-single.sh)`);
+  const page = await hubPage();
+  await page.goto(`${pathToFileURL(file).href}?model=tiny/llama&task=inference&endpoint=${encodeURIComponent(hub)}`);
+  await ready(page);
+  await waitStatus(page, /from 127\.0\.0\.1/);
+  assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
+  assert.deepEqual(page.problems, []);
   await page.context().close();
 });

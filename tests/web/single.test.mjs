@@ -28,7 +28,7 @@ test(
       await ready(page, n + 1);
       assert.ok(await page.locator('#gpu-table tbody tr').count() > 0);
       assert.equal(
-          await page.$$eval('script[src], link[rel=stylesheet]', (e) => e.length), 0,
+          await page.$$eval('script[src], link[rel=stylesheet], link[rel=preload], link[rel=modulepreload]', (e) => e.length), 0,
           'nothing external');
       await shot(page, 'single-file-phone');
       assert.deepEqual(page.problems, []);
