@@ -1,5 +1,6 @@
 # Embeds core/data into a generated .cpp as raw string literals, so the native
 # library and the wasm module carry byte-identical data and need no filesystem.
+# Whitespace and unread columns are dropped on the way (see below).
 # Presets are the files listed in data/presets/SOURCES.tsv (first column).
 function(vramfit_embed_data data_dir out_cpp)
   set(files gpus.json dtypes.json presets/SOURCES.tsv)
@@ -20,6 +21,15 @@ function(vramfit_embed_data data_dir out_cpp)
     endif()
     set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${path})
     file(READ ${path} content)
+    # Smaller binaries, same data: JSON loses its line breaks and indentation
+    # (a raw line break cannot occur inside a JSON string), SOURCES.tsv keeps
+    # only the five columns the library reads (the notes are for people).
+    if(f MATCHES "\\.json$")
+      string(REGEX REPLACE "\r?\n[ \t]*" "" content "${content}")
+    elseif(f STREQUAL "presets/SOURCES.tsv")
+      string(REGEX REPLACE "([^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*)\t[^\n]*"
+             "\\1" content "${content}")
+    endif()
     string(FIND "${content}" ")vramfit_json\"" clash)
     if(NOT clash EQUAL -1)
       message(FATAL_ERROR "${path} contains the raw-string delimiter")

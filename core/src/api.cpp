@@ -22,9 +22,17 @@ namespace vramfit {
 namespace {
 using json = nlohmann::json;
 
+// Objects here are built by assignment rather than from nested initializer
+// lists: each {"key", value} member of one is a temporary two-element array,
+// built, checked and torn down inline, which cost tens of KB of wasm.
 json error_json(const std::string& code, const std::string& field, const std::string& msg) {
-  return {{"schema_version", kSchemaVersion},
-          {"error", {{"code", code}, {"field", field}, {"message", msg}}}};
+  json out = json::object();
+  out["schema_version"] = kSchemaVersion;
+  json& e = out["error"];
+  e["code"] = code;
+  e["field"] = field;
+  e["message"] = msg;
+  return out;
 }
 
 // Presets are immutable: parse each once (the page re-estimates on every
@@ -78,19 +86,28 @@ json components_json(const Breakdown& bd) {
       for (const auto& id : peak->components) live = live || id == c.id;
     }
     if (c.bytes == 0) continue;
-    arr.push_back({{"id", c.id}, {"label", c.label}, {"bytes", c.bytes},
-                   {"in_peak", live}, {"runtime", c.runtime},
-                   {"uncertainty", c.uncertainty}, {"formula", c.formula},
-                   {"inputs", c.inputs}});
+    json& e = arr.emplace_back(json::object());
+    e["id"] = c.id;
+    e["label"] = c.label;
+    e["bytes"] = c.bytes;
+    e["in_peak"] = live;
+    e["runtime"] = c.runtime;
+    e["uncertainty"] = c.uncertainty;
+    e["formula"] = c.formula;
+    e["inputs"] = c.inputs;
   }
   return arr;
 }
 
 json params_json(const ParamCounts& pc, const Breakdown& bd, const ModelSpec& s) {
-  json j = {{"total", pc.total}, {"trainable", bd.trainable_params},
-            {"embeddings", pc.embeddings}, {"lm_head", pc.lm_head},
-            {"non_embedding", pc.non_embedding}, {"towers", pc.towers},
-            {"per_layer", pc.per_layer}};
+  json j = json::object();
+  j["total"] = pc.total;
+  j["trainable"] = bd.trainable_params;
+  j["embeddings"] = pc.embeddings;
+  j["lm_head"] = pc.lm_head;
+  j["non_embedding"] = pc.non_embedding;
+  j["towers"] = pc.towers;
+  j["per_layer"] = pc.per_layer;
   if (s.moe.num_experts > 0) {
     j["active"] = pc.active;
     j["active_excluding_embeddings"] = pc.active_no_embed;
@@ -103,24 +120,39 @@ json params_json(const ParamCounts& pc, const Breakdown& bd, const ModelSpec& s)
 
 json model_json(const ResolvedModel& m) {
   const ModelSpec& s = m.spec;
-  json j = {{"id", m.id}, {"source", m.source}, {"model_type", s.model_type},
-            {"family", s.family}, {"approximate", s.approximate},
-            {"hidden_size", s.hidden}, {"num_layers", s.num_layers},
-            {"num_heads", s.num_heads}, {"num_kv_heads", s.num_kv_heads},
-            {"head_dim", s.head_dim}, {"intermediate_size", s.intermediate},
-            {"vocab_size", s.vocab}, {"tied_embeddings", s.tied_embeddings},
-            {"max_position_embeddings", s.max_positions},
-            {"stored_dtype", s.stored_dtype}};
+  json j = json::object();
+  j["id"] = m.id;
+  j["source"] = m.source;
+  j["model_type"] = s.model_type;
+  j["family"] = s.family;
+  j["approximate"] = s.approximate;
+  j["hidden_size"] = s.hidden;
+  j["num_layers"] = s.num_layers;
+  j["num_heads"] = s.num_heads;
+  j["num_kv_heads"] = s.num_kv_heads;
+  j["head_dim"] = s.head_dim;
+  j["intermediate_size"] = s.intermediate;
+  j["vocab_size"] = s.vocab;
+  j["tied_embeddings"] = s.tied_embeddings;
+  j["max_position_embeddings"] = s.max_positions;
+  j["stored_dtype"] = s.stored_dtype;
   if (s.moe.num_experts > 0) {
-    j["moe"] = {{"experts", s.moe.num_experts}, {"experts_per_token", s.moe.experts_per_token},
-                {"expert_width", s.moe.expert_width}, {"moe_layers", s.moe.num_moe_layers}};
+    json& moe = j["moe"];
+    moe["experts"] = s.moe.num_experts;
+    moe["experts_per_token"] = s.moe.experts_per_token;
+    moe["expert_width"] = s.moe.expert_width;
+    moe["moe_layers"] = s.moe.num_moe_layers;
   }
-  if (!s.quant.method.empty()) j["quantization"] = {{"method", s.quant.method}, {"bits", s.quant.bits}};
+  if (!s.quant.method.empty()) {
+    json& q = j["quantization"];
+    q["method"] = s.quant.method;
+    q["bits"] = s.quant.bits;
+  }
   return j;
 }
 
 // The per-GPU matrix is the bulk of every response: written as text directly
-// (same keys and order as gpus_json) and spliced into the dumped response.
+// (same keys and order as gpu_json) and spliced into the dumped response.
 std::string gpus_text(const std::vector<GpuFit>& fits) {
   std::string out = "[";
   // Strings here are valid UTF-8 (the catalogue, or request text nlohmann
@@ -160,16 +192,20 @@ std::string gpus_text(const std::vector<GpuFit>& fits) {
 
 constexpr const char* kGpusPlaceholder = "\u0001vramfit-gpus\u0001";
 
-json gpus_json(const std::vector<GpuFit>& fits) {
-  json arr = json::array();
-  for (const auto& f : fits) {
-    arr.push_back({{"id", f.id}, {"name", f.name}, {"vendor", f.vendor}, {"custom", f.custom},
-                   {"memory_bytes", f.memory_bytes}, {"usable_bytes", f.usable_bytes},
-                   {"need_bytes", f.need_bytes}, {"headroom_bytes", f.headroom_bytes},
-                   {"verdict", f.verdict}, {"max_batch_size", f.max_batch_size},
-                   {"max_seq_len", f.max_seq_len}});
-  }
-  return arr;
+json gpu_json(const GpuFit& f) {
+  json e = json::object();
+  e["id"] = f.id;
+  e["name"] = f.name;
+  e["vendor"] = f.vendor;
+  e["custom"] = f.custom;
+  e["memory_bytes"] = f.memory_bytes;
+  e["usable_bytes"] = f.usable_bytes;
+  e["need_bytes"] = f.need_bytes;
+  e["headroom_bytes"] = f.headroom_bytes;
+  e["verdict"] = f.verdict;
+  e["max_batch_size"] = f.max_batch_size;
+  e["max_seq_len"] = f.max_seq_len;
+  return e;
 }
 
 json run(const std::string& text, std::string& gpus_out) {
@@ -193,23 +229,34 @@ json run(const std::string& text, std::string& gpus_out) {
   if (model.source == "preset") r.preset = model.id;
   const Prepared p = prepare(model.spec, r);
   const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, true);
-  json out = {{"schema_version", kSchemaVersion}, {"vramfit_version", version()}};
+  json out = json::object();
+  out["schema_version"] = kSchemaVersion;
+  out["vramfit_version"] = version();
   out["model"] = model_json(model);
   out["params"] = params_json(p.params, bd, model.spec);
   json echo = request_to_json(r);
   echo["weights_dtype"] = bd.weights.dtype;
   out["request"] = echo;
-  out["weights_format"] = {{"dtype", bd.weights.dtype}, {"bits", bd.weights.bits},
-                           {"rule", bd.weights.rule}};
+  json& wf = out["weights_format"];
+  wf["dtype"] = bd.weights.dtype;
+  wf["bits"] = bd.weights.bits;
+  wf["rule"] = bd.weights.rule;
   out["components"] = components_json(bd);
   json phases = json::array();
-  for (const auto& ph : bd.phases) phases.push_back({{"id", ph.id}, {"bytes", ph.bytes}, {"components", ph.components}});
+  for (const auto& ph : bd.phases) {
+    json& e = phases.emplace_back(json::object());
+    e["id"] = ph.id;
+    e["bytes"] = ph.bytes;
+    e["components"] = ph.components;
+  }
   out["phases"] = phases;
   out["peak_phase"] = bd.peak_phase;
   out["peak_allocated_bytes"] = bd.peak_allocated_bytes;
   out["reserved_bytes"] = bd.reserved_bytes;
   out["total_bytes"] = bd.total_bytes;
-  out["range"] = {{"low_bytes", bd.low_bytes}, {"high_bytes", bd.high_bytes}};
+  json& range = out["range"];
+  range["low_bytes"] = bd.low_bytes;
+  range["high_bytes"] = bd.high_bytes;
   const auto fits = fit_all(p, bd);
   out["gpus"] = kGpusPlaceholder;
   // Smallest catalogue GPU that fits as requested (ties: first listed).
@@ -221,12 +268,16 @@ json run(const std::string& text, std::string& gpus_out) {
   if (smallest) out["smallest_gpu"] = smallest->id;  // absent when none fits
   gpus_out = gpus_text(fits);
   json warnings = json::array();
-  for (const auto& [code, msg] : bd.warnings) warnings.push_back({{"code", code}, {"message", msg}});
+  auto warn = [&warnings](const std::string& code, const std::string& msg) {
+    json& w = warnings.emplace_back(json::object());
+    w["code"] = code;
+    w["message"] = msg;
+  };
+  for (const auto& [code, msg] : bd.warnings) warn(code, msg);
   if (model.spec.max_positions > 0 && r.seq_len > model.spec.max_positions) {
-    warnings.push_back({{"code", "context_above_model_max"},
-                        {"message", "seq_len " + std::to_string(r.seq_len) +
+    warn("context_above_model_max", "seq_len " + std::to_string(r.seq_len) +
                                         " exceeds the model's max_position_embeddings " +
-                                        std::to_string(model.spec.max_positions)}});
+                                        std::to_string(model.spec.max_positions));
   }
   if (!r.gpu.empty()) {
     const Gpu* g = find_gpu(r.gpu);
@@ -236,7 +287,7 @@ json run(const std::string& text, std::string& gpus_out) {
     }
     for (const auto& f : fits) {
       if (f.id != g->id) continue;
-      out["target"] = gpus_json({f})[0];
+      out["target"] = gpu_json(f);
       json needed = gpus_needed(model.spec, r, f.usable_bytes);
       if (!needed.is_null()) out["target"]["gpus_needed"] = needed;
       if (f.verdict != "fits") out["recommend"] = recommend(model.spec, r, bd, f.usable_bytes);
@@ -251,10 +302,18 @@ json run(const std::string& text, std::string& gpus_out) {
 // Invalid UTF-8 from a config must not make dump() throw: replace it.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
+json strings(std::initializer_list<const char*> items) {
+  json arr = json::array();
+  for (const char* s : items) arr.emplace_back(s);
+  return arr;
+}
+
 json catalog() {
   json presets = json::array();
   for (const auto& p : preset_list()) {
-    json e = {{"id", p.id}, {"source", p.source}};
+    json& e = presets.emplace_back(json::object());
+    e["id"] = p.id;
+    e["source"] = p.source;
     try {
       const ModelSpec s = parse_model_config(preset_config(p.id), "model.preset");
       const ParamCounts c = count_params(s);
@@ -264,55 +323,84 @@ json catalog() {
     } catch (const Error& err) {
       e["error"] = err.what();  // surfaced by tests; never expected
     }
-    presets.push_back(e);
   }
   json gpus = json::array();
   for (const auto& g : gpu_catalog()) {
-    gpus.push_back({{"id", g.id}, {"name", g.name}, {"vendor", g.vendor}, {"aliases", g.aliases},
-                    {"memory_mib", g.memory_mib}, {"memory_bytes", g.memory_bytes},
-                    {"memory_measured", g.memory_measured}, {"nominal_gb", g.nominal_gb},
-                    {"bandwidth_gbps", g.bandwidth_gbps},
-                    {"bf16_tflops", g.bf16_tflops ? json(*g.bf16_tflops) : json()},
-                    {"arch", g.arch}, {"form_factor", g.form_factor}, {"source", g.source}});
+    json& e = gpus.emplace_back(json::object());
+    e["id"] = g.id;
+    e["name"] = g.name;
+    e["vendor"] = g.vendor;
+    e["aliases"] = g.aliases;
+    e["memory_mib"] = g.memory_mib;
+    e["memory_bytes"] = g.memory_bytes;
+    e["memory_measured"] = g.memory_measured;
+    e["nominal_gb"] = g.nominal_gb;
+    e["bandwidth_gbps"] = g.bandwidth_gbps;
+    e["bf16_tflops"] = g.bf16_tflops ? json(*g.bf16_tflops) : json();
+    e["arch"] = g.arch;
+    e["form_factor"] = g.form_factor;
+    e["source"] = g.source;
   }
   json dtypes = json::array();
   for (const auto& d : dtype_table()) {
-    dtypes.push_back({{"id", d.id}, {"label", d.label}, {"kind", dtype_kind_name(d.kind)},
-                      {"bits_per_weight", d.bits_per_weight}, {"kv_cache", d.kv_cache},
-                      {"aliases", d.aliases}, {"note", d.note}});
+    json& e = dtypes.emplace_back(json::object());
+    e["id"] = d.id;
+    e["label"] = d.label;
+    e["kind"] = dtype_kind_name(d.kind);
+    e["bits_per_weight"] = d.bits_per_weight;
+    e["kv_cache"] = d.kv_cache;
+    e["aliases"] = d.aliases;
+    e["note"] = d.note;
   }
-  json enums = {
-      {"task", {"inference", "full", "lora", "qlora", "dora", "qdora"}},
-      {"precision", {"bf16_mixed", "fp16_mixed", "bf16_pure", "fp32"}},
-      {"optimizer", {"adamw", "adamw_fused", "adamw_8bit", "paged_adamw_8bit", "adafactor", "sgd",
-                     "sgd_momentum", "lion"}},
-      {"attention", {"sdpa", "flash", "eager"}},
-      {"loss", {"standard", "chunked"}},
-      {"engine", {"hf", "vllm", "llama_cpp"}},
-      {"inference_mode", {"generate", "forward"}}};
+  json enums = json::object();
+  enums["task"] = strings({"inference", "full", "lora", "qlora", "dora", "qdora"});
+  enums["precision"] = strings({"bf16_mixed", "fp16_mixed", "bf16_pure", "fp32"});
+  enums["optimizer"] = strings({"adamw", "adamw_fused", "adamw_8bit", "paged_adamw_8bit",
+                                "adafactor", "sgd", "sgd_momentum", "lion"});
+  enums["attention"] = strings({"sdpa", "flash", "eager"});
+  enums["loss"] = strings({"standard", "chunked"});
+  enums["engine"] = strings({"hf", "vllm", "llama_cpp"});
+  enums["inference_mode"] = strings({"generate", "forward"});
   // Every request field's default value. Fields whose default is derived
   // (weights_dtype, kv_cache_dtype, autocast, fragmentation: SCHEMA.md) are
   // absent, which front ends show as "auto".
   const Request d;
-  json defaults = {
-      {"task", task_name(d.task)},
-      {"precision", precision_name(d.precision)}, {"batch_size", d.batch_size},
-      {"seq_len", d.seq_len}, {"inference_mode", "generate"},
-      {"gradient_checkpointing", d.gradient_checkpointing},
-      {"optimizer", optimizer_name(d.optimizer)}, {"optimizer_in_backward", d.optimizer_in_backward},
-      {"lora", {{"rank", d.lora.rank}, {"alpha", d.lora.alpha}, {"targets", "all-linear"},
-                {"dropout", d.lora.dropout}, {"dtype", "fp32"}}},
-      {"attention", attention_name(d.attention)},
-      {"loss", loss_name(d.loss)}, {"engine", engine_name(d.engine)},
-      {"parallel", {{"tp", 1}, {"pp", 1}, {"dp", 1}, {"ep", 1}, {"zero", 0}, {"fsdp", false},
-                    {"offload_optimizer", false}, {"offload_params", false}}},
-      {"gpu_memory_utilization", d.gpu_memory_utilization},
-      {"max_num_batched_tokens", d.max_num_batched_tokens},
-      {"cuda_context_mib", d.cuda_context_mib}, {"search", d.search},
-      {"strategies", d.strategies}};
-  return {{"schema_version", kSchemaVersion}, {"vramfit_version", version()},
-          {"presets", presets}, {"gpus", gpus}, {"dtypes", dtypes}, {"enums", enums},
-          {"defaults", defaults}};
+  json defaults = json::object();
+  defaults["task"] = task_name(d.task);
+  defaults["precision"] = precision_name(d.precision);
+  defaults["batch_size"] = d.batch_size;
+  defaults["seq_len"] = d.seq_len;
+  defaults["inference_mode"] = "generate";
+  defaults["gradient_checkpointing"] = d.gradient_checkpointing;
+  defaults["optimizer"] = optimizer_name(d.optimizer);
+  defaults["optimizer_in_backward"] = d.optimizer_in_backward;
+  json& lora = defaults["lora"];
+  lora["rank"] = d.lora.rank;
+  lora["alpha"] = d.lora.alpha;
+  lora["targets"] = "all-linear";
+  lora["dropout"] = d.lora.dropout;
+  lora["dtype"] = "fp32";
+  defaults["attention"] = attention_name(d.attention);
+  defaults["loss"] = loss_name(d.loss);
+  defaults["engine"] = engine_name(d.engine);
+  json& parallel = defaults["parallel"];
+  for (const char* k : {"tp", "pp", "dp", "ep"}) parallel[k] = 1;
+  parallel["zero"] = 0;
+  for (const char* k : {"fsdp", "offload_optimizer", "offload_params"}) parallel[k] = false;
+  defaults["gpu_memory_utilization"] = d.gpu_memory_utilization;
+  defaults["max_num_batched_tokens"] = d.max_num_batched_tokens;
+  defaults["cuda_context_mib"] = d.cuda_context_mib;
+  defaults["search"] = d.search;
+  defaults["strategies"] = d.strategies;
+  json out = json::object();
+  out["schema_version"] = kSchemaVersion;
+  out["vramfit_version"] = version();
+  out["presets"] = std::move(presets);
+  out["gpus"] = std::move(gpus);
+  out["dtypes"] = std::move(dtypes);
+  out["enums"] = std::move(enums);
+  out["defaults"] = std::move(defaults);
+  return out;
 }
 }  // namespace
 

@@ -179,30 +179,49 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
   return s;
 }
 
+// Objects are built by assignment rather than from nested initializer lists,
+// which cost several times the code in wasm (a temporary array per member).
 nlohmann::json checkpoint_summary_json(const CheckpointSummary& s) {
-  return {{"tensors", s.tensors},
-          {"total_bytes", s.total_bytes},
-          {"bytes_by_dtype", s.bytes_by_dtype},
-          {"params_by_dtype", s.params_by_dtype},
-          {"bytes_by_role", s.bytes_by_role},
-          {"params_by_role", s.params_by_role},
-          {"stored_elements", s.stored_elements},
-          {"params", s.params},
-          {"overhead_bytes", s.overhead_bytes},
-          {"overhead_elements", s.overhead_elements},
-          {"packed_tensors", s.packed_tensors}};
+  nlohmann::json j = nlohmann::json::object();
+  j["tensors"] = s.tensors;
+  j["total_bytes"] = s.total_bytes;
+  j["bytes_by_dtype"] = s.bytes_by_dtype;
+  j["params_by_dtype"] = s.params_by_dtype;
+  j["bytes_by_role"] = s.bytes_by_role;
+  j["params_by_role"] = s.params_by_role;
+  j["stored_elements"] = s.stored_elements;
+  j["params"] = s.params;
+  j["overhead_bytes"] = s.overhead_bytes;
+  j["overhead_elements"] = s.overhead_elements;
+  j["packed_tensors"] = s.packed_tensors;
+  return j;
 }
 
 std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
                                    int packed_bits) {
   using json = nlohmann::json;
-  auto err = [](const char* code, const std::string& field, const std::string& msg) {
-    return json{{"schema_version", 1},
-                {"error", {{"code", code}, {"field", field}, {"message", msg}}}}
-        .dump();
+  auto error_object = [](const std::string& code, const std::string& field,
+                         const std::string& msg) {
+    json e = json::object();
+    e["code"] = code;
+    e["field"] = field;
+    e["message"] = msg;
+    return e;
+  };
+  auto error = [&error_object](const std::string& code, const std::string& field,
+                               const std::string& msg) {
+    json out = json::object();
+    out["schema_version"] = 1;
+    out["error"] = error_object(code, field, msg);
+    return out;
+  };
+  auto err = [&error](const char* code, const std::string& field, const std::string& msg) {
+    return error(code, field, msg).dump();
   };
   try {
-    json out = {{"schema_version", 1}, {"format", format}};
+    json out = json::object();
+    out["schema_version"] = 1;
+    out["format"] = format;
     if (format == "safetensors") {
       const SafetensorsHeader h = parse_safetensors_header(bytes);
       out["data_bytes"] = h.data_bytes;
@@ -214,22 +233,21 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
       out["data_bytes"] = h.data_bytes;
       out["tensors"] = h.tensors.size();
       out["architecture"] = h.architecture;
-      out["hyperparameters"] = {{"block_count", h.hp.block_count},
-                                {"embedding_length", h.hp.embedding_length},
-                                {"feed_forward_length", h.hp.feed_forward_length},
-                                {"head_count", h.hp.head_count},
-                                {"head_count_kv", h.hp.head_count_kv},
-                                {"context_length", h.hp.context_length},
-                                {"vocab_size", h.hp.vocab_size},
-                                {"expert_count", h.hp.expert_count},
-                                {"file_type", h.hp.file_type}};
+      json& hp = out["hyperparameters"];
+      hp["block_count"] = h.hp.block_count;
+      hp["embedding_length"] = h.hp.embedding_length;
+      hp["feed_forward_length"] = h.hp.feed_forward_length;
+      hp["head_count"] = h.hp.head_count;
+      hp["head_count_kv"] = h.hp.head_count_kv;
+      hp["context_length"] = h.hp.context_length;
+      hp["vocab_size"] = h.hp.vocab_size;
+      hp["expert_count"] = h.hp.expert_count;
+      hp["file_type"] = h.hp.file_type;
       out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors, packed_bits));
       try {
         out["config"] = gguf_to_config_json(h);
       } catch (const Error& e) {
-        out["config_error"] = {{"code", error_code_name(e.code())},
-                               {"field", e.field()},
-                               {"message", e.what()}};
+        out["config_error"] = error_object(error_code_name(e.code()), e.field(), e.what());
       }
     } else {
       return err("unknown_value", "format",
@@ -237,11 +255,12 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
     }
     return out.dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const TruncatedInput& e) {
-    return json{{"schema_version", 1}, {"need_bytes", e.needed()}}.dump();
+    json out = json::object();
+    out["schema_version"] = 1;
+    out["need_bytes"] = e.needed();
+    return out.dump();
   } catch (const Error& e) {
-    return json{{"schema_version", 1},
-                {"error", {{"code", error_code_name(e.code())}, {"field", e.field()},
-                           {"message", e.what()}}}}
+    return error(error_code_name(e.code()), e.field(), e.what())
         .dump(-1, ' ', false, json::error_handler_t::replace);
   } catch (const std::exception& e) {
     return err("internal", "", std::string("internal error: ") + e.what());

@@ -2,7 +2,6 @@
 // and MoE layout of each decoder family, as in the HF modelling code
 // (methodology §3.3 bias table, §3.6 norm counts). Defaults are the
 // configuration_<family>.py defaults transformers applies to missing keys.
-#include <map>
 
 #include "config_internal.h"
 
@@ -315,57 +314,62 @@ const Defaults kLlama4Defaults{5120, 48, 40, 8, 128, 8192, 202048, 131072};
 using W = WindowRule;
 using M = MoePlacement;
 
-const std::map<std::string, Family>& table() {
-  static const std::map<std::string, Family> kTable = {
-      {"llama", {"llama", W::none, M::none, &kLlamaDefaults, llama}},
-      {"granite", {"llama", W::none, M::none, nullptr, llama}},
-      {"mistral", {"mistral", W::all, M::none, &kMistralDefaults, llama}},
-      {"mixtral", {"mixtral", W::all, M::all, nullptr, mixtral}},
-      {"qwen2", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
-      {"qwen2_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
-      {"qwen2_5_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
-      {"qwen2_moe", {"qwen2_moe", W::qwen, M::qwen, nullptr, qwen2}},
-      {"qwen3", {"qwen3", W::qwen, M::none, nullptr, qwen3}},
-      {"qwen3_vl_text", {"qwen3", W::none, M::none, nullptr, qwen3}},
-      {"qwen3_moe", {"qwen3_moe", W::qwen, M::qwen, nullptr, qwen3}},
-      {"qwen3_vl_moe_text", {"qwen3_moe", W::none, M::qwen, nullptr, qwen3}},
-      {"qwen3_next", {"qwen3_next", W::qwen_next, M::qwen, nullptr, qwen3_next}},
-      {"qwen3_5_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
-      {"qwen3_5_moe_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
-      {"gemma", {"gemma", W::none, M::none, &kGemmaDefaults, gemma}},
-      {"gemma2", {"gemma2", W::gemma2, M::none, nullptr, gemma2}},
-      {"gemma3_text", {"gemma3", W::gemma3, M::none, &kGemma3Defaults, gemma3}},
-      {"olmo", {"olmo", W::none, M::none, nullptr, olmo}},
-      {"olmo2", {"olmo2", W::none, M::none, nullptr, olmo2}},
-      {"olmo3", {"olmo3", W::none, M::none, nullptr, olmo2}},
-      {"olmoe", {"olmoe", W::none, M::all, nullptr, olmoe}},
-      {"deepseek_v2", {"deepseek_v2", W::none, M::deepseek, nullptr, deepseek}},
-      {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
-      {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
-      {"kimi_k2", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
-      {"gpt_oss", {"gpt_oss", W::none, M::all, nullptr, gpt_oss}},
-      {"llama4_text", {"llama4", W::llama4, M::llama4, &kLlama4Defaults, llama4}},
-      {"mllama_text_model", {"mllama", W::none, M::none, &kMllamaDefaults, mllama}},
-      {"phi", {"phi", W::none, M::none, nullptr, phi}},
-      {"phi3", {"phi3", W::all, M::none, nullptr, phi3}},
-      {"starcoder2", {"starcoder2", W::all, M::none, nullptr, starcoder2}},
-      {"gpt2", {"gpt2", W::none, M::none, nullptr, gpt2}},
-      {"gpt_neox", {"gpt_neox", W::none, M::none, nullptr, gpt_neox}},
-      {"bloom", {"bloom", W::none, M::none, nullptr, bloom}},
-      {"gptj", {"gptj", W::none, M::none, nullptr, gptj}},
-      {"falcon", {"falcon", W::none, M::none, nullptr, falcon}},
-      {"RefinedWeb", {"falcon", W::none, M::none, nullptr, falcon}},
-      {"RefinedWebModel", {"falcon", W::none, M::none, nullptr, falcon}},
-      {"opt", {"opt", W::none, M::none, nullptr, opt}},
-  };
-  return kTable;
-}
+// model_type -> family. A constant array rather than a std::map: no code to
+// build it at startup (that was 7 KB of wasm); lookups are once per config.
+struct Entry {
+  const char* model_type;
+  Family family;
+};
+const Entry kTable[] = {
+    {"llama", {"llama", W::none, M::none, &kLlamaDefaults, llama}},
+    {"granite", {"llama", W::none, M::none, nullptr, llama}},
+    {"mistral", {"mistral", W::all, M::none, &kMistralDefaults, llama}},
+    {"mixtral", {"mixtral", W::all, M::all, nullptr, mixtral}},
+    {"qwen2", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_5_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_moe", {"qwen2_moe", W::qwen, M::qwen, nullptr, qwen2}},
+    {"qwen3", {"qwen3", W::qwen, M::none, nullptr, qwen3}},
+    {"qwen3_vl_text", {"qwen3", W::none, M::none, nullptr, qwen3}},
+    {"qwen3_moe", {"qwen3_moe", W::qwen, M::qwen, nullptr, qwen3}},
+    {"qwen3_vl_moe_text", {"qwen3_moe", W::none, M::qwen, nullptr, qwen3}},
+    {"qwen3_next", {"qwen3_next", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"qwen3_5_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"qwen3_5_moe_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"gemma", {"gemma", W::none, M::none, &kGemmaDefaults, gemma}},
+    {"gemma2", {"gemma2", W::gemma2, M::none, nullptr, gemma2}},
+    {"gemma3_text", {"gemma3", W::gemma3, M::none, &kGemma3Defaults, gemma3}},
+    {"olmo", {"olmo", W::none, M::none, nullptr, olmo}},
+    {"olmo2", {"olmo2", W::none, M::none, nullptr, olmo2}},
+    {"olmo3", {"olmo3", W::none, M::none, nullptr, olmo2}},
+    {"olmoe", {"olmoe", W::none, M::all, nullptr, olmoe}},
+    {"deepseek_v2", {"deepseek_v2", W::none, M::deepseek, nullptr, deepseek}},
+    {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
+    {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
+    {"kimi_k2", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
+    {"gpt_oss", {"gpt_oss", W::none, M::all, nullptr, gpt_oss}},
+    {"llama4_text", {"llama4", W::llama4, M::llama4, &kLlama4Defaults, llama4}},
+    {"mllama_text_model", {"mllama", W::none, M::none, &kMllamaDefaults, mllama}},
+    {"phi", {"phi", W::none, M::none, nullptr, phi}},
+    {"phi3", {"phi3", W::all, M::none, nullptr, phi3}},
+    {"starcoder2", {"starcoder2", W::all, M::none, nullptr, starcoder2}},
+    {"gpt2", {"gpt2", W::none, M::none, nullptr, gpt2}},
+    {"gpt_neox", {"gpt_neox", W::none, M::none, nullptr, gpt_neox}},
+    {"bloom", {"bloom", W::none, M::none, nullptr, bloom}},
+    {"gptj", {"gptj", W::none, M::none, nullptr, gptj}},
+    {"falcon", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"RefinedWeb", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"RefinedWebModel", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"opt", {"opt", W::none, M::none, nullptr, opt}},
+};
 
 }  // namespace
 
 const Family* find_family(const std::string& model_type) {
-  auto it = table().find(model_type);
-  return it == table().end() ? nullptr : &it->second;
+  for (const Entry& e : kTable) {
+    if (model_type == e.model_type) return &e.family;
+  }
+  return nullptr;
 }
 
 }  // namespace cfg

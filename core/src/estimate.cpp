@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
+#include <type_traits>
 
 #include "prepared.h"
 #include "vramfit/catalog.h"
@@ -130,14 +132,42 @@ int64_t add_bytes(int64_t a, int64_t b) {
   return sum;
 }
 
-// Inputs are JSON only when explaining; searches skip building them.
-#define INPUTS(...) (B.explain ? json(__VA_ARGS__) : json())
+// One member of a component's "inputs": a key and an integer, number or
+// string, held as plain values. Inputs become JSON only when explaining
+// (searches skip it), in one out-of-line function: nlohmann initializer lists
+// at each of the call sites below inlined several KB of wasm apiece.
+struct Input {
+  enum Kind { kInt, kNumber, kString };
+  const char* key;
+  Kind kind;
+  int64_t i = 0;
+  double d = 0;
+  const char* s = nullptr;
+  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  Input(const char* k, T v) : key(k), kind(kInt), i(static_cast<int64_t>(v)) {}
+  Input(const char* k, double v) : key(k), kind(kNumber), d(v) {}
+  Input(const char* k, const char* v) : key(k), kind(kString), s(v) {}
+  Input(const char* k, const std::string& v) : key(k), kind(kString), s(v.c_str()) {}
+  Input(const char* k, bool v) = delete;  // would become a number; add a kind first
+};
+
+json inputs_json(std::initializer_list<Input> inputs) {
+  json j = json::object();
+  for (const Input& in : inputs) {
+    if (in.kind == Input::kInt) j[in.key] = in.i;
+    else if (in.kind == Input::kNumber) j[in.key] = in.d;
+    else j[in.key] = in.s;
+  }
+  return j;
+}
+
+#define INPUTS(...) std::initializer_list<Input>(__VA_ARGS__)
 
 struct Builder {
   std::vector<Component>& out;
   bool explain;
   void add(const char* id, const char* label, double bytes, double unc,
-           const char* formula, json inputs, bool runtime = false) {
+           const char* formula, std::initializer_list<Input> inputs, bool runtime = false) {
     Component c;
     c.id = id;
     c.label = label;
@@ -146,7 +176,7 @@ struct Builder {
     c.runtime = runtime;
     if (explain) {
       c.formula = formula;
-      c.inputs = std::move(inputs);
+      c.inputs = inputs_json(inputs);
     }
     out.push_back(std::move(c));
   }
@@ -247,7 +277,7 @@ void training_components(const Prepared& p, int64_t b, int64_t s, Builder& B) {
     double biggest = 0;
     for (const auto& t : p.lora.targets) biggest = std::max(biggest, double(t.in) * (t.in + 2.0 * t.out));
     B.add("dora_transient", "DoRA weight-norm transient", 2.0 * biggest, 0.2,
-          "bf16 x (in^2 + 2 out x in) for the largest targeted module", INPUTS(json::object()));
+          "bf16 x (in^2 + 2 out x in) for the largest targeted module", INPUTS({}));
   }
   const bool foreach_step = r.optimizer == Optimizer::adamw && !r.optimizer_in_backward;
   B.add("optimizer_step", "Optimizer step temporaries", foreach_step ? n * state / o_shard : 0, 0.05,
@@ -307,7 +337,7 @@ void inference_components(const Prepared& p, int64_t b, int64_t s, Builder& B) {
   // DynamicCache grows by torch.cat: one layer's K (or V) exists twice.
   const double layers = static_cast<double>(std::max<size_t>(m.layers.size(), 1));
   B.add("decode_transient", "KV growth copy", r.engine == Engine::hf ? static_cast<double>(kv) / layers / 2.0 : 0,
-        0.2, "one layer's K or V copied by torch.cat on each decode step", INPUTS(json::object()));
+        0.2, "one layer's K or V copied by torch.cat on each decode step", INPUTS({}));
 }
 
 // Which components are alive together (core/MEMORY_MODEL.md, "Peak").
@@ -378,7 +408,7 @@ void finish(const Prepared& p, Breakdown& out, bool explain) {
         "CUDA context + kernels + library workspaces (lazy loading)",
         INPUTS({{"mib", p.req.cuda_context_mib}}), true);
   if (nccl > 0) B.add("nccl_buffers", "NCCL buffers", nccl, 0.5, "0.25 GiB + 0.05 GiB x ranks", INPUTS({{"ranks", ranks}}), true);
-  if (graphs > 0) B.add("cuda_graphs", "CUDA graphs", graphs, 0.5, "vLLM graph capture allowance", INPUTS(json::object()), true);
+  if (graphs > 0) B.add("cuda_graphs", "CUDA graphs", graphs, 0.5, "vLLM graph capture allowance", INPUTS({}), true);
   out.reserved_bytes = add_bytes(out.peak_allocated_bytes, mem::to_bytes(frag));
   int64_t total = 0;  // exact integer sum, so reserved <= total always
   double low = 0, high = 0;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <functional>
-#include <unordered_map>
+#include <map>
 
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -81,7 +81,9 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   std::vector<GpuFit> out;
   // Searches for different GPUs probe mostly the same points: memoise the
   // totals per batch size and per sequence length (a pure function of them).
-  std::unordered_map<int64_t, int64_t> by_batch, by_seq;
+  // (std::map: a few hundred entries at most, and no hash table for int64
+  // keys in the wasm.)
+  std::map<int64_t, int64_t> by_batch, by_seq;
   auto need_b = [&](int64_t b) {
     auto it = by_batch.find(b);
     if (it != by_batch.end()) return it->second;
@@ -221,8 +223,13 @@ json recommend(const ModelSpec& spec, const Request& req, const Breakdown& bd,
     if (!ch.apply(r)) continue;
     const int64_t t = total_of(spec, r);
     if (t < 0 || t >= bd.total_bytes) continue;
-    out.push_back({{"change", ch.change}, {"why", ch.why}, {"total_bytes", t},
-                   {"saves_bytes", bd.total_bytes - t}, {"verdict", verdict_for(t, usable)}});
+    // By assignment, not an initializer list: that costs much more code in wasm.
+    json& e = out.emplace_back(json::object());
+    e["change"] = ch.change;
+    e["why"] = ch.why;
+    e["total_bytes"] = t;
+    e["saves_bytes"] = bd.total_bytes - t;
+    e["verdict"] = verdict_for(t, usable);
   }
   // No single change enough: stack them, cheapest first, until it fits.
   bool single_fits = false;
@@ -250,10 +257,13 @@ json recommend(const ModelSpec& spec, const Request& req, const Breakdown& bd,
       if (verdict_for(t, usable) == "fits") break;
     }
     if (applied.size() > 1) {
-      out.push_back({{"change", "combined"}, {"changes", applied},
-                     {"why", "the changes above applied together, cheapest first"},
-                     {"total_bytes", t}, {"saves_bytes", bd.total_bytes - t},
-                     {"verdict", verdict_for(t, usable)}});
+      json& e = out.emplace_back(json::object());
+      e["change"] = "combined";
+      e["changes"] = std::move(applied);
+      e["why"] = "the changes above applied together, cheapest first";
+      e["total_bytes"] = t;
+      e["saves_bytes"] = bd.total_bytes - t;
+      e["verdict"] = verdict_for(t, usable);
     }
   }
   return out;

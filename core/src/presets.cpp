@@ -5,9 +5,9 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "embedded.h"
+#include "json_util.h"
 #include "vramfit/error.h"
 
 namespace vramfit {
@@ -18,18 +18,27 @@ std::string lower(std::string s) {
   return s;
 }
 
+// Splits `text` at `sep` (a trailing empty field is dropped, as getline does).
+std::vector<std::string> split(const std::string& text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find(sep, start);
+    if (end == std::string::npos) end = text.size();
+    out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
 std::vector<PresetInfo> load_list() {
   // SOURCES.tsv: file, model_id, source_repo, path_in_repo, commit, notes.
+  // Plain splitting, not iostreams: those pull ~70 KB of locale code into wasm.
   const EmbeddedFile* f = find_embedded("presets/SOURCES.tsv");
   std::vector<PresetInfo> out;
-  std::istringstream in(std::string(f->data, f->size));
-  std::string line;
-  std::getline(in, line);  // header
-  while (std::getline(in, line)) {
-    std::vector<std::string> cols;
-    std::stringstream row(line);
-    std::string cell;
-    while (std::getline(row, cell, '\t')) cols.push_back(cell);
+  const std::vector<std::string> lines = split(std::string(f->data, f->size), '\n');
+  for (size_t i = 1; i < lines.size(); ++i) {  // [0] is the header
+    const std::vector<std::string> cols = split(lines[i], '\t');
     if (cols.size() < 2 || cols[0].empty()) continue;
     std::string src = cols.size() > 4 ? cols[2] + ":" + cols[3] + " @ " + cols[4] : "";
     out.push_back({cols[1], cols[0], src});
@@ -53,8 +62,10 @@ const nlohmann::json& preset_config(const std::string& id) {
     auto it = cache.find(p.file);
     if (it != cache.end()) return *it->second;
     const EmbeddedFile* f = find_embedded("presets/" + p.file);
+    // Through jsonu::parse_text like every other JSON text: one instance of
+    // nlohmann's parser in the binary instead of two.
     auto parsed = std::make_unique<nlohmann::json>(
-        nlohmann::json::parse(f->data, f->data + f->size));
+        jsonu::parse_text(std::string(f->data, f->size), "presets/" + p.file));
     return *cache.emplace(p.file, std::move(parsed)).first->second;
   }
   // Suggest presets sharing the name part, so typos get a way forward.

@@ -244,20 +244,34 @@ json request_to_json(const Request& r) {
     j["optimizer"] = optimizer_name(r.optimizer);
     j["optimizer_in_backward"] = r.optimizer_in_backward;
     j["loss"] = loss_name(r.loss);
-    if (r.eval_batch_size) j["eval"] = {{"batch_size", *r.eval_batch_size}, {"seq_len", *r.eval_seq_len}};
+    if (r.eval_batch_size) {
+      // By assignment, not initializer lists: those cost much more code in wasm.
+      json& eval = j["eval"];
+      eval["batch_size"] = *r.eval_batch_size;
+      eval["seq_len"] = *r.eval_seq_len;
+    }
   }
   if (is_lora(r.task)) {
     json targets = r.lora.all_linear ? json("all-linear") : json(r.lora.targets);
-    j["lora"] = {{"rank", r.lora.rank}, {"alpha", r.lora.alpha}, {"targets", targets},
-                 {"dropout", r.lora.dropout}, {"dtype", r.lora.dtype_bytes == 4 ? "fp32" : "bf16"}};
+    json& lora = j["lora"];
+    lora["rank"] = r.lora.rank;
+    lora["alpha"] = r.lora.alpha;
+    lora["targets"] = std::move(targets);
+    lora["dropout"] = r.lora.dropout;
+    lora["dtype"] = r.lora.dtype_bytes == 4 ? "fp32" : "bf16";
   }
   if (r.task == Task::inference) j["inference_mode"] = r.logits_all ? "forward" : "generate";
   j["attention"] = attention_name(r.attention);
   j["engine"] = engine_name(r.engine);
-  j["parallel"] = {{"tp", r.parallel.tp}, {"pp", r.parallel.pp}, {"dp", r.parallel.dp},
-                   {"ep", r.parallel.ep}, {"zero", r.parallel.zero}, {"fsdp", r.parallel.fsdp},
-                   {"offload_optimizer", r.parallel.offload_optimizer},
-                   {"offload_params", r.parallel.offload_params}};
+  json& par = j["parallel"];
+  par["tp"] = r.parallel.tp;
+  par["pp"] = r.parallel.pp;
+  par["dp"] = r.parallel.dp;
+  par["ep"] = r.parallel.ep;
+  par["zero"] = r.parallel.zero;
+  par["fsdp"] = r.parallel.fsdp;
+  par["offload_optimizer"] = r.parallel.offload_optimizer;
+  par["offload_params"] = r.parallel.offload_params;
   if (!r.gpu.empty()) j["gpu"] = r.gpu;
   j["cuda_context_mib"] = r.cuda_context_mib;
   return j;

@@ -55,10 +55,18 @@ json strategies_json(const ModelSpec& spec, const Request& req) {
     try {
       const Prepared p = prepare(spec, r);
       const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, false);
-      json row = {{"name", l.name}, {"gpus", l.tp * l.pp * l.dp * l.ep},
-                  {"parallel", {{"tp", l.tp}, {"pp", l.pp}, {"dp", l.dp}, {"ep", l.ep}, {"zero", l.zero}}},
-                  {"per_gpu_total_bytes", bd.total_bytes},
-                  {"per_gpu_peak_allocated_bytes", bd.peak_allocated_bytes}};
+      // By assignment, not initializer lists: those cost much more code in wasm.
+      json row = json::object();
+      row["name"] = l.name;
+      row["gpus"] = l.tp * l.pp * l.dp * l.ep;
+      json& par = row["parallel"];
+      par["tp"] = l.tp;
+      par["pp"] = l.pp;
+      par["dp"] = l.dp;
+      par["ep"] = l.ep;
+      par["zero"] = l.zero;
+      row["per_gpu_total_bytes"] = bd.total_bytes;
+      row["per_gpu_peak_allocated_bytes"] = bd.peak_allocated_bytes;
       json smallest = smallest_gpu(bd.total_bytes, p);
       if (!smallest.is_null()) row["smallest_gpu"] = smallest;  // absent: none fits
       out.push_back(row);
@@ -87,10 +95,15 @@ json gpus_needed(const ModelSpec& spec, const Request& req, int64_t usable) {
       const Prepared p = prepare(spec, r);
       const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, false);
       if (verdict_for(bd.total_bytes, usable) == "fits") {
-        return {{"count", n * req.parallel.tp * req.parallel.pp * req.parallel.dp},
-                {"parallel", {{"tp", r.parallel.tp}, {"pp", r.parallel.pp}, {"dp", r.parallel.dp},
-                              {"zero", r.parallel.zero}}},
-                {"per_gpu_total_bytes", bd.total_bytes}};
+        json out = json::object();
+        out["count"] = n * req.parallel.tp * req.parallel.pp * req.parallel.dp;
+        json& par = out["parallel"];
+        par["tp"] = r.parallel.tp;
+        par["pp"] = r.parallel.pp;
+        par["dp"] = r.parallel.dp;
+        par["zero"] = r.parallel.zero;
+        out["per_gpu_total_bytes"] = bd.total_bytes;
+        return out;
       }
     } catch (const Error&) {
       // this scaling is not a valid layout for the model: try the next
@@ -103,8 +116,9 @@ json disk_json(const Prepared& p) {
   const double n = static_cast<double>(p.params.total);
   const std::string& d = p.spec->stored_dtype;
   const double stored = d == "float32" ? 4.0 : 2.0;
-  json out = {{"checkpoint_bytes", static_cast<int64_t>(n * stored)},
-              {"stored_dtype_bytes", static_cast<int64_t>(stored)}};
+  json out = json::object();
+  out["checkpoint_bytes"] = static_cast<int64_t>(n * stored);
+  out["stored_dtype_bytes"] = static_cast<int64_t>(stored);
   if (p.req.task == Task::full) {
     // Optimizer state saved beside the weights: AdamW m, v (+ fp32 master
     // when the regime keeps one) in the state dtype.
