@@ -2,7 +2,7 @@
 // first result on localhost and time per recompute, in headless Chromium,
 // plus engine.estimate() alone in Node.
 //   node scripts/bench-web.mjs [single.html]
-import {existsSync, readdirSync, readFileSync} from 'node:fs';
+import {existsSync, readFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {gzipSync} from 'node:zlib';
@@ -22,13 +22,11 @@ const row = (label, s) => console.log(
 console.log('== bytes');
 row('web/gen/vramfit.wasm', size(['web/gen/vramfit.wasm']));
 row('web/gen/vramfit.mjs (glue)', size(['web/gen/vramfit.mjs']));
-const appJs = readdirSync(path.join(root, 'web/js'))
-                  .filter((f) => f.endsWith('.js') && f !== 'widget.js')
-                  .map((f) => `web/js/${f}`);
-row(`web/js app modules (${appJs.length})`, size(appJs));
+// The page loads its JS as one bundle (web/gen/app.mjs, scripts/bundle-app.mjs).
+row('web/gen/app.mjs (bundled app JS)', size(['web/gen/app.mjs']));
 row('web/index.html + css/style.css', size(['web/index.html', 'web/css/style.css']));
 const page = size([
-  'web/gen/vramfit.wasm', 'web/gen/vramfit.mjs', ...appJs, 'web/index.html', 'web/css/style.css'
+  'web/gen/vramfit.wasm', 'web/gen/vramfit.mjs', 'web/gen/app.mjs', 'web/index.html', 'web/css/style.css'
 ]);
 row('page total (wasm+js+html+css)', page);
 row('widget.js', size(['web/js/widget.js']));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the WebAssembly module (ES module + wasm, and the classic single-file
-# variant) in build-wasm/ and copies the outputs into web/gen/ for serving.
+# variant) in build-wasm/ and copies the outputs into web/gen/ for serving,
+# with web/gen/app.mjs, the page's JS bundled (scripts/bundle-app.mjs).
 # Usage: scripts/build-wasm.sh   (BUILD_DIR, JOBS override the defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,3 +24,5 @@ for f in vramfit.mjs vramfit.wasm vramfit-single.js; do
   cp "$BUILD_DIR/web/$f" web/gen/"$f"
 done
 echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm,vramfit-single.js}"
+# The page loads its JS as one bundle (web/index.html).
+node scripts/bundle-app.mjs web web/gen/app.mjs

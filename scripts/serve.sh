@@ -7,6 +7,7 @@ PORT=${PORT:-8000}
 
 missing=()
 command -v emcmake >/dev/null 2>&1 || missing+=(emscripten binaryen)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
@@ -30,4 +31,4 @@ fi
 scripts/build-wasm.sh
 echo
 echo "vramfit: http://127.0.0.1:${PORT}/   (Ctrl-C to stop)"
-exec python3 -m http.server "$PORT" --bind 127.0.0.1 --directory web
+exec node scripts/static-server.mjs web "$PORT" 127.0.0.1 >/dev/null

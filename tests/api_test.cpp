@@ -229,6 +229,20 @@ TEST_CASE("catalog_json content", "[api][catalog]") {
   CHECK(vramfit::catalog_json() == vramfit::catalog_json());
 }
 
+TEST_CASE("catalog_json(false): the same catalogue without preset counts", "[api][catalog]") {
+  json full = json::parse(vramfit::catalog_json(true));
+  json lite = json::parse(vramfit::catalog_json(false));
+  REQUIRE(lite["presets"].size() == full["presets"].size());
+  for (size_t i = 0; i < full["presets"].size(); ++i) {
+    json& p = full["presets"][i];
+    CHECK(lite["presets"][i]["id"] == p["id"]);
+    CHECK_FALSE(lite["presets"][i].contains("params"));
+    CHECK_FALSE(lite["presets"][i].contains("model_type"));
+    for (const char* k : {"params", "active_params", "model_type"}) p.erase(k);
+  }
+  CHECK(lite == full);  // nothing else differs
+}
+
 TEST_CASE("weights_format.rule: quantization_config > repo name > torch_dtype > default",
           "[api][weights_format]") {
   const json gptq = {{"quant_method", "gptq"}, {"bits", 4}, {"group_size", 128}};

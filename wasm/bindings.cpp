@@ -14,7 +14,7 @@ std::string estimate(const std::string& request) {
   return vramfit::estimate_json(request);
 }
 
-std::string catalog() { return vramfit::catalog_json(); }
+std::string catalog(bool preset_counts) { return vramfit::catalog_json(preset_counts); }
 
 std::string version() { return vramfit::version(); }
 

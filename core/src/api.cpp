@@ -308,12 +308,13 @@ json strings(std::initializer_list<const char*> items) {
   return arr;
 }
 
-json catalog() {
+json catalog(bool preset_counts) {
   json presets = json::array();
   for (const auto& p : preset_list()) {
     json& e = presets.emplace_back(json::object());
     e["id"] = p.id;
     e["source"] = p.source;
+    if (!preset_counts) continue;
     try {
       const ModelSpec s = parse_model_config(preset_config(p.id), "model.preset");
       const ParamCounts c = count_params(s);
@@ -432,15 +433,20 @@ std::string json_text_error(const std::string& text, const std::string& what) {
   }
 }
 
-std::string catalog_json() {
-  static const std::string text = [] {
+std::string catalog_json(bool preset_counts) {
+  auto make = [](bool counts) {
     try {
-      return dump(catalog());
+      return dump(catalog(counts));
     } catch (const std::exception& e) {
       return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
     }
-  }();
-  return text;
+  };
+  if (!preset_counts) {
+    static const std::string lite = make(false);
+    return lite;
+  }
+  static const std::string full = make(true);
+  return full;
 }
 
 const char* version() { return VRAMFIT_VERSION; }

@@ -47,6 +47,10 @@ test('parameter counts', () => {
 
 test('integers and percentages', () => {
   assert.equal(formatInt(131072), '131,072');
+  assert.equal(formatInt(16060522496), '16,060,522,496');
+  assert.equal(formatInt(-1234567), '-1,234,567');
+  assert.equal(formatInt(999), '999');
+  assert.equal(formatInt(-0.4), '0');
   assert.equal(formatPercent(1, 4), '25.0 %');
   assert.equal(formatPercent(1, 1e6), '<0.1 %');
   assert.equal(formatPercent(1, 0), '—');

@@ -41,3 +41,28 @@ test('index.html: strict CSP, no inline script or handler, data: favicon', () =>
   assert.doesNotMatch(html, /\son[a-z]+\s*=/i, 'no inline event handler');
   assert.match(html, /<link rel="icon" href="data:,">/);
 });
+
+test('index.html loads the bundled app and requests the engine alongside it', () => {
+  const html = readFileSync(path.join(web, 'index.html'), 'utf8');
+  const scripts = [...html.matchAll(/<script\b[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(scripts, ['gen/app.mjs']);
+  assert.match(html, /<link rel="modulepreload" href="gen\/vramfit\.mjs">/);
+  assert.match(html, /<link rel="preload" href="gen\/vramfit\.wasm" as="fetch" type="application\/wasm" crossorigin>/);
+});
+
+test('the bundle holds every module of the page, in dependency order', async () => {
+  const {bundleApp} = await import('../../scripts/bundle-app.mjs');
+  const {code, modules} = bundleApp(web);
+  const seen = new Set();
+  const visit = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    const src = readFileSync(path.join(web, 'js', f), 'utf8');
+    for (const m of src.matchAll(/^import [^;]*? from '\.\/([\w-]+\.js)';/gms)) visit(m[1]);
+  };
+  visit('main.js');
+  assert.deepEqual(modules.map((m) => m.replace('js/', '')).sort(), [...seen].sort());
+  assert.equal(modules.at(-1), 'js/main.js', 'main.js runs last');
+  assert.match(code, /^import __factory from '\.\/vramfit\.mjs';$/m);
+  assert.doesNotMatch(code, /^export /m);
+});

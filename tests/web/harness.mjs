@@ -3,7 +3,6 @@
 // that record console errors. Not a test file (no .test. in the name).
 import {spawn} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
-import {createServer} from 'node:net';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
@@ -28,22 +27,20 @@ function freePort() {
   });
 }
 
-/** Starts python3 -m http.server on the repo root; resolves { base, stop }. */
+/** Starts scripts/static-server.mjs on the repo root; resolves { base, stop }. */
 export async function startServer() {
-  const port = await freePort();
-  const proc = spawn(
-      'python3', ['-m', 'http.server', String(port), '--bind', '127.0.0.1', '--directory', root],
-      {stdio: 'ignore'});
-  const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i += 1) {
-    try {
-      const res = await fetch(`${base}/web/index.html`);
-      if (res.ok) break;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  return {base, stop: () => proc.kill()};
+  const proc = spawn(process.execPath, [path.join(root, 'scripts/static-server.mjs'), root, '0'],
+                     {stdio: ['ignore', 'pipe', 'inherit']});
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /PORT (\d+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`static server exited (${code})`)));
+  });
+  return {base: `http://127.0.0.1:${port}`, stop: () => proc.kill()};
 }
 
 export function launch() {

@@ -82,7 +82,7 @@ test('a Hub link loads config.json and the exact bytes from the safetensors head
   await hubLog();
   await page.goto(link('model=tiny/llama&task=inference&batch_size=1&seq_len=128'));
   await ready(page);
-  assert.match(await waitStatus(page, /safetensors headers/), /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from 127\.0\.0\.1/);
+  assert.match(await waitStatus(page, /safetensors headers of 1 file from /), /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from 127\.0\.0\.1/);
   assert.equal(await page.textContent('#model-name'), 'tiny/llama');
   const table = await page.textContent('#checkpoint-table');
   assert.match(table, new RegExp(`${TINY_BF16_BYTES.toLocaleString('en-US')} B\\) in 1 file`));
@@ -104,7 +104,7 @@ test('a sharded repo: four headers add up to the published total_size of Llama 3
   const page = await hubPage();
   await page.goto(link('model=meta-llama/Meta-Llama-3.1-8B&task=inference'));
   await ready(page);
-  await waitStatus(page, /safetensors headers of 4 files/);
+  await waitStatus(page, /safetensors headers of 4 files from /);
   // meta-llama/Llama-3.1-8B model.safetensors.index.json: "total_size": 16060522496
   // (= 8,030,261,248 params x 2 bytes).
   const table = await page.textContent('#checkpoint-table');
@@ -120,7 +120,7 @@ test('a repo with params.json instead of config.json (Mistral native) loads; one
   await page.goto(link('model=tiny/params-only&task=inference'));
   await ready(page);
   // params.json of the tiny llama, weights in consolidated.safetensors.
-  assert.match(await waitStatus(page, /params\.json/), /params\.json \+ safetensors headers of 1 file/);
+  assert.match(await waitStatus(page, /params\.json \+ .* from /), /params\.json \+ safetensors headers of 1 file/);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
   assert.match(await page.textContent('#checkpoint-table'), new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`));
   await page.goto(link('model=tiny/no-config&task=inference'));
@@ -153,14 +153,14 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   // llama: 106,816 params of which 320 are norms (64 + 2 x 2 x 64), kept
   // F32: 1,280 B; the other 106,496 in Q8_0 blocks of 32 values in 34 B:
   // 113,152 B. Total 114,432 B.
-  await waitStatus(page, /GGUF header of tiny-Q8_0\.gguf/);
+  await waitStatus(page, /GGUF header of tiny-Q8_0\.gguf from /);
   assert.equal(await page.isVisible('#gguf-box'), true);
   assert.deepEqual(await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)),
                    ['tiny-F16.gguf', 'tiny-Q4_0.gguf', 'tiny-Q8_0.gguf']);
   assert.match(await page.textContent('#checkpoint-table'), /114,432 B\) in 1 file/);
   await page.fill('#gguf_file', 'tiny-F16.gguf');
   await page.dispatchEvent('#gguf_file', 'change');
-  await waitStatus(page, /GGUF header of tiny-F16\.gguf/);
+  await waitStatus(page, /GGUF header of tiny-F16\.gguf from /);
   // F16: 106,496 x 2 B + 1,280 B of F32 norms = 214,272 B.
   assert.match(await page.textContent('#checkpoint-table'), /214,272 B\) in 1 file/);
   assert.match(await page.textContent('#checkpoint-table'), /Params from the headers106,816/);
@@ -192,7 +192,7 @@ test('a gated model: the message asks for a token; with it the model loads and t
   await page.fill('#hf-token', TOKEN);
   await page.dispatchEvent('#hf-token', 'change');
   await page.click('#hub-retry');
-  await waitStatus(page, /safetensors headers of 1 file/);
+  await waitStatus(page, /safetensors headers of 1 file from /);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
 
   const log = await hubLog();
@@ -254,7 +254,7 @@ test('each Hub failure gets its own message, and the last good result stays on s
   const page = await hubPage();
   await page.goto(link('model=tiny/llama&task=inference'));
   await ready(page);
-  await waitStatus(page, /safetensors headers/);
+  await waitStatus(page, /safetensors headers of 1 file from /);
   const good = await totalBytes(page);
   for (const [model, extra, re] of FAILURES) {
     await page.goto(link(`model=${model}&task=inference${extra ? `&${extra}` : ''}`));
@@ -265,7 +265,7 @@ test('each Hub failure gets its own message, and the last good result stays on s
   // Within one page: a failure after a success keeps that result.
   await page.goto(link('model=tiny/llama&task=inference'));
   await ready(page);
-  await waitStatus(page, /safetensors headers/);
+  await waitStatus(page, /safetensors headers of 1 file from /);
   await page.fill('#model', 'broken/model');
   await page.press('#model', 'Enter');
   await waitStatus(page, /HTTP 500/);

@@ -184,8 +184,12 @@ export interface Engine {
   readonly version: string;
   /** Runs one request; throws EstimatorError on an error response. */
   estimate(request: EstimateRequest|string): EstimateResponse;
-  /** Presets, GPUs, dtypes, enums and defaults (a fresh copy per call). */
-  catalog(): Catalog;
+  /**
+   * Presets, GPUs, dtypes, enums and defaults (a fresh copy per call).
+   * `presetCounts: false` leaves out each preset's model_type / params /
+   * active_params, which cost most of the first call.
+   */
+  catalog(options?: {presetCounts?: boolean}): Catalog;
   /**
    * Parses the start of a checkpoint file: a safetensors header (8-byte
    * prefix + JSON) or a GGUF header. Returns the summary, or
@@ -235,7 +239,7 @@ export interface LoadOptions {
 
 export interface EmscriptenModuleLike {
   estimateJson(request: string): string;
-  catalogJson(): string;
+  catalogJson(presetCounts: boolean): string;
   version(): string;
   checkpointHeaderJson(format: string, bytes: Uint8Array, packedBits: number): string;
 }

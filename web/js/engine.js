@@ -40,16 +40,17 @@ function parseResponse(text) {
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, ...moduleArgs} = options;
   const mod = await factory(moduleArgs);
-  let catalogCache = null;
+  const catalogs = new Map();  // preset counts or not -> parsed catalogue
   return {
     version: String(mod.version()),
     estimate(request) {
       const text = typeof request === 'string' ? request : JSON.stringify(request);
       return parseResponse(mod.estimateJson(text));
     },
-    catalog() {
-      if (!catalogCache) catalogCache = parseResponse(mod.catalogJson());
-      return structuredClone(catalogCache);
+    catalog({presetCounts = true} = {}) {
+      const key = Boolean(presetCounts);
+      if (!catalogs.has(key)) catalogs.set(key, parseResponse(mod.catalogJson(key)));
+      return structuredClone(catalogs.get(key));
     },
     checkpointHeader(format, bytes, packedBits = 4) {
       return parseResponse(mod.checkpointHeaderJson(format, bytes, packedBits));

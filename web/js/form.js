@@ -74,6 +74,20 @@ function buildControl(field, catalog, defaults) {
   return wrap;
 }
 
+// "Org/Name · 8.03 B" (plus the active count of a MoE) when the catalogue
+// has counts; the id alone before they arrive.
+function presetLabel(p) {
+  const it = p.item ?? {};
+  const size = typeof it.params === 'number' ?
+      ` · ${formatCount(it.params)}${
+          typeof it.active_params === 'number' && it.active_params !== it.params ?
+              ` (${formatCount(it.active_params)} active)` :
+              ''}` :
+      '';
+  const name = p.label === p.value ? p.value : `${p.label} (${p.value})`;
+  return `${name}${size}`;
+}
+
 // Controls written by hand in index.html (model box and GPU filters).
 const MODEL_BOX = ['preset', 'model', 'config', 'revision', 'gguf_file', 'endpoint', 'vendor', 'min_gib'];
 
@@ -95,16 +109,16 @@ export function buildForm(root, catalog, defaults) {
   const preset = root.querySelector('#preset');
   if (preset) {
     fill(preset, h('option', {value: ''}, '— none —'));
-    for (const p of optionsFor({kind: 'enum', source: 'presets'}, catalog) ?? []) {
-      const it = p.item ?? {};
-      const size = typeof it.params === 'number' ?
-          ` · ${formatCount(it.params)}${
-              typeof it.active_params === 'number' && it.active_params !== it.params ?
-                  ` (${formatCount(it.active_params)} active)` :
-                  ''}` :
-          '';
-      const name = p.label === p.value ? p.value : `${p.label} (${p.value})`;
-      preset.appendChild(h('option', {value: p.value}, `${name}${size}`));
+    for (const p of optionsFor({kind: 'enum', source: 'presets'}, catalog) ?? [])
+      preset.appendChild(h('option', {value: p.value}, presetLabel(p)));
+  }
+
+  /** Relabels the preset options from a catalogue with parameter counts. */
+  function labelPresets(full) {
+    const byId = new Map((optionsFor({kind: 'enum', source: 'presets'}, full) ?? []).map((p) => [p.value, p]));
+    for (const o of preset?.options ?? []) {
+      const p = byId.get(o.value);
+      if (p) o.textContent = presetLabel(p);
     }
   }
 
@@ -177,5 +191,5 @@ export function buildForm(root, catalog, defaults) {
     }
   }
 
-  return {read, write, update, markInvalid, controls};
+  return {read, write, update, markInvalid, labelPresets, controls};
 }

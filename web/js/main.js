@@ -90,7 +90,10 @@ function render(r, state) {
   }
   renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
   renders += 1;
-  if (renders === 1) performance.mark('vramfit-first-result');
+  if (renders === 1) {
+    performance.mark('vramfit-first-result');
+    setTimeout(() => form.labelPresets(engine.catalog()), 0);
+  }
   document.body.dataset.renders = String(renders);
   document.body.dataset.ready = 'true';
 }
@@ -212,8 +215,12 @@ function wire() {
 
 async function start() {
   try {
+    performance.mark('vramfit-start');
     engine = await sharedEngine();
-    catalog = engine.catalog();
+    performance.mark('vramfit-engine');
+    // Without the presets' parameter counts: they follow the first result.
+    catalog = engine.catalog({presetCounts: false});
+    performance.mark('vramfit-catalog');
   } catch (e) {
     fatal(`The estimator could not start: ${
         e.message}. Reload the page; if it persists, this browser may lack WebAssembly exception support.`);

@@ -72,7 +72,7 @@ export class VramfitEstimate extends HTMLElement {
       this.fail('internal', '', `vramfit could not start: ${e.message}`);
       return;
     }
-    const catalog = engine.catalog();
+    const catalog = engine.catalog({presetCounts: false});
     const attrs = {};
     for (const name of ATTRIBUTES)
       if (this.hasAttribute(name)) attrs[name] = this.getAttribute(name);

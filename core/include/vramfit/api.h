@@ -11,7 +11,10 @@ namespace vramfit {
 std::string estimate_json(const std::string& request_json);
 
 // Static catalogue for front ends: presets, GPUs, dtypes, enums, defaults.
-std::string catalog_json();
+// `preset_counts` false leaves out each preset's model_type / params /
+// active_params, which parse and count all presets: the page asks for those
+// after its first result (most of the catalogue's cost).
+std::string catalog_json(bool preset_counts = true);
 
 // Checks that `text` is JSON within the input limits (16 MiB, nesting 256).
 // Returns "" when it is, else the error message naming `what`, with line and
