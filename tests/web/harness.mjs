@@ -1,6 +1,6 @@
 // Shared setup of the browser tests: a static server for the repository on a
-// free 127.0.0.1 port, headless Chromium through playwright-core, and pages
-// that record console errors. Not a test file (no .test. in the name).
+// free 127.0.0.1 port (scripts/static-server.mjs), headless Chromium through
+// playwright-core, and pages that record console errors. Not a test file (no .test. in the name).
 import {spawn} from 'node:child_process';
 import {mkdirSync} from 'node:fs';
 import path from 'node:path';
@@ -15,17 +15,6 @@ export const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const {port} = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts scripts/static-server.mjs on the repo root; resolves { base, stop }. */
 export async function startServer() {

@@ -52,6 +52,10 @@ test('picking a preset through the search box changes model and total', async ()
   await page.goto(url);
   await ready(page);
   const ids = await presetIds(page);
+  // Parameter counts join the preset labels after the first result
+  // (Llama 3.1 8B: 8,030,261,248 parameters, as published).
+  await page.waitForFunction(() => [...document.querySelectorAll('#preset option')]
+                                       .some((o) => o.value === 'meta-llama/Llama-3.1-8B' && / · 8\.03 B$/.test(o.textContent)));
   const before1 = await totalBytes(page);
   const current = await page.inputValue('#preset');
   const target = ids.find((id) => id !== current);
