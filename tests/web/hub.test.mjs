@@ -368,3 +368,20 @@ test('the offline single file (file://, Origin null) loads a repo from the endpo
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('anonymous header reads need no CORS preflight, even after the redirect to the CDN', async () => {
+  // Only "bytes=a-b" ranges are CORS-safelisted; anything else is preflighted,
+  // and the Hub's Xet CDN has been reported to fail preflights
+  // (huggingface/datasets#7931). Without a token nothing may need one.
+  const page = await hubPage();
+  await hubLog();
+  await page.goto(link('model=tiny/llama-lfs&task=inference'));
+  await ready(page);
+  await waitStatus(page, /safetensors headers of 1 file from /);
+  assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
+  const log = await hubLog();
+  assert.ok(log.some((r) => r.host === cdn && r.range), 'the header came from the CDN host');
+  assert.deepEqual(log.filter((r) => r.method === 'OPTIONS').map((r) => `${r.host} ${r.path}`), []);
+  for (const r of log.filter((x) => x.range)) assert.match(r.range, /^bytes=\d+-\d+$/);
+  await page.context().close();
+});
