@@ -247,6 +247,7 @@ const FAILURES = [
   ['slow/model', '', /No answer from 127\.0\.0\.1:\d+ within 1\.5 s.*Retry/],
   ['truncated/model', '', /cut off.*Retry/],
   ['invalid/model', '', /not a JSON object.*captive portal/],
+  ['deep/model', '', /not a JSON object.*Retry/],
   ['nocors/model', '', /does not allow this page.*\(CORS\).*Access-Control-Allow-Origin/],
 ];
 
