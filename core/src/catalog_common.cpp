@@ -60,13 +60,6 @@ bool req_bool(const json& rec, const char* key, const std::string& path) {
   return jsonu::as_bool(*v, jsonu::join(path, key));
 }
 
-int64_t req_int(const json& rec, const char* key, const std::string& path,
-                int64_t lo, int64_t hi) {
-  const json* v = jsonu::find(rec, key);
-  if (!v) jsonu::missing(path, key);
-  return jsonu::as_int(*v, jsonu::join(path, key), lo, hi);
-}
-
 std::vector<std::string> string_list(const json& rec, const char* key,
                                      const std::string& path) {
   std::vector<std::string> out;

@@ -31,8 +31,7 @@ std::string req_string(const json& rec, const char* key,
 double req_number(const json& rec, const char* key, const std::string& path,
                   double lo, double hi);
 bool req_bool(const json& rec, const char* key, const std::string& path);
-int64_t req_int(const json& rec, const char* key, const std::string& path,
-                int64_t lo, int64_t hi);
+// (Required integers: jsonu::req_int.)
 
 // Optional array of non-empty strings ([] when absent).
 std::vector<std::string> string_list(const json& rec, const char* key,

@@ -20,12 +20,6 @@ namespace cfg {
 
 namespace {
 
-int64_t need_int(const json& p, const char* key, const std::string& path, int64_t hi) {
-  auto v = jsonu::opt_int(p, key, path, 1, hi);
-  if (!v) jsonu::missing(path, key);
-  return *v;
-}
-
 // sliding_window: one size for every layer, or a per-layer pattern in which
 // null means full attention (vLLM turns the list into layer_types).
 void map_window(const json& p, const std::string& path, int64_t layers, json& hf) {
@@ -67,8 +61,8 @@ void map_moe(const json& p, const std::string& path, json& hf) {
                 "params.json with shared experts (Mistral-Large-3 layout) is not "
                 "supported; use the repo's config.json if it has one");
   }
-  const int64_t experts = need_int(*moe, "num_experts", at, kMaxExperts);
-  const int64_t top_k = need_int(*moe, "num_experts_per_tok", at, kMaxExperts);
+  const int64_t experts = jsonu::req_int(*moe, "num_experts", at, 1, kMaxExperts);
+  const int64_t top_k = jsonu::req_int(*moe, "num_experts_per_tok", at, 1, kMaxExperts);
   if (top_k > experts) {
     throw Error(ErrorCode::inconsistent, jsonu::join(at, "num_experts_per_tok"),
                 "num_experts_per_tok " + std::to_string(top_k) + " exceeds " +
@@ -110,9 +104,9 @@ bool is_mistral_params(const json& config) {
 
 json mistral_params_to_hf(const json& p, const std::string& path) {
   json hf = {{"model_type", "mistral"}};
-  const int64_t dim = need_int(p, "dim", path, kMaxWidth);
-  const int64_t layers = need_int(p, "n_layers", path, kMaxLayers);
-  const int64_t heads = need_int(p, "n_heads", path, kMaxHeads);
+  const int64_t dim = jsonu::req_int(p, "dim", path, 1, kMaxWidth);
+  const int64_t layers = jsonu::req_int(p, "n_layers", path, 1, kMaxLayers);
+  const int64_t heads = jsonu::req_int(p, "n_heads", path, 1, kMaxHeads);
   const int64_t kv = jsonu::opt_int(p, "n_kv_heads", path, 1, kMaxHeads).value_or(heads);
   if (kv > heads || heads % kv != 0) {
     throw Error(ErrorCode::inconsistent, jsonu::join(path, "n_kv_heads"),
@@ -130,8 +124,8 @@ json mistral_params_to_hf(const json& p, const std::string& path) {
   hf["num_attention_heads"] = heads;
   hf["num_key_value_heads"] = kv;
   hf["head_dim"] = head_dim.value_or(dim / heads);
-  hf["intermediate_size"] = need_int(p, "hidden_dim", path, kMaxWidth);
-  hf["vocab_size"] = need_int(p, "vocab_size", path, kMaxWidth);
+  hf["intermediate_size"] = jsonu::req_int(p, "hidden_dim", path, 1, kMaxWidth);
+  hf["vocab_size"] = jsonu::req_int(p, "vocab_size", path, 1, kMaxWidth);
   hf["max_position_embeddings"] =
       jsonu::opt_int(p, "max_position_embeddings", path, 1, 1000000000).value_or(128000);
   // vLLM has read both spellings over time.

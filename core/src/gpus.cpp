@@ -66,7 +66,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   check_one_of(g.vendor, kVendors, path + ".vendor");
   g.aliases = catalog::string_list(rec, "aliases", path);
   g.memory_mib =
-      catalog::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
+      jsonu::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
   g.memory_bytes = g.memory_mib * kBytesPerMiB;
   g.memory_source = catalog::req_string(rec, "memory_source", path);
   g.memory_measured = measured_flag(g.memory_source, path + ".memory_source");
@@ -81,7 +81,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.form_factor = catalog::req_string(rec, "form_factor", path);
   check_one_of(g.form_factor, kFormFactors, path + ".form_factor");
   g.unified_memory = catalog::req_bool(rec, "unified_memory", path);
-  g.year = static_cast<int>(catalog::req_int(rec, "year", path, 2014, 2035));
+  g.year = static_cast<int>(jsonu::req_int(rec, "year", path, 2014, 2035));
   g.source = catalog::req_string(rec, "source", path);
   g.note = jsonu::opt_string(rec, "note", path).value_or("");
   return g;

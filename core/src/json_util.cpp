@@ -147,6 +147,13 @@ std::optional<int64_t> opt_int(const json& obj, const char* key,
   return as_int(*v, join(path, key), lo, hi);
 }
 
+int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo,
+                int64_t hi) {
+  const json* v = find(obj, key);
+  if (!v) missing(path, key);
+  return as_int(*v, join(path, key), lo, hi);
+}
+
 std::optional<double> opt_number(const json& obj, const char* key,
                                  const std::string& path, double lo, double hi) {
   const json* v = find(obj, key);

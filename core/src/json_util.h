@@ -35,6 +35,9 @@ const json& as_object(const json& v, const std::string& path);
 
 std::optional<int64_t> opt_int(const json& obj, const char* key,
                                const std::string& path, int64_t lo, int64_t hi);
+// As opt_int, but absent (or null) throws missing_field.
+int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo,
+                int64_t hi);
 std::optional<double> opt_number(const json& obj, const char* key,
                                  const std::string& path, double lo, double hi);
 std::optional<bool> opt_bool(const json& obj, const char* key,
