@@ -16,10 +16,12 @@ export const CHROMIUM_ARGS = [
   '--disable-background-networking', '--disable-component-update', '--disable-sync'
 ];
 
-/** Starts scripts/static-server.mjs on the repo root; resolves { base, stop }. */
-export async function startServer() {
-  const proc = spawn(process.execPath, [path.join(root, 'scripts/static-server.mjs'), root, '0'],
-                     {stdio: ['ignore', 'pipe', 'inherit']});
+/**
+ * Spawns a server that prints "PORT <n>" on stdout once listening (the
+ * static server, the mock Hub); resolves { port, proc }.
+ */
+export async function spawnServer(command, args) {
+  const proc = spawn(command, args, {stdio: ['ignore', 'pipe', 'inherit']});
   const port = await new Promise((resolve, reject) => {
     let out = '';
     proc.stdout.on('data', (d) => {
@@ -27,8 +29,15 @@ export async function startServer() {
       const m = /PORT (\d+)/.exec(out);
       if (m) resolve(m[1]);
     });
-    proc.on('exit', (code) => reject(new Error(`static server exited (${code})`)));
+    proc.on('exit', (code) => reject(new Error(`${path.basename(args[0])} exited (${code})`)));
   });
+  return {port, proc};
+}
+
+/** Starts scripts/static-server.mjs on the repo root; resolves { base, stop }. */
+export async function startServer() {
+  const {port, proc} =
+      await spawnServer(process.execPath, [path.join(root, 'scripts/static-server.mjs'), root, '0']);
   return {base: `http://127.0.0.1:${port}`, stop: () => proc.kill()};
 }
 

@@ -4,13 +4,12 @@
 // type, the gated flow with a token (which must reach no other host), every
 // failure message, the cache, and "remember on this device".
 import assert from 'node:assert/strict';
-import {spawn} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {after, before, test} from 'node:test';
 
-import {launch, openPage, ready, root, shot, startServer, totalBytes} from './harness.mjs';
+import {launch, openPage, ready, root, shot, spawnServer, startServer, totalBytes} from './harness.mjs';
 
 const TOKEN = 'hf_mock_secret_token';
 let server, browser, hubProc, hub, cdn;
@@ -18,19 +17,11 @@ let server, browser, hubProc, hub, cdn;
 before(async () => {
   server = await startServer();
   browser = await launch();
-  hubProc = spawn('python3', [
+  let port;
+  ({port, proc: hubProc} = await spawnServer('python3', [
     path.join(root, 'tests/hub/mock_hub.py'), '--fixtures', path.join(root, 'tests/fixtures'),
     '--token', TOKEN, '--slow', '4', '--idle-exit', '600',
-  ], {stdio: ['ignore', 'pipe', 'inherit']});
-  const port = await new Promise((resolve, reject) => {
-    let out = '';
-    hubProc.stdout.on('data', (d) => {
-      out += d;
-      const m = /PORT (\d+)/.exec(out);
-      if (m) resolve(m[1]);
-    });
-    hubProc.on('exit', () => reject(new Error('mock hub exited')));
-  });
+  ]));
   hub = `http://127.0.0.1:${port}`;
   cdn = `localhost:${port}`;
 });
@@ -46,12 +37,8 @@ async function hubLog({reset = true} = {}) {
 }
 
 /** A page on the mock Hub; `timeoutMs` shortens the Hub client's timeout. */
-async function hubPage({timeoutMs = 1500, context = null} = {}) {
-  const page = context ? await context.newPage() : await openPage(browser);
-  if (context) {
-    page.problems = [];
-    page.on('pageerror', (e) => page.problems.push(`pageerror: ${e.message}`));
-  }
+async function hubPage({timeoutMs = 1500} = {}) {
+  const page = await openPage(browser);
   await page.addInitScript((ms) => {
     globalThis.VRAMFIT_HUB_TIMEOUT_MS = ms;
   }, timeoutMs);
@@ -177,8 +164,8 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
 });
 
 test('a gated model: the message asks for a token; with it the model loads and the token reaches no other host', async () => {
-  const context = await browser.newContext();
-  const page = await hubPage({context});
+  const page = await hubPage();
+  const context = page.context();
   await hubLog();
   await page.goto(link('model=gated/llama&task=inference'));
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
@@ -216,8 +203,8 @@ test('a gated model: the message asks for a token; with it the model loads and t
 });
 
 test('"remember on this device" keeps the token across reloads until forgotten', async () => {
-  const context = await browser.newContext();
-  const page = await hubPage({context});
+  const page = await hubPage();
+  const context = page.context();
   await page.goto(link('task=inference'));
   await ready(page);
   await page.click('#hub-settings summary');
@@ -295,8 +282,8 @@ test('offline and DNS failures say so and point to the cache, a paste or a prese
 });
 
 test('a model seen once works offline from the cache; Refresh fetches it again', async () => {
-  const context = await browser.newContext();
-  const page = await hubPage({context});
+  const page = await hubPage();
+  const context = page.context();
   await page.goto(link('model=tiny/llama&task=inference'));
   await ready(page);
   await waitStatus(page, /from 127\.0\.0\.1/);
