@@ -39,7 +39,6 @@ export function createModelSource(recompute, {engine}) {
   const cache = createHubCache();
   const tokens = createTokenStore();
   let current = null;          // {key, controller} of the load in flight
-  let lastSettings = null;     // what the retry button repeats
 
   // The test suite shortens the timeout with an init script.
   const timeoutMs = () => Number(globalThis.VRAMFIT_HUB_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
@@ -99,18 +98,13 @@ export function createModelSource(recompute, {engine}) {
     current = null;
     $('#preset').value = '';
     $('#config').value = '';
-    lastSettings = s;
-    if (!refresh && configs.has(key)) {
-      setStatus(loadedMessage(s, configs.get(key), false), 'ok');
-      showActions({refresh: true});
-      recompute();
-      return;
-    }
-    const cached = refresh ? undefined : cache.get(key);
-    if (cached?.config) {
-      configs.set(key, cached);
-      showGgufFiles(cached.gguf_files ?? []);
-      setStatus(loadedMessage(s, cached, true), 'ok');
+    // Loaded in this tab, else kept from an earlier visit.
+    const known = refresh ? undefined : configs.get(key) ?? cache.get(key);
+    if (known?.config) {
+      const fromCache = !configs.has(key);
+      configs.set(key, known);
+      showGgufFiles(known.gguf_files ?? []);
+      setStatus(loadedMessage(s, known, fromCache), 'ok');
       showActions({refresh: true});
       recompute();
       return;
