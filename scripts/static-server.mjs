@@ -49,12 +49,12 @@ const server = createServer(async (req, res) => {
     res.writeHead(405, {Allow: 'GET, HEAD'}).end();
     return;
   }
-  // A directory without its trailing slash: redirect so relative URLs work.
   const file = await resolveFile(url.pathname);
   if (!file) {
     res.writeHead(404, {'Content-Type': 'text/plain'}).end('not found\n');
     return;
   }
+  // A directory without its trailing slash: redirect so relative URLs work.
   if (!url.pathname.endsWith('/') && file.endsWith(`${path.sep}index.html`) && !url.pathname.endsWith('.html')) {
     res.writeHead(301, {Location: `${url.pathname}/${url.search}`}).end();
     return;
