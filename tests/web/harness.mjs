@@ -2,10 +2,12 @@
 // free 127.0.0.1 port (scripts/static-server.mjs), headless Chromium through
 // playwright-core, and pages that record console errors. Not a test file (no .test. in the name).
 import {spawn} from 'node:child_process';
-import {mkdirSync} from 'node:fs';
+import {mkdirSync, renameSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {chromium} from 'playwright-core';
+
+import {bundleApp} from '../../scripts/bundle-app.mjs';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const shotsDir = path.resolve(root, process.env.E2E_OUT || 'build-wasm/screenshots');
@@ -34,8 +36,17 @@ export async function spawnServer(command, args) {
   return {port, proc};
 }
 
-/** Starts scripts/static-server.mjs on the repo root; resolves { base, stop }. */
+/**
+ * Starts scripts/static-server.mjs on the repo root; resolves { base, stop }.
+ * The page runs web/gen/app.mjs: it is rebundled first, so a test run after
+ * an edit of web/js never tests the previous bundle.
+ */
 export async function startServer() {
+  // Test files run in parallel: write aside, then rename (atomic), so no
+  // page ever reads a half-written bundle.
+  const out = path.join(root, 'web/gen/app.mjs');
+  writeFileSync(`${out}.${process.pid}`, bundleApp(path.join(root, 'web')).code);
+  renameSync(`${out}.${process.pid}`, out);
   const {port, proc} =
       await spawnServer(process.execPath, [path.join(root, 'scripts/static-server.mjs'), root, '0']);
   return {base: `http://127.0.0.1:${port}`, stop: () => proc.kill()};
