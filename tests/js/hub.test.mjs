@@ -309,7 +309,10 @@ test('the weights files are picked like transformers, then mistral, then any top
 });
 
 test('split GGUF files are read part by part', async () => {
-  const {ggufParts} = await import('../../web/js/hub-headers.js');
+  const {ggufParts, isLaterGgufPart} = await import('../../web/js/hub-headers.js');
+  assert.equal(isLaterGgufPart('m-Q4_K_M-00001-of-00003.gguf'), false);
+  assert.equal(isLaterGgufPart('m-Q4_K_M-00002-of-00003.gguf'), true);
+  assert.equal(isLaterGgufPart('m-Q4_K_M.gguf'), false);
   assert.deepEqual(ggufParts('m-Q4_K_M.gguf'), ['m-Q4_K_M.gguf']);
   assert.deepEqual(ggufParts('Q4_K_M/m-Q4_K_M-00001-of-00003.gguf'), [
     'Q4_K_M/m-Q4_K_M-00001-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00002-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00003-of-00003.gguf',

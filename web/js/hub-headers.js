@@ -133,6 +133,12 @@ export async function readSafetensors(hub, engine, id, rev, files, {signal, pack
 // llama.cpp's gguf-split names: <stem>-00001-of-00003.gguf.
 const SPLIT = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
 
+/** True for parts 2..n of a split GGUF (the picker offers part 1). */
+export function isLaterGgufPart(file) {
+  const m = SPLIT.exec(file);
+  return Boolean(m) && m[2] !== '00001';
+}
+
 /** The parts of a (possibly split) GGUF file, first part first. */
 export function ggufParts(file) {
   const m = SPLIT.exec(file);

@@ -3,7 +3,7 @@
 // GGUF header by the core) and the exact stored bytes from the checkpoint
 // headers. Used by the page (model-source.js) and the widget.
 import {HubError, normalizeEndpoint} from './hub.js';
-import {ggufParts, readGguf, readSafetensors} from './hub-headers.js';
+import {ggufParts, isLaterGgufPart, readGguf, readSafetensors} from './hub-headers.js';
 
 /** The key of a loaded model: endpoint, id, revision and GGUF file. */
 export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''}) {
@@ -70,7 +70,7 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
   }
   const files = info?.files ?? null;
   // Split GGUFs are offered by their first part (the others follow it).
-  const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf') && !/-(?!00001)\d{5}-of-\d{5}\.gguf$/i.test(f)).sort();
+  const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf') && !isLaterGgufPart(f)).sort();
   const out = {sha: info?.sha ?? '', gguf_files: ggufFiles, source: hub.endpoint};
 
   // Mistral's native repos may carry params.json instead of config.json;
