@@ -75,6 +75,9 @@ export function normalizeEndpoint(text) {
 
 const enc = (path) => String(path).split('/').map(encodeURIComponent).join('/');
 
+// The first characters of an answer that is not what was asked for, printable.
+const startOf = (text) => text.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
+
 function plural(n, word) {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -211,8 +214,7 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     try {
       return JSON.parse(text);
     } catch {
-      const head = text.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
-      throw new HubError('invalid', `The answer for ${what} is not JSON (starts "${head}"; a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+      throw new HubError('invalid', `The answer for ${what} is not JSON (starts "${startOf(text)}"; a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
     }
   }
 
@@ -263,8 +265,7 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
         try {
           return parseConfigText(body);
         } catch (e) {
-          const head = body.slice(0, 40).replace(/[^\x20-\x7e]/g, '.');
-          throw new HubError('invalid', `${what} is not a JSON object (${e.message}; starts "${head}", a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+          throw new HubError('invalid', `${what} is not a JSON object (${e.message}; starts "${startOf(body)}", a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
         }
       }
       return parseJson(body, what);
