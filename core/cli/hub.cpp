@@ -151,6 +151,10 @@ struct Resp {
   std::string error;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
+  std::string header(const char* lower_name) const {
+    auto it = headers.find(lower_name);
+    return it == headers.end() ? std::string() : it->second;
+  }
   size_t cap = 0;
   bool capped = false;
   std::string host;
@@ -310,11 +314,7 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
     }
   }
   if (r.status >= 200 && r.status < 300) return;
-  auto hdr = [&](const char* k) {
-    auto it = r.headers.find(k);
-    return it == r.headers.end() ? std::string() : it->second;
-  };
-  const std::string code = hdr("x-error-code");
+  const std::string code = r.header("x-error-code");
   const std::string st = "HTTP " + std::to_string(r.status);
   if (code == "RepoNotFound" || (r.status == 404 && code.empty() && q.file == "config.json")) {
     throw HubError("not_found",
@@ -353,7 +353,7 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
                        " with that account, or use a token with read access; or " + forward);
   }
   if (r.status == 429) {
-    const std::string after = hdr("retry-after");
+    const std::string after = r.header("retry-after");
     throw HubError("rate_limited",
                    "the Hub is rate-limiting requests (" + st +
                        (after.empty() ? "" : ", retry after " + after + " s") +
@@ -412,12 +412,8 @@ json fetch_config(const HubSettings& s, const std::string& id, const std::string
   // config.json: when the file, not the repo or revision, is missing, read
   // params.json instead (the core maps it); if that is missing too, report
   // config.json.
-  auto code = [](const Resp& x) {
-    auto it = x.headers.find("x-error-code");
-    return it == x.headers.end() ? std::string() : it->second;
-  };
-  if (r.code == CURLE_OK && r.status == 404 && code(r) != "RepoNotFound" &&
-      code(r) != "RevisionNotFound") {
+  if (r.code == CURLE_OK && r.status == 404 && r.header("x-error-code") != "RepoNotFound" &&
+      r.header("x-error-code") != "RevisionNotFound") {
     Request pq{id, q.revision, "params.json"};
     Resp pr = get(s, pq, size_t{16} << 20);
     if (!(pr.code == CURLE_OK && pr.status == 404)) {
