@@ -21,7 +21,7 @@
 #include <sys/wait.h>
 
 #include "fuzz/fuzz_check.h"
-#include "json_util.h"
+#include "util/json_util.h"
 #include "test_config.h"
 #include "vramfit/api.h"
 #include "vramfit/checkpoint.h"

@@ -9,7 +9,7 @@
 #include <set>
 #include <string>
 
-#include "embedded.h"
+#include "catalog/embedded.h"
 #include "vramfit/error.h"
 
 using vramfit::DType;

@@ -5,7 +5,7 @@
 #include <limits>
 #include <string>
 
-#include "json_util.h"
+#include "util/json_util.h"
 #include "vramfit/error.h"
 
 namespace {

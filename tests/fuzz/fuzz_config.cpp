@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "json_util.h"
+#include "util/json_util.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
 #include "vramfit/params.h"

@@ -1,7 +1,7 @@
 // Exact weight bytes from a repo's checkpoint headers, read by HTTP range
 // requests: for safetensors the 8-byte length prefix and the JSON header of
 // each shard (a few KB each), for GGUF the start of one file. The bytes are
-// parsed by the core (engine.checkpointHeader, core/src/checkpoint_summary.cpp),
+// parsed by the core (engine.checkpointHeader, core/src/checkpoint/summary.cpp),
 // as the CLI does; this module only fetches and adds up the per-shard sums.
 import {HubError} from './hub.js';
 

@@ -1,0 +1,159 @@
+// GPU catalogue: parses and validates the embedded gpus.json (methodology §12).
+#include <algorithm>
+
+#include "catalog/common.h"
+#include "catalog/embedded.h"
+#include "vramfit/catalog.h"
+
+namespace vramfit {
+
+namespace {
+using catalog::json;
+
+constexpr int64_t kBytesPerMiB = int64_t{1} << 20;
+
+const char* const kVendors[] = {"nvidia", "amd", "intel", "apple"};
+const char* const kFormFactors[] = {"pcie", "sxm", "oam", "soc", "superchip"};
+
+template <size_t N>
+void check_one_of(const std::string& v, const char* const (&set)[N],
+                  const std::string& path) {
+  if (std::find(std::begin(set), std::end(set), v) == std::end(set)) {
+    throw Error(ErrorCode::unknown_value, path,
+                path + ": unknown value \"" + v + "\"");
+  }
+}
+
+// Present but possibly null: "no BF16" must be said, not forgotten.
+std::optional<double> nullable_tflops(const json& rec, const char* key,
+                                      const std::string& path) {
+  if (!rec.contains(key)) jsonu::missing(path, key);
+  return jsonu::opt_number(rec, key, path, 0.1, 100000.0);
+}
+
+// Capacity provenance: "measured: <where>" or "nominal: <rule>" (§12).
+bool measured_flag(const std::string& src, const std::string& path) {
+  if (src.rfind("measured: ", 0) == 0) return true;
+  if (src.rfind("nominal: ", 0) == 0) return false;
+  throw Error(ErrorCode::inconsistent, path,
+              path + " must start with \"measured: \" or \"nominal: \"");
+}
+
+// The driver total never exceeds the binary nominal size and is never below
+// half of it (Apple's smallest working set is 2/3 of RAM); outside that
+// range the entry has a unit typo.
+void check_capacity(const Gpu& g, const std::string& path) {
+  double nominal_mib = g.nominal_gb * 1024.0;
+  if (g.memory_mib > nominal_mib || g.memory_mib < 0.5 * nominal_mib) {
+    throw Error(ErrorCode::inconsistent, path + ".memory_mib",
+                path + ".memory_mib = " + std::to_string(g.memory_mib) +
+                    " does not fit nominal_gb");
+  }
+}
+
+Gpu parse_gpu(const json& rec, const std::string& path) {
+  catalog::reject_unknown_keys(
+      rec, path,
+      {"id", "name", "vendor", "aliases", "memory_mib", "memory_source",
+       "nominal_gb", "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp8",
+       "fp4", "arch", "form_factor", "unified_memory", "year", "source",
+       "note"});
+  Gpu g;
+  g.id = catalog::req_string(rec, "id", path);
+  catalog::check_slug(g.id, path + ".id");
+  g.name = catalog::req_string(rec, "name", path);
+  g.vendor = catalog::req_string(rec, "vendor", path);
+  check_one_of(g.vendor, kVendors, path + ".vendor");
+  g.aliases = catalog::string_list(rec, "aliases", path);
+  g.memory_mib =
+      jsonu::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
+  g.memory_bytes = g.memory_mib * kBytesPerMiB;
+  g.memory_source = catalog::req_string(rec, "memory_source", path);
+  g.memory_measured = measured_flag(g.memory_source, path + ".memory_source");
+  g.nominal_gb = catalog::req_number(rec, "nominal_gb", path, 1, 16384);
+  check_capacity(g, path);
+  g.bandwidth_gbps = catalog::req_number(rec, "bandwidth_gbps", path, 1, 1e5);
+  g.bf16_tflops = nullable_tflops(rec, "bf16_tflops", path);
+  g.fp16_tflops = nullable_tflops(rec, "fp16_tflops", path);
+  g.fp8 = catalog::req_bool(rec, "fp8", path);
+  g.fp4 = catalog::req_bool(rec, "fp4", path);
+  g.arch = catalog::req_string(rec, "arch", path);
+  g.form_factor = catalog::req_string(rec, "form_factor", path);
+  check_one_of(g.form_factor, kFormFactors, path + ".form_factor");
+  g.unified_memory = catalog::req_bool(rec, "unified_memory", path);
+  g.year = static_cast<int>(jsonu::req_int(rec, "year", path, 2014, 2035));
+  g.source = catalog::req_string(rec, "source", path);
+  g.note = jsonu::opt_string(rec, "note", path).value_or("");
+  return g;
+}
+
+// Vendor and brand words that nvidia-smi / rocm-smi print before the model
+// ("NVIDIA GeForce RTX 4090", "AMD Instinct MI300X").
+const char* const kBrandPrefixes[] = {"nvidia",   "geforce", "tesla", "amd",
+                                      "instinct", "intel",   "apple"};
+
+// Drops one leading brand word from a lookup key; false when there is none.
+bool strip_brand(std::string& key) {
+  for (const char* p : kBrandPrefixes) {
+    const std::string prefix = p;
+    if (key.size() > prefix.size() &&
+        key.compare(0, prefix.size(), prefix) == 0) {
+      key.erase(0, prefix.size());
+      return true;
+    }
+  }
+  return false;
+}
+
+struct Catalog {
+  std::vector<Gpu> gpus;
+  catalog::KeyIndex index;
+};
+
+// Ids, aliases and names share one namespace of loose keys.
+catalog::KeyIndex index_gpus(const std::vector<Gpu>& gpus) {
+  catalog::KeyIndex index;
+  for (size_t i = 0; i < gpus.size(); ++i) {
+    const std::string path = "gpus.json.gpus[" + std::to_string(i) + "]";
+    index.add(gpus[i].id, i, path + ".id");
+    index.add(gpus[i].name, i, path + ".name");
+    for (const auto& a : gpus[i].aliases) index.add(a, i, path + ".aliases");
+  }
+  return index;
+}
+
+const Catalog& embedded_catalog() {
+  static const Catalog cat = [] {
+    const EmbeddedFile* f = find_embedded("gpus.json");
+    if (!f) throw Error(ErrorCode::internal, "", "gpus.json is not embedded");
+    Catalog c;
+    c.gpus = parse_gpu_catalog(std::string(f->data, f->size));
+    c.index = index_gpus(c.gpus);
+    return c;
+  }();
+  return cat;
+}
+}  // namespace
+
+std::vector<Gpu> parse_gpu_catalog(const std::string& json_text) {
+  json records = catalog::load_records(json_text, "gpus.json", "gpus");
+  std::vector<Gpu> out;
+  for (size_t i = 0; i < records.size(); ++i) {
+    out.push_back(
+        parse_gpu(records[i], "gpus.json.gpus[" + std::to_string(i) + "]"));
+  }
+  index_gpus(out);  // throws on a duplicate id, alias or name
+  return out;
+}
+
+const std::vector<Gpu>& gpu_catalog() { return embedded_catalog().gpus; }
+
+const Gpu* find_gpu(const std::string& id_or_alias) {
+  const Catalog& c = embedded_catalog();
+  std::string key = catalog::lookup_key(id_or_alias);
+  auto i = c.index.find(key);
+  while (!i && strip_brand(key)) i = c.index.find(key);
+  return i ? &c.gpus[*i] : nullptr;
+}
+
+}  // namespace vramfit

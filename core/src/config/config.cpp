@@ -1,0 +1,211 @@
+// parse_model_config(): locate the language-model config inside a Hugging
+// Face config.json (or a Mistral params.json, mapped to one first), dispatch
+// on model_type, then read dtype, quantisation and towers. Field lookup (Src)
+// and the tensor inventory (Inventory) live here too because every family
+// parser uses them.
+#include <algorithm>
+#include <map>
+
+#include "config/internal.h"
+#include "vramfit/config.h"
+
+namespace vramfit {
+namespace cfg {
+
+Src::Src(const json& text, std::string text_path, const json& top,
+         std::string top_path)
+    : text_(&text), top_(&top), text_path_(std::move(text_path)),
+      top_path_(std::move(top_path)) {}
+
+const json* Src::find(std::initializer_list<const char*> keys,
+                      std::string* where) const {
+  for (const char* k : keys) {
+    if (const json* v = jsonu::find(*text_, k)) {
+      if (where) *where = jsonu::join(text_path_, k);
+      return v;
+    }
+  }
+  if (!nested()) return nullptr;
+  for (const char* k : keys) {
+    if (const json* v = jsonu::find(*top_, k)) {
+      if (where) *where = jsonu::join(top_path_, k);
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+bool Src::has(std::initializer_list<const char*> keys) const {
+  return find(keys, nullptr) != nullptr;
+}
+
+std::optional<int64_t> Src::i(std::initializer_list<const char*> keys,
+                              int64_t lo, int64_t hi) const {
+  std::string where;
+  const json* v = find(keys, &where);
+  if (!v) return std::nullopt;
+  return jsonu::as_int(*v, where, lo, hi);
+}
+
+int64_t Src::need(std::initializer_list<const char*> keys, int64_t hi) const {
+  auto v = i(keys, 1, hi);
+  if (!v) jsonu::missing(text_path_, *keys.begin());
+  return *v;
+}
+
+std::optional<bool> Src::b(std::initializer_list<const char*> keys) const {
+  std::string where;
+  const json* v = find(keys, &where);
+  if (!v) return std::nullopt;
+  return jsonu::as_bool(*v, where);
+}
+
+std::optional<std::string> Src::s(std::initializer_list<const char*> keys) const {
+  std::string where;
+  const json* v = find(keys, &where);
+  if (!v) return std::nullopt;
+  return jsonu::as_string(*v, where);
+}
+
+std::optional<double> Src::num(std::initializer_list<const char*> keys) const {
+  std::string where;
+  const json* v = find(keys, &where);
+  if (!v) return std::nullopt;
+  return jsonu::as_number(*v, where, -1e300, 1e300);
+}
+
+int64_t checked_product(std::initializer_list<int64_t> factors,
+                        const std::string& path) {
+  int64_t out = 1;
+  for (int64_t f : factors) {
+    if (__builtin_mul_overflow(out, f, &out) || out > kMaxTotalParams) {
+      throw Error(ErrorCode::out_of_range, path,
+                  path + ": a size product exceeds 10^15 (dimensions too large)");
+    }
+  }
+  return out;
+}
+
+void Inventory::add(const std::string& name, TensorRole role, int64_t rows,
+                    int64_t cols, int layer, int64_t count, bool routed) {
+  if (rows <= 0 || cols <= 0 || count <= 0) {
+    throw Error(ErrorCode::out_of_range, path_,
+                "tensor " + name + " would have a zero or negative size");
+  }
+  int64_t n = 0, sum = 0;
+  if (__builtin_mul_overflow(rows, cols, &n) ||
+      __builtin_mul_overflow(n, count, &n) ||
+      __builtin_add_overflow(total_, n, &sum) || sum > kMaxTotalParams) {
+    throw Error(ErrorCode::out_of_range, path_,
+                "the model would have more than 10^15 parameters");
+  }
+  total_ = sum;
+  out_.push_back(TensorGroup{name, role, rows, cols, count, layer, routed});
+}
+
+void Inventory::linear(const std::string& name, int64_t out, int64_t in,
+                       bool bias, int layer, TensorRole role, int64_t count,
+                       bool routed) {
+  add(name, role, out, in, layer, count, routed);
+  if (bias) add(name + ".bias", TensorRole::bias, out, 1, layer, count, routed);
+}
+
+void Inventory::norm(const std::string& name, int64_t width, NormKind kind,
+                     int layer) {
+  add(name, TensorRole::norm, width, 1, layer);
+  if (kind == NormKind::layer) {
+    add(name + ".bias", TensorRole::norm, width, 1, layer);
+  }
+}
+
+namespace {
+
+// The nested language-model config, if any (methodology §2.1).
+const json* nested_text(const json& top, std::string* key) {
+  for (const char* k : {"text_config", "llm_config", "language_config"}) {
+    if (const json* v = jsonu::find(top, k)) {
+      *key = k;
+      return v;
+    }
+  }
+  if (const json* t = jsonu::find(top, "thinker_config")) {
+    if (const json* v = jsonu::find(*t, "text_config")) {
+      *key = "thinker_config.text_config";
+      return v;
+    }
+  }
+  return nullptr;
+}
+
+// Text model_type for composite configs whose text_config omits it.
+std::string default_text_type(const std::string& top_type) {
+  static const std::map<std::string, std::string> kMap = {
+      {"llava", "llama"},          {"llava_next", "llama"},
+      {"vipllava", "llama"},       {"gemma3", "gemma3_text"},
+      {"llama4", "llama4_text"},   {"mllama", "mllama_text_model"},
+      {"qwen2_vl", "qwen2"},       {"qwen2_5_vl", "qwen2"},
+      {"qwen3_vl", "qwen3"},       {"qwen3_vl_moe", "qwen3_moe"},
+      {"mistral3", "mistral"},     {"qwen3_5", "qwen3_5_text"},
+      {"qwen3_5_moe", "qwen3_5_moe_text"},     {"gemma3n", "gemma3n_text"}};
+  auto it = kMap.find(top_type);
+  return it == kMap.end() ? top_type : it->second;
+}
+
+std::string read_dtype(const Src& src) {
+  for (const char* k : {"torch_dtype", "dtype"}) {
+    if (auto v = src.s({k})) return *v;
+  }
+  return "";
+}
+
+}  // namespace
+}  // namespace cfg
+
+ModelSpec parse_model_config(const nlohmann::json& config,
+                             const std::string& path) {
+  using namespace cfg;
+  jsonu::as_object(config, path);
+  if (is_mistral_params(config)) {
+    ModelSpec spec = parse_model_config(mistral_params_to_hf(config, path), path);
+    note_mistral_params(config, spec);
+    return spec;
+  }
+  std::string key;
+  const json* text = nested_text(config, &key);
+  std::string text_path = path;
+  if (text) {
+    text_path = jsonu::join(path, key);
+    jsonu::as_object(*text, text_path);
+  }
+  Src src(text ? *text : config, text_path, config, path);
+
+  ModelSpec spec;
+  auto top_type = jsonu::opt_string(config, "model_type", path).value_or("");
+  auto own_type = text ? jsonu::opt_string(*text, "model_type", text_path)
+                       : std::optional<std::string>();
+  spec.model_type = own_type ? *own_type : top_type;
+  // The family parsers look up spec.family (the text model_type) and then
+  // replace it with our family key.
+  spec.family = own_type ? *own_type : default_text_type(top_type);
+
+  const std::string t = spec.family;
+  if (t == "mamba") {
+    parse_mamba(src, spec);
+  } else if (t == "nemotron_h") {
+    parse_nemotron_h(src, spec);
+  } else if (t == "jamba") {
+    parse_jamba(src, spec);
+  } else if (t == "deci" || t == "nemotron-nas") {
+    parse_decilm(src, spec);
+  } else if (t == "t5" || t == "mt5" || t == "umt5") {
+    parse_t5(src, spec);
+  } else {
+    parse_decoder(src, spec);
+  }
+  spec.stored_dtype = read_dtype(src);
+  parse_quant(config, path, spec.quant);
+  parse_towers(config, path, spec);
+  return spec;
+}
+
+}  // namespace vramfit

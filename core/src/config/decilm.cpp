@@ -1,0 +1,122 @@
+// DeciLM / Llama-Nemotron NAS models (model_type "nemotron-nas" / "deci"):
+// Llama layers whose attention and FFN are chosen per layer by block_configs
+// (modeling_decilm.py): no_op removes the sub-block and its norm,
+// replace_with_linear swaps it for one h x h Linear, n_heads_in_group sets
+// the KV heads and ffn_mult the gated MLP width.
+#include <cmath>
+
+#include "config/internal.h"
+
+namespace vramfit {
+namespace cfg {
+
+namespace {
+
+// _ffn_mult_to_intermediate_size: int(2*mult*h/3) rounded up to 256, in the
+// same floating-point order as the Python original.
+int64_t ffn_width(double mult, int64_t hidden) {
+  auto w = static_cast<int64_t>(std::floor(2.0 * mult * static_cast<double>(hidden) / 3.0));
+  return w % 256 == 0 ? w : w + 256 - w % 256;
+}
+
+struct Block {
+  bool attn_noop, attn_linear, ffn_noop, ffn_linear;
+  int64_t group;  // n_heads_in_group
+  double mult;
+};
+
+Block read_block(const json& b, const std::string& p, int64_t heads) {
+  Block out{};
+  jsonu::as_object(b, p);
+  const std::string ap = p + ".attention", fp = p + ".ffn";
+  const json* pa = jsonu::find(b, "attention");
+  const json* pf = jsonu::find(b, "ffn");
+  if (!pa) jsonu::missing(p, "attention");
+  if (!pf) jsonu::missing(p, "ffn");
+  const json& a = jsonu::as_object(*pa, ap);
+  const json& f = jsonu::as_object(*pf, fp);
+  out.attn_noop = jsonu::opt_bool(a, "no_op", ap).value_or(false);
+  out.attn_linear = jsonu::opt_bool(a, "replace_with_linear", ap).value_or(false);
+  out.ffn_noop = jsonu::opt_bool(f, "no_op", fp).value_or(false);
+  out.ffn_linear = jsonu::opt_bool(f, "replace_with_linear", fp).value_or(false);
+  if (!out.attn_noop && !out.attn_linear) {
+    out.group = jsonu::opt_int(a, "n_heads_in_group", ap, 1, heads).value_or(0);
+    if (out.group == 0) jsonu::missing(ap, "n_heads_in_group");
+    if (heads % out.group != 0) {
+      throw Error(ErrorCode::inconsistent, ap + ".n_heads_in_group",
+                  "n_heads_in_group must divide num_attention_heads");
+    }
+  }
+  if (!out.ffn_noop && !out.ffn_linear) {
+    auto m = jsonu::opt_number(f, "ffn_mult", fp, 1e-6, 1000.0);
+    if (!m) jsonu::missing(fp, "ffn_mult");
+    out.mult = *m;
+  }
+  return out;
+}
+
+void emit_block(Inventory& inv, const Block& b, ModelSpec& s, int i) {
+  LayerSpec& l = s.layers[i];
+  l.mixer = MixerKind::none;
+  l.ffn = FfnKind::none;
+  if (!b.attn_noop) {
+    inv.norm("input_layernorm", s.hidden, NormKind::rms, i);
+    if (b.attn_linear) {
+      inv.linear("linear_attn", s.hidden, s.hidden, false, i);
+    } else {
+      l.mixer = MixerKind::attention;
+      l.n_heads = s.num_heads;
+      l.n_kv_heads = s.num_heads / b.group;
+      l.head_dim = l.v_head_dim = s.head_dim;
+      l.kv_cache_dim = 2 * l.n_kv_heads * s.head_dim;
+      AttnStyle attn;
+      attn.qkv_bias = attn.o_bias = s.attention_bias;
+      emit_attention(inv, attn, l, s.hidden, i);
+    }
+  }
+  if (!b.ffn_noop) {
+    inv.norm("post_attention_layernorm", s.hidden, NormKind::rms, i);
+    if (b.ffn_linear) {
+      inv.linear("linear_mlp", s.hidden, s.hidden, false, i);
+    } else {
+      l.ffn = FfnKind::dense;
+      l.ffn_width = ffn_width(b.mult, s.hidden);
+      MlpStyle mlp;
+      mlp.bias = s.mlp_bias;
+      emit_mlp(inv, mlp, s.hidden, l.ffn_width, i);
+    }
+  }
+}
+
+}  // namespace
+
+void parse_decilm(const Src& src, ModelSpec& s) {
+  s.family = "decilm";
+  read_core_dims(src, s, nullptr);
+  s.num_kv_heads = s.num_heads;  // per layer below; the field is often null
+  validate_heads(src, s);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  s.attention_bias = flag(src, {"attention_bias"}, false);
+  s.mlp_bias = flag(src, {"mlp_bias"}, false);
+  std::string where;
+  const json* blocks = src.find({"block_configs"}, &where);
+  if (!blocks) jsonu::missing(src.path(), "block_configs");
+  if (!blocks->is_array() || static_cast<int64_t>(blocks->size()) != s.num_layers) {
+    throw Error(ErrorCode::inconsistent, where,
+                where + " must list one block per layer (" +
+                    std::to_string(s.num_layers) + ")");
+  }
+  const Rules rules;
+  s.layers.assign(static_cast<size_t>(s.num_layers), LayerSpec{});
+  Inventory inv(s.tensors, src.path());
+  emit_embeddings(inv, rules, s);
+  emit_head(inv, rules, s);
+  for (int i = 0; i < static_cast<int>(s.num_layers); ++i) {
+    const std::string p = where + "[" + std::to_string(i) + "]";
+    emit_block(inv, read_block((*blocks)[i], p, s.num_heads), s, i);
+  }
+  inv.norm("norm", s.hidden, NormKind::rms, -1);
+}
+
+}  // namespace cfg
+}  // namespace vramfit

@@ -1,0 +1,376 @@
+// The model_type -> family table: module names, biases, norms, tie defaults
+// and MoE layout of each decoder family, as in the HF modelling code
+// (methodology §3.3 bias table, §3.6 norm counts). Defaults are the
+// configuration_<family>.py defaults transformers applies to missing keys.
+
+#include "config/internal.h"
+
+namespace vramfit {
+namespace cfg {
+
+namespace {
+
+// ---- shared readers -------------------------------------------------------
+
+void need_intermediate(const Src& src, ModelSpec& s) {
+  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+}
+
+void default_intermediate(ModelSpec& s, int64_t mult) {
+  if (s.intermediate == 0) s.intermediate = mult * s.hidden;
+}
+
+// intermediate_size is checked by build_layers, only if a dense layer needs
+// it: an all-MoE config may leave it out.
+void llama_like(const Src& src, ModelSpec& s, Rules& r, bool tie_default) {
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, tie_default);
+  s.attention_bias = flag(src, {"attention_bias"}, false);
+  s.mlp_bias = flag(src, {"mlp_bias"}, false);
+  r.attn.qkv_bias = r.attn.o_bias = s.attention_bias;
+  r.mlp.bias = s.mlp_bias;
+}
+
+// ---- families -------------------------------------------------------------
+
+void llama(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+}
+
+void mixtral(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  read_moe(src, s, {"num_local_experts"}, {"intermediate_size"});
+  m.w_gate = "w1";  // MixtralBlockSparseTop2MLP: w2(silu(w1 x) * w3 x)
+  m.w_up = "w3";
+  m.w_down = "w2";
+}
+
+void qwen2(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  s.attention_bias = true;  // Qwen2Attention: q/k/v bias=True, o bias=False
+  r.attn.qkv_bias = true;
+  r.attn.o_bias = false;
+  read_moe(src, s, {"num_experts"}, {"moe_intermediate_size"});
+  s.moe.shared_width =
+      src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
+  m.shared_name = "shared_expert";
+  m.shared_gate = s.moe.shared_width > 0;
+}
+
+void qwen3(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.attn.qk_norm = QkNorm::per_head;  // q_norm/k_norm: RMSNorm(head_dim)
+  read_moe(src, s, {"num_experts"}, {"moe_intermediate_size"});
+}
+
+// Qwen3-Next / Qwen3.5: Qwen3 attention with an output gate on full
+// attention layers, Gated DeltaNet elsewhere, Qwen2-MoE style experts.
+void qwen3_next(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  r.attn.qk_norm = QkNorm::per_head;
+  r.attn.output_gate = flag(src, {"attn_output_gate"}, true);
+  read_moe(src, s, {"num_experts"}, {"moe_intermediate_size"});
+  s.moe.shared_width =
+      src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
+  m.shared_name = "shared_expert";
+  m.shared_gate = s.moe.shared_width > 0;
+}
+
+void gemma(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, true);
+}
+
+void gemma2(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  gemma(src, s, r, m);
+  r.layer_norms = {"input_layernorm", "post_attention_layernorm",
+                   "pre_feedforward_layernorm", "post_feedforward_layernorm"};
+}
+
+void gemma3(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  gemma2(src, s, r, m);
+  r.attn.qk_norm = QkNorm::per_head;
+}
+
+void olmo(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.norms_have_params = false;  // OlmoLayerNorm: F.layer_norm without weights
+  r.final_norm.clear();
+  s.norm = NormKind::layer;
+}
+
+void olmo2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.layer_norms = {"post_attention_layernorm", "post_feedforward_layernorm"};
+  r.attn.qk_norm = QkNorm::full;  // RMSNorm over n_h*d and n_kv*d
+}
+
+void olmoe(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.attn.qk_norm = QkNorm::full;
+  read_moe(src, s, {"num_experts"}, {"intermediate_size"});
+}
+
+void deepseek(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  read_moe(src, s, {"n_routed_experts"}, {"moe_intermediate_size"});
+  int64_t shared = src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(0);
+  s.moe.shared_width = shared * s.moe.expert_width;
+  auto topk = src.s({"topk_method"}).value_or("");
+  m.score_bias = topk == "noaux_tc" ||
+                 (topk.empty() && s.model_type == "deepseek_v3");
+  if (s.model_type == "deepseek_v32") {
+    s.approximate = true;
+    s.warnings.push_back(
+        "deepseek_v32: the sparse-attention indexer is counted from the reference "
+        "inference code layout (wq_b, wk, k_norm, weights_proj); no transformers "
+        "class to check it against");
+  }
+}
+
+void gpt_oss(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  s.attention_bias = flag(src, {"attention_bias"}, true);
+  r.attn.qkv_bias = r.attn.o_bias = s.attention_bias;
+  r.attn.sinks = true;
+  read_moe(src, s, {"num_local_experts"}, {"intermediate_size"});
+  m.router = "router";
+  m.router_bias = m.fused = m.expert_bias = true;
+}
+
+void llama4(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  llama_like(src, s, r, false);
+  read_moe(src, s, {"num_local_experts"}, {"intermediate_size"});
+  s.moe.shared_width = s.moe.expert_width;  // one shared expert, always
+  // Dense layers use intermediate_size_mlp (Llama4TextConfig default 16384).
+  s.intermediate =
+      src.i({"intermediate_size_mlp"}, 1, kMaxWidth).value_or(16384);
+  m.router = "router";
+  m.fused = true;
+  m.shared_name = "shared_expert";
+}
+
+void mllama(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.extra_vocab = 8;  // MllamaTextModel: Embedding(vocab_size + 8, hidden)
+}
+
+void phi(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  need_intermediate(src, s);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  s.attention_bias = s.mlp_bias = s.parallel_attention = true;
+  s.mlp = MlpKind::plain;
+  s.norm = NormKind::layer;
+  r.attn.o = "dense";
+  r.attn.qkv_bias = r.attn.o_bias = true;
+  if (flag(src, {"qk_layernorm"}, false)) {
+    r.attn.qk_norm = QkNorm::per_head;
+    r.attn.qk_norm_kind = NormKind::layer;
+  }
+  r.mlp = MlpStyle{MlpKind::plain, "", "fc1", "fc2", nullptr, true};
+  r.layer_norms = {"input_layernorm"};
+  r.final_norm = "final_layernorm";
+  r.head_bias = true;
+}
+
+void phi3(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.attn.fused_qkv = "qkv_proj";
+  r.mlp.fused_gate_up = "gate_up_proj";
+}
+
+void starcoder2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  need_intermediate(src, s);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  bool bias = flag(src, {"use_bias"}, true);
+  s.attention_bias = s.mlp_bias = bias;
+  s.mlp = MlpKind::plain;
+  s.norm = NormKind::layer;
+  r.attn.qkv_bias = r.attn.o_bias = bias;
+  r.mlp = MlpStyle{MlpKind::plain, "", "c_fc", "c_proj", nullptr, bias};
+}
+
+// GPT-2, GPT-NeoX, BLOOM, GPT-J, Falcon, OPT: LayerNorm and biases.
+void layernorm_family(ModelSpec& s, Rules& r) {
+  s.mlp = MlpKind::plain;
+  s.norm = NormKind::layer;
+  r.attn.qkv_bias = r.attn.o_bias = s.attention_bias;
+  r.mlp.kind = MlpKind::plain;
+  r.mlp.bias = s.mlp_bias;
+}
+
+void gpt2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  default_intermediate(s, 4);  // n_inner = null => 4h
+  s.num_kv_heads = s.num_heads;
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  s.attention_bias = s.mlp_bias = s.learned_positions = true;
+  layernorm_family(s, r);
+  r.embed = "wte";
+  r.attn.fused_qkv = "c_attn";
+  r.attn.o = "attn.c_proj";
+  r.mlp.up = "c_fc";
+  r.mlp.down = "mlp.c_proj";
+  r.layer_norms = {"ln_1", "ln_2"};
+  r.final_norm = "ln_f";
+}
+
+void gpt_neox(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  default_intermediate(s, 4);
+  s.num_kv_heads = s.num_heads;
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  s.attention_bias = flag(src, {"attention_bias"}, true);
+  s.mlp_bias = true;
+  s.parallel_attention = flag(src, {"use_parallel_residual"}, true);
+  layernorm_family(s, r);
+  r.embed = "embed_in";
+  r.head = "embed_out";
+  r.attn.fused_qkv = "query_key_value";
+  r.attn.o = "dense";
+  r.mlp.up = "dense_h_to_4h";
+  r.mlp.down = "dense_4h_to_h";
+  r.final_norm = "final_layer_norm";
+}
+
+void bloom(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  gpt_neox(src, s, r, m);
+  s.intermediate = 4 * s.hidden;  // BloomMLP: dense_h_to_4h is always 4h
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  s.attention_bias = true;
+  s.parallel_attention = false;
+  r.attn.qkv_bias = r.attn.o_bias = true;
+  r.embed = "word_embeddings";
+  r.embed_norm = "word_embeddings_layernorm";
+  r.head = "lm_head";
+  r.final_norm = "ln_f";
+}
+
+void gptj(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  default_intermediate(s, 4);
+  s.num_kv_heads = s.num_heads;
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  s.attention_bias = false;
+  s.mlp_bias = s.parallel_attention = true;
+  layernorm_family(s, r);
+  r.embed = "wte";
+  r.attn.o = "out_proj";
+  r.mlp.up = "fc_in";
+  r.mlp.down = "fc_out";
+  r.layer_norms = {"ln_1"};
+  r.final_norm = "ln_f";
+  r.head_bias = true;
+}
+
+void falcon(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  s.intermediate = src.i({"ffn_hidden_size"}, 1, kMaxWidth).value_or(4 * s.hidden);
+  // Old remote-code "RefinedWeb" (Falcon-40B) is the new decoder layout.
+  bool new_arch = flag(src, {"new_decoder_architecture"}, s.model_type == "RefinedWeb");
+  if (new_arch) {
+    s.num_kv_heads = src.i({"num_kv_heads", "n_head_kv"}, 1, kMaxHeads)
+                         .value_or(s.num_heads);
+  } else {
+    s.num_kv_heads = flag(src, {"multi_query"}, true) ? 1 : s.num_heads;
+  }
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  s.attention_bias = s.mlp_bias = flag(src, {"bias"}, false);
+  s.parallel_attention = new_arch || flag(src, {"parallel_attn"}, true);
+  layernorm_family(s, r);
+  r.embed = "word_embeddings";
+  r.attn.fused_qkv = "query_key_value";
+  r.attn.o = "dense";
+  r.mlp.up = "dense_h_to_4h";
+  r.mlp.down = "dense_4h_to_h";
+  r.final_norm = "ln_f";
+  auto n_ln = src.i({"num_ln_in_parallel_attn"}, 1, 2).value_or(2);
+  if (new_arch && n_ln == 2) {
+    r.layer_norms = {"ln_attn", "ln_mlp"};
+  } else if (s.parallel_attention) {
+    r.layer_norms = {"input_layernorm"};
+  }
+}
+
+void opt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  need_intermediate(src, s);
+  s.num_kv_heads = s.num_heads;
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  s.attention_bias = s.mlp_bias = flag(src, {"enable_bias"}, true);
+  s.learned_positions = true;
+  layernorm_family(s, r);
+  r.attn.o = "out_proj";
+  r.mlp.up = "fc1";
+  r.mlp.down = "fc2";
+  r.layer_norms = {"self_attn_layer_norm", "final_layer_norm"};
+  // do_layer_norm_before=False (OPT-350m) drops the decoder's final norm.
+  r.final_norm = flag(src, {"do_layer_norm_before"}, true) ? "final_layer_norm" : "";
+}
+
+// ---- defaults for sparse nested text configs ------------------------------
+
+const Defaults kLlamaDefaults{4096, 32, 32, 0, 0, 11008, 32000, 2048};
+const Defaults kMistralDefaults{4096, 32, 32, 8, 0, 14336, 32000, 131072};
+const Defaults kQwen2Defaults{4096, 32, 32, 32, 0, 22016, 151936, 32768};
+const Defaults kGemmaDefaults{3072, 28, 16, 16, 256, 24576, 256000, 8192};
+const Defaults kGemma3Defaults{2304, 26, 8, 4, 256, 9216, 262208, 131072};
+const Defaults kMllamaDefaults{4096, 40, 32, 8, 0, 14336, 128256, 131072};
+const Defaults kLlama4Defaults{5120, 48, 40, 8, 128, 8192, 202048, 131072};
+
+using W = WindowRule;
+using M = MoePlacement;
+
+// model_type -> family. A constant array rather than a std::map: no code to
+// build it at startup (that was 7 KB of wasm); lookups are once per config.
+struct Entry {
+  const char* model_type;
+  Family family;
+};
+const Entry kTable[] = {
+    {"llama", {"llama", W::none, M::none, &kLlamaDefaults, llama}},
+    {"granite", {"llama", W::none, M::none, nullptr, llama}},
+    {"mistral", {"mistral", W::all, M::none, &kMistralDefaults, llama}},
+    {"mixtral", {"mixtral", W::all, M::all, nullptr, mixtral}},
+    {"qwen2", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_5_vl_text", {"qwen2", W::qwen, M::none, &kQwen2Defaults, qwen2}},
+    {"qwen2_moe", {"qwen2_moe", W::qwen, M::qwen, nullptr, qwen2}},
+    {"qwen3", {"qwen3", W::qwen, M::none, nullptr, qwen3}},
+    {"qwen3_vl_text", {"qwen3", W::none, M::none, nullptr, qwen3}},
+    {"qwen3_moe", {"qwen3_moe", W::qwen, M::qwen, nullptr, qwen3}},
+    {"qwen3_vl_moe_text", {"qwen3_moe", W::none, M::qwen, nullptr, qwen3}},
+    {"qwen3_next", {"qwen3_next", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"qwen3_5_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"qwen3_5_moe_text", {"qwen3_5", W::qwen_next, M::qwen, nullptr, qwen3_next}},
+    {"gemma", {"gemma", W::none, M::none, &kGemmaDefaults, gemma}},
+    {"gemma2", {"gemma2", W::gemma2, M::none, nullptr, gemma2}},
+    {"gemma3_text", {"gemma3", W::gemma3, M::none, &kGemma3Defaults, gemma3}},
+    {"olmo", {"olmo", W::none, M::none, nullptr, olmo}},
+    {"olmo2", {"olmo2", W::none, M::none, nullptr, olmo2}},
+    {"olmo3", {"olmo3", W::none, M::none, nullptr, olmo2}},
+    {"olmoe", {"olmoe", W::none, M::all, nullptr, olmoe}},
+    {"deepseek_v2", {"deepseek_v2", W::none, M::deepseek, nullptr, deepseek}},
+    {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
+    {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
+    {"kimi_k2", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
+    {"gpt_oss", {"gpt_oss", W::none, M::all, nullptr, gpt_oss}},
+    {"llama4_text", {"llama4", W::llama4, M::llama4, &kLlama4Defaults, llama4}},
+    {"mllama_text_model", {"mllama", W::none, M::none, &kMllamaDefaults, mllama}},
+    {"phi", {"phi", W::none, M::none, nullptr, phi}},
+    {"phi3", {"phi3", W::all, M::none, nullptr, phi3}},
+    {"starcoder2", {"starcoder2", W::all, M::none, nullptr, starcoder2}},
+    {"gpt2", {"gpt2", W::none, M::none, nullptr, gpt2}},
+    {"gpt_neox", {"gpt_neox", W::none, M::none, nullptr, gpt_neox}},
+    {"bloom", {"bloom", W::none, M::none, nullptr, bloom}},
+    {"gptj", {"gptj", W::none, M::none, nullptr, gptj}},
+    {"falcon", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"RefinedWeb", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"RefinedWebModel", {"falcon", W::none, M::none, nullptr, falcon}},
+    {"opt", {"opt", W::none, M::none, nullptr, opt}},
+};
+
+}  // namespace
+
+const Family* find_family(const std::string& model_type) {
+  for (const Entry& e : kTable) {
+    if (model_type == e.model_type) return &e.family;
+  }
+  return nullptr;
+}
+
+}  // namespace cfg
+}  // namespace vramfit

@@ -1,0 +1,141 @@
+// Vision towers (methodology §3.9), counted separately from the language
+// model: CLIP (LLaVA) and SigLIP (Gemma-3) exactly from the HF modules, other
+// ViTs (Llama-4, Mllama, ...) with a generic pre-LN ViT layout
+// flagged approximate; Qwen-VL towers in config_towers_qwen.cpp. Each tower
+// includes its multimodal projector.
+#include "config/internal.h"
+
+namespace vramfit {
+namespace cfg {
+
+namespace {
+
+struct Vit {
+  int64_t h, inter, layers, patch, channels, image;
+  int64_t kernel;  // channels * patch^2 (patch embedding inputs), checked
+};
+
+Vit read_vit(const json& v, const std::string& p, bool generic) {
+  Vit d{};
+  auto get = [&](std::initializer_list<const char*> keys, int64_t dflt) {
+    for (const char* k : keys) {
+      if (auto x = jsonu::opt_int(v, k, p, 1, kMaxWidth)) return *x;
+    }
+    return dflt;
+  };
+  // Qwen2-VL's vision "hidden_size" is the LLM width; embed_dim is the ViT's.
+  d.h = generic ? get({"embed_dim", "hidden_size", "width"}, 768) : get({"hidden_size"}, 768);
+  d.layers = 12;
+  for (const char* k : {"num_hidden_layers", "depth", "num_layers"}) {
+    // Layers share the decoder's cap: 10^7 tiny layers would be 10^8 groups.
+    if (auto x = jsonu::opt_int(v, k, p, 1, kMaxLayers)) {
+      d.layers = *x;
+      break;
+    }
+  }
+  int64_t ratio = jsonu::opt_int(v, "mlp_ratio", p, 1, 64).value_or(4);
+  d.inter = get({"intermediate_size"}, ratio * d.h);
+  d.patch = get({"patch_size"}, 16);
+  d.channels = get({"num_channels", "in_channels"}, 3);
+  d.image = get({"image_size"}, 224);
+  d.kernel = checked_product({d.channels, d.patch, d.patch}, p);
+  return d;
+}
+
+// One pre-LN encoder layer: q,k,v,out_proj with bias, 2 LayerNorms, fc1/fc2.
+void vit_layers(Inventory& inv, const Vit& d) {
+  AttnStyle st;
+  st.o = "out_proj";
+  st.qkv_bias = st.o_bias = true;
+  LayerSpec l;
+  l.n_heads = l.n_kv_heads = 1;
+  l.head_dim = l.v_head_dim = d.h;  // only q_dim = kv_dim = h matters here
+  MlpStyle mlp{MlpKind::plain, "", "fc1", "fc2", nullptr, true};
+  for (int64_t i = 0; i < d.layers; ++i) {
+    inv.norm("layer_norm1", d.h, NormKind::layer, -1);
+    emit_attention(inv, st, l, d.h, -1);
+    inv.norm("layer_norm2", d.h, NormKind::layer, -1);
+    emit_mlp(inv, mlp, d.h, d.inter, -1);
+  }
+}
+
+void clip(Inventory& inv, const Vit& d) {
+  const int64_t patches = (d.image / d.patch) * (d.image / d.patch);
+  inv.add("class_embedding", TensorRole::other, d.h, 1, -1);
+  inv.add("patch_embedding", TensorRole::other, d.h, d.kernel, -1);
+  inv.add("position_embedding", TensorRole::other, patches + 1, d.h, -1);
+  inv.norm("pre_layrnorm", d.h, NormKind::layer, -1);
+  vit_layers(inv, d);
+  inv.norm("post_layernorm", d.h, NormKind::layer, -1);
+}
+
+void siglip(Inventory& inv, const Vit& d, bool head) {
+  const int64_t patches = (d.image / d.patch) * (d.image / d.patch);
+  inv.linear("patch_embedding", d.h, d.kernel, true, -1,
+             TensorRole::other);
+  inv.add("position_embedding", TensorRole::other, patches, d.h, -1);
+  vit_layers(inv, d);
+  inv.norm("post_layernorm", d.h, NormKind::layer, -1);
+  if (head) {  // MultiheadAttentionPoolingHead
+    inv.add("head.probe", TensorRole::other, d.h, 1, -1);
+    inv.linear("head.attention.in_proj", 3 * d.h, d.h, true, -1);
+    inv.linear("head.attention.out_proj", d.h, d.h, true, -1);
+    inv.norm("head.layernorm", d.h, NormKind::layer, -1);
+    inv.linear("head.mlp.fc1", d.inter, d.h, true, -1);
+    inv.linear("head.mlp.fc2", d.h, d.inter, true, -1);
+  }
+}
+
+}  // namespace
+
+void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
+  const json* v = jsonu::find(top, "vision_config");
+  if (!v || spec.hidden == 0) return;
+  const std::string p = jsonu::join(path, "vision_config");
+  jsonu::as_object(*v, p);
+  const std::string top_type = jsonu::opt_string(top, "model_type", path).value_or("");
+  // Older composite configs leave vision_config.model_type out.
+  const std::string type =
+      jsonu::opt_string(*v, "model_type", p).value_or(top_type);
+  TowerSpec tower;
+  tower.name = "vision";
+  Inventory inv(tower.tensors, p);
+  const int64_t text_h = spec.hidden;
+  if (type == "clip_vision_model" || type == "llava") {
+    Vit d = read_vit(*v, p, false);
+    clip(inv, d);
+    // LlavaMultiModalProjector: linear_1 (h_v -> h), GELU, linear_2 (h -> h).
+    bool bias = jsonu::opt_bool(top, "multimodal_projector_bias", path).value_or(true);
+    inv.linear("multi_modal_projector.linear_1", text_h, d.h, bias, -1);
+    inv.linear("multi_modal_projector.linear_2", text_h, text_h, bias, -1);
+  } else if (type == "siglip_vision_model") {
+    Vit d = read_vit(*v, p, false);
+    siglip(inv, d, jsonu::opt_bool(*v, "vision_use_head", p).value_or(true));
+    if (top_type == "gemma3") {  // Gemma3MultiModalProjector
+      inv.norm("mm_soft_emb_norm", d.h, NormKind::rms, -1);
+      inv.add("mm_input_projection_weight", TensorRole::linear, d.h, text_h, -1);
+    } else {
+      tower.approximate = true;  // projector layout of this family unknown
+    }
+  } else if (is_qwen_vision(type)) {
+    qwen_vision_tower(*v, p, type, text_h, inv);
+    // Qwen3.5 reuses the Qwen3-VL layout as far as its config shows; unverified.
+    tower.approximate = type == "qwen3_5" || type == "qwen3_5_moe";
+    if (tower.approximate) {
+      spec.warnings.push_back("vision tower '" + type +
+                              "' counted with the Qwen3-VL layout (approximate)");
+    }
+  } else {
+    Vit d = read_vit(*v, p, true);
+    inv.add("patch_embed", TensorRole::other, d.h, d.kernel, -1);
+    vit_layers(inv, d);
+    inv.linear("projector", text_h, d.h, true, -1);
+    tower.approximate = true;
+    spec.warnings.push_back("vision tower '" + type +
+                            "' counted as a generic ViT (approximate)");
+  }
+  spec.towers.push_back(std::move(tower));
+}
+
+}  // namespace cfg
+}  // namespace vramfit

@@ -1,0 +1,271 @@
+// Bytes autograd saves for backward, per token, following PyTorch's saving
+// rules op by op through the HF transformers decoder layer (methodology §6.2,
+// §6.3; the derivation is written out in core/MEMORY_MODEL.md):
+//  - a Linear saves its input iff its weight needs a gradient;
+//  - an elementwise product saves each operand the other's gradient needs;
+//  - dtype casts save nothing; softmax/log-softmax/SiLU save one tensor;
+//  - HF RMSNorm upcasts to fp32 and pow() saves that fp32 copy;
+//  - PEFT casts the input of every LoRA module to the adapter dtype (fp32),
+//    per module, and lora_A saves that cast (under autocast: a bf16 cast).
+#include <algorithm>
+#include <unordered_map>
+
+#include "memory/parts.h"
+
+namespace vramfit {
+namespace mem {
+
+namespace {
+
+struct Ctx {
+  const ModelSpec* spec;
+  const Request* req;
+  double beta;         // compute dtype bytes
+  bool full;           // all weights trainable
+  bool autocast;       // torch.autocast active
+  bool fp32_params;    // full FT with fp32 master params (mixed / fp32)
+  double lora_bytes;   // adapter dtype bytes
+  double rank;
+};
+
+bool is_targeted_name(const std::string& name, const LoraSize& lora) {
+  for (const auto& t : lora.targets) {
+    if (t.name == name) return true;
+  }
+  return false;
+}
+
+// Saved bytes per token for the inputs of a set of linears that read the
+// same tensor of width `in` (`n` modules, of which `targeted` are LoRA).
+// `already_saved`: another op saves that very tensor (the attention output
+// is saved by SDPA/flash), so an uncast LoRA input adds nothing.
+double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_saved = false) {
+  if (c.full) {
+    // Under autocast with fp32 params each linear casts its input to bf16
+    // separately; otherwise all share one saved tensor.
+    if (c.autocast && c.fp32_params) return 2.0 * in * n;
+    return (c.fp32_params ? 4.0 : c.beta) * in;
+  }
+  if (targeted == 0) return 0;
+  const double r = c.rank;
+  const bool drop = c.req->lora.dropout > 0;
+  double per_module;
+  if (c.lora_bytes > c.beta && !c.autocast) {
+    per_module = c.lora_bytes * in + (drop ? in : 0);  // fp32 cast (+ mask)
+  } else if (c.autocast && c.lora_bytes > c.beta) {
+    per_module = 2.0 * in + (drop ? in + c.lora_bytes * in : 0);
+  } else {
+    // Same dtype: no cast; modules share the input unless dropout copies it.
+    if (!drop) return (already_saved ? 0 : c.beta * in) + targeted * c.beta * r;
+    per_module = c.beta * in + in;
+  }
+  const double a_out = (c.autocast ? 2.0 : c.lora_bytes) * r;  // lora_B input
+  return targeted * (per_module + a_out);
+}
+
+struct LayerLinears {
+  int attn_in = 0, attn_in_t = 0;  // q/k/v (or fused qkv) and how many LoRA
+  int o_t = 0;
+  int mlp_in = 0, mlp_in_t = 0;    // gate/up (or fc1)
+  int down_t = 0;
+  int norms = 0, qk_norms = 0;
+  int expert_t = 0;
+  double targeted_out = 0;  // sum of out_features of LoRA-targeted linears
+};
+
+// Where a linear sits in the layer, from its HF module name.
+enum class Slot { attn_in, out_proj, mlp_in, down };
+
+Slot slot_of(const std::string& n) {
+  auto has = [&](const char* x) { return n.find(x) != std::string::npos; };
+  if (has("o_proj") || has("out_proj") || has("attn.c_proj") || has("attention.dense") ||
+      n == "dense" || n == "self_attention.dense") {
+    return Slot::out_proj;
+  }
+  if (has("down_proj") || has("fc2") || has("dense_4h_to_h") || has("mlp.c_proj") || has("w2")) {
+    return Slot::down;
+  }
+  if (has("gate") || has("up_proj") || has("fc1") || has("h_to_4h") || has("c_fc") ||
+      has("w1") || has("w3")) {
+    return Slot::mlp_in;
+  }
+  return Slot::attn_in;
+}
+
+struct NameInfo {
+  Slot slot;
+  bool targeted;
+};
+// Names repeat in every layer: classify each distinct name once per call.
+using NameCache = std::unordered_map<std::string, NameInfo>;
+
+LayerLinears scan_layer(const ModelSpec& s, const std::vector<const TensorGroup*>& tensors,
+                        const LoraSize& lora, NameCache& names) {
+  LayerLinears l;
+  for (const TensorGroup* tp : tensors) {
+    const TensorGroup& t = *tp;
+    if (t.role == TensorRole::norm && t.name.find("bias") == std::string::npos) {
+      if (t.rows == s.hidden) ++l.norms; else ++l.qk_norms;
+      continue;
+    }
+    if (t.role != TensorRole::linear && t.role != TensorRole::expert_linear) continue;
+    auto it = names.find(t.name);
+    if (it == names.end()) {
+      it = names.emplace(t.name, NameInfo{slot_of(t.name), is_targeted_name(t.name, lora)}).first;
+    }
+    const bool tg = it->second.targeted;
+    if (t.role == TensorRole::expert_linear) { l.expert_t += tg; continue; }
+    if (tg) l.targeted_out += static_cast<double>(t.rows * t.count);
+    const Slot slot = it->second.slot;
+    if (t.cols != s.hidden && slot != Slot::down && slot != Slot::out_proj) continue;  // MLA inner
+    switch (slot) {
+      case Slot::out_proj: l.o_t += tg; break;
+      case Slot::down: l.down_t += tg; break;
+      case Slot::mlp_in: ++l.mlp_in; l.mlp_in_t += tg; break;
+      case Slot::attn_in: ++l.attn_in; l.attn_in_t += tg; break;
+    }
+  }
+  return l;
+}
+
+double norm_saves(const Ctx& c, const ModelSpec& s) {
+  const double h = static_cast<double>(s.hidden);
+  if (s.norm == NormKind::layer) return c.beta * h + 8;  // input + mean/rstd
+  // fp32 copy saved by pow(); the normalised tensor when the weight trains.
+  return 4.0 * h + (c.full ? (c.fp32_params ? 4.0 : c.beta) * h : 0);
+}
+
+}  // namespace
+
+ActivationBytes activation_bytes(const ModelSpec& s, const Request& req,
+                                 const LoraSize& lora, int64_t tp) {
+  Ctx c{&s, &req, static_cast<double>(compute_bytes(req)), req.task == Task::full,
+        false, false, static_cast<double>(req.lora.dtype_bytes),
+        static_cast<double>(req.lora.rank)};
+  const bool mixed = req.precision == Precision::bf16_mixed ||
+                     req.precision == Precision::fp16_mixed;
+  // Autocast default: on for full fine-tuning in a *_mixed precision (HF
+  // Trainer bf16=True on an fp32 model); off for LoRA-family tasks, where the
+  // base is loaded in bf16 and PEFT's fp32 adapters then cast their inputs to
+  // fp32 per module (the larger, conservative case).
+  c.autocast = req.autocast.value_or(mixed && c.full);
+  c.fp32_params = c.full && req.precision != Precision::bf16_pure;
+  if (c.full && req.precision == Precision::fp32) c.autocast = false;
+  const double t = static_cast<double>(tp);
+  const double h = static_cast<double>(s.hidden);
+  const double res = c.fp32_params ? 4.0 : c.beta;  // residual stream dtype
+
+  ActivationBytes out;
+  out.layer_input = res * h;
+  NameCache names;
+  // Tensors grouped by layer once (the inventory is in no particular order).
+  std::vector<std::vector<const TensorGroup*>> by_layer(s.layers.size());
+  for (const auto& tg : s.tensors) {
+    if (tg.layer >= 0 && static_cast<size_t>(tg.layer) < by_layer.size()) by_layer[tg.layer].push_back(&tg);
+  }
+  for (int i = 0; i < static_cast<int>(s.layers.size()); ++i) {
+    const LayerSpec& L = s.layers[i];
+    const LayerLinears ll = scan_layer(s, by_layer[i], lora, names);
+    const int norms = std::max(ll.norms, s.parallel_attention ? 1 : 2);
+    double rep = norms * norm_saves(c, s);
+    double split = 0;
+    const double nh = static_cast<double>(L.n_heads);
+    const double qd = nh * static_cast<double>(L.head_dim);
+    const double kvd = static_cast<double>(L.n_kv_heads * L.head_dim);
+    const double vd = static_cast<double>(L.n_kv_heads * L.v_head_dim);
+    const double od = nh * static_cast<double>(L.v_head_dim);
+    if (L.mixer == MixerKind::attention || L.mixer == MixerKind::mla) {
+      split += linear_inputs(c, h, std::max(ll.attn_in, 1), ll.attn_in_t);
+      if (ll.qk_norms > 0) split += 4.0 * (qd + kvd) + (c.full ? c.beta * (qd + kvd) : 0);
+      if (req.attention == Attention::eager) {
+        // q, repeat_kv-expanded k and v, the transposed output copy when
+        // o_proj trains; fp32 softmax output + bf16 probabilities.
+        split += c.beta * (qd + qd + od) + (c.full ? c.beta * od : 0);
+        out.quadratic += (4.0 + c.beta) * nh / t;
+      } else {
+        // flash / sdpa (no padding mask): q, k, v, out + fp32 log-sum-exp.
+        split += c.beta * (qd + kvd + vd + od) + 4.0 * nh;
+      }
+      if (!c.full) {
+        split += linear_inputs(c, od, 1, ll.o_t, req.attention != Attention::eager);
+      }
+    } else if (L.mixer != MixerKind::none) {
+      // Mamba / linear attention: in_proj + conv + gate tensors, ~6h at
+      // expand 2 (approximate; flagged by a warning in estimate.cpp).
+      split += c.beta * 12.0 * h + linear_inputs(c, h, 1, ll.attn_in_t);
+    }
+    if (L.ffn == FfnKind::dense || L.ffn == FfnKind::moe) {
+      const bool gated = s.mlp == MlpKind::gated;
+      // Gated: gate out (SiLU input), SiLU out and up out; plain: the GeLU
+      // input. Then the down-projection input (full) or its LoRA cast.
+      auto mlp = [&](double w, int down_t) {
+        double v = gated ? 3.0 * c.beta * w : c.beta * w;
+        return v + (c.full ? c.beta * w : linear_inputs(c, w, 1, down_t));
+      };
+      split += linear_inputs(c, h, std::max(ll.mlp_in, 1), ll.mlp_in_t);
+      if (L.ffn == FfnKind::dense) {
+        split += mlp(static_cast<double>(L.ffn_width), ll.down_t);
+      } else {
+        const double k = static_cast<double>(s.moe.experts_per_token);
+        const double e = static_cast<double>(s.moe.num_experts);
+        rep += 4.0 * e;  // fp32 router softmax
+        // Each token visits k experts: gathered input + expert MLP + output
+        // kept for the routing-weight product.
+        split += k * (2.0 * c.beta * h +
+                      mlp(static_cast<double>(s.moe.expert_width), ll.expert_t > 0));
+        if (s.moe.shared_width > 0) split += mlp(static_cast<double>(s.moe.shared_width), 0);
+      }
+    }
+    // DoRA scales base and LoRA outputs by m/||W + BA||: both outputs are
+    // saved per module, +2 beta out per token (methodology §5.3).
+    if (req.task == Task::dora || req.task == Task::qdora) split += 2.0 * c.beta * ll.targeted_out;
+    const double layer = rep + split / t;
+    out.all_layers += layer;
+    out.max_layer = std::max(out.max_layer, layer);
+  }
+  // Final norm (+ lm_head input when the head trains).
+  out.final_saves = norm_saves(c, s) + (c.full ? c.beta * h : 0);
+  out.all_layers += out.final_saves;
+  // Backward of a gated MLP holds grads of its output, product, act, up and
+  // gate inputs at once, plus the hidden-state grads [derived].
+  double width = static_cast<double>(std::max(s.intermediate, s.moe.expert_width));
+  out.backward_transient = c.beta * (3.0 * width / t + 2.0 * h);
+  return out;
+}
+
+int64_t kv_cache_bytes(const ModelSpec& s, const Request& req, int64_t b,
+                       int64_t seq, double kv_bytes, const Shard& sh) {
+  double total = 0;
+  const bool hf = req.engine == Engine::hf;
+  const size_t per_stage = (s.layers.size() + sh.pp - 1) / sh.pp;
+  size_t n = 0;
+  for (const auto& L : s.layers) {
+    if (n++ >= per_stage) break;
+    double per_tok = 0;
+    if (L.mixer == MixerKind::attention) {
+      // K and V per KV head; TP shards heads, replicating when n_kv < tp.
+      const double heads = std::max<double>(1.0, static_cast<double>(L.n_kv_heads) /
+                                                      static_cast<double>(sh.tp));
+      per_tok = heads * static_cast<double>(L.head_dim + L.v_head_dim) * kv_bytes;
+    } else if (L.mixer == MixerKind::mla) {
+      // HF caches the decompressed per-head K/V; vLLM and llama.cpp the
+      // latent (kv_lora_rank + rope dim), replicated across TP (§7.2).
+      per_tok = hf ? static_cast<double>(L.n_heads) / sh.tp *
+                         static_cast<double>(L.head_dim + L.v_head_dim) * kv_bytes
+                   : static_cast<double>(L.kv_cache_dim) * kv_bytes;
+    } else if (L.mixer == MixerKind::mamba || L.mixer == MixerKind::linear_attention) {
+      total += static_cast<double>(b) * static_cast<double>(L.state_elems) * 4.0 / sh.tp;
+      continue;
+    } else {
+      continue;
+    }
+    int64_t tokens = seq;
+    if (L.window > 0) tokens = std::min(seq, L.window);
+    if (L.chunk > 0) tokens = std::min(seq, L.chunk);
+    total += per_tok * static_cast<double>(tokens) * static_cast<double>(b);
+  }
+  return to_bytes(total);
+}
+
+}  // namespace mem
+}  // namespace vramfit

@@ -1,0 +1,34 @@
+// A request prepared once per model: everything that does not depend on
+// batch size or sequence length, so that searches re-evaluate cheaply.
+#pragma once
+
+#include "memory/parts.h"
+#include "vramfit/estimate.h"
+#include "vramfit/params.h"
+
+namespace vramfit {
+
+struct Prepared {
+  const ModelSpec* spec = nullptr;
+  Request req;
+  WeightFormat fmt;
+  mem::Shard shard;
+  mem::WeightBytes weights;
+  mem::LoraSize lora;
+  mem::ActivationBytes act;
+  ParamCounts params;
+  int64_t trainable = 0;      // trainable params per GPU
+  double kv_bytes = 2;        // KV cache bytes per element
+  double factored_state = 0;  // Adafactor state of the trainable tensors
+  int64_t beta = 2;           // compute dtype bytes
+  double fragmentation = 0.1;
+  std::vector<std::pair<std::string, std::string>> warnings;
+};
+
+Prepared prepare(const ModelSpec& spec, const Request& req);
+
+// Evaluates at batch b and sequence length s (training micro-batch, or
+// inference batch and context length).
+Breakdown evaluate(const Prepared& p, int64_t b, int64_t s, bool explain);
+
+}  // namespace vramfit

@@ -1,0 +1,184 @@
+#include "util/json_util.h"
+
+#include <cmath>
+
+namespace vramfit {
+namespace jsonu {
+
+namespace {
+const char* type_name(const json& v) {
+  switch (v.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::string: return "a string";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    case json::value_t::number_float:
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+[[noreturn]] void wrong(const std::string& path, const char* want, const json& v) {
+  throw Error(ErrorCode::wrong_type, path,
+              path + " must be " + want + ", got " + type_name(v));
+}
+}  // namespace
+
+json parse_text(const std::string& text, const std::string& what, size_t max_bytes,
+                int max_depth) {
+  if (text.size() > max_bytes) {
+    throw Error(ErrorCode::too_large, what,
+                what + " is " + std::to_string(text.size()) +
+                    " bytes; the limit is " + std::to_string(max_bytes));
+  }
+  // nlohmann's lexer ends the input at a NUL byte, which would silently
+  // accept "{...}\0garbage": reject NUL bytes outright.
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    throw Error(ErrorCode::invalid_json, what,
+                what + " is not valid JSON: NUL byte at offset " + std::to_string(nul));
+  }
+  // The callback rejects deep nesting before it is built.
+  auto depth_guard = [&](int depth, json::parse_event_t, json&) {
+    // nlohmann reports the depth before the new container opens.
+    if (depth >= max_depth) {
+      throw Error(ErrorCode::too_large, what,
+                  what + " is nested deeper than " + std::to_string(max_depth) +
+                      " levels");
+    }
+    return true;
+  };
+  try {
+    // What json::parse(text, depth_guard) does, minus its callback-less
+    // branch: parse() instantiates both, and the one never taken here is
+    // ~10 KB of wasm. Every JSON text of the library goes through here.
+    json result;
+    nlohmann::detail::json_sax_dom_callback_parser<json> dom(result, depth_guard, true);
+    nlohmann::detail::parser<json, decltype(nlohmann::detail::input_adapter(text))>(
+        nlohmann::detail::input_adapter(text), nullptr, true, false)
+        .sax_parse(&dom, true);
+    return result;
+  } catch (const json::exception& e) {
+    // parse_error (line and column) or out_of_range.406 (a number such as
+    // 1e309 that overflows a double): keep the text, drop the id prefix.
+    std::string msg = e.what();
+    auto pos = msg.find("] ");
+    if (pos != std::string::npos) msg = msg.substr(pos + 2);
+    throw Error(ErrorCode::invalid_json, what, what + " is not valid JSON: " + msg);
+  }
+}
+
+std::string join(const std::string& path, const std::string& key) {
+  return path.empty() ? key : path + "." + key;
+}
+
+const json* find(const json& obj, const char* key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+int64_t as_int(const json& v, const std::string& path, int64_t lo, int64_t hi) {
+  int64_t out = 0;
+  if (v.is_number_integer()) {
+    out = v.get<int64_t>();
+  } else if (v.is_number_unsigned()) {
+    auto u = v.get<uint64_t>();
+    if (u > static_cast<uint64_t>(hi)) {
+      throw Error(ErrorCode::out_of_range, path,
+                  path + " = " + v.dump() + " is above the limit " + std::to_string(hi));
+    }
+    out = static_cast<int64_t>(u);
+  } else if (v.is_number_float()) {
+    double d = v.get<double>();
+    if (!std::isfinite(d) || d != std::floor(d)) {
+      throw Error(ErrorCode::out_of_range, path,
+                  path + " must be a whole number, got " + v.dump());
+    }
+    if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
+      throw Error(ErrorCode::out_of_range, path,
+                  path + " = " + v.dump() + " is outside [" + std::to_string(lo) +
+                      ", " + std::to_string(hi) + "]");
+    }
+    out = static_cast<int64_t>(d);
+  } else {
+    wrong(path, "an integer", v);
+  }
+  if (out < lo || out > hi) {
+    throw Error(ErrorCode::out_of_range, path,
+                path + " = " + std::to_string(out) + " is outside [" +
+                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  }
+  return out;
+}
+
+double as_number(const json& v, const std::string& path, double lo, double hi) {
+  if (!v.is_number()) wrong(path, "a number", v);
+  double d = v.get<double>();
+  if (!std::isfinite(d) || d < lo || d > hi) {
+    throw Error(ErrorCode::out_of_range, path,
+                path + " = " + v.dump() + " is outside [" + json(lo).dump() + ", " +
+                    json(hi).dump() + "]");
+  }
+  return d;
+}
+
+bool as_bool(const json& v, const std::string& path) {
+  if (!v.is_boolean()) wrong(path, "true or false", v);
+  return v.get<bool>();
+}
+
+std::string as_string(const json& v, const std::string& path) {
+  if (!v.is_string()) wrong(path, "a string", v);
+  return v.get<std::string>();
+}
+
+const json& as_object(const json& v, const std::string& path) {
+  if (!v.is_object()) wrong(path, "an object", v);
+  return v;
+}
+
+std::optional<int64_t> opt_int(const json& obj, const char* key,
+                               const std::string& path, int64_t lo, int64_t hi) {
+  const json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return as_int(*v, join(path, key), lo, hi);
+}
+
+int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo,
+                int64_t hi) {
+  const json* v = find(obj, key);
+  if (!v) missing(path, key);
+  return as_int(*v, join(path, key), lo, hi);
+}
+
+std::optional<double> opt_number(const json& obj, const char* key,
+                                 const std::string& path, double lo, double hi) {
+  const json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return as_number(*v, join(path, key), lo, hi);
+}
+
+std::optional<bool> opt_bool(const json& obj, const char* key,
+                             const std::string& path) {
+  const json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return as_bool(*v, join(path, key));
+}
+
+std::optional<std::string> opt_string(const json& obj, const char* key,
+                                      const std::string& path) {
+  const json* v = find(obj, key);
+  if (!v) return std::nullopt;
+  return as_string(*v, join(path, key));
+}
+
+void missing(const std::string& path, const char* key) {
+  std::string p = join(path, key);
+  throw Error(ErrorCode::missing_field, p, "missing required field " + p);
+}
+
+}  // namespace jsonu
+}  // namespace vramfit
