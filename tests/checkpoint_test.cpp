@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "vramfit/api.h"
 #include "vramfit/catalog.h"
 #include "vramfit/checkpoint.h"
 #include "vramfit/config.h"
@@ -854,4 +855,132 @@ TEST_CASE("checkpoint: JSON facade for front ends never throws", "[checkpoint]")
   g.tensor("w\xff\xfe", {32}, F32, 0);
   json f = json::parse(vramfit::checkpoint_header_json("gguf", g.b));
   CHECK(f["tensors"] == 1);
+}
+
+// ------------------------------------------------------ Hub file selection
+
+TEST_CASE("hub plan: weights picked like transformers, then mistral, then any top-level set",
+          "[checkpoint][plan]") {
+  using vramfit::plan_checkpoint;
+  auto st = [](std::vector<std::string> files) {
+    const auto p = plan_checkpoint(&files);
+    REQUIRE(p.safetensors.size() <= 1);
+    if (p.safetensors.empty()) return std::string("none");
+    const auto& s = p.safetensors[0];
+    std::string out = s.index.empty() ? "files:" : "index:" + s.index;
+    for (const auto& f : s.files) out += f + ",";
+    return out;
+  };
+  CHECK(st({"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
+            "consolidated.safetensors"}) == "index:model.safetensors.index.json");
+  CHECK(st({"params.json", "consolidated.safetensors", "original/x.safetensors"}) ==
+        "files:consolidated.safetensors,");
+  CHECK(st({"config.json", "adapter_model.safetensors"}) == "files:adapter_model.safetensors,");
+  CHECK(st({"config.json", "diffusion_pytorch_model.safetensors.index.json", "a.safetensors"}) ==
+        "index:diffusion_pytorch_model.safetensors.index.json");
+  CHECK(st({"config.json", "original/consolidated.00.pth", "sub/model.safetensors"}) == "none");
+}
+
+TEST_CASE("hub plan: config file, params.json fallback, GGUF-only repos", "[checkpoint][plan]") {
+  using vramfit::plan_checkpoint;
+  std::vector<std::string> mistral = {"params.json", "consolidated.safetensors", "tekken.json"};
+  auto p = plan_checkpoint(&mistral);
+  CHECK(p.config_files == std::vector<std::string>{"params.json"});
+  CHECK(p.problem.empty());
+  CHECK(p.gguf_file.empty());
+
+  std::vector<std::string> gguf = {"README.md", "m-F16.gguf", "m-Q8_0.gguf", "m-Q4_K_M.gguf"};
+  p = plan_checkpoint(&gguf);
+  CHECK(p.config_files.empty());  // the config comes from the GGUF header
+  CHECK(p.gguf_file == "m-Q4_K_M.gguf");
+  CHECK(p.gguf_files == std::vector<std::string>{"m-F16.gguf", "m-Q4_K_M.gguf", "m-Q8_0.gguf"});
+  CHECK(p.safetensors.empty());
+
+  std::vector<std::string> nothing = {"README.md"};
+  CHECK(plan_checkpoint(&nothing).problem == "no_config");
+
+  // No listing: the usual names in order.
+  p = plan_checkpoint(nullptr);
+  CHECK(p.config_files == std::vector<std::string>{"config.json", "params.json"});
+  REQUIRE(p.safetensors.size() == 3);
+  CHECK(p.safetensors[0].index == "model.safetensors.index.json");
+  CHECK(p.safetensors[2].files == std::vector<std::string>{"consolidated.safetensors"});
+  p = plan_checkpoint(nullptr, "x-Q8_0.gguf");
+  CHECK(p.config_files.empty());
+  CHECK(p.gguf_parts == std::vector<std::string>{"x-Q8_0.gguf"});
+
+  for (const char* bad : {"../x.gguf", "/abs.gguf", "x.bin", "a\\b.gguf", ".gguf"}) {
+    CHECK_THROWS_AS(plan_checkpoint(nullptr, bad), vramfit::Error);
+  }
+}
+
+TEST_CASE("hub plan: split GGUF files are read part by part", "[checkpoint][plan]") {
+  using vramfit::gguf_parts;
+  CHECK_FALSE(vramfit::is_later_gguf_part("m-Q4_K_M-00001-of-00003.gguf"));
+  CHECK(vramfit::is_later_gguf_part("m-Q4_K_M-00002-of-00003.gguf"));
+  CHECK_FALSE(vramfit::is_later_gguf_part("m-Q4_K_M.gguf"));
+  CHECK(gguf_parts("m-Q4_K_M.gguf") == std::vector<std::string>{"m-Q4_K_M.gguf"});
+  CHECK(gguf_parts("Q4_K_M/m-Q4_K_M-00001-of-00003.gguf") ==
+        std::vector<std::string>{"Q4_K_M/m-Q4_K_M-00001-of-00003.gguf",
+                                 "Q4_K_M/m-Q4_K_M-00002-of-00003.gguf",
+                                 "Q4_K_M/m-Q4_K_M-00003-of-00003.gguf"});
+  CHECK(gguf_parts("m-00001-of-00000.gguf") == std::vector<std::string>{"m-00001-of-00000.gguf"});
+
+  std::vector<std::string> files = {"m-Q4_K_M-00001-of-00002.gguf", "m-Q4_K_M-00002-of-00002.gguf",
+                                    "m-Q8_0.gguf"};
+  auto p = vramfit::plan_checkpoint(&files);
+  CHECK(p.gguf_files == std::vector<std::string>{"m-Q4_K_M-00001-of-00002.gguf", "m-Q8_0.gguf"});
+  CHECK(p.gguf_parts.size() == 2);
+  CHECK(p.problem.empty());
+  files.pop_back();
+  files.erase(files.begin() + 1);
+  CHECK(vramfit::plan_checkpoint(&files).problem == "gguf_file_missing");
+}
+
+TEST_CASE("hub plan: packed bits, summed shards, why headers and config differ",
+          "[checkpoint][plan]") {
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":3}})")) == 3);
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"w_bit":8}})")) == 8);
+  CHECK(vramfit::packed_bits_from_config(
+            json::parse(R"({"text_config":{"quantization_config":{"bits":2}}})")) == 2);
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":5}})")) == 4);
+  CHECK(vramfit::packed_bits_from_config(json::parse("{}")) == 4);
+
+  vramfit::CheckpointSummary a, b;
+  a.tensors = 2, a.total_bytes = 28, a.params = 10, a.bytes_by_dtype = {{"BF16", 12}, {"F32", 16}};
+  b.tensors = 1, b.total_bytes = 8, b.params = 8, b.bytes_by_dtype = {{"I8", 8}, {"F32", 1}};
+  const auto s = vramfit::merge_checkpoint_summaries({a, b});
+  CHECK(s.tensors == 3);
+  CHECK(s.total_bytes == 36);
+  CHECK(s.bytes_by_dtype.at("F32") == 17);
+  CHECK(vramfit::compare_checkpoint(s, 18).reason == "equal");
+  CHECK(vramfit::compare_checkpoint(s, 10).reason == "files_store_more");
+  CHECK(vramfit::compare_checkpoint(s, 20).difference == -2);
+  CHECK(vramfit::compare_checkpoint(s, 20).reason == "config_counts_more");
+}
+
+TEST_CASE("hub plan: JSON facade", "[checkpoint][plan]") {
+  json p = json::parse(vramfit::checkpoint_plan_json(
+      R"({"files":["config.json","model.safetensors"],"config":{"quantization_config":{"bits":8}}})"));
+  CHECK(p["config_files"] == json::array({"config.json"}));
+  CHECK(p["safetensors"][0]["files"] == json::array({"model.safetensors"}));
+  CHECK(p["problem"].is_null());
+  CHECK(p["packed_bits"] == 8);
+  CHECK(p["limits"]["gguf_header_bytes"] == 64 << 20);
+  CHECK_FALSE(p.contains("summary"));
+
+  const std::string st = st_file(tiny_header(), 176);
+  json h = json::parse(vramfit::checkpoint_header_json("safetensors", st));
+  json in = {{"summaries", {h["summary"], h["summary"]}},
+             {"index_total_size", 352},
+             {"params", {{"total", 2 * h["summary"]["params"].get<int64_t>()}, {"towers", 0}}}};
+  json m = json::parse(vramfit::checkpoint_plan_json(in.dump()));
+  CHECK(m["summary"]["total_bytes"] == 352);
+  CHECK(m["index_total_size_matches"] == true);
+  CHECK(m["comparison"]["reason"] == "equal");
+
+  CHECK(json::parse(vramfit::checkpoint_plan_json(R"({"gguf_file":"../x.gguf"})"))["error"]["field"] ==
+        "gguf_file");
+  CHECK(json::parse(vramfit::checkpoint_plan_json("[1]"))["error"]["code"] == "wrong_type");
+  CHECK(json::parse(vramfit::checkpoint_plan_json("{"))["error"]["code"] == "invalid_json");
 }

@@ -6,7 +6,6 @@
 #include <string>
 
 #include "vramfit/api.h"
-#include "vramfit/checkpoint.h"
 
 namespace {
 
@@ -24,6 +23,8 @@ std::string checkpoint_header(const std::string& format, const std::string& byte
   return vramfit::checkpoint_header_json(format, bytes, packed_bits);
 }
 
+std::string checkpoint_plan(const std::string& input) { return vramfit::checkpoint_plan_json(input); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(vramfit) {
@@ -31,4 +32,5 @@ EMSCRIPTEN_BINDINGS(vramfit) {
   emscripten::function("catalogJson", &catalog);
   emscripten::function("version", &version);
   emscripten::function("checkpointHeaderJson", &checkpoint_header);
+  emscripten::function("checkpointPlanJson", &checkpoint_plan);
 }

@@ -22,6 +22,30 @@ std::string catalog_json(bool preset_counts = true);
 // from a file (the CLI's --config).
 std::string json_text_error(const std::string& text, const std::string& what);
 
+// One checkpoint file's header (core/include/vramfit/checkpoint.h): `format`
+// "safetensors" or "gguf"; `bytes` the start of the file (or a safetensors
+// JSON header alone); `packed_bits` as checkpoint_plan_json's. Returns
+//   {"schema_version", "format", "data_bytes", "tensors": n,
+//    "summary": checkpoint_summary_json, "metadata": {...} (safetensors),
+//    "architecture", "hyperparameters", "config" | "config_error" (gguf)}
+//   {"schema_version", "need_bytes": n}   (fetch n bytes and call again)
+//   or the error object above.
+std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
+                                   int packed_bits = 4);
+
+// The Hub file-selection policy for a front end that fetches (checkpoint.h).
+// Input: {"files"?: the repo listing (absent: unknown), "gguf_file"?,
+// "config"?, "summaries"?: per-file "summary" objects, "index_total_size"?,
+// "params"?: the estimate response's params}. Returns {"schema_version",
+// "config_files", "gguf_files", "gguf_file", "gguf_parts", "safetensors":
+// [{"index"} | {"files"}] (try in order), "problem": null | "no_config" |
+// "gguf_file_missing", "limits": {"json_file_bytes",
+// "safetensors_header_bytes", "gguf_header_bytes", "gguf_first_read_bytes"},
+// "packed_bits"} plus, with summaries, "summary" (their sum),
+// "index_total_size_matches", and with params "comparison": {"config_params",
+// "header_params", "difference", "reason", "packing_guessed"}.
+std::string checkpoint_plan_json(const std::string& input_json);
+
 // Library version ("0.1.0") and schema version.
 const char* version();
 constexpr int kSchemaVersion = 1;

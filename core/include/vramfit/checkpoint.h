@@ -196,16 +196,95 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
 //  "overhead_bytes", "packed_tensors"}
 nlohmann::json checkpoint_summary_json(const CheckpointSummary& s);
 
-// JSON facade for front ends (the wasm module, the page): never throws.
-// `format` is "safetensors" or "gguf"; `bytes` the start of the file (or a
-// safetensors JSON header alone); `packed_bits` as for
-// checkpoint_weight_bytes (quantization_config "bits", else 4). Returns one of
-//   {"schema_version":1, "format", "data_bytes", "tensors": n,
-//    "summary": checkpoint_summary_json, "metadata": {...} (safetensors),
-//    "architecture", "hyperparameters", "config" | "config_error" (gguf)}
-//   {"schema_version":1, "need_bytes": n}   (fetch n bytes and call again)
-//   {"schema_version":1, "error": {"code", "field", "message"}}
-std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
-                                   int packed_bits = 4);
+// One file's header as a front end reads it: the totals and the summary;
+// for GGUF the whole header too (the config comes from it).
+struct CheckpointFileHeader {
+  std::string format;                           // "safetensors" or "gguf"
+  int64_t data_bytes = 0;
+  int64_t tensors = 0;
+  std::map<std::string, std::string> metadata;  // safetensors __metadata__
+  std::optional<GgufHeader> gguf;
+  CheckpointSummary summary;
+};
+
+// Parses the start of one checkpoint file (`format` "safetensors" or "gguf")
+// and sums its tensors with `packed_bits`. Throws TruncatedInput when more
+// bytes are needed, vramfit::Error on anything malformed.
+CheckpointFileHeader read_checkpoint_header(const std::string& format, const std::string& bytes,
+                                            int packed_bits = 4);
+
+// ------------------------------------------------------- Hub file selection
+// Which files of a Hub repo the front ends read, decided once for the CLI
+// (core/cli/hub) and the page (web/js/hub-model.js): both only fetch.
+
+// Size caps of what a front end fetches. 64 MiB for a GGUF header (not the
+// CLI's former 128): the largest real ones (262k-token vocabularies) are
+// ~15 MiB, and the page holds the bytes twice (JS and the wasm heap).
+// 32 MiB for a safetensors header: real ones are at most ~10 MB.
+constexpr uint64_t kHubJsonFileMax = uint64_t{16} << 20;  // config, index
+constexpr uint64_t kHubSafetensorsHeaderMax = uint64_t{32} << 20;
+constexpr uint64_t kHubGgufHeaderMax = uint64_t{64} << 20;
+constexpr uint64_t kHubGgufFirstRead = uint64_t{1} << 20;  // then as the parser asks
+
+// Where the safetensors weights are: an index to read for the shard list,
+// or the shard files themselves.
+struct SafetensorsSource {
+  std::string index;               // "" when `files` is the list
+  std::vector<std::string> files;
+};
+
+struct CheckpointPlan {
+  // Config files to try in order (the next when one is missing); empty when
+  // the config comes from the GGUF header.
+  std::vector<std::string> config_files;
+  std::vector<std::string> gguf_files;  // the repo's GGUF models (first parts), sorted
+  std::string gguf_file;                // the GGUF to read; "" for safetensors
+  std::vector<std::string> gguf_parts;  // its files, first part first
+  // Safetensors sources to try in order (the next when one is missing); one
+  // when the listing is known, none when the repo has no safetensors.
+  std::vector<SafetensorsSource> safetensors;
+  // "" or why nothing can be read: "gguf_file_missing" (a part of
+  // gguf_file is not in the listing), "no_config" (neither config.json,
+  // params.json nor a GGUF file).
+  std::string problem;
+};
+
+// The plan for a repo. `listing`: its files (null when unknown: then the
+// usual names are tried in order). `gguf_file`: the GGUF the user chose, or
+// "" (a GGUF-only repo then gets default_gguf). Throws invalid_request
+// (field "gguf_file") for a name that is not a relative *.gguf path.
+CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing,
+                               const std::string& gguf_file = "");
+
+// llama.cpp's usual default quant first (Q4_K_M, Q4_K, Q5_K_M, Q8_0), then
+// the first file; "" for none.
+std::string default_gguf(const std::vector<std::string>& gguf_files);
+
+// gguf-split names <stem>-0000k-of-0000n.gguf: all n parts of a file, first
+// part first (the file itself when not split); and whether a file is part
+// 2..n (listed under its first part).
+std::vector<std::string> gguf_parts(const std::string& file);
+bool is_later_gguf_part(const std::string& file);
+
+// Bits per weight in packed int32 tensors: the config's
+// quantization_config (or text_config's) bits / w_bit when 2, 3, 4 or 8,
+// else 4 (AWQ and most GPTQ).
+int packed_bits_from_config(const nlohmann::json& config);
+
+// The sum of per-file summaries (shards, GGUF parts).
+CheckpointSummary merge_checkpoint_summaries(const std::vector<CheckpointSummary>& parts);
+
+// Headers next to the config-based count. `reason`: "equal",
+// "files_store_more" (MTP/draft layers, towers the config does not describe,
+// a tied head saved twice) or "config_counts_more" (tensors the files do
+// not store, or, when `packing_guessed`, a wrong packed-bits guess).
+struct CheckpointComparison {
+  int64_t config_params = 0;
+  int64_t header_params = 0;
+  int64_t difference = 0;  // header - config
+  std::string reason;
+  bool packing_guessed = false;  // packed tensors were unpacked with a guess
+};
+CheckpointComparison compare_checkpoint(const CheckpointSummary& s, int64_t config_params);
 
 }  // namespace vramfit

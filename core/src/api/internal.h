@@ -1,4 +1,5 @@
-// Shared by the facade's translation units (api.cpp, catalog_json.cpp).
+// Shared by the facade's translation units (api.cpp, catalog_json.cpp,
+// checkpoint_json.cpp).
 #pragma once
 
 #include <nlohmann/json.hpp>

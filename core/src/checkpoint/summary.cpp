@@ -197,74 +197,27 @@ nlohmann::json checkpoint_summary_json(const CheckpointSummary& s) {
   return j;
 }
 
-std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
-                                   int packed_bits) {
-  using json = nlohmann::json;
-  auto error_object = [](const std::string& code, const std::string& field,
-                         const std::string& msg) {
-    json e = json::object();
-    e["code"] = code;
-    e["field"] = field;
-    e["message"] = msg;
-    return e;
-  };
-  auto error = [&error_object](const std::string& code, const std::string& field,
-                               const std::string& msg) {
-    json out = json::object();
-    out["schema_version"] = 1;
-    out["error"] = error_object(code, field, msg);
-    return out;
-  };
-  auto err = [&error](const char* code, const std::string& field, const std::string& msg) {
-    return error(code, field, msg).dump();
-  };
-  try {
-    json out = json::object();
-    out["schema_version"] = 1;
-    out["format"] = format;
-    if (format == "safetensors") {
-      const SafetensorsHeader h = parse_safetensors_header(bytes);
-      out["data_bytes"] = h.data_bytes;
-      out["tensors"] = h.tensors.size();
-      out["metadata"] = h.metadata;
-      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors, packed_bits));
-    } else if (format == "gguf") {
-      const GgufHeader h = parse_gguf_header(bytes);
-      out["data_bytes"] = h.data_bytes;
-      out["tensors"] = h.tensors.size();
-      out["architecture"] = h.architecture;
-      json& hp = out["hyperparameters"];
-      hp["block_count"] = h.hp.block_count;
-      hp["embedding_length"] = h.hp.embedding_length;
-      hp["feed_forward_length"] = h.hp.feed_forward_length;
-      hp["head_count"] = h.hp.head_count;
-      hp["head_count_kv"] = h.hp.head_count_kv;
-      hp["context_length"] = h.hp.context_length;
-      hp["vocab_size"] = h.hp.vocab_size;
-      hp["expert_count"] = h.hp.expert_count;
-      hp["file_type"] = h.hp.file_type;
-      out["summary"] = checkpoint_summary_json(checkpoint_weight_bytes(h.tensors, packed_bits));
-      try {
-        out["config"] = gguf_to_config_json(h);
-      } catch (const Error& e) {
-        out["config_error"] = error_object(error_code_name(e.code()), e.field(), e.what());
-      }
-    } else {
-      return err("unknown_value", "format",
-                 "format must be \"safetensors\" or \"gguf\", got \"" + format.substr(0, 40) + "\"");
-    }
-    return out.dump(-1, ' ', false, json::error_handler_t::replace);
-  } catch (const TruncatedInput& e) {
-    json out = json::object();
-    out["schema_version"] = 1;
-    out["need_bytes"] = e.needed();
-    return out.dump();
-  } catch (const Error& e) {
-    return error(error_code_name(e.code()), e.field(), e.what())
-        .dump(-1, ' ', false, json::error_handler_t::replace);
-  } catch (const std::exception& e) {
-    return err("internal", "", std::string("internal error: ") + e.what());
+CheckpointFileHeader read_checkpoint_header(const std::string& format, const std::string& bytes,
+                                            int packed_bits) {
+  CheckpointFileHeader out;
+  out.format = format;
+  if (format == "safetensors") {
+    SafetensorsHeader h = parse_safetensors_header(bytes);
+    out.data_bytes = h.data_bytes;
+    out.tensors = static_cast<int64_t>(h.tensors.size());
+    out.metadata = std::move(h.metadata);
+    out.summary = checkpoint_weight_bytes(h.tensors, packed_bits);
+  } else if (format == "gguf") {
+    GgufHeader h = parse_gguf_header(bytes);
+    out.data_bytes = h.data_bytes;
+    out.tensors = static_cast<int64_t>(h.tensors.size());
+    out.summary = checkpoint_weight_bytes(h.tensors, packed_bits);
+    out.gguf = std::move(h);
+  } else {
+    throw Error(ErrorCode::unknown_value, "format",
+                "format must be \"safetensors\" or \"gguf\", got \"" + format.substr(0, 40) + "\"");
   }
+  return out;
 }
 
 }  // namespace vramfit
