@@ -150,6 +150,16 @@ jcheck "GGUF: config from the header, exact bytes" \
 run estimate --model tiny/gguf --gguf-file tiny-Q8_0.gguf --engine llama_cpp --dtype q8_0
 expect "GGUF: estimate" 0 "peak allocated"
 
+# gguf-split parts: every part's header read, the config from part 1.
+reset_log
+run params --model tiny/gguf-split --gguf-file tiny-Q8_0-00001-of-00002.gguf --json
+jcheck "split GGUF: both parts read, bytes summed, config from part 1" \
+  "d['checkpoint']['files']==['tiny-Q8_0-00001-of-00002.gguf','tiny-Q8_0-00002-of-00002.gguf'] and d['checkpoint']['summary']['total_bytes']==114432 and d['checkpoint']['summary']['tensors']==21 and d['params']['total']==106816 and d['checkpoint']['difference_reason']=='equal'"
+log_check "split GGUF: one header read per part" \
+  "sorted(r['path'].rsplit('/',1)[1] for r in L)==['tiny-Q8_0-00001-of-00002.gguf','tiny-Q8_0-00002-of-00002.gguf'] and all(r['status']==206 for r in L)"
+run params --model tiny/gguf-split --gguf-file tiny-Q8_0-00002-of-00003.gguf
+expect "split GGUF: a missing part is a missing file" 3 "tiny-Q8_0-00001-of-00003.gguf not found"
+
 run params --model tiny/bad-header
 expect "invalid shard header: params still printed, warning says why" 0 "106,816" \
   "checkpoint bytes unavailable: .*invalid safetensors header: safetensors\.[^ ]+\.data_offsets"
@@ -195,7 +205,7 @@ expect "server ignoring Range still works" 0 "params from headers +106,816"
 # --- tokens ------------------------------------------------------------------
 reset_log
 run params --model gated/llama
-expect "gated, no token: 401 + set HF_TOKEN" 3 "gated or private \(HTTP 401\)" "HF_TOKEN" "--config FILE" "--preset"
+expect "gated, no token: 401 + set HF_TOKEN" 3 "gated or private \(HTTP 401[,)]" "HF_TOKEN" "--config FILE" "--preset"
 HF_TOKEN=wrong-token run params --model gated/llama
 expect "gated, wrong token: says which token" 3 "token from HF_TOKEN has no access"
 HF_TOKEN=$TOKEN run params --model gated/llama

@@ -200,7 +200,7 @@ int main(int argc, char** argv) {
       }
     } catch (const vramfit::cli::HubError& e) {
       std::fprintf(stderr, "vramfit: %s\n", e.what());
-      return e.kind() == "bad_id" ? 2 : vramfit::cli::kHubExitCode;
+      return e.usage() ? 2 : vramfit::cli::kHubExitCode;
     }
   } else if (a.revision != "main" || !a.gguf_file.empty()) {
     fail("--revision and --gguf-file need --model ORG/NAME");

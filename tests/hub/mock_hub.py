@@ -81,6 +81,9 @@ Repositories (ids):
                           tiny-Q4_0.gguf (61,184 data bytes), tiny-Q8_0.gguf
                           (114,432), tiny-F16.gguf (214,272): 106,816 params
                           each, norms F32, exact GGML block sizes
+  tiny/gguf-split         no config.json; tiny-Q8_0-00001-of-00002.gguf and
+                          -00002-of-00002.gguf (tiny-Q8_0.gguf cut in two by
+                          gguf-split: 11 + 10 tensors), tiny-F16.gguf
   tiny/gguf-bigvocab      big-Q8_0.gguf with a 150,000-token vocabulary (~2 MiB header)
   tiny/sharded-mismatch   2 shards; the index names a tensor no shard has
   tiny/bad-header         model.safetensors with overlapping offsets
@@ -228,11 +231,14 @@ GGML_TYPES = {  # name: (ggml type id, block size in elements, bytes per block, 
 }
 
 
-def gguf_file(c, qtype="Q8_0", name="tiny-gguf"):
+def gguf_file(c, qtype="Q8_0", name="tiny-gguf", split=None):
     """A v3 llama GGUF header (qtype matrices, F32 norms) + zero data.
 
     Tensor sizes are exact per GGML block size (every matrix row here is a
-    multiple of 32 elements); each tensor's data is aligned to 32 bytes."""
+    multiple of 32 elements); each tensor's data is aligned to 32 bytes.
+    split=(k, n): part k (1-based) of n as llama.cpp's gguf-split writes it:
+    the tensors cut into n runs; part 1 keeps all metadata, every part has
+    split.no / split.count / split.tensors.count, later parts nothing else."""
     def s(x):
         x = x.encode()
         return struct.pack("<Q", len(x)) + x
@@ -268,6 +274,18 @@ def gguf_file(c, qtype="Q8_0", name="tiny-gguf"):
                     (p + "attn_output.weight", [h, h], Q), (p + "ffn_norm.weight", [h], F32),
                     (p + "ffn_gate.weight", [h, inter], Q), (p + "ffn_up.weight", [h, inter], Q),
                     (p + "ffn_down.weight", [inter, h], Q)]
+    if split:
+        k, n = split
+        total = len(tensors)
+        per = -(-total // n)
+        tensors = tensors[(k - 1) * per:k * per]
+        def kv_u16(key, v): kv.append(s(key) + struct.pack("<IH", 2, v))
+        def kv_i32(key, v): kv.append(s(key) + struct.pack("<Ii", 5, v))
+        if k > 1:
+            kv.clear()
+        kv_u16("split.no", k - 1)
+        kv_u16("split.count", n)
+        kv_i32("split.tensors.count", total)
     infos, off = [], 0
     for tname, ne, typ in tensors:
         if typ == F32:
@@ -350,6 +368,12 @@ def build_repos(fixtures):
         "tiny-Q4_0.gguf": gguf_file(TINY, "Q4_0", "tiny-gguf-multi"),
         "tiny-Q8_0.gguf": gguf_file(TINY, "Q8_0", "tiny-gguf-multi"),
         "tiny-F16.gguf": gguf_file(TINY, "F16", "tiny-gguf-multi")}}
+
+    # One GGUF in two parts (gguf-split naming) next to a single-file one.
+    repos["tiny/gguf-split"] = {"files": {
+        "tiny-Q8_0-00001-of-00002.gguf": gguf_file(TINY, split=(1, 2)),
+        "tiny-Q8_0-00002-of-00002.gguf": gguf_file(TINY, split=(2, 2)),
+        "tiny-F16.gguf": gguf_file(TINY, "F16")}}
 
     # Two shards whose index names a tensor no shard has.
     m_files = sharded(llama_tensors(TINY), 2)
