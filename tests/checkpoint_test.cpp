@@ -979,6 +979,12 @@ TEST_CASE("hub plan: JSON facade", "[checkpoint][plan]") {
   CHECK(m["index_total_size_matches"] == true);
   CHECK(m["comparison"]["reason"] == "equal");
 
+  json ix = json::parse(vramfit::checkpoint_plan_json(
+      R"({"index":{"metadata":{"total_size":36},"weight_map":{"a":"m-2.safetensors","b":"m-1.safetensors"}}})"));
+  CHECK(ix["index"]["shards"] == json::array({"m-1.safetensors", "m-2.safetensors"}));
+  CHECK(ix["index"]["total_size"] == 36);
+  CHECK(json::parse(vramfit::checkpoint_plan_json(R"({"index":{"weight_map":{"a":"../x.safetensors"}}})"))
+            .contains("error"));
   CHECK(json::parse(vramfit::checkpoint_plan_json(R"({"gguf_file":"../x.gguf"})"))["error"]["field"] ==
         "gguf_file");
   CHECK(json::parse(vramfit::checkpoint_plan_json("[1]"))["error"]["code"] == "wrong_type");

@@ -8,7 +8,7 @@ import {test} from 'node:test';
 import {ConfigError, lineColumn, parseConfigText} from '../../web/js/config-text.js';
 import {createHubCache} from '../../web/js/hub-cache.js';
 import {readSafetensors} from '../../web/js/hub-headers.js';
-import {defaultGguf, hubKey, loadHubModel} from '../../web/js/hub-model.js';
+import {hubKey, loadHubModel} from '../../web/js/hub-model.js';
 import {createTokenStore} from '../../web/js/hub-token.js';
 import {checkModelId, checkRevision, createHub, HubError, normalizeEndpoint} from '../../web/js/hub.js';
 import {loadEngine} from '../../web/js/engine.js';
@@ -228,11 +228,15 @@ test('the token stays in memory unless remembered, and can be forgotten', () => 
   assert.equal(store.raw.size, 0);
 });
 
-test('hubKey and the default GGUF file', () => {
+test('hubKey', () => {
   assert.equal(hubKey({model: 'o/n'}), 'https://huggingface.co|o/n|main|');
   assert.equal(hubKey({model: 'o/n', endpoint: 'http://h:1/', revision: 'v1', gguf_file: 'a.gguf'}), 'http://h:1|o/n|v1|a.gguf');
-  assert.equal(defaultGguf(['m-Q8_0.gguf', 'm-Q4_K_M.gguf', 'm-F16.gguf']), 'm-Q4_K_M.gguf');
-  assert.equal(defaultGguf(['m-F16.gguf']), 'm-F16.gguf');
+});
+
+test('the default GGUF file is the core plan\'s', {skip: SKIP}, async () => {
+  const engine = await loadEngine({factory: async () => loadModule()});
+  assert.equal(engine.checkpointPlan({files: ['m-Q8_0.gguf', 'm-Q4_K_M.gguf', 'm-F16.gguf']}).gguf_file, 'm-Q4_K_M.gguf');
+  assert.equal(engine.checkpointPlan({files: ['m-F16.gguf']}).gguf_file, 'm-F16.gguf');
 });
 
 // Real safetensors bytes parsed by the real core (wasm): two shards behind
@@ -273,7 +277,7 @@ test('safetensors headers of a sharded repo add up to the exact stored bytes', {
     return new Response(body.slice(a, b + 1), {status: 206});
   };
   const hub = createHub({endpoint: EP, fetchFn});
-  const r = await readSafetensors(hub, engine, 'o/n', 'main', Object.keys(files));
+  const r = await readSafetensors(hub, engine, 'o/n', 'main', engine.checkpointPlan({files: Object.keys(files)}));
   assert.equal(r.summary.total_bytes, 12 + 16 + 8);
   assert.equal(r.summary.params, 6 + 4 + 8);
   assert.deepEqual(r.summary.bytes_by_dtype, {BF16: 12, F32: 16, I8: 8});
@@ -296,25 +300,32 @@ test('safetensors headers of a sharded repo add up to the exact stored bytes', {
   assert.match(broken.header_note, /could not be read/);
 });
 
-test('the weights files are picked like transformers, then mistral, then any top-level set', async () => {
-  const {pickSafetensors} = await import('../../web/js/hub-headers.js');
-  assert.deepEqual(pickSafetensors(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors',
-                                    'consolidated.safetensors']), {index: 'model.safetensors.index.json'});
-  assert.deepEqual(pickSafetensors(['params.json', 'consolidated.safetensors', 'original/x.safetensors']),
-                   {shards: ['consolidated.safetensors']});
-  assert.deepEqual(pickSafetensors(['adapter_model.safetensors']), {shards: ['adapter_model.safetensors']});
-  assert.deepEqual(pickSafetensors(['diffusion_pytorch_model.safetensors.index.json', 'a.safetensors']),
-                   {index: 'diffusion_pytorch_model.safetensors.index.json'});
-  assert.equal(pickSafetensors(['config.json', 'original/consolidated.00.pth', 'sub/model.safetensors']), null);
+test('the weights files are the core plan\'s: transformers, then mistral, then any top-level set', {skip: SKIP}, async () => {
+  const engine = await loadEngine({factory: async () => loadModule()});
+  const pick = (files) => engine.checkpointPlan({files}).safetensors;
+  assert.deepEqual(pick(['config.json', 'model.safetensors.index.json', 'model-00001-of-00002.safetensors',
+                         'consolidated.safetensors']), [{index: 'model.safetensors.index.json'}]);
+  assert.deepEqual(pick(['params.json', 'consolidated.safetensors', 'original/x.safetensors']),
+                   [{files: ['consolidated.safetensors']}]);
+  assert.deepEqual(pick(['config.json', 'adapter_model.safetensors']), [{files: ['adapter_model.safetensors']}]);
+  assert.deepEqual(pick(['config.json', 'diffusion_pytorch_model.safetensors.index.json', 'a.safetensors']),
+                   [{index: 'diffusion_pytorch_model.safetensors.index.json'}]);
+  assert.deepEqual(pick(['config.json', 'original/consolidated.00.pth', 'sub/model.safetensors']), []);
+  // Without a listing, the usual names in order (as the CLI tries them).
+  assert.deepEqual(engine.checkpointPlan({}).safetensors, [
+    {index: 'model.safetensors.index.json'}, {files: ['model.safetensors']}, {files: ['consolidated.safetensors']},
+  ]);
 });
 
-test('split GGUF files are read part by part', async () => {
-  const {ggufParts, isLaterGgufPart} = await import('../../web/js/hub-headers.js');
-  assert.equal(isLaterGgufPart('m-Q4_K_M-00001-of-00003.gguf'), false);
-  assert.equal(isLaterGgufPart('m-Q4_K_M-00002-of-00003.gguf'), true);
-  assert.equal(isLaterGgufPart('m-Q4_K_M.gguf'), false);
-  assert.deepEqual(ggufParts('m-Q4_K_M.gguf'), ['m-Q4_K_M.gguf']);
-  assert.deepEqual(ggufParts('Q4_K_M/m-Q4_K_M-00001-of-00003.gguf'), [
-    'Q4_K_M/m-Q4_K_M-00001-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00002-of-00003.gguf', 'Q4_K_M/m-Q4_K_M-00003-of-00003.gguf',
-  ]);
+test('split GGUF files: the plan names every part', {skip: SKIP}, async () => {
+  const engine = await loadEngine({factory: async () => loadModule()});
+  const files = ['m-Q4_K_M-00001-of-00003.gguf', 'm-Q4_K_M-00002-of-00003.gguf', 'm-Q4_K_M-00003-of-00003.gguf', 'm-Q8_0.gguf'];
+  const plan = engine.checkpointPlan({files});
+  assert.deepEqual(plan.gguf_files, ['m-Q4_K_M-00001-of-00003.gguf', 'm-Q8_0.gguf'], 'later parts are not offered');
+  assert.deepEqual(plan.gguf_parts, files.slice(0, 3));
+  assert.equal(plan.problem, null);
+  assert.equal(engine.checkpointPlan({files: files.slice(1), gguf_file: files[0]}).problem, 'gguf_file_missing');
+  assert.deepEqual(engine.checkpointPlan({gguf_file: 'Q4_K_M/m-00001-of-00002.gguf'}).gguf_parts,
+                   ['Q4_K_M/m-00001-of-00002.gguf', 'Q4_K_M/m-00002-of-00002.gguf']);
+  assert.throws(() => engine.checkpointPlan({gguf_file: '../x.gguf'}), (e) => e.field === 'gguf_file');
 });

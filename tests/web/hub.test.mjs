@@ -126,7 +126,7 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   await page.waitForSelector('#model-suggest li[role=option]');
   assert.equal(await page.getAttribute('#model', 'aria-expanded'), 'true');
   const options = await page.$$eval('#model-suggest li', (ls) => ls.map((l) => l.dataset.id));
-  assert.deepEqual(options, ['tiny/gguf-multi', 'tiny/gguf-bigvocab', 'tiny/gguf']);
+  assert.deepEqual(options, ['tiny/gguf-multi', 'tiny/gguf-bigvocab', 'tiny/gguf', 'tiny/gguf-split']);
   const searches = (await hubLog()).filter((r) => r.path.startsWith('/api/models?'));
   assert.equal(searches.length, 1, 'typing is debounced into one search');
   assert.match(searches[0].path, /search=gguf/);
@@ -159,6 +159,25 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   await page.fill('#model', 'tiny/llama');
   await page.press('#model', 'Enter');
   await waitStatus(page, /^tiny\/llama \(commit/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a split GGUF: the default pick is its first part; every part is read and summed by the core', async () => {
+  const page = await hubPage();
+  await hubLog();
+  await page.goto(link('model=tiny/gguf-split&task=inference'));
+  await ready(page);
+  // The default quant is Q8_0, here cut in two by gguf-split; the sums are
+  // those of tiny-Q8_0.gguf above: 114,432 B, 106,816 params.
+  await waitStatus(page, /GGUF header of tiny-Q8_0-00001-of-00002\.gguf from /);
+  assert.deepEqual(await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)),
+                   ['tiny-F16.gguf', 'tiny-Q8_0-00001-of-00002.gguf'], 'later parts are not offered');
+  assert.match(await page.textContent('#checkpoint-table'), /114,432 B\) in 2 files, 21 tensors/);
+  assert.match(await page.textContent('#checkpoint-table'), /Params from the headers106,816/);
+  assert.match(await page.textContent('#checkpoint-table'), /Params from the config106,816: equal/);
+  const read = (await hubLog()).filter((r) => r.path.endsWith('.gguf')).map((r) => r.path.split('/').pop());
+  assert.deepEqual([...new Set(read)].sort(), ['tiny-Q8_0-00001-of-00002.gguf', 'tiny-Q8_0-00002-of-00002.gguf']);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -198,6 +198,45 @@ export interface Engine {
    */
   checkpointHeader(format: 'safetensors'|'gguf', bytes: Uint8Array, packedBits?: number):
       CheckpointHeader|{need_bytes: number};
+  /**
+   * The Hub file-selection policy of the core (api.h checkpoint_plan_json):
+   * which files of a repo to read, the caps, packed bits from a config, and
+   * per-file summaries summed and compared with the config's count.
+   */
+  checkpointPlan(input: CheckpointPlanInput): CheckpointPlan;
+}
+
+export interface CheckpointPlanInput {
+  /** The repo's file list; absent when unknown (the usual names are tried). */
+  files?: string[];
+  gguf_file?: string;
+  /** A fetched model.safetensors.index.json. */
+  index?: unknown;
+  config?: Record<string, unknown>;
+  summaries?: CheckpointSummary[];
+  index_total_size?: number|null;
+  /** The estimate response's params (total + towers is the config count). */
+  params?: {total: number, towers?: number};
+}
+
+export interface CheckpointPlan {
+  schema_version: number;
+  /** Try in order, the next when one is missing; empty: config from the GGUF. */
+  config_files: string[];
+  gguf_files: string[];
+  gguf_file: string;
+  gguf_parts: string[];
+  /** Try in order, the next when one is missing. */
+  safetensors: Array<{index: string}|{files: string[]}>;
+  problem: null|'no_config'|'gguf_file_missing';
+  limits: {json_file_bytes: number, safetensors_header_bytes: number, gguf_header_bytes: number,
+           gguf_first_read_bytes: number};
+  packed_bits: 2|3|4|8;
+  index?: {shards: string[], total_size: number|null};
+  summary?: CheckpointSummary;
+  index_total_size_matches?: boolean;
+  comparison?: {config_params: number, header_params: number, difference: number,
+                reason: 'equal'|'files_store_more'|'config_counts_more', packing_guessed: boolean};
 }
 
 export interface CheckpointSummary {
@@ -242,6 +281,7 @@ export interface EmscriptenModuleLike {
   catalogJson(presetCounts: boolean): string;
   version(): string;
   checkpointHeaderJson(format: string, bytes: Uint8Array, packedBits: number): string;
+  checkpointPlanJson(input: string): string;
 }
 
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;

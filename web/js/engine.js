@@ -55,6 +55,9 @@ export async function loadEngine(options = {}) {
     checkpointHeader(format, bytes, packedBits = 4) {
       return parseResponse(mod.checkpointHeaderJson(format, bytes, packedBits));
     },
+    checkpointPlan(input) {
+      return parseResponse(mod.checkpointPlanJson(JSON.stringify(input)));
+    },
   };
 }
 

@@ -1,24 +1,12 @@
 // Exact weight bytes from a repo's checkpoint headers, read by HTTP range
 // requests: for safetensors the 8-byte length prefix and the JSON header of
-// each shard (a few KB each), for GGUF the start of one file. The bytes are
-// parsed by the core (engine.checkpointHeader, core/src/checkpoint/summary.cpp),
-// as the CLI does; this module only fetches and adds up the per-shard sums.
+// each shard (a few KB each), for GGUF the start of each part. Which files,
+// the size caps, the parsing and the sums are the core's
+// (engine.checkpointPlan / checkpointHeader, core/src/checkpoint/), as for
+// the CLI (core/cli/hub/fetch.cpp); this module only fetches.
 import {HubError} from './hub.js';
 
-const MAX_SAFETENSORS_HEADER = 32 << 20;  // the largest real ones are ~10 MB
-const MAX_GGUF_HEADER = 64 << 20;         // tokenizer arrays of big vocabularies
-const PARALLEL = 6;                       // a browser's connections per host
-
-const SUM_KEYS = ['tensors', 'total_bytes', 'params', 'stored_elements', 'overhead_bytes', 'packed_tensors'];
-
-function addSummary(into, s) {
-  for (const k of SUM_KEYS) into[k] = (into[k] ?? 0) + (Number(s[k]) || 0);
-  for (const k of ['bytes_by_dtype', 'params_by_dtype']) {
-    into[k] ??= {};
-    for (const [d, v] of Object.entries(s[k] ?? {})) into[k][d] = (into[k][d] ?? 0) + v;
-  }
-  return into;
-}
+const PARALLEL = 6;  // a browser's connections per host
 
 function parseHeader(engine, format, bytes, file, packedBits) {
   try {
@@ -28,26 +16,16 @@ function parseHeader(engine, format, bytes, file, packedBits) {
   }
 }
 
+/** The core's sum of per-file summaries. */
+function merged(engine, summaries) {
+  return engine.checkpointPlan({summaries}).summary;
+}
+
 function concat(a, b) {
   const out = new Uint8Array(a.length + b.length);
   out.set(a);
   out.set(b, a.length);
   return out;
-}
-
-// Shard names from model.safetensors.index.json: plain relative names.
-function shardsOf(index, file) {
-  const map = index?.weight_map;
-  if (!map || typeof map !== 'object' || Array.isArray(map))
-    throw new HubError('invalid', `${file} has no weight_map object`);
-  const names = new Set();
-  for (const f of Object.values(map)) {
-    if (typeof f !== 'string' || !f.endsWith('.safetensors') || f.startsWith('/') || f.includes('..') || f.includes('\\'))
-      throw new HubError('invalid', `${file} names an invalid shard "${String(f).slice(0, 80)}"`);
-    names.add(f);
-  }
-  if (!names.size) throw new HubError('invalid', `${file} lists no shards`);
-  return [...names].sort();
 }
 
 async function pool(items, worker, signal) {
@@ -64,121 +42,110 @@ async function pool(items, worker, signal) {
   return out;
 }
 
-// Which safetensors files hold the weights, from the repo's file list:
-// transformers' names first, then mistral's consolidated.safetensors, then
-// any other top-level index or shard set (subfolders such as original/ hold
-// other copies). {index, shards}; null when there are none.
-export function pickSafetensors(files) {
-  const top = files.filter((f) => !f.includes('/'));
-  for (const [index, single] of [['model.safetensors.index.json', 'model.safetensors'],
-                                 ['consolidated.safetensors.index.json', 'consolidated.safetensors']]) {
-    if (top.includes(index)) return {index};
-    if (top.includes(single)) return {shards: [single]};
+const missing = (e) => e instanceof HubError && e.kind === 'no_file';
+
+// The shard list of a safetensors index, checked by the core.
+function shardsOf(engine, index, file) {
+  try {
+    return engine.checkpointPlan({index}).index;
+  } catch (e) {
+    if (e?.name === 'EstimatorError') throw new HubError('invalid', `${file} is invalid: ${e.message}`);
+    throw e;
   }
-  const index = top.filter((f) => f.endsWith('.safetensors.index.json')).sort()[0];
-  if (index) return {index};
-  const shards = top.filter((f) => f.endsWith('.safetensors')).sort();
-  return shards.length ? {shards} : null;
+}
+
+/** One safetensors header; null when the file is missing and `optional`. */
+async function readSafetensorsHeader(hub, engine, id, rev, file, plan, {signal, packedBits, optional}) {
+  let bytes;
+  try {
+    bytes = await hub.bytes(id, rev, file, 0, 7, {signal});
+  } catch (e) {
+    if (optional && missing(e)) return null;
+    throw e;
+  }
+  let r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
+  if (r.need_bytes !== undefined) {
+    if (r.need_bytes - 8 > plan.limits.safetensors_header_bytes)
+      throw new HubError('invalid', `${file}: safetensors header of ${r.need_bytes - 8} bytes, more than this page reads`);
+    bytes = concat(bytes, await hub.bytes(id, rev, file, 8, r.need_bytes - 1, {signal}));
+    r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
+  }
+  if (r.need_bytes !== undefined) throw new HubError('invalid', `${file}: the safetensors header did not parse`);
+  return {summary: r.summary, bytes: bytes.length};
 }
 
 /**
- * Safetensors headers of a repo at a revision. `files` is the repo's file
- * list (null when unknown: then model.safetensors.index.json, else
- * model.safetensors, is tried). Resolves null when the repo has none.
+ * Safetensors headers of a repo at a revision, from the first of the
+ * plan's sources (engine.checkpointPlan) that the repo has. Resolves null
+ * when it has none.
  */
-export async function readSafetensors(hub, engine, id, rev, files, {signal, packedBits = 4, onProgress = () => {}} = {}) {
-  const pick = files ? pickSafetensors(files) : {index: 'model.safetensors.index.json', guess: true};
-  if (!pick) return null;
-  let shards = pick.shards;
-  let indexTotal = null;
-  let fetched = 0;
-  if (pick.index) {
-    try {
-      const index = await hub.json(id, rev, pick.index, {signal});
-      shards = shardsOf(index, pick.index);
-      const t = index?.metadata?.total_size;
-      if (Number.isSafeInteger(t)) indexTotal = t;
-    } catch (e) {
-      if (!(e instanceof HubError && e.kind === 'no_file' && pick.guess)) throw e;
-      shards = ['model.safetensors'];
+export async function readSafetensors(hub, engine, id, rev, plan, {signal, packedBits = 4, onProgress = () => {}} = {}) {
+  for (const source of plan.safetensors) {
+    let shards = source.files;
+    let indexTotal = null;
+    if (source.index) {
+      let index;
+      try {
+        index = await hub.json(id, rev, source.index, {signal, maxBytes: plan.limits.json_file_bytes});
+      } catch (e) {
+        if (missing(e)) continue;
+        throw e;
+      }
+      ({shards, total_size: indexTotal} = shardsOf(engine, index, source.index));
     }
+    let done = 0;
+    onProgress(0, shards.length);
+    // A single file named without a listing may be absent: try the next source.
+    const optional = !source.index && shards.length === 1;
+    const per = await pool(shards, async (file) => {
+      const r = await readSafetensorsHeader(hub, engine, id, rev, file, plan, {signal, packedBits, optional});
+      onProgress(++done, shards.length);
+      return r;
+    }, signal);
+    if (per[0] === null) continue;
+    return {
+      format: 'safetensors',
+      files: shards,
+      summary: merged(engine, per.map((x) => x.summary)),
+      index_total_size: indexTotal,
+      header_bytes: per.reduce((n, x) => n + x.bytes, 0),
+    };
   }
-  let done = 0;
-  onProgress(0, shards.length);
-  const per = await pool(shards, async (file) => {
-    let bytes;
-    try {
-      bytes = await hub.bytes(id, rev, file, 0, 7, {signal});
-    } catch (e) {
-      if (e instanceof HubError && e.kind === 'no_file' && pick.guess) return null;
-      throw e;
-    }
-    let r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
-    if (r.need_bytes !== undefined) {
-      if (r.need_bytes > MAX_SAFETENSORS_HEADER)
-        throw new HubError('invalid', `${file}: safetensors header of ${r.need_bytes} bytes, more than this page reads`);
-      bytes = concat(bytes, await hub.bytes(id, rev, file, 8, r.need_bytes - 1, {signal}));
-      r = parseHeader(engine, 'safetensors', bytes, file, packedBits);
-    }
-    if (r.need_bytes !== undefined) throw new HubError('invalid', `${file}: the safetensors header did not parse`);
-    fetched += bytes.length;
-    onProgress(++done, shards.length);
-    return r.summary;
-  }, signal);
-  if (per.every((s) => s === null)) return null;
-  const summary = per.filter(Boolean).reduce(addSummary, {});
-  return {format: 'safetensors', files: shards, summary, index_total_size: indexTotal, header_bytes: fetched};
-}
-
-// llama.cpp's gguf-split names: <stem>-00001-of-00003.gguf.
-const SPLIT = /^(.*)-(\d{5})-of-(\d{5})\.gguf$/i;
-
-/** True for parts 2..n of a split GGUF (the picker offers part 1). */
-export function isLaterGgufPart(file) {
-  const m = SPLIT.exec(file);
-  return Boolean(m) && m[2] !== '00001';
-}
-
-/** The parts of a (possibly split) GGUF file, first part first. */
-export function ggufParts(file) {
-  const m = SPLIT.exec(file);
-  if (!m) return [file];
-  const n = Number(m[3]);
-  if (!(n >= 1 && n <= 999)) return [file];
-  return Array.from({length: n}, (_, i) => `${m[1]}-${String(i + 1).padStart(5, '0')}-of-${m[3]}.gguf`);
+  return null;
 }
 
 /**
- * A GGUF model: the header of each part of a split file (only the first
- * part carries the hyperparameters the config comes from), summed.
+ * A GGUF model: the header of each part the plan names (only the first
+ * part carries the hyperparameters the config comes from), summed by the core.
  */
-export async function readGguf(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
-  const parts = ggufParts(file);
-  const heads = await pool(parts, (f) => readGgufHeader(hub, engine, id, rev, f, {signal, onProgress}), signal);
+export async function readGguf(hub, engine, id, rev, plan, {signal, onProgress = () => {}} = {}) {
+  const parts = plan.gguf_parts;
+  const heads = await pool(parts, (f) => readGgufHeader(hub, engine, id, rev, f, plan, {signal, onProgress}), signal);
   const first = heads[0];
   if (parts.length === 1) return first;
   return {
     ...first,
     files: parts,
-    summary: heads.map((x) => x.summary).reduce(addSummary, {}),
+    summary: merged(engine, heads.map((x) => x.summary)),
     header_bytes: heads.reduce((n, x) => n + x.header_bytes, 0),
   };
 }
 
 /**
- * The header of one GGUF file: growing range requests from 1 MiB until the
- * core has the whole header. Returns the core's answer (summary, config).
+ * The header of one GGUF file: growing range requests from the plan's first
+ * read until the core has the whole header. Returns the core's answer.
  */
-async function readGgufHeader(hub, engine, id, rev, file, {signal, onProgress = () => {}} = {}) {
-  let want = 1 << 20;
+async function readGgufHeader(hub, engine, id, rev, file, plan, {signal, onProgress = () => {}} = {}) {
+  const max = plan.limits.gguf_header_bytes;
+  let want = plan.limits.gguf_first_read_bytes;
   for (;;) {
     onProgress(want);
     const bytes = await hub.bytes(id, rev, file, 0, want - 1, {signal, allowShort: true});
     const r = parseHeader(engine, 'gguf', bytes, file, 4);
     if (r.need_bytes === undefined) return {...r, files: [file], header_bytes: bytes.length};
     if (bytes.length < want) throw new HubError('invalid', `${file} ends inside its GGUF header (${bytes.length} bytes)`);
-    if (r.need_bytes > MAX_GGUF_HEADER)
+    if (r.need_bytes > max)
       throw new HubError('invalid', `${file}: GGUF header of ${r.need_bytes} bytes, more than this page reads`);
-    want = Math.min(MAX_GGUF_HEADER, Math.max(r.need_bytes, want * 2));
+    want = Math.min(max, Math.max(r.need_bytes, want * 2));
   }
 }

@@ -3,7 +3,7 @@
 // GGUF header by the core) and the exact stored bytes from the checkpoint
 // headers. Used by the page (model-source.js) and the widget.
 import {HubError, normalizeEndpoint} from './hub.js';
-import {ggufParts, isLaterGgufPart, readGguf, readSafetensors} from './hub-headers.js';
+import {readGguf, readSafetensors} from './hub-headers.js';
 
 /** The key of a loaded model: endpoint, id, revision and GGUF file. */
 export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''}) {
@@ -16,40 +16,27 @@ export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''
   return [ep, String(model).trim(), String(revision).trim() || 'main', String(gguf_file).trim()].join('|');
 }
 
-// llama.cpp's usual default quant first, then any.
-const GGUF_PREFERENCE = [/Q4_K_M/i, /Q4_K/i, /Q5_K_M/i, /Q8_0/i];
-
-export function defaultGguf(files) {
-  for (const re of GGUF_PREFERENCE) {
-    const f = files.find((x) => re.test(x));
-    if (f) return f;
-  }
-  return files[0] ?? '';
-}
-
-/** quantization_config bits of a GPTQ-style config (packed int32 weights), else 4. */
-function packedBits(config) {
-  const q = config?.quantization_config ?? config?.text_config?.quantization_config;
-  const b = Number(q?.bits ?? q?.w_bit);
-  return [2, 3, 4, 8].includes(b) ? b : 4;
-}
-
-// config.json (or params.json); without a file list, params.json is tried
-// when config.json is missing.
-async function fetchConfig(hub, id, revision, file, {signal, guess, ggufFiles}) {
-  try {
-    return {config: await hub.json(id, revision, file, {signal}), file};
-  } catch (e) {
-    if (!(e instanceof HubError && e.kind === 'no_file')) throw e;
-    if (guess) {
-      try {
-        return {config: await hub.json(id, revision, 'params.json', {signal}), file: 'params.json'};
-      } catch {
-        // report the config.json failure
-      }
+// The first of the plan's config files the repo has (config.json, else
+// params.json: Mistral's native format; the core reads either).
+async function fetchConfig(hub, id, revision, plan, {signal}) {
+  for (const file of plan.config_files) {
+    try {
+      return {config: await hub.json(id, revision, file, {signal, maxBytes: plan.limits.json_file_bytes}), file};
+    } catch (e) {
+      if (!(e instanceof HubError && e.kind === 'no_file')) throw e;
     }
-    throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${
-        ggufFiles.length ? '; it has GGUF files: pick one under "GGUF file"' : ''}. Check the id, paste a config.json below, or pick a preset.`, {status: 404});
+  }
+  throw new HubError('no_file', `${id} has no ${plan.config_files.join(' or ')}${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${
+      plan.gguf_files.length ? '; it has GGUF files: pick one under "GGUF file"' : ''}. Check the id, paste a config.json below, or pick a preset.`, {status: 404});
+}
+
+// The core's plan for this listing; a bad GGUF file name is the user's to fix.
+function planFor(engine, files, ggufFile) {
+  try {
+    return engine.checkpointPlan({...(files ? {files} : {}), gguf_file: ggufFile});
+  } catch (e) {
+    if (e?.name === 'EstimatorError' && e.field === 'gguf_file') throw new HubError('bad_id', e.message);
+    throw e;
   }
 }
 
@@ -69,49 +56,45 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
     if (!(e instanceof HubError) || !['no_file', 'http', 'invalid'].includes(e.kind)) throw e;
   }
   const files = info?.files ?? null;
-  // Split GGUFs are offered by their first part (the others follow it).
-  const ggufFiles = (files ?? []).filter((f) => f.toLowerCase().endsWith('.gguf') && !isLaterGgufPart(f)).sort();
-  const out = {sha: info?.sha ?? '', gguf_files: ggufFiles, source: hub.endpoint};
-
-  // Mistral's native repos may carry params.json instead of config.json;
-  // the core reads either.
-  const configFile = files && !files.includes('config.json') && files.includes('params.json') ? 'params.json' : 'config.json';
-  const ggufOnly = files && !files.includes(configFile) && ggufFiles.length > 0;
-  const wantGguf = ggufFile || (ggufOnly ? defaultGguf(ggufFiles) : '');
-  if (wantGguf && files && !ggufParts(wantGguf).every((f) => files.includes(f)))
-    throw new HubError('no_file', `${id} has no file ${wantGguf}; pick one of its GGUF files${ggufFiles.length ? ` (${ggufFiles.slice(0, 4).join(', ')}${ggufFiles.length > 4 ? ', …' : ''})` : ''}.`);
-
-  let gguf = null;
-  if (wantGguf) {
-    progress(`Reading the GGUF header of ${wantGguf}…`);
-    gguf = await readGguf(hub, engine, id, revision, wantGguf, {signal});
-    out.gguf_file = wantGguf;
+  const plan = planFor(engine, files, ggufFile);
+  const out = {sha: info?.sha ?? '', gguf_files: plan.gguf_files, source: hub.endpoint};
+  const want = plan.gguf_file;
+  if (plan.problem === 'gguf_file_missing') {
+    const list = plan.gguf_files;
+    throw new HubError('no_file', `${id} has no file ${want}; pick one of its GGUF files${list.length ? ` (${list.slice(0, 4).join(', ')}${list.length > 4 ? ', …' : ''})` : ''}.`);
   }
-  if (files && !files.includes(configFile) && !gguf) {
+  if (plan.problem === 'no_config') {
     throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (nor params.json or a GGUF file), so there is nothing to estimate from. Check the id and revision, paste a config.json below, or pick a preset.`);
   }
-  if (gguf && !files?.includes(configFile)) {
+
+  let gguf = null;
+  if (want) {
+    progress(`Reading the GGUF header of ${want}…`);
+    gguf = await readGguf(hub, engine, id, revision, plan, {signal});
+    out.gguf_file = want;
+  }
+  if (!plan.config_files.length) {
     if (!gguf.config)
-      throw new HubError('invalid', `${wantGguf}: ${gguf.config_error?.message ?? 'no config could be made from its header'}. Paste a config.json below, or pick a preset.`);
+      throw new HubError('invalid', `${want}: ${gguf.config_error?.message ?? 'no config could be made from its header'}. Paste a config.json below, or pick a preset.`);
     out.config = gguf.config;
   } else {
-    progress(`Fetching ${id}/${configFile}…`);
-    ({config: out.config, file: out.config_file} = await fetchConfig(hub, id, revision, configFile, {signal, guess: !files, ggufFiles}));
+    progress(`Fetching ${id}/${plan.config_files[0]}…`);
+    ({config: out.config, file: out.config_file} = await fetchConfig(hub, id, revision, plan, {signal}));
   }
 
   if (gguf) {
     out.header = {format: 'gguf', files: gguf.files, summary: gguf.summary, header_bytes: gguf.header_bytes};
   } else {
     try {
-      const st = await readSafetensors(hub, engine, id, revision, files, {
+      const st = await readSafetensors(hub, engine, id, revision, plan, {
         signal,
-        packedBits: packedBits(out.config),
+        packedBits: engine.checkpointPlan({config: out.config}).packed_bits,
         onProgress: (done, n) => progress(`Reading safetensors headers of ${id}: ${done}/${n} files…`),
       });
       if (st)
         out.header = st;
       else
-        out.header_note = `${id} has no safetensors weights${ggufFiles.length ? ' (pick a GGUF file for exact bytes)' : ''}`;
+        out.header_note = `${id} has no safetensors weights${plan.gguf_files.length ? ' (pick a GGUF file for exact bytes)' : ''}`;
     } catch (e) {
       if (signal?.aborted) throw e;
       out.header_note = `the safetensors headers could not be read (${e.message})`;

@@ -1,6 +1,7 @@
 // Hugging Face Hub client for the browser: URL layout, the token, timeouts,
 // and one HubError per failure with a message that ends in a way forward.
-// Mirrors the CLI (core/cli/hub.cpp): same endpoint setting, same URLs
+// The CLI's transport is core/cli/hub/http.cpp: same endpoint setting, the
+// same error kinds (transport-only ones aside), same URLs
 //   {endpoint}/{id}/resolve/{revision}/{file}
 //   {endpoint}/api/models?search=..   {endpoint}/api/models/{id}/revision/{rev}
 // The token goes in an Authorization header on requests to the endpoint's
@@ -256,11 +257,14 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
       };
     },
 
-    /** A JSON file of the repo (config.json, model.safetensors.index.json), parsed. */
-    async json(id, rev, file, {signal} = {}) {
+    /**
+     * A JSON file of the repo (config.json, model.safetensors.index.json),
+     * parsed; `maxBytes` is the core plan's cap (limits.json_file_bytes).
+     */
+    async json(id, rev, file, {signal, maxBytes = Infinity} = {}) {
       const what = label(id, rev, file);
       const {body} = await request(resolveUrl(id, rev, file), what, {signal, id});
-      if (body.length > 16 << 20) throw new HubError('invalid', `${what} is over 16 MiB: not a model file.`);
+      if (body.length > maxBytes) throw new HubError('invalid', `${what} is over ${maxBytes >> 20} MiB: not a model file.`);
       if (file === 'config.json' || file === 'params.json') {
         try {
           return parseConfigText(body);

@@ -179,9 +179,16 @@ export function createModelSource(recompute, {engine}) {
     }
   }
 
-  /** The loaded repo behind a state (for the checkpoint view), or undefined. */
+  /**
+   * The loaded repo behind a state (for the checkpoint view), or undefined.
+   * Its `compare(params)` is the core's reading of the headers next to the
+   * config count (the estimate response's params), as the CLI prints it.
+   */
   function entryFor(state) {
-    return state.model && !state.config ? configs.get(hubKey(state)) : undefined;
+    const entry = state.model && !state.config ? configs.get(hubKey(state)) : undefined;
+    if (!entry?.header) return entry;
+    const {summary, index_total_size: total = null} = entry.header;
+    return {...entry, compare: (params) => engine.checkpointPlan({summaries: [summary], index_total_size: total, params})};
   }
 
   async function readFile(file) {

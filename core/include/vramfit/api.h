@@ -35,13 +35,14 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
 
 // The Hub file-selection policy for a front end that fetches (checkpoint.h).
 // Input: {"files"?: the repo listing (absent: unknown), "gguf_file"?,
-// "config"?, "summaries"?: per-file "summary" objects, "index_total_size"?,
-// "params"?: the estimate response's params}. Returns {"schema_version",
+// "index"?: a fetched model.safetensors.index.json, "config"?, "summaries"?:
+// per-file "summary" objects, "index_total_size"?, "params"?: the estimate
+// response's params}. Returns {"schema_version",
 // "config_files", "gguf_files", "gguf_file", "gguf_parts", "safetensors":
 // [{"index"} | {"files"}] (try in order), "problem": null | "no_config" |
 // "gguf_file_missing", "limits": {"json_file_bytes",
 // "safetensors_header_bytes", "gguf_header_bytes", "gguf_first_read_bytes"},
-// "packed_bits"} plus, with summaries, "summary" (their sum),
+// "packed_bits"} plus, with an index, "index": {"shards", "total_size"}; with summaries, "summary" (their sum),
 // "index_total_size_matches", and with params "comparison": {"config_params",
 // "header_params", "difference", "reason", "packing_guessed"}.
 std::string checkpoint_plan_json(const std::string& input_json);

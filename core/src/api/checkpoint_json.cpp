@@ -112,6 +112,13 @@ json plan_document(const json& in) {
   lim["safetensors_header_bytes"] = kHubSafetensorsHeaderMax;
   lim["gguf_header_bytes"] = kHubGgufHeaderMax;
   lim["gguf_first_read_bytes"] = kHubGgufFirstRead;
+  if (const json* index = jsonu::find(in, "index")) {
+    // A safetensors index the front end fetched: its shards, checked here.
+    const SafetensorsIndex ix = parse_safetensors_index(*index);
+    json& o = out["index"];
+    o["shards"] = ix.shards;
+    o["total_size"] = ix.total_size ? json(*ix.total_size) : json();
+  }
   const json* config = jsonu::find(in, "config");
   out["packed_bits"] = config ? packed_bits_from_config(*config) : 4;
 
