@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `vramfit --model` against a local mock Hub (tests/hub/mock_hub.py), no
-# internet: configs (params.json where a repo has no config.json), safetensors
-# headers by Range, a GGUF header, and every failure (401/403 gated, 404, 429,
+# internet: the repo listing (model-info API) fed to the core's plan, configs
+# (params.json where a repo has no config.json), safetensors headers by
+# Range, GGUF headers (split into parts too), and every failure (401/403 gated, 404, 429,
 # 5xx, slow, truncated, invalid, offline, DNS), with exit codes, messages and
 # where the token went.
 # ctest calls: hub_cli_test.sh <vramfit binary> <fixtures dir> <mock_hub.py>
@@ -140,7 +141,7 @@ expect "--revision v1" 0 "tiny/llama" "106,816"
 reset_log
 run params --model tiny/llama --revision refs/pr/1
 expect "unknown revision: 404 RevisionNotFound" 3 'revision "refs/pr/1" not found' "--revision"
-log_check "revision is URL-encoded" "any('/resolve/refs%2Fpr%2F1/' in r['path'] for r in L)"
+log_check "revision is URL-encoded" "any(r['path'].endswith('/api/models/tiny/llama/revision/refs%2Fpr%2F1') for r in L)"
 
 run params --model tiny/gguf --gguf-file tiny-Q8_0.gguf --json
 # Q8_0 = 34 bytes per 32 values; data section 114,432 bytes (hand sum in mock_hub.py terms:
@@ -156,9 +157,9 @@ run params --model tiny/gguf-split --gguf-file tiny-Q8_0-00001-of-00002.gguf --j
 jcheck "split GGUF: both parts read, bytes summed, config from part 1" \
   "d['checkpoint']['files']==['tiny-Q8_0-00001-of-00002.gguf','tiny-Q8_0-00002-of-00002.gguf'] and d['checkpoint']['summary']['total_bytes']==114432 and d['checkpoint']['summary']['tensors']==21 and d['params']['total']==106816 and d['checkpoint']['difference_reason']=='equal'"
 log_check "split GGUF: one header read per part" \
-  "sorted(r['path'].rsplit('/',1)[1] for r in L)==['tiny-Q8_0-00001-of-00002.gguf','tiny-Q8_0-00002-of-00002.gguf'] and all(r['status']==206 for r in L)"
+  "sorted(r['path'].rsplit('/',1)[1] for r in L if r['range'])==['tiny-Q8_0-00001-of-00002.gguf','tiny-Q8_0-00002-of-00002.gguf'] and all(r['status']==206 for r in L if r['range'])"
 run params --model tiny/gguf-split --gguf-file tiny-Q8_0-00002-of-00003.gguf
-expect "split GGUF: a missing part is a missing file" 3 "tiny-Q8_0-00001-of-00003.gguf not found"
+expect "split GGUF: a part missing from the listing" 3 "has no file tiny-Q8_0-00002-of-00003.gguf" "tiny-Q8_0-00001-of-00002.gguf"
 
 run params --model tiny/bad-header
 expect "invalid shard header: params still printed, warning says why" 0 "106,816" \
@@ -174,14 +175,18 @@ run params --model tiny/gguf-bigvocab --gguf-file big-Q8_0.gguf --json
 jcheck "GGUF header over 1 MiB: fetched in growing ranges" \
   "d['params']['total']==19274048 and d['checkpoint']['summary']['params']==19274048"
 log_check "GGUF ranges: 1 MiB first, then what the parser asked for" \
-  "L[0]['range']=='bytes=0-1048575' and 2<=len(L)<=4 and all(int(a['range'].split('-')[1])<int(b['range'].split('-')[1]) for a,b in zip(L,L[1:])) and all(r['status']==206 for r in L)"
+  "(lambda G: G[0]['range']=='bytes=0-1048575' and 2<=len(G)<=4 and all(int(a['range'].split('-')[1])<int(b['range'].split('-')[1]) for a,b in zip(G,G[1:])) and all(r['status']==206 for r in G))([r for r in L if r['path'].endswith('.gguf')])"
 
 run params --model tiny/sharded-mismatch
 expect "index names a tensor no shard has: note" 0 "2 files" \
   "note: the index lists model.layers.9.mlp.up_proj.weight"
 
-run params --model tiny/gguf
-expect "GGUF-only repo without --gguf-file: hint" 3 "config.json not found" "--gguf-file"
+reset_log
+run params --model tiny/gguf-multi
+expect "GGUF-only repo without --gguf-file: the plan's default (Q4_0 < Q8_0: Q8_0), config from it" 0 \
+  "106,816" "gguf headers: 1 file" "114,432 B"
+log_check "the repo listing comes first (model-info API), then the one GGUF" \
+  "L[0]['path']=='/api/models/tiny/gguf-multi' and {r['path'].rsplit('/',1)[1] for r in L[1:]}=={'tiny-Q8_0.gguf'}"
 
 # Mistral format (params.json + consolidated.safetensors, no config.json).
 reset_log
@@ -190,14 +195,14 @@ run params --model tiny/params-only
 # + 2 layers x (q,o 64*64; k,v 64*32; mlp 3*64*128; 2 norms of 64) = 106,816.
 expect "params-only repo: params.json read, same count as tiny/llama" 0 "106,816" \
   "no config.json; read its params.json" "safetensors headers: 1 file" "equal"
-log_check "params.json after a 404 config.json; consolidated.safetensors by Range" \
-  "any(r['path'].endswith('/config.json') and r['status']==404 for r in L) and any(r['path'].endswith('/params.json') and r['status']==200 for r in L) and any(r['path'].endswith('/consolidated.safetensors') and r['status']==206 for r in L)"
+log_check "params.json as the listing says (no config.json request); consolidated.safetensors by Range" \
+  "not any(r['path'].endswith('/config.json') for r in L) and any(r['path'].endswith('/params.json') and r['status']==200 for r in L) and any(r['path'].endswith('/consolidated.safetensors') and r['status']==206 for r in L)"
 run params --model tiny/params-only --json
 jcheck "params-only --json: mistral, headers of consolidated.safetensors" \
   "d['model']['model_type']=='mistral' and d['params']['total']==106816 and d['checkpoint']['files']==['consolidated.safetensors'] and d['checkpoint']['summary']['params']==106816"
 run params --model tiny/no-config
 expect "no config.json nor params.json: not found, says so" 3 \
-  "tiny/no-config/config.json not found, nor params.json" "EntryNotFound" "--config FILE"
+  "tiny/no-config has no config.json \(nor params.json or a GGUF file\)" "--config FILE"
 
 run params --model noranges/llama
 expect "server ignoring Range still works" 0 "params from headers +106,816"

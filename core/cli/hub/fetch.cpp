@@ -47,15 +47,19 @@ void for_each_file(size_t n, F fn) {
   }
 }
 
-json parse_config(const HubFile& f, const std::string& body) {
-  // Depth-limited like the core's own parser: a hostile answer nested a
-  // million levels deep must not reach the (recursive) copy into the request.
-  bool too_deep = false;
+// Depth-limited like the core's own parser: a hostile answer nested a
+// million levels deep must not reach the (recursive) copy into the request.
+json parse_limited(const std::string& body, bool* too_deep) {
   auto guard = [&](int depth, json::parse_event_t, json&) {
-    if (depth > 256) too_deep = true;
-    return !too_deep;
+    if (depth > 256) *too_deep = true;
+    return !*too_deep;
   };
-  json cfg = json::parse(body, guard, false);
+  return json::parse(body, guard, false);
+}
+
+json parse_config(const HubFile& f, const std::string& body) {
+  bool too_deep = false;
+  json cfg = parse_limited(body, &too_deep);
   if (too_deep) {
     throw HubError("invalid", describe(f) + " is nested deeper than 256 levels: not a model "
                                             "config. " + kOffline);
@@ -69,6 +73,31 @@ json parse_config(const HubFile& f, const std::string& body) {
                                   "\"; a proxy or captive portal?). Retry; or " + kOffline);
   }
   return cfg;
+}
+
+// The repo's file list, as the page reads it (web/js/hub.js info); none
+// from an endpoint without the model API (a mirror that serves resolve/
+// URLs only): the plan then tries the usual names.
+std::optional<std::vector<std::string>> fetch_listing(const HubSettings& s, const HubFile& repo) {
+  std::string body;
+  try {
+    body = fetch_model_info(s, repo.id, repo.revision, kHubJsonFileMax, kOffline);
+  } catch (const HubError& e) {
+    if (e.kind() == "no_file" || e.kind() == "http" || e.kind() == "invalid") return std::nullopt;
+    throw;
+  }
+  bool too_deep = false;
+  const json info = parse_limited(body, &too_deep);
+  if (too_deep || !info.is_object() || !info.contains("siblings") || !info["siblings"].is_array()) {
+    return std::nullopt;
+  }
+  std::vector<std::string> files;
+  for (const auto& f : info["siblings"]) {
+    if (f.is_object() && f.contains("rfilename") && f["rfilename"].is_string()) {
+      files.push_back(f["rfilename"].get<std::string>());
+    }
+  }
+  return files;
 }
 
 // The first of the plan's config files that the repo has.
@@ -250,14 +279,28 @@ HubCheckpoint fetch_gguf(const HubSettings& s, const HubFile& repo, const Checkp
 ModelFetch fetch_model(const std::string& id, const std::string& revision,
                        const std::string& gguf_file, bool want_checkpoint) {
   check_model_id(id);
-  CheckpointPlan plan;
   try {
-    plan = plan_checkpoint(nullptr, gguf_file);
+    (void)plan_checkpoint(nullptr, gguf_file);  // a bad name fails before any request
   } catch (const Error& e) {
     throw HubError("bad_id", "--gguf-file: " + std::string(e.what()));
   }
   const HubSettings s = hub_settings_from_env();
   const HubFile repo{id, revision.empty() ? "main" : revision, ""};
+  const auto listing = fetch_listing(s, repo);
+  const CheckpointPlan plan = plan_checkpoint(listing ? &*listing : nullptr, gguf_file);
+  const std::string at = repo.revision == "main" ? "" : " at revision " + repo.revision;
+  if (plan.problem == "gguf_file_missing") {
+    std::string some;
+    for (size_t i = 0; i < plan.gguf_files.size() && i < 4; ++i) some += (i ? ", " : "") + plan.gguf_files[i];
+    if (plan.gguf_files.size() > 4) some += ", ...";
+    throw HubError("no_file", id + " has no file " + plan.gguf_file + at + "; pick one of its GGUF files" +
+                                  (some.empty() ? "" : " (" + some + ")") + " with --gguf-file");
+  }
+  if (plan.problem == "no_config") {
+    throw HubError("no_file", id + " has no config.json" + at + " (nor params.json or a GGUF file), so "
+                                   "there is nothing to estimate from. Check the id and --revision; or " +
+                                   kOffline);
+  }
   ModelFetch f;
   json cfg;
   if (!plan.gguf_file.empty()) {

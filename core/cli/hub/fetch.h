@@ -1,7 +1,8 @@
 // What `--model ORG/NAME [--revision R] [--gguf-file F]` reads from the Hub:
-// the files the core's plan names (vramfit::plan_checkpoint: config.json or
-// params.json, the safetensors index and shard headers, every part of a
-// split GGUF), fetched over http.h. The page's counterpart is
+// the repo's file list (model-info API), then the files the core's plan for
+// it names (vramfit::plan_checkpoint: config.json or params.json, the
+// safetensors index and shard headers, every part of a split GGUF), fetched
+// over http.h. The page's counterpart is
 // web/js/hub-model.js and hub-headers.js.
 #pragma once
 

@@ -122,6 +122,10 @@ std::string file_url(const HubSettings& s, const std::string& id, const std::str
   return s.endpoint + "/" + id + "/resolve/" + escape(rev) + "/" + f;
 }
 
+std::string info_url(const HubSettings& s, const std::string& id, const std::string& rev) {
+  return s.endpoint + "/api/models/" + id + (rev == "main" ? "" : "/revision/" + escape(rev));
+}
+
 std::string secs(long ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", static_cast<double>(ms) / 1000.0);
@@ -129,7 +133,7 @@ std::string secs(long ms) {
 }
 
 struct Request {
-  std::string id, revision, file;
+  std::string id, revision, file;  // file "": the model-info API
   bool ranged = false;
   uint64_t from = 0, to = 0;  // inclusive
 };
@@ -141,7 +145,8 @@ Resp get(const HubSettings& s, const Request& q, size_t cap) {
     throw HubError("bad_endpoint", "HF_ENDPOINT \"" + s.endpoint +
                                  "\" is not an http(s) URL; unset it to use https://huggingface.co");
   }
-  std::string url = file_url(s, q.id, q.revision, q.file);
+  std::string url = q.file.empty() ? info_url(s, q.id, q.revision)
+                                   : file_url(s, q.id, q.revision, q.file);
   for (int hop = 0; hop < 8; ++hop) {
     Resp r;
     r.cap = cap;
@@ -195,7 +200,12 @@ Resp get(const HubSettings& s, const Request& q, size_t cap) {
   throw HubError("http", q.id + ": too many redirects fetching " + q.file + "; retry later");
 }
 
-std::string what_file(const Request& q) { return describe({q.id, q.revision, q.file}); }
+std::string what_file(const Request& q) {
+  if (q.file.empty()) {
+    return "the model info of " + q.id + (q.revision == "main" ? "" : " (revision " + q.revision + ")");
+  }
+  return describe({q.id, q.revision, q.file});
+}
 
 // Maps a transport failure or a non-2xx status to a HubError.
 void check(const HubSettings& s, const Request& q, const Resp& r, const std::string& forward) {
@@ -313,10 +323,15 @@ std::string fetch_file(const HubSettings& s, const HubFile& f, size_t cap,
   const Request q{f.id, f.revision, f.file};
   Resp r = fetch(s, q, cap, forward);
   if (r.capped) {
-    throw HubError("invalid", describe(f) + " is over " + std::to_string(cap >> 20) +
+    throw HubError("invalid", what_file(q) + " is over " + std::to_string(cap >> 20) +
                                   " MiB: not a model file. " + forward);
   }
   return std::move(r.body);
+}
+
+std::string fetch_model_info(const HubSettings& s, const std::string& id,
+                             const std::string& revision, size_t cap, const std::string& forward) {
+  return fetch_file(s, HubFile{id, revision, ""}, cap, forward);
 }
 
 std::string fetch_range(const HubSettings& s, const HubFile& f, uint64_t from, uint64_t len,
@@ -336,6 +351,10 @@ namespace {
 }  // namespace
 
 std::string fetch_file(const HubSettings&, const HubFile&, size_t, const std::string&) { no_curl(); }
+std::string fetch_model_info(const HubSettings&, const std::string&, const std::string&, size_t,
+                             const std::string&) {
+  no_curl();
+}
 std::string fetch_range(const HubSettings&, const HubFile&, uint64_t, uint64_t, const std::string&,
                         bool) {
   no_curl();

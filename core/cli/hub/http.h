@@ -26,6 +26,11 @@ std::string describe(const HubFile& f);
 std::string fetch_file(const HubSettings& s, const HubFile& f, size_t cap,
                        const std::string& forward);
 
+// The Hub's model info of a repo at a revision ({endpoint}/api/models/{id}
+// [/revision/{rev}]), as text; the same failures as fetch_file.
+std::string fetch_model_info(const HubSettings& s, const std::string& id,
+                             const std::string& revision, size_t cap, const std::string& forward);
+
 // Bytes [from, from + len) by a Range request (a server that ignores Range
 // works too). `allow_short`: a file that ends sooner is not an error (GGUF
 // reads ask for more than small files hold).
