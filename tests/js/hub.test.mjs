@@ -182,8 +182,8 @@ test('search results keep id, downloads, task and gated', async () => {
     {notAnId: true}, {id: 'c/d'},
   ])});
   assert.deepEqual(await hub.search('a'), [
-    {id: 'a/b', downloads: 10, likes: 1, pipeline_tag: 'text-generation', gated: true},
-    {id: 'c/d', downloads: null, likes: null, pipeline_tag: '', gated: false},
+    {id: 'a/b', downloads: 10, pipeline_tag: 'text-generation', gated: true},
+    {id: 'c/d', downloads: null, pipeline_tag: '', gated: false},
   ]);
 });
 

@@ -10,7 +10,7 @@
 // fetch"), and tests/web/hub.test.mjs checks that it does.
 import {parseConfigText} from './config-text.js';
 
-export const DEFAULT_ENDPOINT = 'https://huggingface.co';
+const DEFAULT_ENDPOINT = 'https://huggingface.co';
 export const DEFAULT_TIMEOUT_MS = 20000;
 
 const FORWARD = 'paste the config.json below, or pick a preset';
@@ -225,9 +225,8 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     endpoint: base,
     host,
     hasToken: Boolean(tok),
-    resolveUrl,
 
-    /** Model search: [{id, downloads, likes, pipeline_tag}], most downloaded first. */
+    /** Model search: [{id, downloads, pipeline_tag, gated}], most downloaded first. */
     async search(query, {signal, limit = 8} = {}) {
       const q = new URLSearchParams({search: String(query).trim(), limit: String(limit), sort: 'downloads', direction: '-1'});
       const {body} = await request(`${base}/api/models?${q}`, `the model search`, {signal});
@@ -236,13 +235,12 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
       return list.filter((m) => m && typeof m.id === 'string').slice(0, limit).map((m) => ({
         id: m.id,
         downloads: Number.isFinite(m.downloads) ? m.downloads : null,
-        likes: Number.isFinite(m.likes) ? m.likes : null,
         pipeline_tag: typeof m.pipeline_tag === 'string' ? m.pipeline_tag : '',
         gated: Boolean(m.gated),
       }));
     },
 
-    /** Model info at a revision: {sha, files[], gated}. */
+    /** Model info at a revision: {sha, files[]}. */
     async info(id, rev, {signal} = {}) {
       const what = `${id}${rev === 'main' ? '' : ` at ${rev}`}`;
       const url = `${base}/api/models/${enc(id)}${rev === 'main' ? '' : `/revision/${encodeURIComponent(rev)}`}`;
@@ -252,7 +250,6 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
         throw new HubError('invalid', `The model info of ${id} has no file list.`);
       return {
         sha: typeof info.sha === 'string' ? info.sha : '',
-        gated: info.gated ?? false,
         files: info.siblings.map((s) => s?.rfilename).filter((f) => typeof f === 'string'),
       };
     },
