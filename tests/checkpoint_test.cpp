@@ -990,3 +990,21 @@ TEST_CASE("hub plan: JSON facade", "[checkpoint][plan]") {
   CHECK(json::parse(vramfit::checkpoint_plan_json("[1]"))["error"]["code"] == "wrong_type");
   CHECK(json::parse(vramfit::checkpoint_plan_json("{"))["error"]["code"] == "invalid_json");
 }
+
+TEST_CASE("hub plan: the JSON facade answers JSON for hostile input", "[checkpoint][plan]") {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  for (const std::string& in :
+       {std::string(""), std::string("null"), deep, std::string(R"({"files":"x"})"),
+        std::string(R"({"files":[1]})"), std::string(R"({"summaries":[{"total_bytes":-1}]})"),
+        std::string(R"({"summaries":[{"bytes_by_dtype":{"F16":1e300}}]})"),
+        std::string(R"({"summaries":{}})"), std::string(R"({"summaries":[],"params":[]})"),
+        std::string(R"({"index":{"weight_map":[]}})"), std::string(R"({"gguf_file":7})"),
+        std::string(R"({"files":["a-99999-of-99999.gguf"]})")}) {
+    const json out = json::parse(vramfit::checkpoint_plan_json(in));
+    INFO(in.substr(0, 60));
+    CHECK(out.is_object());
+    if (out.contains("error")) CHECK(out["error"]["code"].is_string());
+  }
+  // Parts beyond 999 are not expanded: the file stands alone.
+  CHECK(vramfit::gguf_parts("a-00001-of-99999.gguf").size() == 1);
+}

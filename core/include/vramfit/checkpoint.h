@@ -1,7 +1,8 @@
 // Checkpoint headers: the exact tensor list of a safetensors shard, of a
 // model.safetensors.index.json and of a GGUF file, and the weight bytes they
-// imply. Pure parsers (bytes in, structs out, no I/O): the CLI feeds them
-// HTTP range responses, the tests feed them files they write themselves.
+// imply, and which files of a Hub repo to read for them. Pure (bytes and
+// file lists in, structs out, no I/O): the CLI and the page fetch, the
+// tests feed them files they write themselves.
 //
 // Every parser is strict in the way the config parser is: a malformed or
 // hostile input throws vramfit::Error naming the field path
