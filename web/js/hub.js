@@ -19,7 +19,9 @@ export class HubError extends Error {
   /**
    * @param {string} kind offline | unreachable | cors | timeout | not_found |
    *     no_revision | no_file | unauthorized | rate_limited | server_error |
-   *     truncated | invalid | http | bad_id | bad_endpoint
+   *     truncated | invalid | http | bad_id | bad_endpoint: the CLI's kinds
+   *     (core/cli/hub/settings.h) for the same failures; offline (the
+   *     browser says so) and cors are the browser's alone
    */
   constructor(kind, message, {status = 0, retryable = false} = {}) {
     super(message);
