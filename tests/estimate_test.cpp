@@ -252,6 +252,29 @@ TEST_CASE("Sliding-window layers cap the KV cache at the window", "[estimate][kv
   }
 }
 
+TEST_CASE("Mllama cross-attention layers hold no text-token KV cache", "[estimate][kv]") {
+  // 4-layer Mllama text model: h 64, 4 heads -> head_dim 16, 2 KV heads.
+  // A self-attention layer caches K and V: 2 x 2 heads x 16 x 2 B (bf16)
+  // = 128 B per token; at 1000 tokens, batch 1: 128,000 B per layer.
+  // A cross-attention layer attends to vision tokens only, which are not
+  // counted per text token, so it adds nothing (review §2.2):
+  //   cross {1}    -> 3 self layers x 128,000 = 384,000 B (not 4 x = 512,000)
+  //   cross {1, 3} -> 2 self layers x 128,000 = 256,000 B
+  auto kv = [](json cross) {
+    const json cfg = {{"model_type", "mllama"},
+                      {"text_config",
+                       {{"model_type", "mllama_text_model"}, {"hidden_size", 64},
+                        {"num_hidden_layers", 4}, {"num_attention_heads", 4},
+                        {"num_key_value_heads", 2}, {"intermediate_size", 128},
+                        {"vocab_size", 100}, {"cross_attention_layers", cross}}}};
+    return comp(ok({{"model", {{"config", cfg}}}, {"seq_len", 1000}, {"batch_size", 1},
+                    {"kv_cache_dtype", "bf16"}, {"search", false}}),
+                "kv_cache");
+  };
+  CHECK(kv({1}) == 384000LL);
+  CHECK(kv({1, 3}) == 256000LL);
+}
+
 // ---------------------------------------------------------------------------
 // LoRA / DoRA
 // ---------------------------------------------------------------------------

@@ -18,10 +18,13 @@ int64_t kv_cache_bytes(const ModelSpec& s, const Request& req, int64_t b,
     if (n++ >= per_stage) break;
     double per_tok = 0;
     if (L.mixer == MixerKind::attention) {
-      // K and V per KV head; TP shards heads, replicating when n_kv < tp.
+      // kv_cache_dim is the layer's K+V width over its KV heads, 0 for a layer
+      // that caches no text tokens (Mllama cross-attention). TP shards heads,
+      // replicating when n_kv < tp.
+      if (L.kv_cache_dim <= 0 || L.n_kv_heads <= 0) continue;
       const double heads = std::max<double>(1.0, static_cast<double>(L.n_kv_heads) /
                                                       static_cast<double>(sh.tp));
-      per_tok = heads * static_cast<double>(L.head_dim + L.v_head_dim) * kv_bytes;
+      per_tok = heads * static_cast<double>(L.kv_cache_dim / L.n_kv_heads) * kv_bytes;
     } else if (L.mixer == MixerKind::mla) {
       // HF caches the decompressed per-head K/V; vLLM and llama.cpp the
       // latent (kv_lora_rank + rope dim), replicated across TP (§7.2).
