@@ -125,7 +125,6 @@ struct ModelSpec {
   bool attention_bias = false;
   bool mlp_bias = false;
   bool parallel_attention = false;
-  bool learned_positions = false;
   MlpKind mlp = MlpKind::gated;
   NormKind norm = NormKind::rms;
   bool encoder_decoder = false;
