@@ -48,6 +48,7 @@ TEST_CASE("registry: every phase has an id, a label and its own bit", "[registry
     INFO("phase " << p.id);
     CHECK(std::string(p.id).size() > 0);
     CHECK(std::string(p.label).size() > 0);
+    CHECK(std::string(p.label) != p.id);                 // a label, not the id again
     CHECK(ids.insert(p.id).second);                      // no duplicate id
     CHECK((p.bit != 0 && (p.bit & (p.bit - 1)) == 0));  // one bit
     CHECK((bits & p.bit) == 0);                          // no shared bit
