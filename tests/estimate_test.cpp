@@ -194,6 +194,22 @@ TEST_CASE("fp8 KV cache is half of bf16", "[estimate][kv]") {
              "kv_cache") == 1073741824LL);
 }
 
+TEST_CASE("An unknown KV dtype's error lists the catalogue's KV dtypes", "[estimate][kv]") {
+  // The list comes from the kv_cache flags of core/data/dtypes.json (via the
+  // catalogue), so no copy of it can go stale; nf4 is a weights-only format.
+  const json cat = json::parse(vramfit::catalog_json(false));
+  std::string expected;
+  for (const auto& d : cat.at("dtypes")) {
+    if (d.at("kv_cache").get<bool>()) {
+      expected += (expected.empty() ? "" : ", ") + d.at("id").get<std::string>();
+    }
+  }
+  REQUIRE(expected.find("fp8") != std::string::npos);
+  const json e = error_of(preset_req(kLlama8B, {{"kv_cache_dtype", "nf4"}}));
+  CHECK(e.at("field") == "kv_cache_dtype");
+  CHECK(e.at("message").get<std::string>().find("(one of: " + expected + ")") != std::string::npos);
+}
+
 TEST_CASE("GQA: the KV cache uses KV heads, not query heads", "[estimate][kv]") {
   // Same Llama-3.1-8B config, only num_key_value_heads changed:
   //   n_kv 32 (MHA): 2 x 32 x 128 x 2 x 32 = 524,288 B/token -> x 2048 = 1,073,741,824
