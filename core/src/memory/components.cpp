@@ -27,6 +27,7 @@ int64_t Ctx::bytes_of(const char* id) const {
 
 namespace {
 constexpr double kGiB = 1073741824.0;
+#define INPUTS(...) std::initializer_list<Input>(__VA_ARGS__)
 
 // --- shared terms -----------------------------------------------------------
 

@@ -58,7 +58,6 @@ struct Input {
   Input(const char* k, bool v) = delete;  // would become a number; add a kind first
 };
 nlohmann::json inputs_json(std::initializer_list<Input> inputs);
-#define INPUTS(...) std::initializer_list<Input>(__VA_ARGS__)
 
 // What a formula function sees: the prepared request, the point (batch b,
 // length s) and the components computed before it.
