@@ -2,9 +2,8 @@
 // phases.cpp) is the one list of ids and labels: these tests fail when a
 // component belongs to no phase, a phase or component lacks a label, an id
 // repeats, or the catalogue and the estimate responses disagree with it.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -48,10 +47,10 @@ TEST_CASE("registry: every phase has an id, a label and its own bit", "[registry
     INFO("phase " << p.id);
     CHECK(std::string(p.id).size() > 0);
     CHECK(std::string(p.label).size() > 0);
-    CHECK(std::string(p.label) != p.id);                 // a label, not the id again
-    CHECK(ids.insert(p.id).second);                      // no duplicate id
+    CHECK(std::string(p.label) != p.id);                // a label, not the id again
+    CHECK(ids.insert(p.id).second);                     // no duplicate id
     CHECK((p.bit != 0 && (p.bit & (p.bit - 1)) == 0));  // one bit
-    CHECK((bits & p.bit) == 0);                          // no shared bit
+    CHECK((bits & p.bit) == 0);                         // no shared bit
     bits |= p.bit;
   }
   CHECK(bits == (vramfit::mem::kTrainingPhases | vramfit::mem::kInferencePhases));
@@ -70,8 +69,10 @@ TEST_CASE("registry: every component has a label and is alive in some phase", "[
     CHECK(c.uncertainty < 1);
     // Runtime components count on top of the peak, in no phase; every other
     // component would silently drop out of the total without a phase.
-    if (c.runtime) CHECK(c.phases == 0);
-    else CHECK(c.phases != 0);
+    if (c.runtime)
+      CHECK(c.phases == 0);
+    else
+      CHECK(c.phases != 0);
     all |= c.phases;
   }
   // And every phase has something alive in it.

@@ -13,15 +13,19 @@ namespace mem {
 nlohmann::json inputs_json(std::initializer_list<Input> inputs) {
   nlohmann::json j = nlohmann::json::object();
   for (const Input& in : inputs) {
-    if (in.kind == Input::kInt) j[in.key] = in.i;
-    else if (in.kind == Input::kNumber) j[in.key] = in.d;
-    else j[in.key] = in.s;
+    if (in.kind == Input::kInt)
+      j[in.key] = in.i;
+    else if (in.kind == Input::kNumber)
+      j[in.key] = in.d;
+    else
+      j[in.key] = in.s;
   }
   return j;
 }
 
 int64_t Ctx::bytes_of(const char* id) const {
-  for (const auto& c : done) if (std::strcmp(c.id, id) == 0) return c.bytes;
+  for (const auto& c : done)
+    if (std::strcmp(c.id, id) == 0) return c.bytes;
   return 0;
 }
 
@@ -36,8 +40,7 @@ bool pure(const Prepared& p) { return p.req.precision == Precision::bf16_pure; }
 
 // DeepSpeed ZeRO mixed precision: bf16 params plus a separate fp32 master.
 bool ds_mixed(const Prepared& p) {
-  return full(p) && !pure(p) && p.req.parallel.zero >= 1 &&
-         p.req.precision != Precision::fp32;
+  return full(p) && !pure(p) && p.req.parallel.zero >= 1 && p.req.precision != Precision::fp32;
 }
 
 // Bytes per trainable parameter of a gradient or an optimizer state.
@@ -57,13 +60,18 @@ double tp(const Prepared& p) { return static_cast<double>(p.shard.tp); }
 double optimizer_bytes(const Request& r, double n, double state_bytes, double factored) {
   switch (r.optimizer) {
     case Optimizer::adamw:
-    case Optimizer::adamw_fused: return 2 * state_bytes * n;
+    case Optimizer::adamw_fused:
+      return 2 * state_bytes * n;
     case Optimizer::adamw_8bit:
-    case Optimizer::paged_adamw_8bit: return (2.0 + 8.0 / 256.0) * n;  // §5.2
-    case Optimizer::adafactor: return factored;
-    case Optimizer::sgd: return 0;
+    case Optimizer::paged_adamw_8bit:
+      return (2.0 + 8.0 / 256.0) * n;  // §5.2
+    case Optimizer::adafactor:
+      return factored;
+    case Optimizer::sgd:
+      return 0;
     case Optimizer::sgd_momentum:
-    case Optimizer::lion: return state_bytes * n;
+    case Optimizer::lion:
+      return state_bytes * n;
   }
   return 0;
 }
@@ -93,7 +101,7 @@ void weights(const Ctx& c, Emit& e) {
     return;
   }
   double w = static_cast<double>(p.weights.total);
-  if (ds_mixed(p)) w = w / 2.0;  // the fp32 master is its own component
+  if (ds_mixed(p)) w = w / 2.0;              // the fp32 master is its own component
   if (p.req.parallel.offload_params) w = 0;  // ZeRO-3 offload: params live on the CPU
   e.set(w, "params x bytes per weight, per tensor group (quantised linears vs 16-bit rest)",
         INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
@@ -104,7 +112,8 @@ void lora_adapters(const Ctx& c, Emit& e) {
   if (full(p)) return;
   e.set(static_cast<double>(p.lora.params) * p.req.lora.dtype_bytes,
         "r x (in + out) per targeted module (+ out for DoRA) x adapter bytes",
-        INPUTS({{"lora_params", p.lora.params}, {"rank", p.req.lora.rank},
+        INPUTS({{"lora_params", p.lora.params},
+                {"rank", p.req.lora.rank},
                 {"bytes", p.req.lora.dtype_bytes}}));
 }
 
@@ -124,10 +133,11 @@ void gradients(const Ctx& c, Emit& e) {
 void optimizer_states(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   const double state = state_bytes(p);
-  const double opt = p.req.parallel.offload_optimizer
-                         ? 0
-                         : optimizer_bytes(p.req, static_cast<double>(p.trainable), state,
-                                           p.factored_state) / optimizer_shard(p);
+  const double opt =
+      p.req.parallel.offload_optimizer
+          ? 0
+          : optimizer_bytes(p.req, static_cast<double>(p.trainable), state, p.factored_state) /
+                optimizer_shard(p);
   e.set(opt, "trainable params x state bytes (AdamW: m and v)",
         INPUTS({{"optimizer", optimizer_name(p.req.optimizer)},
                 {"state_bytes", static_cast<int64_t>(state)}}));
@@ -162,7 +172,8 @@ void activations(const Ctx& c, Emit& e) {
   if (p.req.gradient_checkpointing) {
     e.set(T * (p.act.layer_input * f.layers + p.act.final_saves),
           "tokens x (layers x layer input + final norm/head saves)",
-          INPUTS({{"tokens", T}, {"layer_input_bytes_per_token", p.act.layer_input},
+          INPUTS({{"tokens", T},
+                  {"layer_input_bytes_per_token", p.act.layer_input},
                   {"layers", f.layers}}),
           0.05);  // layer inputs only: a narrower band
     return;
@@ -189,8 +200,7 @@ void backward_transient(const Ctx& c, Emit& e) {
   if (c.p.req.gradient_checkpointing) return;  // inside recompute_layer
   const double T = tokens(c);
   e.set(T * c.p.act.backward_transient,
-        "tokens x gradient tensors alive while backpropagating one layer",
-        INPUTS({{"tokens", T}}));
+        "tokens x gradient tensors alive while backpropagating one layer", INPUTS({{"tokens", T}}));
 }
 
 // --- inference ------------------------------------------------------------------
@@ -228,7 +238,8 @@ void prefill_activations(const Ctx& c, Emit& e) {
     act += static_cast<double>(c.b) * double(m.num_heads) / tp(p) * double(prompt) *
            double(prompt) * (2 * beta + 4);
   }
-  e.set(act, "live tensors of one layer during prefill: residual + normed input + max(attention, MLP)",
+  e.set(act,
+        "live tensors of one layer during prefill: residual + normed input + max(attention, MLP)",
         INPUTS({{"prefill_tokens", chunk}}));
 }
 
@@ -283,7 +294,8 @@ void dora_transient(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   if (p.req.task != Task::dora && p.req.task != Task::qdora) return;
   double biggest = 0;
-  for (const auto& t : p.lora.targets) biggest = std::max(biggest, double(t.in) * (t.in + 2.0 * t.out));
+  for (const auto& t : p.lora.targets)
+    biggest = std::max(biggest, double(t.in) * (t.in + 2.0 * t.out));
   e.set(2.0 * biggest, "bf16 x (in^2 + 2 out x in) for the largest targeted module", INPUTS({}));
 }
 
@@ -349,53 +361,61 @@ constexpr uint32_t kForward = kForwardEnd | kLayerBackward;
 
 const std::vector<ComponentDef>& component_table() {
   static const std::vector<ComponentDef> rows = {
-      {"weights", "Weights", "Model parameters as stored on the GPU (quantised or not).",
-       0.005, kSteady | kInferencePhases, false, weights},
-      {"lora_adapters", "LoRA adapters", "The trainable adapter matrices (LoRA, DoRA).",
-       0.001, kSteady, false, lora_adapters},
+      {"weights", "Weights", "Model parameters as stored on the GPU (quantised or not).", 0.005,
+       kSteady | kInferencePhases, false, weights},
+      {"lora_adapters", "LoRA adapters", "The trainable adapter matrices (LoRA, DoRA).", 0.001,
+       kSteady, false, lora_adapters},
       {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",
        0.01, kBackwardEnd | kOptimizerStep, false, gradients},
-      {"optimizer_states", "Optimizer states", "The optimizer's per-parameter state (AdamW: m and v).",
-       0.01, kSteady, false, optimizer_states},
-      {"master_weights", "fp32 master weights", "DeepSpeed mixed precision: fp32 copy of the parameters.",
-       0.01, kSteady, false, master_weights},
+      {"optimizer_states", "Optimizer states",
+       "The optimizer's per-parameter state (AdamW: m and v).", 0.01, kSteady, false,
+       optimizer_states},
+      {"master_weights", "fp32 master weights",
+       "DeepSpeed mixed precision: fp32 copy of the parameters.", 0.01, kSteady, false,
+       master_weights},
       {"autocast_weight_copies", "bf16 weight copies (autocast)",
-       "Autocast's bf16 casts of fp32 linear weights, saved for backward.",
-       0.05, kForward, false, autocast_weight_copies},
-      {"activations", "Activations", "Tensors saved for backward (only layer inputs when checkpointing).",
-       0.12, kForward, false, activations},
+       "Autocast's bf16 casts of fp32 linear weights, saved for backward.", 0.05, kForward, false,
+       autocast_weight_copies},
+      {"activations", "Activations",
+       "Tensors saved for backward (only layer inputs when checkpointing).", 0.12, kForward, false,
+       activations},
       {"recompute_layer", "Recomputed layer (backward)",
-       "Checkpointing: one layer's activations recomputed during backward.",
-       0.2, kLayerBackward, false, recompute_layer},
-      {"backward_transient", "Backward temporaries", "Gradient tensors alive while backpropagating one layer.",
-       0.3, kLayerBackward, false, backward_transient},
+       "Checkpointing: one layer's activations recomputed during backward.", 0.2, kLayerBackward,
+       false, recompute_layer},
+      {"backward_transient", "Backward temporaries",
+       "Gradient tensors alive while backpropagating one layer.", 0.3, kLayerBackward, false,
+       backward_transient},
       {"kv_cache", "KV cache", "Keys and values of every cached token (or a recurrent state).",
        0.01, kInferencePhases, false, kv_cache},
-      {"prefill_activations", "Prefill activations", "One layer's live tensors while the prompt is processed.",
-       0.3, kPrefill, false, prefill_activations},
-      {"logits", "Logits", "Output logits; in training also the cross-entropy's log-probs and gradients.",
-       0.15, kForwardEnd | kInferencePhases, false, logits},
-      {"decode_transient", "KV growth copy", "One layer's K or V copied as the cache grows (HF DynamicCache).",
-       0.2, kDecode, false, decode_transient},
+      {"prefill_activations", "Prefill activations",
+       "One layer's live tensors while the prompt is processed.", 0.3, kPrefill, false,
+       prefill_activations},
+      {"logits", "Logits",
+       "Output logits; in training also the cross-entropy's log-probs and gradients.", 0.15,
+       kForwardEnd | kInferencePhases, false, logits},
+      {"decode_transient", "KV growth copy",
+       "One layer's K or V copied as the cache grows (HF DynamicCache).", 0.2, kDecode, false,
+       decode_transient},
       {"dequant_transient", "Dequantised weight (transient)",
-       "A quantised weight matrix dequantised to bf16 for one matmul.",
-       0.05, kForward | kBackwardEnd, false, dequant_transient},
-      {"dora_transient", "DoRA weight-norm transient", "DoRA's materialised W + BA for its weight norm.",
-       0.2, kForward, false, dora_transient},
-      {"optimizer_step", "Optimizer step temporaries", "Temporaries of the optimizer step (foreach AdamW).",
-       0.05, kOptimizerStep, false, optimizer_step_temporaries},
+       "A quantised weight matrix dequantised to bf16 for one matmul.", 0.05,
+       kForward | kBackwardEnd, false, dequant_transient},
+      {"dora_transient", "DoRA weight-norm transient",
+       "DoRA's materialised W + BA for its weight norm.", 0.2, kForward, false, dora_transient},
+      {"optimizer_step", "Optimizer step temporaries",
+       "Temporaries of the optimizer step (foreach AdamW).", 0.05, kOptimizerStep, false,
+       optimizer_step_temporaries},
       {"eval_spike", "Evaluation step", "Logits and one layer's tensors of an evaluation forward.",
        0.2, kEval, false, eval_spike},
-      {"gathered_params", "Gathered layer (ZeRO-3/FSDP)", "Sharded parameters gathered for the current layer.",
-       0.2, kSteady, false, gathered_params},
-      {"allocator_overhead", "Allocator reserve", "Freed blocks the caching allocator keeps reserved.",
-       0.5, 0, true, allocator_overhead},
-      {"cuda_context", "CUDA context", "CUDA context, kernels and library workspaces.",
-       0.5, 0, true, cuda_context},
+      {"gathered_params", "Gathered layer (ZeRO-3/FSDP)",
+       "Sharded parameters gathered for the current layer.", 0.2, kSteady, false, gathered_params},
+      {"allocator_overhead", "Allocator reserve",
+       "Freed blocks the caching allocator keeps reserved.", 0.5, 0, true, allocator_overhead},
+      {"cuda_context", "CUDA context", "CUDA context, kernels and library workspaces.", 0.5, 0,
+       true, cuda_context},
       {"nccl_buffers", "NCCL buffers", "Communication buffers when several GPUs work together.",
        0.5, 0, true, nccl_buffers},
-      {"cuda_graphs", "CUDA graphs", "Memory vLLM sets aside to capture CUDA graphs.",
-       0.5, 0, true, cuda_graphs},
+      {"cuda_graphs", "CUDA graphs", "Memory vLLM sets aside to capture CUDA graphs.", 0.5, 0, true,
+       cuda_graphs},
   };
   return rows;
 }

@@ -27,14 +27,14 @@ enum PhaseBit : uint32_t {
   kPrefill = 1u << 5,
   kDecode = 1u << 6,
 };
-constexpr uint32_t kTrainingPhases = kForwardEnd | kLayerBackward | kBackwardEnd |
-                                     kOptimizerStep | kEval;
+constexpr uint32_t kTrainingPhases =
+    kForwardEnd | kLayerBackward | kBackwardEnd | kOptimizerStep | kEval;
 constexpr uint32_t kInferencePhases = kPrefill | kDecode;
 
 struct PhaseDef {
   uint32_t bit;
   const char* id;
-  const char* label;                         // human label (CLI, page)
+  const char* label;                          // human label (CLI, page)
   bool (*applies)(const Request&) = nullptr;  // null: every request of its task
 };
 const std::vector<PhaseDef>& phase_table();
@@ -50,7 +50,8 @@ struct Input {
   int64_t i = 0;
   double d = 0;
   const char* s = nullptr;
-  template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  template <typename T,
+            std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
   Input(const char* k, T v) : key(k), kind(kInt), i(static_cast<int64_t>(v)) {}
   Input(const char* k, double v) : key(k), kind(kNumber), d(v) {}
   Input(const char* k, const char* v) : key(k), kind(kString), s(v) {}
