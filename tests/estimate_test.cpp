@@ -194,6 +194,22 @@ TEST_CASE("fp8 KV cache is half of bf16", "[estimate][kv]") {
              "kv_cache") == 1073741824LL);
 }
 
+TEST_CASE("An unknown KV dtype's error lists the catalogue's KV dtypes", "[estimate][kv]") {
+  // The list comes from the kv_cache flags of core/data/dtypes.json (via the
+  // catalogue), so no copy of it can go stale; nf4 is a weights-only format.
+  const json cat = json::parse(vramfit::catalog_json(false));
+  std::string expected;
+  for (const auto& d : cat.at("dtypes")) {
+    if (d.at("kv_cache").get<bool>()) {
+      expected += (expected.empty() ? "" : ", ") + d.at("id").get<std::string>();
+    }
+  }
+  REQUIRE(expected.find("fp8") != std::string::npos);
+  const json e = error_of(preset_req(kLlama8B, {{"kv_cache_dtype", "nf4"}}));
+  CHECK(e.at("field") == "kv_cache_dtype");
+  CHECK(e.at("message").get<std::string>().find("(one of: " + expected + ")") != std::string::npos);
+}
+
 TEST_CASE("GQA: the KV cache uses KV heads, not query heads", "[estimate][kv]") {
   // Same Llama-3.1-8B config, only num_key_value_heads changed:
   //   n_kv 32 (MHA): 2 x 32 x 128 x 2 x 32 = 524,288 B/token -> x 2048 = 1,073,741,824
@@ -250,6 +266,29 @@ TEST_CASE("Sliding-window layers cap the KV cache at the window", "[estimate][kv
     // Below the window nothing is capped: 131,072 x 1000 = 131,072,000.
     CHECK(comp(at(1000), "kv_cache") == 131072000LL);
   }
+}
+
+TEST_CASE("Mllama cross-attention layers hold no text-token KV cache", "[estimate][kv]") {
+  // 4-layer Mllama text model: h 64, 4 heads -> head_dim 16, 2 KV heads.
+  // A self-attention layer caches K and V: 2 x 2 heads x 16 x 2 B (bf16)
+  // = 128 B per token; at 1000 tokens, batch 1: 128,000 B per layer.
+  // A cross-attention layer attends to vision tokens only, which are not
+  // counted per text token, so it adds nothing (review §2.2):
+  //   cross {1}    -> 3 self layers x 128,000 = 384,000 B (not 4 x = 512,000)
+  //   cross {1, 3} -> 2 self layers x 128,000 = 256,000 B
+  auto kv = [](json cross) {
+    const json cfg = {{"model_type", "mllama"},
+                      {"text_config",
+                       {{"model_type", "mllama_text_model"}, {"hidden_size", 64},
+                        {"num_hidden_layers", 4}, {"num_attention_heads", 4},
+                        {"num_key_value_heads", 2}, {"intermediate_size", 128},
+                        {"vocab_size", 100}, {"cross_attention_layers", cross}}}};
+    return comp(ok({{"model", {{"config", cfg}}}, {"seq_len", 1000}, {"batch_size", 1},
+                    {"kv_cache_dtype", "bf16"}, {"search", false}}),
+                "kv_cache");
+  };
+  CHECK(kv({1}) == 384000LL);
+  CHECK(kv({1, 3}) == 256000LL);
 }
 
 // ---------------------------------------------------------------------------

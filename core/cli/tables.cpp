@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include "vramfit/api.h"
+
 namespace vramfit {
 namespace cli {
 
@@ -25,6 +27,15 @@ void row(const std::string& a, const std::string& b, int w = 26) {
   std::printf("  %-*s %s\n", w, a.c_str(), b.c_str());
 }
 int64_t i64(const json& j, const char* k) { return j.contains(k) ? j.at(k).get<int64_t>() : 0; }
+
+// A phase's human label from the catalogue (the core's phase registry).
+std::string phase_label(const std::string& id) {
+  static const json phases = json::parse(catalog_json(false)).at("phases");
+  for (const auto& p : phases) {
+    if (p.at("id") == id) return p.at("label").get<std::string>();
+  }
+  return id;
+}
 }  // namespace
 
 void print_params(const json& r) {
@@ -56,8 +67,8 @@ void print_estimate(const json& r) {
     row(c.at("label").get<std::string>(), gib(c.at("bytes").get<int64_t>()) + mark);
   }
   std::printf("\n");
-  row("peak allocated (PyTorch)", gib(i64(r, "peak_allocated_bytes")) + "  [phase " +
-                                      r.at("peak_phase").get<std::string>() + "]");
+  row("peak allocated (PyTorch)", gib(i64(r, "peak_allocated_bytes")) + "  [" +
+                                      phase_label(r.at("peak_phase").get<std::string>()) + "]");
   row("total (nvidia-smi)", gib(i64(r, "total_bytes")) + "  (range " +
                                 gib(i64(r.at("range"), "low_bytes")) + " - " +
                                 gib(i64(r.at("range"), "high_bytes")) + ")");

@@ -74,8 +74,9 @@ export interface EstimateRequest {
 }
 
 export interface Component {
-  /** weights, kv_cache, activations, optimizer_states, ... (the list grows). */
+  /** A component id listed by the catalogue (Catalog.components). */
   id: string;
+  /** The catalogue's label for this id. */
   label: string;
   bytes: number;
   /** Live at the peak phase, i.e. counted in total_bytes. */
@@ -104,9 +105,29 @@ export interface GpuFit {
 }
 
 export interface Phase {
-  id: 'forward_end'|'backward_end'|'optimizer_step'|'eval'|'prefill'|'decode'|string;
+  /** A phase id listed by the catalogue (Catalog.phases). */
+  id: string;
   bytes: number;
   components: string[];
+}
+
+/** A phase as the catalogue lists it. */
+export interface PhaseInfo {
+  id: string;
+  /** Lower-case phrase that reads after "peak at". */
+  label: string;
+  task: 'training'|'inference';
+}
+
+/** A memory component as the catalogue lists it. */
+export interface ComponentInfo {
+  id: string;
+  label: string;
+  description: string;
+  /** Not a tensor: counted on top of the peak phase, in no phase. */
+  runtime: boolean;
+  /** Ids of the phases it is alive in. */
+  phases: string[];
 }
 
 export interface Recommendation {
@@ -167,6 +188,8 @@ export interface Catalog {
   }>;
   enums: Record<string, string[]>;
   defaults: Record<string, unknown>;
+  phases: PhaseInfo[];
+  components: ComponentInfo[];
 }
 
 /** An error response of the core ({"error": {code, field, message}}). */

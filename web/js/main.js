@@ -71,13 +71,14 @@ function syncVendors(r, state) {
 
 function render(r, state) {
   if (state.embed === '1') {
-    renderCompact($('#compact'), r, {gpu: state.gpu, link: pageUrl(state)});
+    renderCompact($('#compact'), r, {gpu: state.gpu, link: pageUrl(state), catalog});
   } else {
-    renderSummary($('#summary'), r);
+    renderSummary($('#summary'), r, catalog);
     const gpu = r.target ?? (r.gpus ?? []).find((g) => g.id === state.gpu);
     renderChart($('#chart'), r, {
       capacity: gpu ? {bytes: gpu.memory_bytes, name: gpu.name} : null,
       active: activeComponent,
+      catalog,
     });
     renderWarnings($('#warnings'), r.warnings);
     syncVendors(r, state);

@@ -3,6 +3,7 @@
 import {assignColors} from './colors.js';
 import {fill, h} from './dom.js';
 import {formatGB, formatGiB, formatPercent, formatValue} from './format.js';
+import {componentOrder, phaseLabel} from './labels.js';
 
 const inPeak = (c) => c.in_peak !== false;
 
@@ -26,14 +27,15 @@ function explain(panel, c, total) {
   panel.dataset.component = String(c.id);
 }
 
-/** @param {object} opts { capacity?: {bytes, name} } draws a GPU line */
+/** @param {object} opts { capacity?: {bytes, name} } draws a GPU line; catalog? labels */
 export function renderChart(el, r, opts = {}) {
   const comps = (r.components ?? []).filter((c) => typeof c.bytes === 'number');
   const stacked = comps.filter(inPeak);
   const sum = stacked.reduce((s, c) => s + Math.max(0, c.bytes), 0);
   const total = r.total_bytes ?? sum;
   const colors =
-      assignColors([...stacked, ...comps.filter((c) => !inPeak(c))].map((c) => String(c.id)));
+      assignColors([...stacked, ...comps.filter((c) => !inPeak(c))].map((c) => String(c.id)),
+                   componentOrder(opts.catalog));
   const colorOf = (c) => colors.get(String(c.id));
   const cap = opts.capacity;
   const scale = Math.max(sum, cap?.bytes ?? 0) || 1;
@@ -92,8 +94,9 @@ export function renderChart(el, r, opts = {}) {
         r.phases.map(
             (p, i) =>
                 [i ? ' · ' : '',
-                 p.id === r.peak_phase ? h('strong', {}, `${p.id} ${formatGiB(p.bytes)} (peak)`) :
-                                         `${p.id} ${formatGiB(p.bytes)}`])) :
+                 p.id === r.peak_phase ?
+                     h('strong', {}, `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)} (peak)`) :
+                     `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)}`])) :
       null;
   fill(
       el, h('div', {class: 'bar-wrap'}, bar, marker), phases,

@@ -4,6 +4,7 @@
 import {assignColors} from './colors.js';
 import {fill, h} from './dom.js';
 import {formatGB, formatGiB, formatPercent} from './format.js';
+import {componentOrder} from './labels.js';
 import {VERDICT_TEXT} from './view-gpus.js';
 
 export const COMPACT_CSS = `
@@ -54,11 +55,14 @@ function fitLine(r, gpuId) {
           h('span', {class: 'no'}, 'Fits on none of the listed single GPUs.'));
 }
 
-/** Renders into `el`; `link` (optional URL string) opens the full page. */
-export function renderCompact(el, r, {gpu = '', link = ''} = {}) {
+/**
+ * Renders into `el`; `link` (optional URL string) opens the full page;
+ * `catalog` (optional) gives the components' colour order.
+ */
+export function renderCompact(el, r, {gpu = '', link = '', catalog = null} = {}) {
   const comps = (r.components ?? []).filter((c) => c.bytes > 0 && c.in_peak !== false);
   const total = r.total_bytes;
-  const colors = assignColors(comps.map((c) => String(c.id)));
+  const colors = assignColors(comps.map((c) => String(c.id)), componentOrder(catalog));
   const bar = h('div', {
     class: 'vf-bar',
     role: 'img',

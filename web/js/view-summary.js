@@ -2,6 +2,7 @@
 // PyTorch / nvidia-smi figure each number is comparable to.
 import {fill, h} from './dom.js';
 import {formatCount, formatGB, formatGiB} from './format.js';
+import {phaseLabel} from './labels.js';
 import {VERDICT_TEXT} from './view-gpus.js';
 
 function modelLine(r) {
@@ -40,16 +41,8 @@ function targetLine(t) {
           null);
 }
 
-const PHASES = {
-  forward_end: 'end of the forward pass',
-  backward_end: 'end of the backward pass',
-  optimizer_step: 'optimizer step',
-  eval: 'evaluation',
-  prefill: 'prefill',
-  decode: 'decoding',
-};
-
-export function renderSummary(el, r) {
+/** `catalog` gives the peak phase's label (engine.catalog()). */
+export function renderSummary(el, r, catalog) {
   const total = r.total_bytes;
   const low = r.range?.low_bytes;
   const high = r.range?.high_bytes;
@@ -61,7 +54,7 @@ export function renderSummary(el, r) {
         h('span', {class: 'nowrap'}, formatGiB(high)),
         h('span', {class: 'muted'}, ` (${formatGB(low)} – ${formatGB(high)})`)) :
       null;
-  const phase = r.peak_phase ? PHASES[r.peak_phase] ?? String(r.peak_phase) : '';
+  const phase = r.peak_phase ? phaseLabel(catalog, r.peak_phase) : '';
   const row = (label, id, bytes, text) =>
       (typeof bytes === 'number' ?
            [

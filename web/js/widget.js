@@ -104,7 +104,7 @@ export class VramfitEstimate extends HTMLElement {
       this.result = r;
       const page = new URL('../index.html', import.meta.url);
       page.search = stateToQuery(state, defaultState(catalog));
-      renderCompact(this.box, r, {gpu: state.gpu ?? '', link: page.href});
+      renderCompact(this.box, r, {gpu: state.gpu ?? '', link: page.href, catalog});
       this.dispatchEvent(
           new CustomEvent('vramfit-result', {detail: r, bubbles: true, composed: true}));
     } catch (e) {

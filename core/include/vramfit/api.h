@@ -10,7 +10,8 @@ namespace vramfit {
 // {"schema_version":1,"error":{"code","field","message"}} on any failure.
 std::string estimate_json(const std::string& request_json);
 
-// Static catalogue for front ends: presets, GPUs, dtypes, enums, defaults.
+// Static catalogue for front ends: presets, GPUs, dtypes, enums, defaults,
+// memory phases and components with their labels.
 // `preset_counts` false leaves out each preset's model_type / params /
 // active_params, which parse and count all presets: the page asks for those
 // after its first result (most of the catalogue's cost).

@@ -38,7 +38,8 @@ struct LayerSpec {
   int64_t chunk = 0;          // chunked local attention size; 0 = none
   int64_t kv_cache_dim = 0;   // bytes-per-token/dtype of this layer's cache:
                               // attention: n_kv*(head_dim+v_head_dim);
-                              // MLA: kv_lora_rank + qk_rope_head_dim
+                              // MLA: kv_lora_rank + qk_rope_head_dim;
+                              // 0: no per-token cache (cross-attention)
   int64_t state_elems = 0;    // fixed recurrent state per sequence (mamba,
                               // linear attention): elements, length-independent
   FfnKind ffn = FfnKind::dense;
@@ -124,7 +125,6 @@ struct ModelSpec {
   bool attention_bias = false;
   bool mlp_bias = false;
   bool parallel_attention = false;
-  bool learned_positions = false;
   MlpKind mlp = MlpKind::gated;
   NormKind norm = NormKind::rms;
   bool encoder_decoder = false;

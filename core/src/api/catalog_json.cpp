@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/internal.h"
+#include "memory/registry.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
 #include "vramfit/config.h"
@@ -18,6 +19,36 @@ using json = nlohmann::json;
 json strings(std::initializer_list<const char*> items) {
   json arr = json::array();
   for (const char* s : items) arr.emplace_back(s);
+  return arr;
+}
+
+// Phases and memory components with their labels, from the registry
+// (memory/phases.cpp, memory/components.cpp): front ends show these labels
+// and hold no ids of their own.
+json phases_json() {
+  json arr = json::array();
+  for (const auto& d : mem::phase_table()) {
+    json& e = arr.emplace_back(json::object());
+    e["id"] = d.id;
+    e["label"] = d.label;
+    e["task"] = (d.bit & mem::kTrainingPhases) ? "training" : "inference";
+  }
+  return arr;
+}
+
+json memory_components_json() {
+  json arr = json::array();
+  for (const auto& d : mem::component_table()) {
+    json& e = arr.emplace_back(json::object());
+    e["id"] = d.id;
+    e["label"] = d.label;
+    e["description"] = d.description;
+    e["runtime"] = d.runtime;
+    json& phases = e["phases"] = json::array();
+    for (const auto& ph : mem::phase_table()) {
+      if (d.phases & ph.bit) phases.emplace_back(ph.id);
+    }
+  }
   return arr;
 }
 
@@ -116,6 +147,8 @@ json catalog_document(bool preset_counts) {
   out["dtypes"] = std::move(dtypes);
   out["enums"] = std::move(enums);
   out["defaults"] = std::move(defaults);
+  out["phases"] = phases_json();
+  out["components"] = memory_components_json();
   return out;
 }
 }  // namespace vramfit

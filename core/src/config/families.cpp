@@ -201,7 +201,7 @@ void gpt2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   default_intermediate(s, 4);  // n_inner = null => 4h
   s.num_kv_heads = s.num_heads;
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
-  s.attention_bias = s.mlp_bias = s.learned_positions = true;
+  s.attention_bias = s.mlp_bias = true;
   layernorm_family(s, r);
   r.embed = "wte";
   r.attn.fused_qkv = "c_attn";
@@ -291,7 +291,6 @@ void opt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   s.num_kv_heads = s.num_heads;
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
   s.attention_bias = s.mlp_bias = flag(src, {"enable_bias"}, true);
-  s.learned_positions = true;
   layernorm_family(s, r);
   r.attn.o = "out_proj";
   r.mlp.up = "fc1";

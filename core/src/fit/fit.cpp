@@ -72,11 +72,6 @@ int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
                 limit_of(usable), hi);
 }
 
-int64_t max_seq(const Prepared& p, int64_t b, int64_t usable, int64_t hi) {
-  return search([&](int64_t s) { return evaluate(p, b, s, false).total_bytes; },
-                limit_of(usable), hi);
-}
-
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   std::vector<GpuFit> out;
   // Searches for different GPUs probe mostly the same points: memoise the

@@ -28,9 +28,8 @@ std::string verdict_for(int64_t need, int64_t usable);
 // Every catalogue GPU plus the request's custom GPUs.
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd);
 
-// Largest b (or s) in [1, hi] whose estimate fits `usable`; 0 when none.
+// Largest b in [1, hi] whose estimate fits `usable`; 0 when none.
 int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi);
-int64_t max_seq(const Prepared& p, int64_t b, int64_t usable, int64_t hi);
 
 // Cheapest changes that make the request fit `usable` (with bytes saved).
 nlohmann::json recommend(const ModelSpec& spec, const Request& req,

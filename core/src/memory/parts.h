@@ -60,7 +60,8 @@ struct ActivationBytes {
 ActivationBytes activation_bytes(const ModelSpec& spec, const Request& req,
                                  const LoraSize& lora, int64_t tp);
 
-// KV cache / recurrent state bytes for b sequences of s tokens (per GPU).
+// KV cache / recurrent state bytes for b sequences of s tokens (per GPU;
+// kv_cache.cpp).
 int64_t kv_cache_bytes(const ModelSpec& spec, const Request& req, int64_t b,
                        int64_t s, double kv_bytes, const Shard& sh);
 

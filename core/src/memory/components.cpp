@@ -1,0 +1,424 @@
+// Every memory component: one formula function each, named for what it
+// computes, and one row in component_table() with its id, label, band and
+// the phases it is alive in. Training: methodology §5, §6; inference: §7;
+// runtime overheads: §8; sharding: §9.
+#include <algorithm>
+#include <cstring>
+
+#include "memory/registry.h"
+
+namespace vramfit {
+namespace mem {
+
+nlohmann::json inputs_json(std::initializer_list<Input> inputs) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const Input& in : inputs) {
+    if (in.kind == Input::kInt)
+      j[in.key] = in.i;
+    else if (in.kind == Input::kNumber)
+      j[in.key] = in.d;
+    else
+      j[in.key] = in.s;
+  }
+  return j;
+}
+
+int64_t Ctx::bytes_of(const char* id) const {
+  for (const auto& c : done)
+    if (std::strcmp(c.id, id) == 0) return c.bytes;
+  return 0;
+}
+
+namespace {
+constexpr double kGiB = 1073741824.0;
+#define INPUTS(...) std::initializer_list<Input>(__VA_ARGS__)
+
+// --- shared terms -----------------------------------------------------------
+
+bool full(const Prepared& p) { return p.req.task == Task::full; }
+bool pure(const Prepared& p) { return p.req.precision == Precision::bf16_pure; }
+
+// DeepSpeed ZeRO mixed precision: bf16 params plus a separate fp32 master.
+bool ds_mixed(const Prepared& p) {
+  return full(p) && !pure(p) && p.req.parallel.zero >= 1 && p.req.precision != Precision::fp32;
+}
+
+// Bytes per trainable parameter of a gradient or an optimizer state.
+double state_bytes(const Prepared& p) {
+  return full(p) ? (pure(p) ? 2.0 : 4.0) : static_cast<double>(p.req.lora.dtype_bytes);
+}
+
+double optimizer_shard(const Prepared& p) {
+  return p.req.parallel.zero >= 1 ? static_cast<double>(p.shard.dp) : 1.0;
+}
+
+double tokens(const Ctx& c) { return static_cast<double>(c.b) * static_cast<double>(c.s); }
+double tp(const Prepared& p) { return static_cast<double>(p.shard.tp); }
+
+// Optimizer state bytes for `n` trainable params; `factored` is Adafactor's
+// per-tensor row+column size for those params.
+double optimizer_bytes(const Request& r, double n, double state_bytes, double factored) {
+  switch (r.optimizer) {
+    case Optimizer::adamw:
+    case Optimizer::adamw_fused:
+      return 2 * state_bytes * n;
+    case Optimizer::adamw_8bit:
+    case Optimizer::paged_adamw_8bit:
+      return (2.0 + 8.0 / 256.0) * n;  // §5.2
+    case Optimizer::adafactor:
+      return factored;
+    case Optimizer::sgd:
+      return 0;
+    case Optimizer::sgd_momentum:
+    case Optimizer::lion:
+      return state_bytes * n;
+  }
+  return 0;
+}
+
+// Pipeline 1F1B: the first stage holds min(pp, micro-batches) micro-batches
+// of its L/pp layers in flight, i.e. about L layers' worth (methodology §9.6).
+struct InFlight {
+  double pp, micro, layers;
+};
+InFlight in_flight(const Prepared& p) {
+  const int64_t mb = p.req.parallel.microbatches > 0 ? p.req.parallel.microbatches : p.shard.pp;
+  InFlight f;
+  f.pp = static_cast<double>(p.shard.pp);
+  f.micro = static_cast<double>(std::min<int64_t>(p.shard.pp, mb));
+  f.layers = static_cast<double>(p.spec->layers.size()) / f.pp * f.micro;
+  return f;
+}
+
+// --- weights and training state ---------------------------------------------
+
+void weights(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const double unc = p.fmt.bits < 16 ? 0.03 : 0.005;
+  if (!is_training(p.req.task)) {
+    e.set(static_cast<double>(p.weights.total), "params x bytes per weight, per tensor group",
+          INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
+    return;
+  }
+  double w = static_cast<double>(p.weights.total);
+  if (ds_mixed(p)) w = w / 2.0;              // the fp32 master is its own component
+  if (p.req.parallel.offload_params) w = 0;  // ZeRO-3 offload: params live on the CPU
+  e.set(w, "params x bytes per weight, per tensor group (quantised linears vs 16-bit rest)",
+        INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
+}
+
+void lora_adapters(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (full(p)) return;
+  e.set(static_cast<double>(p.lora.params) * p.req.lora.dtype_bytes,
+        "r x (in + out) per targeted module (+ out for DoRA) x adapter bytes",
+        INPUTS({{"lora_params", p.lora.params},
+                {"rank", p.req.lora.rank},
+                {"bytes", p.req.lora.dtype_bytes}}));
+}
+
+void gradients(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const double state = state_bytes(p);
+  const double g_shard = p.req.parallel.zero >= 2 ? static_cast<double>(p.shard.dp) : 1.0;
+  double grads = static_cast<double>(p.trainable) * state / g_shard;
+  // Optimizer in backward: one parameter's gradient at a time, the largest.
+  if (p.req.optimizer_in_backward) {
+    grads = static_cast<double>(full(p) ? p.weights.largest_tensor : p.lora.largest_matrix) * state;
+  }
+  e.set(grads, "trainable params x grad bytes (/ dp under ZeRO-2/3)",
+        INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(state)}}));
+}
+
+void optimizer_states(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const double state = state_bytes(p);
+  const double opt =
+      p.req.parallel.offload_optimizer
+          ? 0
+          : optimizer_bytes(p.req, static_cast<double>(p.trainable), state, p.factored_state) /
+                optimizer_shard(p);
+  e.set(opt, "trainable params x state bytes (AdamW: m and v)",
+        INPUTS({{"optimizer", optimizer_name(p.req.optimizer)},
+                {"state_bytes", static_cast<int64_t>(state)}}));
+}
+
+void master_weights(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!ds_mixed(p) || p.req.parallel.offload_optimizer) return;
+  e.set(4.0 * static_cast<double>(p.trainable) / optimizer_shard(p),
+        "4 bytes x trainable params / dp", INPUTS({{"trainable", p.trainable}}));
+}
+
+void autocast_weight_copies(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!full(p) || pure(p) || p.req.precision == Precision::fp32 || ds_mixed(p) ||
+      !p.req.autocast.value_or(true)) {
+    return;
+  }
+  e.set(2.0 * static_cast<double>(p.weights.linear_params),
+        "autocast casts every fp32 linear weight to bf16 and saves it for backward",
+        INPUTS({{"linear_params", p.weights.linear_params}}));
+}
+
+// --- activations --------------------------------------------------------------
+
+// Saved for backward. With checkpointing, HF keeps only each decoder layer's
+// input through the forward (methodology §6.4).
+void activations(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const double T = tokens(c);
+  const InFlight f = in_flight(p);
+  if (p.req.gradient_checkpointing) {
+    e.set(T * (p.act.layer_input * f.layers + p.act.final_saves),
+          "tokens x (layers x layer input + final norm/head saves)",
+          INPUTS({{"tokens", T},
+                  {"layer_input_bytes_per_token", p.act.layer_input},
+                  {"layers", f.layers}}),
+          0.05);  // layer inputs only: a narrower band
+    return;
+  }
+  const double quad = p.act.quadratic * static_cast<double>(c.s) / f.pp * f.micro;
+  e.set(T * (p.act.all_layers / f.pp * f.micro + quad),
+        "tokens x saved bytes per token, summed over layers (autograd saving rules)",
+        INPUTS({{"tokens", T}, {"per_token_all_layers", p.act.all_layers}}));
+}
+
+// Checkpointing: backward recomputes one layer at a time (methodology §6.4).
+void recompute_layer(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!p.req.gradient_checkpointing) return;
+  const double T = tokens(c);
+  const double layers = static_cast<double>(std::max<size_t>(p.spec->layers.size(), 1));
+  e.set(T * (p.act.max_layer + p.act.quadratic * static_cast<double>(c.s) / layers) +
+            T * p.act.backward_transient,
+        "tokens x one layer's saved bytes + its backward temporaries",
+        INPUTS({{"tokens", T}, {"layer_bytes_per_token", p.act.max_layer}}));
+}
+
+void backward_transient(const Ctx& c, Emit& e) {
+  if (c.p.req.gradient_checkpointing) return;  // inside recompute_layer
+  const double T = tokens(c);
+  e.set(T * c.p.act.backward_transient,
+        "tokens x gradient tensors alive while backpropagating one layer", INPUTS({{"tokens", T}}));
+}
+
+// --- inference ------------------------------------------------------------------
+
+void kv_cache(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const int64_t kv = kv_cache_bytes(*p.spec, p.req, c.b, c.s, p.kv_bytes, p.shard);
+  e.set(static_cast<double>(kv),
+        "2 x kv_heads x head_dim x bytes x tokens per layer (windowed layers capped)",
+        INPUTS({{"batch", c.b}, {"tokens", c.s}, {"kv_element_size", p.kv_bytes}}));
+}
+
+int64_t prompt_tokens(const Ctx& c) {
+  return c.p.req.prompt_len ? std::min(*c.p.req.prompt_len, c.s) : c.s;
+}
+
+// One layer's live tensors while the prompt goes through (methodology §7.6).
+void prefill_activations(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const Request& r = p.req;
+  const ModelSpec& m = *p.spec;
+  const int64_t prompt = prompt_tokens(c);
+  double chunk = static_cast<double>(c.b) * static_cast<double>(prompt);
+  if (r.engine == Engine::vllm) chunk = std::min(chunk, double(r.max_num_batched_tokens));
+  if (r.engine == Engine::llama_cpp) chunk = std::min(chunk, 512.0);
+  const double h = static_cast<double>(m.hidden);
+  const double q = static_cast<double>(m.num_heads * m.head_dim);
+  const double kvd = static_cast<double>(m.num_kv_heads * m.head_dim);
+  const double I = m.moe.num_experts > 0 ? static_cast<double>(m.moe.expert_width)
+                                         : static_cast<double>(m.intermediate);
+  const double beta = static_cast<double>(p.beta);
+  double act = beta * chunk * (2 * h + std::max(2 * q + 2 * kvd, 3 * I) / tp(p));
+  if (m.moe.num_experts > 0) act += beta * chunk * h * static_cast<double>(m.moe.experts_per_token);
+  if (r.attention == Attention::eager) {
+    act += static_cast<double>(c.b) * double(m.num_heads) / tp(p) * double(prompt) *
+           double(prompt) * (2 * beta + 4);
+  }
+  e.set(act,
+        "live tensors of one layer during prefill: residual + normed input + max(attention, MLP)",
+        INPUTS({{"prefill_tokens", chunk}}));
+}
+
+// Training: the loss buffer (methodology §6.5); inference: the output logits.
+void logits(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const Request& r = p.req;
+  const double V = static_cast<double>(p.spec->vocab);
+  if (is_training(r.task)) {
+    const double T = tokens(c);
+    const double ce = r.loss == Loss::chunked
+                          ? T * V * (static_cast<double>(p.beta) + 4.0 + 1.0) / tp(p)
+                          : T * V * 12.0 / tp(p);
+    e.set(ce,
+          r.loss == Loss::chunked
+              ? "tokens x V x (bf16 logits 2 + fp32 log-probs 4 + one chunk's grads)"
+              : "tokens x V x 12 (fp32 log-probs, their grad, grad of fp32 logits)",
+          INPUTS({{"tokens", T}, {"vocab", p.spec->vocab}}));
+    return;
+  }
+  const double beta = static_cast<double>(p.beta);
+  const int64_t prompt = prompt_tokens(c);
+  const double bytes = r.logits_all ? static_cast<double>(c.b) * prompt * V * beta / tp(p)
+                                    : static_cast<double>(c.b) * V * (beta + 4.0) / tp(p);
+  e.set(bytes,
+        r.logits_all ? "batch x prompt x V x bytes (forward over every position)"
+                     : "batch x V x (bf16 + fp32) for the last position (generate)",
+        INPUTS({{"vocab", p.spec->vocab}}), 0.1);  // no loss buffer: a narrower band
+}
+
+// DynamicCache grows by torch.cat: one layer's K (or V) exists twice.
+void decode_transient(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const double layers = static_cast<double>(std::max<size_t>(p.spec->layers.size(), 1));
+  const double kv = static_cast<double>(c.bytes_of("kv_cache"));
+  e.set(p.req.engine == Engine::hf ? kv / layers / 2.0 : 0,
+        "one layer's K or V copied by torch.cat on each decode step", INPUTS({}));
+}
+
+// --- training transients --------------------------------------------------------
+
+void dequant_transient(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!(p.fmt.bits < 16 && is_lora(p.req.task))) return;
+  e.set(2.0 * static_cast<double>(p.weights.largest_linear),
+        "bitsandbytes dequantises one weight matrix at a time to bf16",
+        INPUTS({{"largest_linear_elems", p.weights.largest_linear}}));
+}
+
+// DoRA materialises W + BA for the largest targeted module (§5.3).
+void dora_transient(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (p.req.task != Task::dora && p.req.task != Task::qdora) return;
+  double biggest = 0;
+  for (const auto& t : p.lora.targets)
+    biggest = std::max(biggest, double(t.in) * (t.in + 2.0 * t.out));
+  e.set(2.0 * biggest, "bf16 x (in^2 + 2 out x in) for the largest targeted module", INPUTS({}));
+}
+
+void optimizer_step_temporaries(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const bool foreach_step = p.req.optimizer == Optimizer::adamw && !p.req.optimizer_in_backward;
+  e.set(foreach_step ? static_cast<double>(p.trainable) * state_bytes(p) / optimizer_shard(p) : 0,
+        "torch foreach AdamW materialises sqrt(v) for all params at once",
+        INPUTS({{"trainable", p.trainable}}));
+}
+
+void eval_spike(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const Request& r = p.req;
+  if (!r.eval_batch_size) return;
+  const ModelSpec& m = *p.spec;
+  const double Te = static_cast<double>(*r.eval_batch_size) * static_cast<double>(*r.eval_seq_len);
+  const double V = static_cast<double>(m.vocab);
+  const double h = static_cast<double>(m.hidden);
+  const double I = static_cast<double>(std::max(m.intermediate, m.moe.expert_width));
+  e.set(Te * V * 10.0 / tp(p) + Te * p.beta * (2 * h + 3 * I) / tp(p),
+        "eval tokens x (V x 10 logits + one layer's live tensors)", INPUTS({{"eval_tokens", Te}}));
+}
+
+void gathered_params(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!p.shard.shard_params) return;
+  e.set(2.0 * 2.0 * static_cast<double>(p.weights.largest_layer_params) / tp(p),
+        "prefetch + current unit, bf16",
+        INPUTS({{"largest_layer_params", p.weights.largest_layer_params}}));
+}
+
+// --- runtime (not tensors; on top of the peak, methodology §8) -------------------
+
+void allocator_overhead(const Ctx& c, Emit& e) {
+  e.set(static_cast<double>(c.peak) * c.p.fragmentation,
+        "peak x fragmentation (caching allocator keeps freed blocks reserved)",
+        INPUTS({{"fraction", c.p.fragmentation}}));
+}
+
+void cuda_context(const Ctx& c, Emit& e) {
+  e.set(static_cast<double>(c.p.req.cuda_context_mib) * 1048576.0,
+        "CUDA context + kernels + library workspaces (lazy loading)",
+        INPUTS({{"mib", c.p.req.cuda_context_mib}}));
+}
+
+void nccl_buffers(const Ctx& c, Emit& e) {
+  const int64_t ranks = c.p.shard.tp * c.p.shard.pp * c.p.shard.dp;
+  if (ranks <= 1) return;
+  e.set(0.25 * kGiB + 0.05 * kGiB * double(ranks), "0.25 GiB + 0.05 GiB x ranks",
+        INPUTS({{"ranks", ranks}}));
+}
+
+void cuda_graphs(const Ctx& c, Emit& e) {
+  if (c.p.req.engine != Engine::vllm) return;
+  e.set(0.5 * kGiB, "vLLM graph capture allowance", INPUTS({}));
+}
+
+constexpr uint32_t kSteady = kTrainingPhases;  // alive through the whole step
+constexpr uint32_t kForward = kForwardEnd | kLayerBackward;
+
+}  // namespace
+
+const std::vector<ComponentDef>& component_table() {
+  static const std::vector<ComponentDef> rows = {
+      {"weights", "Weights", "Model parameters as stored on the GPU (quantised or not).", 0.005,
+       kSteady | kInferencePhases, false, weights},
+      {"lora_adapters", "LoRA adapters", "The trainable adapter matrices (LoRA, DoRA).", 0.001,
+       kSteady, false, lora_adapters},
+      {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",
+       0.01, kBackwardEnd | kOptimizerStep, false, gradients},
+      {"optimizer_states", "Optimizer states",
+       "The optimizer's per-parameter state (AdamW: m and v).", 0.01, kSteady, false,
+       optimizer_states},
+      {"master_weights", "fp32 master weights",
+       "DeepSpeed mixed precision: fp32 copy of the parameters.", 0.01, kSteady, false,
+       master_weights},
+      {"autocast_weight_copies", "bf16 weight copies (autocast)",
+       "Autocast's bf16 casts of fp32 linear weights, saved for backward.", 0.05, kForward, false,
+       autocast_weight_copies},
+      {"activations", "Activations",
+       "Tensors saved for backward (only layer inputs when checkpointing).", 0.12, kForward, false,
+       activations},
+      {"recompute_layer", "Recomputed layer (backward)",
+       "Checkpointing: one layer's activations recomputed during backward.", 0.2, kLayerBackward,
+       false, recompute_layer},
+      {"backward_transient", "Backward temporaries",
+       "Gradient tensors alive while backpropagating one layer.", 0.3, kLayerBackward, false,
+       backward_transient},
+      {"kv_cache", "KV cache", "Keys and values of every cached token (or a recurrent state).",
+       0.01, kInferencePhases, false, kv_cache},
+      {"prefill_activations", "Prefill activations",
+       "One layer's live tensors while the prompt is processed.", 0.3, kPrefill, false,
+       prefill_activations},
+      {"logits", "Logits",
+       "Output logits; in training also the cross-entropy's log-probs and gradients.", 0.15,
+       kForwardEnd | kInferencePhases, false, logits},
+      {"decode_transient", "KV growth copy",
+       "One layer's K or V copied as the cache grows (HF DynamicCache).", 0.2, kDecode, false,
+       decode_transient},
+      {"dequant_transient", "Dequantised weight (transient)",
+       "A quantised weight matrix dequantised to bf16 for one matmul.", 0.05,
+       kForward | kBackwardEnd, false, dequant_transient},
+      {"dora_transient", "DoRA weight-norm transient",
+       "DoRA's materialised W + BA for its weight norm.", 0.2, kForward, false, dora_transient},
+      {"optimizer_step", "Optimizer step temporaries",
+       "Temporaries of the optimizer step (foreach AdamW).", 0.05, kOptimizerStep, false,
+       optimizer_step_temporaries},
+      {"eval_spike", "Evaluation step", "Logits and one layer's tensors of an evaluation forward.",
+       0.2, kEval, false, eval_spike},
+      {"gathered_params", "Gathered layer (ZeRO-3/FSDP)",
+       "Sharded parameters gathered for the current layer.", 0.2, kSteady, false, gathered_params},
+      {"allocator_overhead", "Allocator reserve",
+       "Freed blocks the caching allocator keeps reserved.", 0.5, 0, true, allocator_overhead},
+      {"cuda_context", "CUDA context", "CUDA context, kernels and library workspaces.", 0.5, 0,
+       true, cuda_context},
+      {"nccl_buffers", "NCCL buffers", "Communication buffers when several GPUs work together.",
+       0.5, 0, true, nccl_buffers},
+      {"cuda_graphs", "CUDA graphs", "Memory vLLM sets aside to capture CUDA graphs.", 0.5, 0, true,
+       cuda_graphs},
+  };
+  return rows;
+}
+
+}  // namespace mem
+}  // namespace vramfit
