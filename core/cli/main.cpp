@@ -260,6 +260,6 @@ int main(int argc, char** argv) {
     if (ckpt) vramfit::cli::print_checkpoint(*ckpt, r);
   }
   else if (a.cmd == "fit") vramfit::cli::print_fit(r);
-  else vramfit::cli::print_estimate(r);
+  else vramfit::cli::print_estimate(r, request_fields());
   return 0;
 }

@@ -44,10 +44,24 @@ void print_params(const json& r) {
   if (m.value("approximate", false)) row("note", "approximate (unknown architecture)");
 }
 
-void print_estimate(const json& r) {
+namespace {
+// The human label of an enum field's value ("qlora" -> "QLoRA (4-bit base)").
+std::string value_label(const json& fields, const char* path, const std::string& id) {
+  for (const auto& f : fields) {
+    if (f.at("path") != path) continue;
+    for (const auto& v : f.value("values", json::array())) {
+      if (v.at("id") == id) return v.at("label").get<std::string>();
+    }
+  }
+  return id;
+}
+}  // namespace
+
+void print_estimate(const json& r, const json& fields) {
   print_params(r);
   const json& q = r.at("request");
-  std::printf("\n%s, batch %lld x seq %lld, weights %s\n", q.at("task").get<std::string>().c_str(),
+  std::printf("\n%s, batch %lld x seq %lld, weights %s\n",
+              value_label(fields, "task", q.at("task").get<std::string>()).c_str(),
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               q.at("weights_dtype").get<std::string>().c_str());

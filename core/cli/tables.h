@@ -10,7 +10,8 @@ namespace cli {
 std::string gib(int64_t bytes);  // "14.96 GiB"
 std::string with_commas(int64_t n);
 void print_params(const nlohmann::json& response);
-void print_estimate(const nlohmann::json& response);
+// `fields`: the catalogue's request fields, for the labels of enum values.
+void print_estimate(const nlohmann::json& response, const nlohmann::json& fields);
 void print_fit(const nlohmann::json& response);
 void print_presets(const nlohmann::json& catalog);
 void print_gpus(const nlohmann::json& catalog);
