@@ -21,7 +21,7 @@ const char* kCommands = R"(usage:
   vramfit params   (--config FILE | --preset ID | --model ORG/NAME) [--json]
   vramfit estimate (--request FILE.json | --config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
   vramfit fit      (--config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
-  vramfit presets | gpus | dtypes [--json]
+  vramfit presets | gpus | dtypes | fields [--json]
   vramfit schema-fields | schema-types   (core/SCHEMA.md's field table, engine.d.ts's unions)
 --model ORG/NAME fetches config.json from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN);
        --revision R (branch, tag, commit), --gguf-file F.gguf (config from a GGUF header)
@@ -190,6 +190,11 @@ int print_catalog(const Args& a) {
 int main(int argc, char** argv) {
   Args a = parse_args(argc, argv);
   if (a.cmd == "presets" || a.cmd == "gpus" || a.cmd == "dtypes") return print_catalog(a);
+  if (a.cmd == "fields") {  // the request field table; the text form is --help's
+    if (a.as_json) std::cout << request_fields().dump(2) << "\n";
+    else std::fputs(vramfit::cli::flags_help(request_fields()).c_str(), stdout);
+    return 0;
+  }
   if (a.cmd == "schema-fields") {
     std::fputs(vramfit::cli::fields_markdown(request_fields()).c_str(), stdout);
     return 0;
