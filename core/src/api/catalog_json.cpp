@@ -64,7 +64,7 @@ json catalog_document(bool preset_counts) {
     e["note"] = d.note;
   }
   // enums, defaults, limits and field descriptions: the request field table
-  // (api/fields.cpp). A field whose default is derived (weights_dtype,
+  // (api/fields_table.cpp). A field whose default is derived (weights_dtype,
   // kv_cache_dtype, autocast, fragmentation...) has no `defaults` entry and a
   // `derived` text in `fields`; front ends show it as "auto".
   json enums = json::object();
@@ -87,11 +87,7 @@ json catalog_document(bool preset_counts) {
     }
     if (!f.get) continue;
     json value = fields::to_json_value(f, f.get(request_defaults));
-    if (value.is_null()) continue;
-    const std::string path = f.path;
-    const auto dot = path.find('.');
-    if (dot == std::string::npos) defaults[path] = std::move(value);
-    else defaults[path.substr(0, dot)][path.substr(dot + 1)] = std::move(value);
+    if (!value.is_null()) fields::put(defaults, f.path, std::move(value));
   }
   // Dtype-valued fields list the catalogue's dtypes that fit them.
   json& kv = enums["kv_cache_dtype"] = json::array();

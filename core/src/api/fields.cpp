@@ -1,6 +1,7 @@
 #include "api/fields.h"
 
 #include <string>
+#include <utility>
 
 #include "vramfit/error.h"
 
@@ -41,6 +42,15 @@ json to_json_value(const Field& f, const json& stored) {
     return f.values.at(stored.get<size_t>()).id;
   }
   return stored;
+}
+
+void put(json& out, const std::string& path, json value) {
+  const auto dot = path.find('.');
+  if (dot == std::string::npos) {
+    out[path] = std::move(value);
+  } else {
+    out[path.substr(0, dot)][path.substr(dot + 1)] = std::move(value);
+  }
 }
 
 json describe(const Field& f) {

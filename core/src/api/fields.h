@@ -63,6 +63,8 @@ const Field& field(const std::string& path);
 bool applies(const Field& f, const Request& r);
 // A value in the request's JSON form (an enum index becomes its id).
 nlohmann::json to_json_value(const Field& f, const nlohmann::json& stored);
+// Sets out[a][b] for path "a.b" (out[a] for "a").
+void put(nlohmann::json& out, const std::string& path, nlohmann::json value);
 // The field's description for front ends (catalogue "fields" entries).
 nlohmann::json describe(const Field& f);
 

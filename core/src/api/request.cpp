@@ -151,15 +151,6 @@ const char* enum_id(const Field& f, int index) {
   return f.values.at(static_cast<size_t>(index)).id;
 }
 
-// Sets out[a][b] for path "a.b".
-void put(json& out, const std::string& path, json value) {
-  const auto dot = path.find('.');
-  if (dot == std::string::npos) {
-    out[path] = std::move(value);
-  } else {
-    out[path.substr(0, dot)][path.substr(dot + 1)] = std::move(value);
-  }
-}
 }  // namespace
 
 Request parse_request(const json& req) {
@@ -208,7 +199,7 @@ json request_to_json(const Request& r) {
     // A derived value that was not given stays out (null reads as NaN to
     // clients); the catalogue's fields[].derived says how it is derived.
     json v = f.get(r);
-    if (!v.is_null()) put(j, f.path, fields::to_json_value(f, v));
+    if (!v.is_null()) fields::put(j, f.path, fields::to_json_value(f, v));
   }
   return j;
 }
