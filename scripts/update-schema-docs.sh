@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Writes the parts of the docs generated from the request field table
-# (core/src/api/fields.cpp) between their markers:
+# (core/src/api/fields_table.cpp) between their markers:
 #   core/SCHEMA.md     <!-- fields:begin --> ... <!-- fields:end -->   (vramfit schema-fields)
 #   web/js/engine.d.ts // <enums:begin> ... // <enums:end>            (vramfit schema-types)
 # Usage: scripts/update-schema-docs.sh [--check] [path/to/vramfit]   (default: build/vramfit)

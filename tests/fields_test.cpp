@@ -1,4 +1,4 @@
-// The request field table (core/src/api/fields.cpp): the parser, the echo and
+// The request field table (core/src/api/fields_table.cpp): the parser, the echo and
 // the catalogue come from it. Expected bounds are written here from
 // core/SCHEMA.md's promises, not read from the code under test.
 #include <catch2/catch.hpp>

@@ -17,7 +17,7 @@ const isVllm = (s) => isInference(s) && s.engine === 'vllm';
  * Layout only: which control (kind), where it goes (group) and when it shows
  * (when). A request field's label, help, bounds, options with labels and
  * default come from the catalogue's request field table (catalog.fields,
- * limits, enums, defaults: core/src/api/fields.cpp); the model box's fields
+ * limits, enums, defaults: core/src/api/fields_table.cpp); the model box's fields
  * (group 'model') are page settings with their own label.
  * kind: enum | int | number | bool | tristate | text | list | json | gpus
  * source: where enum options come from when not catalog.enums[name]
