@@ -101,6 +101,54 @@ run estimate --preset "$LLAMA" --task full --dp 8 --zero 3 --custom-gpu mine=40 
 expect_rc "estimate full zero3 custom gpu exits 0" 0
 jcheck "custom gpu appended" 'd["gpus"][-1]["custom"] is True and d["gpus"][-1]["name"] == "mine"'
 
+# Flags come from the request field table: canonical names and the older aliases.
+run estimate --preset "$LLAMA" --batch-size 3 --seq-len 512 --engine vllm --kv-cache-dtype fp8 --gpu-memory-utilization 0.8 --no-search --json
+expect_rc "estimate with canonical flags exits 0" 0
+jcheck "canonical flags reach the request" 'd["request"]["batch_size"] == 3 and d["request"]["seq_len"] == 512 and d["request"]["kv_cache_dtype"] == "fp8" and d["request"]["gpu_memory_utilization"] == 0.8 and d["request"]["search"] is False'
+run estimate --preset "$LLAMA" --batch 3 --seq 512 --engine vllm --kv-dtype fp8 --gpu-mem-util 0.8 --no-search --json
+jcheck "alias flags give the same request" 'd["request"]["batch_size"] == 3 and d["request"]["seq_len"] == 512 and d["request"]["kv_cache_dtype"] == "fp8" and d["request"]["gpu_memory_utilization"] == 0.8'
+# Custom GPUs: the page's name:GiB list; NAME=GiB still read.
+run estimate --preset "$LLAMA" --custom-gpu "My card:20, Node:96" --custom-gpu old=8 --no-search --json
+expect_rc "estimate --custom-gpu name:GiB list exits 0" 0
+jcheck "custom gpus name:GiB and NAME=GiB" '[(g["name"], g["memory_gib"]) for g in d["request"]["custom_gpus"]] == [("My card", 20.0), ("Node", 96.0), ("old", 8.0)]'
+run estimate --preset "$LLAMA" --custom-gpu "card" --no-search
+expect_rc "estimate --custom-gpu without GiB exits 2" 2
+stderr_has "--custom-gpu names the syntax" 'name:GiB'
+# Every numeric flag of the field table (`vramfit fields --json`) sets its field: given its
+# bound, the request echo holds that value at the field's path.
+run fields --json
+cp "$TMP/out" "$TMP/fields.json"
+if python3 - "$BIN" "$TMP/fields.json" <<'PY' >"$TMP/flags_log" 2>&1
+import json, subprocess, sys
+bin, fields = sys.argv[1], json.load(open(sys.argv[2]))
+bad = 0
+for f in fields:
+    if f["kind"] not in ("int", "number") or "part_of" in f or "flag" not in f:
+        continue
+    # The bound, but for layouts the model must allow (heads, layers, experts).
+    value = 2 if f["path"] in ("parallel.tp", "parallel.pp", "parallel.ep") else f["max"]
+    preset = "Qwen/Qwen3-30B-A3B" if f["path"] == "parallel.ep" else "Qwen/Qwen3-0.6B"
+    args = [bin, "estimate", "--preset", preset, "--task", "lora", "--no-search", "--json"]
+    if "engines" in f or f.get("tasks") == ["inference"]:
+        args[5] = "inference"
+        args += ["--engine", "vllm"]
+    if f["path"] == "prompt_len":
+        args += ["--seq-len", str(value)]
+    for flag in [f["flag"]] + f.get("aliases", []):
+        out = json.loads(subprocess.run(args + [flag, str(value)], capture_output=True, text=True).stdout or "{}")
+        got = out.get("request", {})
+        for key in f["path"].split("."):
+            got = got.get(key) if isinstance(got, dict) else None
+        if got != value:
+            print(f"{flag} {value}: echo {f['path']} = {got!r} {out.get('error', '')}")
+            bad += 1
+sys.exit(1 if bad else 0)
+PY
+then ok "every numeric flag of the field table reaches its field"; else bad "every numeric flag of the field table reaches its field" "$(head -c 600 "$TMP/flags_log")"; fi
+
+run --help
+if grep -q -- '--batch-size N  (also --batch)' "$TMP/out" && grep -q 'qlora = QLoRA' "$TMP/out"; then ok "--help lists table flags, aliases and enum labels"; else bad "--help lists table flags, aliases and enum labels"; fi
+
 run estimate --preset "$LLAMA"
 expect_rc "estimate table exits 0" 0
 

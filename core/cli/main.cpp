@@ -3,11 +3,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "hub.h"
 #include "tables.h"
@@ -16,24 +17,23 @@
 namespace {
 using json = nlohmann::json;
 
-const char* kUsage = R"(usage:
+const char* kCommands = R"(usage:
   vramfit params   (--config FILE | --preset ID | --model ORG/NAME) [--json]
   vramfit estimate (--request FILE.json | --config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
   vramfit fit      (--config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
-  vramfit presets | gpus | dtypes [--json]
+  vramfit presets | gpus | dtypes | fields [--json]
+  vramfit schema-fields | schema-types   (core/SCHEMA.md's field table, engine.d.ts's unions)
 --model ORG/NAME fetches config.json from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN);
        --revision R (branch, tag, commit), --gguf-file F.gguf (config from a GGUF header)
-flags: --task inference|full|lora|qlora|dora|qdora  --batch N  --seq N  --prompt-len N
-       --dtype ID  --precision bf16_mixed|fp16_mixed|bf16_pure|fp32  --optimizer ID
-       --lora-rank N  --lora-alpha X  --lora-targets a,b,c|all-linear  --lora-dropout X
-       --grad-ckpt  --attention flash|sdpa|eager  --kv-dtype ID  --loss standard|chunked
-       --engine hf|vllm|llama_cpp  --inference-mode generate|forward
-       --tp N --pp N --dp N --ep N --zero 0-3 --fsdp --offload-optimizer --offload-params
-       --gpu ID  --custom-gpu NAME=GiB  --eval-batch N --eval-seq N  --no-search  --strategies
-       --autocast | --no-autocast  --optimizer-in-backward  --lora-dtype fp32|bf16
-       --bits B [--group-size G] (custom weight format)  --gpu-mem-util X  --max-batched-tokens N
-       --microbatches N  --cuda-context-mib N  --fragmentation X
 )";
+
+// The request fields of the catalogue (core/SCHEMA.md): flags, kinds, bounds.
+const json& request_fields() {
+  static const json fields = json::parse(vramfit::catalog_json(false)).at("fields");
+  return fields;
+}
+
+std::string usage() { return kCommands + vramfit::cli::flags_help(request_fields()); }
 
 [[noreturn]] void fail(const std::string& msg) {
   std::fprintf(stderr, "vramfit: %s\n", msg.c_str());
@@ -59,6 +59,77 @@ json number_arg(const std::string& flag, const std::string& v) {
   fail(flag + " expects a number, got \"" + v + "\"");
 }
 
+// Sets the value at a request path ("lora.rank"); a parent that is not an
+// object becomes one (--bits after --weights-dtype).
+void put(json& req, const std::string& path, json value) {
+  const auto dot = path.find('.');
+  if (dot == std::string::npos) {
+    req[path] = std::move(value);
+    return;
+  }
+  json& parent = req[path.substr(0, dot)];
+  if (!parent.is_object()) parent = json::object();
+  parent[path.substr(dot + 1)] = std::move(value);
+}
+
+// "name:GiB[,name:GiB...]" -> [{name, memory_gib}]; the page's syntax.
+// "NAME=GiB" is still read, as the CLI wrote it before.
+json custom_gpus_arg(const std::string& flag, const std::string& v) {
+  json out = json::array();
+  std::stringstream ss(v);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (item.find_first_not_of(' ') == std::string::npos) continue;
+    auto sep = item.rfind(':');
+    if (sep == std::string::npos) sep = item.rfind('=');
+    if (sep == std::string::npos) fail(flag + " expects name:GiB, got \"" + item + "\"");
+    std::string name = item.substr(0, sep);
+    name.erase(0, name.find_first_not_of(' '));
+    name.erase(name.find_last_not_of(' ') + 1);
+    std::string gib = item.substr(sep + 1);
+    gib.erase(0, gib.find_first_not_of(' '));
+    out.push_back({{"name", name}, {"memory_gib", number_arg(flag, gib)}});
+  }
+  return out;
+}
+
+// A flag of a request field: --batch-size N (or an alias such as --batch);
+// a bool field also takes --no-<flag>. Returns false when `f` is none.
+bool request_flag(const std::string& f, const std::function<std::string()>& value, json& r) {
+  for (const json& d : request_fields()) {
+    if (!d.contains("flag")) continue;
+    std::vector<std::string> names{d.at("flag").get<std::string>()};
+    for (const auto& a : d.value("aliases", json::array())) names.push_back(a.get<std::string>());
+    const std::string kind = d.at("kind").get<std::string>();
+    const std::string path = d.at("path").get<std::string>();
+    for (const std::string& n : names) {
+      if (kind == "bool" && f == "--no-" + n.substr(2)) {
+        put(r, path, false);
+        return true;
+      }
+      if (f != n) continue;
+      if (kind == "bool") put(r, path, true);
+      else if (kind == "int" || kind == "number") put(r, path, number_arg(f, value()));
+      else if (kind == "gpus") {
+        for (auto& g : custom_gpus_arg(f, value())) r["custom_gpus"].push_back(g);
+      } else if (kind == "modules") {
+        const std::string v = value();
+        if (v == "all-linear") {
+          put(r, path, v);
+          return true;
+        }
+        json list = json::array();
+        std::stringstream ss(v);
+        std::string item;
+        while (std::getline(ss, item, ',')) if (!item.empty()) list.push_back(item);
+        put(r, path, list);
+      } else put(r, path, value());
+      return true;
+    }
+  }
+  return false;
+}
+
 struct Args {
   std::string cmd;
   bool as_json = false;
@@ -69,21 +140,12 @@ struct Args {
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  if (argc < 2) fail(std::string("missing command\n") + kUsage);
+  if (argc < 2) fail("missing command\n" + usage());
   a.cmd = argv[1];
   if (a.cmd == "-h" || a.cmd == "--help" || a.cmd == "help") {
-    std::fputs(kUsage, stdout);
+    std::fputs(usage().c_str(), stdout);
     std::exit(0);
   }
-  const std::map<std::string, std::string> str_fields = {
-      {"--task", "task"}, {"--dtype", "weights_dtype"}, {"--precision", "precision"},
-      {"--optimizer", "optimizer"}, {"--attention", "attention"}, {"--kv-dtype", "kv_cache_dtype"},
-      {"--loss", "loss"}, {"--engine", "engine"}, {"--gpu", "gpu"},
-      {"--inference-mode", "inference_mode"}};
-  const std::map<std::string, std::string> num_fields = {
-      {"--batch", "batch_size"}, {"--seq", "seq_len"}, {"--prompt-len", "prompt_len"}};
-  const std::map<std::string, std::string> par_fields = {
-      {"--tp", "tp"}, {"--pp", "pp"}, {"--dp", "dp"}, {"--ep", "ep"}, {"--zero", "zero"}};
   json& r = a.req;
   for (int i = 2; i < argc; ++i) {
     std::string f = argv[i];
@@ -106,54 +168,8 @@ Args parse_args(int argc, char** argv) {
       if (!err.empty()) fail(err);
       r["model"] = {{"config", json::parse(text)}};
     }
-    else if (str_fields.count(f)) r[str_fields.at(f)] = value();
-    else if (num_fields.count(f)) r[num_fields.at(f)] = number_arg(f, value());
-    else if (par_fields.count(f)) r["parallel"][par_fields.at(f)] = number_arg(f, value());
-    else if (f == "--fsdp") r["parallel"]["fsdp"] = true;
-    else if (f == "--offload-optimizer") r["parallel"]["offload_optimizer"] = true;
-    else if (f == "--offload-params") r["parallel"]["offload_params"] = true;
-    else if (f == "--grad-ckpt") r["gradient_checkpointing"] = true;
-    else if (f == "--autocast") r["autocast"] = true;
-    else if (f == "--no-autocast") r["autocast"] = false;
-    else if (f == "--optimizer-in-backward") r["optimizer_in_backward"] = true;
-    else if (f == "--lora-dtype") r["lora"]["dtype"] = value();
-    else if (f == "--bits") {
-      // A custom weight format: {"bits": b, "group_size": g}.
-      if (!r.contains("weights_dtype") || !r["weights_dtype"].is_object()) r["weights_dtype"] = json::object();
-      r["weights_dtype"]["bits"] = number_arg(f, value());
-    } else if (f == "--group-size") {
-      if (!r.contains("weights_dtype") || !r["weights_dtype"].is_object()) r["weights_dtype"] = json::object();
-      r["weights_dtype"]["group_size"] = number_arg(f, value());
-    }
-    else if (f == "--gpu-mem-util") r["gpu_memory_utilization"] = number_arg(f, value());
-    else if (f == "--max-batched-tokens") r["max_num_batched_tokens"] = number_arg(f, value());
-    else if (f == "--microbatches") r["parallel"]["microbatches"] = number_arg(f, value());
-    else if (f == "--cuda-context-mib") r["cuda_context_mib"] = number_arg(f, value());
-    else if (f == "--fragmentation") r["fragmentation"] = number_arg(f, value());
-    else if (f == "--no-search") r["search"] = false;
-    else if (f == "--strategies") r["strategies"] = true;
-    else if (f == "--lora-rank") r["lora"]["rank"] = number_arg(f, value());
-    else if (f == "--lora-alpha") r["lora"]["alpha"] = number_arg(f, value());
-    else if (f == "--lora-dropout") r["lora"]["dropout"] = number_arg(f, value());
-    else if (f == "--lora-targets") {
-      std::string v = value();
-      if (v == "all-linear") { r["lora"]["targets"] = v; continue; }
-      json list = json::array();
-      std::stringstream ss(v);
-      std::string item;
-      while (std::getline(ss, item, ',')) if (!item.empty()) list.push_back(item);
-      r["lora"]["targets"] = list;
-    }
-    else if (f == "--eval-batch") r["eval"]["batch_size"] = number_arg(f, value());
-    else if (f == "--eval-seq") r["eval"]["seq_len"] = number_arg(f, value());
-    else if (f == "--custom-gpu") {
-      std::string v = value();
-      auto eq = v.find('=');
-      if (eq == std::string::npos) fail("--custom-gpu expects NAME=GiB");
-      r["custom_gpus"].push_back({{"name", v.substr(0, eq)},
-                                  {"memory_gib", number_arg(f, v.substr(eq + 1))}});
-    }
-    else fail("unknown flag " + f + "\n" + kUsage);
+    else if (request_flag(f, value, r)) continue;
+    else fail("unknown flag " + f + "\n" + usage());
   }
   return a;
 }
@@ -174,8 +190,21 @@ int print_catalog(const Args& a) {
 int main(int argc, char** argv) {
   Args a = parse_args(argc, argv);
   if (a.cmd == "presets" || a.cmd == "gpus" || a.cmd == "dtypes") return print_catalog(a);
+  if (a.cmd == "fields") {  // the request field table; the text form is --help's
+    if (a.as_json) std::cout << request_fields().dump(2) << "\n";
+    else std::fputs(vramfit::cli::flags_help(request_fields()).c_str(), stdout);
+    return 0;
+  }
+  if (a.cmd == "schema-fields") {
+    std::fputs(vramfit::cli::fields_markdown(request_fields()).c_str(), stdout);
+    return 0;
+  }
+  if (a.cmd == "schema-types") {
+    std::fputs(vramfit::cli::enums_typescript(request_fields()).c_str(), stdout);
+    return 0;
+  }
   if (a.cmd != "params" && a.cmd != "estimate" && a.cmd != "fit") {
-    fail("unknown command \"" + a.cmd + "\"\n" + kUsage);
+    fail("unknown command \"" + a.cmd + "\"\n" + usage());
   }
   std::optional<vramfit::cli::HubCheckpoint> ckpt;
   if (!a.model_id.empty()) {
@@ -236,6 +265,6 @@ int main(int argc, char** argv) {
     if (ckpt) vramfit::cli::print_checkpoint(*ckpt, r);
   }
   else if (a.cmd == "fit") vramfit::cli::print_fit(r);
-  else vramfit::cli::print_estimate(r);
+  else vramfit::cli::print_estimate(r, request_fields());
   return 0;
 }

@@ -55,10 +55,24 @@ void print_params(const json& r) {
   if (m.value("approximate", false)) row("note", "approximate (unknown architecture)");
 }
 
-void print_estimate(const json& r) {
+namespace {
+// The human label of an enum field's value ("qlora" -> "QLoRA (4-bit base)").
+std::string value_label(const json& fields, const char* path, const std::string& id) {
+  for (const auto& f : fields) {
+    if (f.at("path") != path) continue;
+    for (const auto& v : f.value("values", json::array())) {
+      if (v.at("id") == id) return v.at("label").get<std::string>();
+    }
+  }
+  return id;
+}
+}  // namespace
+
+void print_estimate(const json& r, const json& fields) {
   print_params(r);
   const json& q = r.at("request");
-  std::printf("\n%s, batch %lld x seq %lld, weights %s\n", q.at("task").get<std::string>().c_str(),
+  std::printf("\n%s, batch %lld x seq %lld, weights %s\n",
+              value_label(fields, "task", q.at("task").get<std::string>()).c_str(),
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               q.at("weights_dtype").get<std::string>().c_str());
@@ -162,6 +176,123 @@ void print_dtypes(const json& c) {
                 d.at("label").get<std::string>().c_str(), d.at("bits_per_weight").get<double>(),
                 d.at("kv_cache").get<bool>() ? "  (kv cache)" : "");
   }
+}
+
+namespace {
+// 1048576 -> "2^20" (bounds read better as powers of two), else the JSON text.
+std::string bound(const json& v) {
+  const double x = v.get<double>();
+  if (x == static_cast<double>(static_cast<int64_t>(x))) {
+    const int64_t n = static_cast<int64_t>(x);
+    if (n < 1024) return std::to_string(n);
+    for (int e = 10; e < 63; ++e) {
+      if (n == (int64_t{1} << e)) return "2^" + std::to_string(e);
+    }
+    return std::to_string(n);
+  }
+  return v.dump();
+}
+
+std::string default_text(const json& d) {
+  if (d.contains("default")) return d.at("default").dump();
+  if (d.contains("derived")) return "derived: " + d.at("derived").get<std::string>();
+  return "";
+}
+
+std::string values_text(const json& d, const char* sep) {
+  std::string out;
+  for (const auto& v : d.at("values")) {
+    out += (out.empty() ? "" : sep) + v.at("id").get<std::string>() + " = " +
+           v.at("label").get<std::string>();
+  }
+  return out;
+}
+
+std::string list_text(const json& d, const char* key) {
+  std::string out;
+  for (const auto& v : d.value(key, json::array())) {
+    out += (out.empty() ? "" : ", ") + v.get<std::string>();
+  }
+  return out;
+}
+
+std::string type_text(const json& d) {
+  const std::string kind = d.at("kind").get<std::string>();
+  if (kind == "int" || kind == "number") {
+    return (kind == "int" ? "int " : "number ") + bound(d.at("min")) + ".." + bound(d.at("max"));
+  }
+  if (kind == "enum") return "enum";
+  if (kind == "dtype") return "dtype id";
+  if (kind == "gpu") return "GPU id";
+  if (kind == "modules") return "\"all-linear\" or up to " + d.at("max_items").dump() + " names";
+  if (kind == "gpus") return "array (up to " + d.at("max_items").dump() + ")";
+  if (kind == "weights") return "dtype id or {bits, group_size}";
+  return kind;
+}
+
+std::string placeholder(const json& d) {
+  const std::string kind = d.at("kind").get<std::string>();
+  if (kind == "bool") return "";
+  if (kind == "int") return " N";
+  if (kind == "number") return " X";
+  if (kind == "gpus") return " name:GiB[,...]";
+  if (kind == "modules") return " a,b,c|all-linear";
+  return " ID";
+}
+}  // namespace
+
+std::string flags_help(const json& fields) {
+  std::string out = "request flags (core/SCHEMA.md; a bool flag also has a --no- form):\n";
+  for (const auto& d : fields) {
+    if (!d.contains("flag")) continue;
+    out += "  " + d.at("flag").get<std::string>() + placeholder(d);
+    if (d.contains("aliases")) out += "  (also " + list_text(d, "aliases") + ")";
+    out += "\n      " + d.at("label").get<std::string>();
+    if (d.contains("values")) out += ": " + values_text(d, "; ");
+    else if (d.contains("min")) out += ", " + bound(d.at("min")) + ".." + bound(d.at("max"));
+    if (d.contains("unit")) out += " " + d.at("unit").get<std::string>();
+    const json& v = d.value("default", json());
+    std::string def = v.is_string() ? v.get<std::string>() : default_text(d);
+    if (!def.empty()) out += "; default " + def;
+    out += "\n";
+  }
+  return out;
+}
+
+std::string fields_markdown(const json& fields) {
+  std::string out =
+      "| field | type | default | CLI | meaning |\n|---|---|---|---|---|\n";
+  for (const auto& d : fields) {
+    std::string meaning = d.at("label").get<std::string>() + ". " + d.at("help").get<std::string>();
+    if (d.contains("unit")) meaning += " Unit: " + d.at("unit").get<std::string>() + ".";
+    if (d.contains("values")) meaning += " Values: " + values_text(d, "; ") + ".";
+    if (d.contains("tasks")) meaning += " Tasks: " + list_text(d, "tasks") + ".";
+    if (d.contains("engines")) meaning += " Engines: " + list_text(d, "engines") + ".";
+    std::string cli = d.contains("flag") ? "`" + d.at("flag").get<std::string>() + "`" : "";
+    for (const auto& a : d.value("aliases", json::array())) cli += ", `" + a.get<std::string>() + "`";
+    const std::string def = default_text(d);
+    out += "| `" + d.at("path").get<std::string>() + "` | " + type_text(d) + " | " +
+           (d.contains("default") ? "`" + def + "`" : def) + " | " + cli + " | " + meaning + " |\n";
+  }
+  return out;
+}
+
+std::string enums_typescript(const json& fields) {
+  std::string out =
+      "// Generated by `vramfit schema-types` from the request field table\n"
+      "// (core/src/api/fields_table.cpp); tests/schema_docs_test.sh fails on any difference.\n"
+      "export interface RequestEnums {\n";
+  for (const auto& d : fields) {
+    if (!d.contains("values")) continue;
+    const std::string path = d.at("path").get<std::string>();
+    std::string values;
+    for (const auto& v : d.at("values")) {
+      values += (values.empty() ? "'" : "|'") + v.at("id").get<std::string>() + "'";
+    }
+    const bool plain = path.find('.') == std::string::npos;
+    out += "  " + (plain ? path : "'" + path + "'") + ": " + values + ";\n";
+  }
+  return out + "}\n";
 }
 
 }  // namespace cli

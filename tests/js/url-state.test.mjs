@@ -24,6 +24,12 @@ const catalog = {
   },
   defaults:
       {task: 'inference', batch_size: 1, seq_len: 4096, weights_dtype: 'bf16', lora: {rank: 16}},
+  // The shape of the core's catalog.limits (tests/js/fields.test.mjs checks the real one).
+  limits: {
+    batch_size: {min: 1, max: 1048576, integer: true},
+    'lora.dropout': {min: 0, max: 0.99, integer: false},
+    'custom_gpus[].memory_gib': {min: 0.01, max: 1e6, integer: false},
+  },
 };
 
 test('every field name is a request JSON path, no duplicates', () => {
@@ -194,4 +200,14 @@ test('custom GPUs: name:GiB pairs', () => {
   ]);
   assert.throws(() => parseCustomGpus('nocolon'), /name:GiB/);
   assert.throws(() => parseCustomGpus('A:0'), /memory/);
+  assert.throws(() => parseCustomGpus('A:0.001', catalog), /0\.01–1000000 GiB/);
+  assert.deepEqual(parseCustomGpus('A:0.5', catalog), [{name: 'A', memory_gib: 0.5}]);
+});
+
+test('numeric bounds come from catalog.limits; without them the core decides', () => {
+  const batch = FIELD_BY_NAME.get('batch_size');
+  assert.equal(checkValue(batch, '1048577', catalog).message, 'must be between 1 and 1048576');
+  assert.equal(checkValue(batch, '1048576', catalog).ok, true);
+  assert.equal(checkValue(batch, '1048577', {}).ok, true);
+  assert.equal(checkValue(batch, '1.5', {}).ok, false, 'still a whole number');
 });

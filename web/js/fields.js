@@ -6,19 +6,21 @@
 import {checkModelId, checkRevision, normalizeEndpoint} from './hub.js';
 import {hubKey} from './hub-model.js';
 
-const TRAINING = ['full', 'lora', 'qlora', 'dora', 'qdora'];
-const ADAPTERS = ['lora', 'qlora', 'dora', 'qdora'];
-
-const isTraining = (s) => TRAINING.includes(s.task);
+// Which tasks train and which train adapters: the `tasks` of the core's
+// precision and lora.rank rows (this list only serves before a catalogue).
+const isTraining = (s) => Boolean(s.task) && s.task !== 'inference';
 const isInference = (s) => !isTraining(s);
-const isAdapter = (s) => ADAPTERS.includes(s.task);
+const isAdapter = (s) => isTraining(s) && s.task !== 'full';
 const isVllm = (s) => isInference(s) && s.engine === 'vllm';
 
 /**
+ * Layout only: which control (kind), where it goes (group) and when it shows
+ * (when). A request field's label, help, bounds, options with labels and
+ * default come from the catalogue's request field table (catalog.fields,
+ * limits, enums, defaults: core/src/api/fields_table.cpp); the model box's fields
+ * (group 'model') are page settings with their own label.
  * kind: enum | int | number | bool | tristate | text | list | json | gpus
- * source: where enum options come from in the catalogue
- * group: the form container (data-fields="<group>") the control goes in
- * when: the field applies only when this is true for the state
+ * source: where enum options come from when not catalog.enums[name]
  */
 // One field per line reads as a table.
 // clang-format off
@@ -29,44 +31,44 @@ export const FIELDS = [
   { name: 'revision', kind: 'text', group: 'model', label: 'Revision (branch, tag or commit)', maxLength: 128 },
   { name: 'gguf_file', kind: 'text', group: 'model', label: 'GGUF file', maxLength: 300 },
   { name: 'endpoint', kind: 'text', group: 'model', label: 'Hub endpoint', maxLength: 300 },
-  { name: 'task', kind: 'enum', source: 'task', group: 'main', label: 'Task' },
-  { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', label: 'Weights dtype', unset: 'auto' },
-  { name: 'batch_size', kind: 'int', min: 1, max: 1 << 20, group: 'main', label: 'Batch size' },
-  { name: 'seq_len', kind: 'int', min: 1, max: 1 << 24, group: 'main', label: 'Sequence length (tokens)' },
-  { name: 'prompt_len', kind: 'int', min: 1, max: 1 << 24, group: 'inference', label: 'Prompt length (prefill)', when: isInference },
-  { name: 'inference_mode', kind: 'enum', source: 'inference_mode', group: 'inference', label: 'Logits for', when: isInference },
-  { name: 'engine', kind: 'enum', source: 'engine', group: 'inference', label: 'Engine', when: isInference },
-  { name: 'kv_cache_dtype', kind: 'enum', source: 'kv_cache_dtype', group: 'inference', label: 'KV cache dtype', unset: 'compute dtype', when: isInference },
-  { name: 'gpu_memory_utilization', kind: 'number', min: 0.01, max: 1, group: 'inference', label: 'vLLM gpu_memory_utilization', when: isVllm },
-  { name: 'max_num_batched_tokens', kind: 'int', min: 1, max: 1 << 24, group: 'inference', label: 'vLLM max_num_batched_tokens', when: isVllm },
-  { name: 'precision', kind: 'enum', source: 'precision', group: 'training', label: 'Training precision', when: isTraining },
-  { name: 'optimizer', kind: 'enum', source: 'optimizer', group: 'training', label: 'Optimizer', when: isTraining },
-  { name: 'gradient_checkpointing', kind: 'bool', group: 'training', label: 'Gradient checkpointing', when: isTraining },
-  { name: 'loss', kind: 'enum', source: 'loss', group: 'training', label: 'Loss implementation', when: isTraining },
-  { name: 'autocast', kind: 'tristate', group: 'training-adv', label: 'torch.autocast', when: isTraining },
-  { name: 'optimizer_in_backward', kind: 'bool', group: 'training-adv', label: 'Optimizer step in backward', when: isTraining },
-  { name: 'eval.batch_size', kind: 'int', min: 1, max: 1 << 20, group: 'training-adv', label: 'Eval batch size', when: isTraining },
-  { name: 'eval.seq_len', kind: 'int', min: 1, max: 1 << 24, group: 'training-adv', label: 'Eval sequence length', when: isTraining },
-  { name: 'lora.rank', kind: 'int', min: 1, max: 65536, group: 'lora', label: 'LoRA rank', when: isAdapter },
-  { name: 'lora.alpha', kind: 'number', min: 0, max: 1e6, group: 'lora', label: 'LoRA alpha', when: isAdapter },
-  { name: 'lora.targets', kind: 'list', group: 'lora', label: 'LoRA targets', maxLength: 500, when: isAdapter },
-  { name: 'lora.dropout', kind: 'number', min: 0, max: 1, group: 'lora', label: 'LoRA dropout', when: isAdapter },
-  { name: 'lora.dtype', kind: 'enum', source: 'lora_dtype', group: 'lora', label: 'Adapter dtype', when: isAdapter },
-  { name: 'attention', kind: 'enum', source: 'attention', group: 'advanced', label: 'Attention kernel' },
-  { name: 'cuda_context_mib', kind: 'int', min: 0, max: 65536, group: 'advanced', label: 'CUDA context (MiB)' },
-  { name: 'fragmentation', kind: 'number', min: 0, max: 1, group: 'advanced', label: 'Allocator fragmentation (0–1)' },
-  { name: 'search', kind: 'bool', group: 'advanced', label: 'Search max batch / context per GPU' },
-  { name: 'parallel.tp', kind: 'int', min: 1, max: 4096, group: 'parallel', label: 'Tensor parallel (tp)' },
-  { name: 'parallel.pp', kind: 'int', min: 1, max: 4096, group: 'parallel', label: 'Pipeline parallel (pp)' },
-  { name: 'parallel.dp', kind: 'int', min: 1, max: 65536, group: 'parallel', label: 'Data parallel (dp)' },
-  { name: 'parallel.ep', kind: 'int', min: 1, max: 4096, group: 'parallel', label: 'Expert parallel (ep)' },
-  { name: 'parallel.microbatches', kind: 'int', min: 1, max: 65536, group: 'parallel', label: 'Pipeline microbatches' },
-  { name: 'parallel.zero', kind: 'int', min: 0, max: 3, group: 'parallel', label: 'ZeRO stage (0–3)', when: isTraining },
-  { name: 'parallel.fsdp', kind: 'bool', group: 'parallel', label: 'FSDP (= ZeRO-3)', when: isTraining },
-  { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel', label: 'Offload optimizer to CPU', when: isTraining },
-  { name: 'parallel.offload_params', kind: 'bool', group: 'parallel', label: 'Offload parameters to CPU', when: isTraining },
-  { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', label: 'Your GPU', unset: 'none' },
-  { name: 'custom_gpus', kind: 'gpus', group: 'gpu', label: 'Custom GPUs', maxLength: 2000 },
+  { name: 'task', kind: 'enum', group: 'main' },
+  { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', unset: 'auto' },
+  { name: 'batch_size', kind: 'int', group: 'main' },
+  { name: 'seq_len', kind: 'int', group: 'main' },
+  { name: 'prompt_len', kind: 'int', group: 'inference', when: isInference },
+  { name: 'inference_mode', kind: 'enum', group: 'inference', when: isInference },
+  { name: 'engine', kind: 'enum', group: 'inference', when: isInference },
+  { name: 'kv_cache_dtype', kind: 'enum', group: 'inference', unset: 'compute dtype', when: isInference },
+  { name: 'gpu_memory_utilization', kind: 'number', group: 'inference', when: isVllm },
+  { name: 'max_num_batched_tokens', kind: 'int', group: 'inference', when: isVllm },
+  { name: 'precision', kind: 'enum', group: 'training', when: isTraining },
+  { name: 'optimizer', kind: 'enum', group: 'training', when: isTraining },
+  { name: 'gradient_checkpointing', kind: 'bool', group: 'training', when: isTraining },
+  { name: 'loss', kind: 'enum', group: 'training', when: isTraining },
+  { name: 'autocast', kind: 'tristate', group: 'training-adv', when: isTraining },
+  { name: 'optimizer_in_backward', kind: 'bool', group: 'training-adv', when: isTraining },
+  { name: 'eval.batch_size', kind: 'int', group: 'training-adv', when: isTraining },
+  { name: 'eval.seq_len', kind: 'int', group: 'training-adv', when: isTraining },
+  { name: 'lora.rank', kind: 'int', group: 'lora', when: isAdapter },
+  { name: 'lora.alpha', kind: 'number', group: 'lora', when: isAdapter },
+  { name: 'lora.targets', kind: 'list', group: 'lora', maxLength: 500, when: isAdapter },
+  { name: 'lora.dropout', kind: 'number', group: 'lora', when: isAdapter },
+  { name: 'lora.dtype', kind: 'enum', group: 'lora', when: isAdapter },
+  { name: 'attention', kind: 'enum', group: 'advanced' },
+  { name: 'cuda_context_mib', kind: 'int', group: 'advanced' },
+  { name: 'fragmentation', kind: 'number', group: 'advanced' },
+  { name: 'search', kind: 'bool', group: 'advanced' },
+  { name: 'parallel.tp', kind: 'int', group: 'parallel' },
+  { name: 'parallel.pp', kind: 'int', group: 'parallel' },
+  { name: 'parallel.dp', kind: 'int', group: 'parallel' },
+  { name: 'parallel.ep', kind: 'int', group: 'parallel' },
+  { name: 'parallel.microbatches', kind: 'int', group: 'parallel' },
+  { name: 'parallel.zero', kind: 'int', group: 'parallel', when: isTraining },
+  { name: 'parallel.fsdp', kind: 'bool', group: 'parallel', when: isTraining },
+  { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel', when: isTraining },
+  { name: 'parallel.offload_params', kind: 'bool', group: 'parallel', when: isTraining },
+  { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', unset: 'none' },
+  { name: 'custom_gpus', kind: 'gpus', group: 'gpu', maxLength: 2000 },
 ];
 // clang-format on
 
@@ -74,6 +76,34 @@ export const FIELD_BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
 
 /** Page-only settings that are not request fields but still live in the URL. */
 export const VIEW_PARAMS = ['vendor', 'min_gib', 'embed'];
+
+// catalog.fields as a Map by path, built once per catalogue object.
+const fieldTables = new WeakMap();
+function fieldTable(catalog) {
+  if (!catalog || !Array.isArray(catalog.fields)) return new Map();
+  let t = fieldTables.get(catalog);
+  if (!t) {
+    t = new Map(catalog.fields.map((f) => [f.path, f]));
+    fieldTables.set(catalog, t);
+  }
+  return t;
+}
+
+/** The core's description of a request field (label, help, unit...), or undefined. */
+export function fieldInfo(field, catalog) {
+  return fieldTable(catalog).get(field.name);
+}
+
+/** The field's label: the page's own, the catalogue's, else its name. */
+export function fieldLabel(field, catalog) {
+  return field.label ?? fieldInfo(field, catalog)?.label ?? field.name;
+}
+
+/** {min, max} of a numeric field from catalog.limits, or null. */
+export function limitsFor(name, catalog) {
+  const l = catalog?.limits?.[name];
+  return l && Number.isFinite(l.min) && Number.isFinite(l.max) ? l : null;
+}
 
 function asOption(item) {
   if (item === null || item === undefined) return null;
@@ -95,15 +125,19 @@ export function optionsFor(field, catalog) {
     list = catalog.gpus;
   else if (field.source === 'dtypes')
     list = enums.weights_dtype ?? catalog.dtypes;
-  else if (field.source === 'lora_dtype')
-    list = enums.lora_dtype ?? ['fp32', 'bf16'];
-  else if (field.source === 'kv_cache_dtype') {
-    list = enums.kv_cache_dtype ??
-        (Array.isArray(catalog.dtypes) ? catalog.dtypes.filter((d) => d && d.kv_cache) : null);
+  else if (field.name === 'kv_cache_dtype') {
+    // The dtype records carry the labels; enums.kv_cache_dtype says which.
+    const ids = enums.kv_cache_dtype;
+    list = Array.isArray(catalog.dtypes) ?
+        catalog.dtypes.filter((d) => d && (ids ? ids.includes(d.id) : d.kv_cache)) :
+        ids;
   } else
-    list = enums[field.source] ?? enums[field.name] ?? null;
+    list = enums[field.name] ?? null;
   if (!Array.isArray(list) || list.length === 0) return null;
-  return list.map(asOption).filter(Boolean);
+  // Request enums: the value's human label from the field table.
+  const labels = new Map((fieldInfo(field, catalog)?.values ?? []).map((v) => [v.id, v.label]));
+  return list.map((item) => asOption(labels.has(item) ? {id: item, label: labels.get(item)} : item))
+      .filter(Boolean);
 }
 
 /** Default state from the catalogue's `defaults` (flattened to names). */
@@ -149,15 +183,20 @@ export function initialState(catalog, given, defaults = defaultState(catalog)) {
 
 const GPU_ITEM = /^\s*([^:,]{1,60}?)\s*:\s*(\d+(?:\.\d+)?)\s*$/;
 
-/** "Name:48,Other:24.5" -> [{name, memory_gib}] (core/SCHEMA.md custom_gpus). */
-export function parseCustomGpus(text) {
+/**
+ * "Name:48,Other:24.5" -> [{name, memory_gib}] (core/SCHEMA.md custom_gpus;
+ * the CLI's --custom-gpu takes the same text). Memory bounds from the catalogue.
+ */
+export function parseCustomGpus(text, catalog) {
+  const lim = limitsFor('custom_gpus[].memory_gib', catalog);
   const gpus = [];
   for (const part of String(text).split(',')) {
     if (!part.trim()) continue;
     const m = GPU_ITEM.exec(part);
     if (!m) throw new Error(`"${part.trim()}" is not "name:GiB"`);
     const gib = Number(m[2]);
-    if (!(gib > 0 && gib <= 65536)) throw new Error(`memory of "${m[1]}" must be 0–65536 GiB`);
+    if (!(gib > 0) || (lim && (gib < lim.min || gib > lim.max)))
+      throw new Error(`memory of "${m[1]}" must be ${lim ? `${lim.min}–${lim.max}` : 'above 0'} GiB`);
     gpus.push({name: m[1], memory_gib: gib});
   }
   return gpus;
@@ -165,28 +204,28 @@ export function parseCustomGpus(text) {
 
 /**
  * Checks one raw string for a field. Returns { ok, value, message }: `value`
- * is the typed request value. Enum checks need the catalogue; without it (or
- * when the catalogue lists no options) any short token is accepted and the
- * core has the last word.
+ * is the typed request value. Bounds and enum options come from the
+ * catalogue; without it (or when it lists none) any number or short token is
+ * accepted and the core has the last word.
  */
 export function checkValue(field, raw, catalog) {
   const text = String(raw);
   const fail = (message) => ({ok: false, value: undefined, message});
+  const inLimits = (n) => {
+    const lim = limitsFor(field.name, catalog);
+    if (lim && (n < lim.min || n > lim.max)) return fail(`must be between ${lim.min} and ${lim.max}`);
+    return {ok: true, value: n};
+  };
   if (text.length > (field.maxLength ?? 100)) return fail('is too long');
   switch (field.kind) {
     case 'int': {
       if (!/^\d+$/.test(text.trim())) return fail('must be a whole number');
-      const n = Number(text.trim());
-      if (n < field.min || n > field.max)
-        return fail(`must be between ${field.min} and ${field.max}`);
-      return {ok: true, value: n};
+      return inLimits(Number(text.trim()));
     }
     case 'number': {
       const n = Number(text.trim());
       if (text.trim() === '' || !Number.isFinite(n)) return fail('must be a number');
-      if (n < field.min || n > field.max)
-        return fail(`must be between ${field.min} and ${field.max}`);
-      return {ok: true, value: n};
+      return inLimits(n);
     }
     case 'tristate':
     case 'bool': {
@@ -232,7 +271,7 @@ export function checkValue(field, raw, catalog) {
     }
     case 'gpus': {
       try {
-        return {ok: true, value: parseCustomGpus(text)};
+        return {ok: true, value: parseCustomGpus(text, catalog)};
       } catch (e) {
         return fail(e.message);
       }

@@ -1,23 +1,13 @@
 // Builds the settings form from FIELDS and the catalogue, and moves values
 // between the form and a state object (name -> string).
 import {fill, h} from './dom.js';
-import {FIELDS, optionsFor} from './fields.js';
+import {fieldInfo, fieldLabel, FIELDS, limitsFor, optionsFor} from './fields.js';
 import {formatCount} from './format.js';
 
-const HELP = {
-  batch_size: 'Sequences processed at once (per GPU for data parallel).',
-  seq_len:
-      'Tokens per sequence: prompt + generated for inference, training length for fine-tuning.',
-  weights_dtype: 'Storage format of the frozen or served weights.',
-  gradient_checkpointing: 'Recompute activations in the backward pass: less memory, ~30 % slower.',
+// Help texts beyond the core's (catalog.fields[].help): how the page writes a value.
+const PAGE_HELP = {
   'lora.targets': 'Comma-separated module names, e.g. q_proj,v_proj or all-linear.',
   custom_gpus: 'name:GiB pairs, comma-separated, e.g. "My card:20, Cluster node:96".',
-  kv_cache_dtype: 'Storage of the KV cache; quantised caches halve or quarter it.',
-  prompt_len: 'Tokens prefilled in one forward pass (default: the whole sequence).',
-  inference_mode: 'generate: logits for the last position only; forward: for every position.',
-  gpu: 'Marks your GPU in the chart and the table, and asks for suggestions when it does not fit.',
-  fragmentation: 'Allocator reserve over the allocated peak.',
-  'parallel.zero': 'Shards optimizer states (1), gradients (2) and parameters (3) over dp.',
 };
 
 const controlId = (name) => `f-${name.replace(/\./g, '-')}`;
@@ -40,12 +30,13 @@ function buildControl(field, catalog, defaults) {
       control.appendChild(h('option', {value: ''}, `(${field.unset ?? 'default'})`));
     for (const o of opts) control.appendChild(h('option', {value: o.value}, o.label));
   } else if (field.kind === 'int' || field.kind === 'number') {
+    const lim = limitsFor(field.name, catalog);
     control = h('input', {
       type: 'number',
       id,
       name: field.name,
-      min: field.min,
-      max: field.max,
+      min: lim?.min,
+      max: lim?.max,
       step: field.kind === 'int' ? 1 : 'any',
       inputmode: field.kind === 'int' ? 'numeric' : 'decimal',
       placeholder: defaults[field.name] ?? 'default',
@@ -60,17 +51,19 @@ function buildControl(field, catalog, defaults) {
       placeholder: field.kind === 'gpus' ? 'My GPU:48' : 'default',
     });
   }
-  const help =
-      HELP[field.name] ? h('small', {id: `${id}-help`, class: 'help'}, HELP[field.name]) : null;
+  const info = fieldInfo(field, catalog);
+  const text = PAGE_HELP[field.name] ?? info?.help;
+  const help = text ? h('small', {id: `${id}-help`, class: 'help'}, text) : null;
+  const label = fieldLabel(field, catalog) + (info?.unit && !/\(/.test(info.label) ? ` (${info.unit})` : '');
   if (help) control.setAttribute('aria-describedby', `${id}-help`);
   const wrap = checkbox ? h('div', {class: 'field check', 'data-field': field.name}, control,
                             h('label',
                               { for: id
                               },
-                              field.label),
+                              label),
                             help) :
                           h('div', {class: 'field', 'data-field': field.name}, h('label', { for: id
-                            }, field.label), control, help);
+                            }, label), control, help);
   return wrap;
 }
 

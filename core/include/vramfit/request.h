@@ -19,6 +19,12 @@ enum class Optimizer {
 enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked };
 enum class Engine { hf, vllm, llama_cpp };
+enum class LoraDtype { fp32, bf16, fp16 };
+
+// Request bounds that other modules search up to (fit's max batch / seq).
+// They keep every byte product far below 2^63 (see memory/estimate.cpp).
+constexpr int64_t kMaxBatchSize = 1 << 20;
+constexpr int64_t kMaxSeqLen = 1 << 24;  // 16.7M tokens
 
 struct LoraOptions {
   int64_t rank = 16;
@@ -26,7 +32,8 @@ struct LoraOptions {
   bool all_linear = true;            // PEFT target_modules="all-linear"
   std::vector<std::string> targets;  // module names when !all_linear
   double dropout = 0.0;
-  int64_t dtype_bytes = 4;           // adapters fp32 unless told otherwise
+  LoraDtype dtype = LoraDtype::fp32;  // adapters fp32 unless told otherwise
+  int64_t dtype_bytes = 4;            // bytes of `dtype`
 };
 
 struct ParallelOptions {
@@ -97,7 +104,9 @@ bool is_training(Task t);
 bool is_lora(Task t);        // lora, qlora, dora, qdora
 bool is_quantized_lora(Task t);  // qlora, qdora
 
-// The request as JSON with every default filled in (echoed in responses).
+// The request as JSON: every field that applies to its task and engine, with
+// its default filled in; a derived value that was not given is absent.
+// Parsing it again gives the same Request.
 nlohmann::json request_to_json(const Request& r);
 
 }  // namespace vramfit

@@ -2,6 +2,7 @@
 // GPUs, dtypes, enums and defaults, as one JSON document.
 #include <nlohmann/json.hpp>
 
+#include "api/fields.h"
 #include "api/internal.h"
 #include "memory/registry.h"
 #include "vramfit/api.h"
@@ -15,12 +16,6 @@
 namespace vramfit {
 namespace {
 using json = nlohmann::json;
-
-json strings(std::initializer_list<const char*> items) {
-  json arr = json::array();
-  for (const char* s : items) arr.emplace_back(s);
-  return arr;
-}
 
 // Phases and memory components with their labels, from the registry
 // (memory/phases.cpp, memory/components.cpp): front ends show these labels
@@ -99,46 +94,37 @@ json catalog_document(bool preset_counts) {
     e["aliases"] = d.aliases;
     e["note"] = d.note;
   }
+  // enums, defaults, limits and field descriptions: the request field table
+  // (api/fields_table.cpp). A field whose default is derived (weights_dtype,
+  // kv_cache_dtype, autocast, fragmentation...) has no `defaults` entry and a
+  // `derived` text in `fields`; front ends show it as "auto".
   json enums = json::object();
-  enums["task"] = strings({"inference", "full", "lora", "qlora", "dora", "qdora"});
-  enums["precision"] = strings({"bf16_mixed", "fp16_mixed", "bf16_pure", "fp32"});
-  enums["optimizer"] = strings({"adamw", "adamw_fused", "adamw_8bit", "paged_adamw_8bit",
-                                "adafactor", "sgd", "sgd_momentum", "lion"});
-  enums["attention"] = strings({"sdpa", "flash", "eager"});
-  enums["loss"] = strings({"standard", "chunked"});
-  enums["engine"] = strings({"hf", "vllm", "llama_cpp"});
-  enums["inference_mode"] = strings({"generate", "forward"});
-  // Every request field's default value. Fields whose default is derived
-  // (weights_dtype, kv_cache_dtype, autocast, fragmentation: SCHEMA.md) are
-  // absent, which front ends show as "auto".
-  const Request d;
   json defaults = json::object();
-  defaults["task"] = task_name(d.task);
-  defaults["precision"] = precision_name(d.precision);
-  defaults["batch_size"] = d.batch_size;
-  defaults["seq_len"] = d.seq_len;
-  defaults["inference_mode"] = "generate";
-  defaults["gradient_checkpointing"] = d.gradient_checkpointing;
-  defaults["optimizer"] = optimizer_name(d.optimizer);
-  defaults["optimizer_in_backward"] = d.optimizer_in_backward;
-  json& lora = defaults["lora"];
-  lora["rank"] = d.lora.rank;
-  lora["alpha"] = d.lora.alpha;
-  lora["targets"] = "all-linear";
-  lora["dropout"] = d.lora.dropout;
-  lora["dtype"] = "fp32";
-  defaults["attention"] = attention_name(d.attention);
-  defaults["loss"] = loss_name(d.loss);
-  defaults["engine"] = engine_name(d.engine);
-  json& parallel = defaults["parallel"];
-  for (const char* k : {"tp", "pp", "dp", "ep"}) parallel[k] = 1;
-  parallel["zero"] = 0;
-  for (const char* k : {"fsdp", "offload_optimizer", "offload_params"}) parallel[k] = false;
-  defaults["gpu_memory_utilization"] = d.gpu_memory_utilization;
-  defaults["max_num_batched_tokens"] = d.max_num_batched_tokens;
-  defaults["cuda_context_mib"] = d.cuda_context_mib;
-  defaults["search"] = d.search;
-  defaults["strategies"] = d.strategies;
+  json limits = json::object();
+  json field_list = json::array();
+  const Request request_defaults;
+  for (const fields::Field& f : fields::request_fields()) {
+    field_list.push_back(fields::describe(f));
+    if (!f.values.empty()) {
+      json& ids = enums[f.path] = json::array();
+      for (const auto& v : f.values) ids.push_back(v.id);
+    }
+    if (f.kind == fields::Kind::integer || f.kind == fields::Kind::number) {
+      const json& d = field_list.back();
+      json& l = limits[f.path];
+      l["min"] = d["min"];
+      l["max"] = d["max"];
+      l["integer"] = f.kind == fields::Kind::integer;
+    }
+    if (!f.get) continue;
+    json value = fields::to_json_value(f, f.get(request_defaults));
+    if (!value.is_null()) fields::put(defaults, f.path, std::move(value));
+  }
+  // Dtype-valued fields list the catalogue's dtypes that fit them.
+  json& kv = enums["kv_cache_dtype"] = json::array();
+  for (const auto& d : dtype_table()) {
+    if (d.kv_cache) kv.push_back(d.id);
+  }
   json out = json::object();
   out["schema_version"] = kSchemaVersion;
   out["vramfit_version"] = version();
@@ -149,6 +135,8 @@ json catalog_document(bool preset_counts) {
   out["defaults"] = std::move(defaults);
   out["phases"] = phases_json();
   out["components"] = memory_components_json();
+  out["limits"] = std::move(limits);
+  out["fields"] = std::move(field_list);
   return out;
 }
 }  // namespace vramfit

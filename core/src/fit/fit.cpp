@@ -100,8 +100,8 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     f.verdict = verdict_for(f.need_bytes, f.usable_bytes);
     if (p.req.search) {
       // Upper bounds: a 2^20 batch or 2^24-token context is past any GPU.
-      f.max_batch_size = search(need_b, limit_of(f.usable_bytes), 1 << 20);
-      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), 1 << 24);
+      f.max_batch_size = search(need_b, limit_of(f.usable_bytes), kMaxBatchSize);
+      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), kMaxSeqLen);
     }
     out.push_back(std::move(f));
   };

@@ -1,0 +1,439 @@
+// The rows of the request field table (api/fields.h): one per request field,
+// in parse order. A new field is one row here plus the code that uses it.
+#include <type_traits>
+#include <utility>
+
+#include "api/fields.h"
+
+namespace vramfit {
+namespace fields {
+namespace {
+using json = nlohmann::json;
+
+constexpr unsigned kInference = task_bit(Task::inference);
+constexpr unsigned kTraining = ~kInference;
+constexpr unsigned kAdapters =
+    task_bit(Task::lora) | task_bit(Task::qlora) | task_bit(Task::dora) | task_bit(Task::qdora);
+constexpr unsigned kVllm = engine_bit(Engine::vllm);
+constexpr int64_t kMaxDegree = 4096;
+
+// r.*M, or (r.*G).*M for a member of a nested options struct.
+template <auto M, typename R>
+auto& ref(R& r) { return r.*M; }
+template <auto G, auto M, typename R>
+auto& ref(R& r) { return (r.*G).*M; }
+
+// Chained setters keep one row readable on a few lines.
+struct Row : Field {
+  Row(const char* p, Kind k, const char* l, const char* g) {
+    path = p;
+    kind = k;
+    label = l;
+    group = g;
+  }
+  Row& range(double a, double b) { lo = a; hi = b; return *this; }
+  Row& one_of(std::vector<EnumValue> v) { values = std::move(v); return *this; }
+  Row& about(const char* h) { help = h; return *this; }
+  Row& in_units(const char* u) { unit = u; return *this; }
+  Row& derive(const char* how) { derived = how; return *this; }
+  Row& only(unsigned t, unsigned e = ~0u) { tasks = t; engines = e; return *this; }
+  Row& cli(const char* f, std::vector<const char*> a = {}) {
+    flag = f;
+    aliases = std::move(a);
+    return *this;
+  }
+  Row& io(void (*s)(Request&, const json&), json (*g)(const Request&)) {
+    set = s;
+    get = g;
+    return *this;
+  }
+  // A plain member (int64_t, double, bool, std::string).
+  template <auto... M>
+  Row& member() {
+    return io([](Request& r, const json& v) { v.get_to(ref<M...>(r)); },
+              [](const Request& r) { return json(ref<M...>(r)); });
+  }
+  // An enum member, stored as the index of `values` (same order as the enum).
+  template <auto... M>
+  Row& choice() {
+    return io(
+        [](Request& r, const json& v) {
+          auto& m = ref<M...>(r);
+          m = static_cast<std::decay_t<decltype(m)>>(v.get<int>());
+        },
+        [](const Request& r) { return json(static_cast<int>(ref<M...>(r))); });
+  }
+};
+
+json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(); }
+
+// The task, the weights and the sizes of one step.
+void add_workload(std::vector<Field>& t) {
+  t.push_back(Row("task", Kind::enumeration, "Task", "main")
+                  .one_of({{"inference", "Inference"},
+                           {"full", "Full fine-tuning"},
+                           {"lora", "LoRA"},
+                           {"qlora", "QLoRA (4-bit base)"},
+                           {"dora", "DoRA"},
+                           {"qdora", "QDoRA (4-bit base)"}})
+                  .about("What the GPU runs: serving, or fine-tuning of all or adapter weights.")
+                  .cli("--task")
+                  .choice<&Request::task>());
+  t.push_back(
+      Row("weights_dtype", Kind::weights, "Weights dtype", "main")
+          .derive("quantization_config, then nf4 for qlora/qdora, then the repo name, then "
+                  "torch_dtype, then bf16 (full fine-tuning: the precision's master dtype)")
+          .about("Storage format of the frozen or served weights: a dtype id or alias "
+                 "(`vramfit dtypes`), or {\"bits\", \"group_size\"}.")
+          .cli("--weights-dtype", {"--dtype"})
+          .io(
+              [](Request& r, const json& v) {
+                if (v.is_object()) {
+                  r.custom_bits = v.at("bits").get<double>();
+                  r.custom_group = v.at("group_size").get<int64_t>();
+                  r.weights_dtype = "custom";
+                } else {
+                  r.weights_dtype = v.get<std::string>();
+                }
+              },
+              [](const Request& r) {
+                if (r.weights_dtype.empty()) return json();
+                if (r.weights_dtype != "custom" || !r.custom_bits) return json(r.weights_dtype);
+                json j;
+                j["bits"] = *r.custom_bits;
+                j["group_size"] = r.custom_group;
+                return j;
+              }));
+  t.push_back(Row("weights_dtype.bits", Kind::number, "Bits per weight", "main")
+                  .range(1, 32)
+                  .in_units("bits")
+                  .about("A custom weight format's bits per weight.")
+                  .cli("--bits"));
+  t.push_back(Row("weights_dtype.group_size", Kind::integer, "Quantisation group size", "main")
+                  .range(0, 1 << 20)
+                  .about("Weights per fp16 scale and zero point (0 = no groups).")
+                  .cli("--group-size"));
+  t.push_back(Row("precision", Kind::enumeration, "Training precision", "training")
+                  .one_of({{"bf16_mixed", "bf16 mixed (fp32 master weights)"},
+                           {"fp16_mixed", "fp16 mixed (fp32 master weights)"},
+                           {"bf16_pure", "Pure bf16 (bf16 optimizer states)"},
+                           {"fp32", "fp32"}})
+                  .about("How parameters, master weights and optimizer states are stored.")
+                  .only(kTraining)
+                  .cli("--precision")
+                  .choice<&Request::precision>());
+  t.push_back(Row("autocast", Kind::boolean, "torch.autocast", "training-adv")
+                  .derive("on for the *_mixed precisions")
+                  .about("Whether torch.autocast wraps the step (changes what LoRA modules save).")
+                  .only(kTraining)
+                  .cli("--autocast")
+                  .io([](Request& r, const json& v) { r.autocast = v.get<bool>(); },
+                      [](const Request& r) { return r.autocast ? json(*r.autocast) : json(); }));
+  t.push_back(Row("batch_size", Kind::integer, "Batch size", "main")
+                  .range(1, kMaxBatchSize)
+                  .in_units("sequences")
+                  .about("Sequences processed at once: the micro-batch per GPU (training) or "
+                         "concurrent sequences (inference).")
+                  .cli("--batch-size", {"--batch"})
+                  .member<&Request::batch_size>());
+  t.push_back(Row("seq_len", Kind::integer, "Sequence length", "main")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .about("Tokens per sequence: the training length, or the inference context "
+                         "(prompt + generated).")
+                  .cli("--seq-len", {"--seq"})
+                  .member<&Request::seq_len>());
+  t.push_back(Row("prompt_len", Kind::integer, "Prompt length (prefill)", "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("seq_len")
+                  .about("Tokens prefilled in one forward pass; at most seq_len.")
+                  .only(kInference)
+                  .cli("--prompt-len")
+                  .io([](Request& r, const json& v) { r.prompt_len = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.prompt_len); }));
+  t.push_back(Row("inference_mode", Kind::enumeration, "Logits for", "inference")
+                  .one_of({{"generate", "The last position (generate)"},
+                           {"forward", "Every position (forward)"}})
+                  .about("generate() computes logits for the last position only; a plain "
+                         "forward for every position.")
+                  .only(kInference)
+                  .cli("--inference-mode")
+                  .io([](Request& r, const json& v) { r.logits_all = v.get<int>() == 1; },
+                      [](const Request& r) { return json(r.logits_all ? 1 : 0); }));
+}
+
+// Training settings and LoRA adapters.
+void add_training(std::vector<Field>& t) {
+  t.push_back(Row("gradient_checkpointing", Kind::boolean, "Gradient checkpointing", "training")
+                  .about("Recompute activations in the backward pass (HF per-layer "
+                         "checkpointing): less memory, about 30 % slower.")
+                  .only(kTraining)
+                  .cli("--gradient-checkpointing", {"--grad-ckpt"})
+                  .member<&Request::gradient_checkpointing>());
+  t.push_back(Row("optimizer", Kind::enumeration, "Optimizer", "training")
+                  .one_of({{"adamw", "AdamW (torch foreach)"},
+                           {"adamw_fused", "AdamW (fused)"},
+                           {"adamw_8bit", "AdamW 8-bit (bitsandbytes)"},
+                           {"paged_adamw_8bit", "Paged AdamW 8-bit (bitsandbytes)"},
+                           {"adafactor", "Adafactor"},
+                           {"sgd", "SGD"},
+                           {"sgd_momentum", "SGD with momentum"},
+                           {"lion", "Lion"}})
+                  .about("Optimizer whose states sit on the GPU.")
+                  .only(kTraining)
+                  .cli("--optimizer")
+                  .choice<&Request::optimizer>());
+  t.push_back(Row("optimizer_in_backward", Kind::boolean, "Optimizer step in backward",
+                  "training-adv")
+                  .about("Fused per-parameter step during backward (torchtune optimizer_in_bwd).")
+                  .only(kTraining)
+                  .cli("--optimizer-in-backward")
+                  .member<&Request::optimizer_in_backward>());
+  t.push_back(Row("lora.rank", Kind::integer, "LoRA rank", "lora")
+                  .range(1, 1 << 16)
+                  .about("Adapter rank r.")
+                  .only(kAdapters)
+                  .cli("--lora-rank")
+                  .member<&Request::lora, &LoraOptions::rank>());
+  t.push_back(Row("lora.alpha", Kind::number, "LoRA alpha", "lora")
+                  .range(0, 1e9)
+                  .about("Adapter scaling numerator (no effect on memory; echoed for configs).")
+                  .only(kAdapters)
+                  .cli("--lora-alpha")
+                  .member<&Request::lora, &LoraOptions::alpha>());
+  t.push_back(Row("lora.dropout", Kind::number, "LoRA dropout", "lora")
+                  .range(0, 0.99)
+                  .about("Dropout on the adapter input; above 0 it saves a mask per module.")
+                  .only(kAdapters)
+                  .cli("--lora-dropout")
+                  .member<&Request::lora, &LoraOptions::dropout>());
+  t.push_back(Row("lora.dtype", Kind::enumeration, "Adapter dtype", "lora")
+                  .one_of({{"fp32", "fp32"}, {"bf16", "bf16"}, {"fp16", "fp16"}})
+                  .about("Storage of the adapter weights.")
+                  .only(kAdapters)
+                  .cli("--lora-dtype")
+                  .io(
+                      [](Request& r, const json& v) {
+                        r.lora.dtype = static_cast<LoraDtype>(v.get<int>());
+                        r.lora.dtype_bytes = r.lora.dtype == LoraDtype::fp32 ? 4 : 2;
+                      },
+                      [](const Request& r) { return json(static_cast<int>(r.lora.dtype)); }));
+  t.push_back(Row("lora.targets", Kind::modules, "LoRA targets", "lora")
+                  .range(1, 64)
+                  .about("\"all-linear\" or module names, e.g. q_proj,v_proj.")
+                  .only(kAdapters)
+                  .cli("--lora-targets")
+                  .io(
+                      [](Request& r, const json& v) {
+                        r.lora.all_linear = v.is_string();
+                        if (v.is_array()) r.lora.targets = v.get<std::vector<std::string>>();
+                      },
+                      [](const Request& r) {
+                        return r.lora.all_linear ? json("all-linear") : json(r.lora.targets);
+                      }));
+}
+
+// Attention, KV cache, loss and evaluation steps.
+void add_kernels(std::vector<Field>& t) {
+  t.push_back(Row("attention", Kind::enumeration, "Attention kernel", "advanced")
+                  .one_of({{"sdpa", "PyTorch SDPA"},
+                           {"flash", "FlashAttention"},
+                           {"eager", "Eager (saves the s² probabilities)"}})
+                  .about("Attention implementation; eager keeps the attention probabilities.")
+                  .cli("--attention")
+                  .choice<&Request::attention>());
+  t.push_back(Row("kv_cache_dtype", Kind::dtype, "KV cache dtype", "inference")
+                  .derive("the compute dtype")
+                  .about("Storage of the KV cache: a dtype with kv_cache true; quantised caches "
+                         "halve or quarter it.")
+                  .only(kInference)
+                  .cli("--kv-cache-dtype", {"--kv-dtype"})
+                  .io([](Request& r, const json& v) { r.kv_cache_dtype = v.get<std::string>(); },
+                      [](const Request& r) {
+                        return r.kv_cache_dtype.empty() ? json() : json(r.kv_cache_dtype);
+                      }));
+  t.push_back(Row("loss", Kind::enumeration, "Loss implementation", "training")
+                  .one_of({{"standard", "Standard (cross-entropy on fp32 logits)"},
+                           {"chunked", "Chunked cross-entropy"}})
+                  .about("How the loss materialises the logits.")
+                  .only(kTraining)
+                  .cli("--loss")
+                  .choice<&Request::loss>());
+  t.push_back(Row("eval.batch_size", Kind::integer, "Eval batch size", "training-adv")
+                  .range(1, kMaxBatchSize)
+                  .in_units("sequences")
+                  .derive("batch_size when eval is given; no eval phase otherwise")
+                  .about("Batch of the evaluation steps (adds an eval phase).")
+                  .only(kTraining)
+                  .cli("--eval-batch-size", {"--eval-batch"})
+                  .io([](Request& r, const json& v) { r.eval_batch_size = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.eval_batch_size); }));
+  t.push_back(Row("eval.seq_len", Kind::integer, "Eval sequence length", "training-adv")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("seq_len when eval is given; no eval phase otherwise")
+                  .about("Sequence length of the evaluation steps (adds an eval phase).")
+                  .only(kTraining)
+                  .cli("--eval-seq-len", {"--eval-seq"})
+                  .io([](Request& r, const json& v) { r.eval_seq_len = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.eval_seq_len); }));
+}
+
+// The parallel layout.
+void add_parallel(std::vector<Field>& t) {
+  t.push_back(Row("parallel.tp", Kind::integer, "Tensor parallel (tp)", "parallel")
+                  .range(1, kMaxDegree)
+                  .in_units("GPUs")
+                  .about("Tensor-parallel degree.")
+                  .cli("--tp")
+                  .member<&Request::parallel, &ParallelOptions::tp>());
+  t.push_back(Row("parallel.pp", Kind::integer, "Pipeline parallel (pp)", "parallel")
+                  .range(1, kMaxDegree)
+                  .in_units("GPUs")
+                  .about("Pipeline-parallel degree.")
+                  .cli("--pp")
+                  .member<&Request::parallel, &ParallelOptions::pp>());
+  t.push_back(Row("parallel.dp", Kind::integer, "Data parallel (dp)", "parallel")
+                  .range(1, 1 << 20)
+                  .in_units("GPUs")
+                  .about("Data-parallel degree (ZeRO shards over it).")
+                  .cli("--dp")
+                  .member<&Request::parallel, &ParallelOptions::dp>());
+  t.push_back(Row("parallel.ep", Kind::integer, "Expert parallel (ep)", "parallel")
+                  .range(1, kMaxDegree)
+                  .in_units("GPUs")
+                  .about("Expert-parallel degree (MoE).")
+                  .cli("--ep")
+                  .member<&Request::parallel, &ParallelOptions::ep>());
+  t.push_back(Row("parallel.zero", Kind::integer, "ZeRO stage (0–3)", "parallel")
+                  .range(0, 3)
+                  .about("Shards optimizer states (1), gradients (2) and parameters (3) over dp; "
+                         "training only.")
+                  .cli("--zero")
+                  .member<&Request::parallel, &ParallelOptions::zero>());
+  t.push_back(Row("parallel.fsdp", Kind::boolean, "FSDP (= ZeRO-3)", "parallel")
+                  .about("Fully sharded data parallel; the same as parallel.zero = 3.")
+                  .cli("--fsdp")
+                  .member<&Request::parallel, &ParallelOptions::fsdp>());
+  t.push_back(Row("parallel.offload_optimizer", Kind::boolean, "Offload optimizer to CPU",
+                  "parallel")
+                  .about("Optimizer states live in CPU memory.")
+                  .cli("--offload-optimizer")
+                  .member<&Request::parallel, &ParallelOptions::offload_optimizer>());
+  t.push_back(Row("parallel.offload_params", Kind::boolean, "Offload parameters to CPU",
+                  "parallel")
+                  .about("Parameters live in CPU memory; needs ZeRO-3 or FSDP.")
+                  .cli("--offload-params")
+                  .member<&Request::parallel, &ParallelOptions::offload_params>());
+  t.push_back(Row("parallel.microbatches", Kind::integer, "Pipeline microbatches", "parallel")
+                  .range(1, 1 << 16)
+                  .derive("pp")
+                  .about("Pipeline micro-batches in flight.")
+                  .cli("--microbatches")
+                  .io([](Request& r, const json& v) { r.parallel.microbatches = v.get<int64_t>(); },
+                      [](const Request& r) {
+                        const int64_t m = r.parallel.microbatches;
+                        return m > 0 ? json(m) : json();
+                      }));
+}
+
+// GPUs, the inference engine and runtime overheads.
+void add_runtime(std::vector<Field>& t) {
+  t.push_back(Row("gpu", Kind::gpu, "Your GPU", "gpu")
+                  .derive("none")
+                  .about("A catalogue GPU id or alias (h100, 4090): marks it, and asks for "
+                         "suggestions when it does not fit.")
+                  .cli("--gpu")
+                  .io([](Request& r, const json& v) { r.gpu = v.get<std::string>(); },
+                      [](const Request& r) { return r.gpu.empty() ? json() : json(r.gpu); }));
+  t.push_back(Row("custom_gpus", Kind::gpus, "Custom GPUs", "gpu")
+                  .range(0, 16)
+                  .about("GPUs added to the catalogue's, written name:GiB, comma-separated "
+                         "(\"My card:20, Node:96\"); in JSON [{\"name\", \"memory_gib\"}].")
+                  .cli("--custom-gpu")
+                  .io(
+                      [](Request& r, const json& v) {
+                        for (const json& g : v) {
+                          r.custom_gpus.push_back({g.at("name").get<std::string>(),
+                                                   g.at("memory_bytes").get<int64_t>()});
+                        }
+                      },
+                      [](const Request& r) {
+                        json out = json::array();
+                        for (const CustomGpu& g : r.custom_gpus) {
+                          json& e = out.emplace_back(json::object());
+                          e["name"] = g.name;
+                          e["memory_gib"] = static_cast<double>(g.memory_bytes) / 1073741824.0;
+                        }
+                        return out;
+                      }));
+  t.push_back(Row("custom_gpus[].memory_gib", Kind::number, "Custom GPU memory", "gpu")
+                  .range(0.01, 1e6)
+                  .in_units("GiB")
+                  .about("Memory of a custom GPU."));
+  t.push_back(Row("engine", Kind::enumeration, "Engine", "inference")
+                  .one_of({{"hf", "Hugging Face Transformers"},
+                           {"vllm", "vLLM"},
+                           {"llama_cpp", "llama.cpp"}})
+                  .about("Inference engine: its allocator, KV-cache and graph budgets.")
+                  .cli("--engine")
+                  .choice<&Request::engine>());
+  t.push_back(Row("gpu_memory_utilization", Kind::number, "vLLM gpu_memory_utilization",
+                  "inference")
+                  .range(0.05, 1)
+                  .about("Fraction of GPU memory vLLM may use.")
+                  .only(kInference, kVllm)
+                  .cli("--gpu-memory-utilization", {"--gpu-mem-util"})
+                  .member<&Request::gpu_memory_utilization>());
+  t.push_back(Row("max_num_batched_tokens", Kind::integer, "vLLM max_num_batched_tokens",
+                  "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .about("vLLM chunked-prefill token budget per step.")
+                  .only(kInference, kVllm)
+                  .cli("--max-num-batched-tokens", {"--max-batched-tokens"})
+                  .member<&Request::max_num_batched_tokens>());
+  t.push_back(Row("cuda_context_mib", Kind::integer, "CUDA context", "advanced")
+                  .range(0, 1 << 16)
+                  .in_units("MiB")
+                  .about("CUDA context and library workspaces.")
+                  .cli("--cuda-context-mib")
+                  .member<&Request::cuda_context_mib>());
+  t.push_back(Row("fragmentation", Kind::number, "Allocator fragmentation", "advanced")
+                  .range(0, 1)
+                  .derive("0.10 (0.03 under vLLM)")
+                  .about("Allocator reserve over the allocated peak, as a fraction.")
+                  .cli("--fragmentation")
+                  .io([](Request& r, const json& v) { r.fragmentation = v.get<double>(); },
+                      [](const Request& r) {
+                        return r.fragmentation >= 0 ? json(r.fragmentation) : json();
+                      }));
+  t.push_back(Row("search", Kind::boolean, "Search max batch / context per GPU", "advanced")
+                  .about("Per-GPU searches for the largest batch and context that fit.")
+                  .cli("--search")
+                  .member<&Request::search>());
+  t.push_back(Row("strategies", Kind::boolean, "Compare parallel layouts", "advanced")
+                  .about("Adds strategies[]: per-GPU memory of common parallel layouts.")
+                  .cli("--strategies")
+                  .member<&Request::strategies>());
+}
+
+}  // namespace
+
+// The rows in parse order: an input with several errors reports the first.
+const std::vector<Field>& request_fields() {
+  static const std::vector<Field> table = [] {
+    std::vector<Field> t;
+    add_workload(t);
+    add_training(t);
+    add_kernels(t);
+    add_parallel(t);
+    add_runtime(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace fields
+}  // namespace vramfit

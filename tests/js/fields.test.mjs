@@ -1,0 +1,69 @@
+// The page's field layout (web/js/fields.js) against the core's request field
+// table, read from the wasm catalogue: every form field is a core field with
+// bounds or options, and every request enum value shows a human label.
+import assert from 'node:assert/strict';
+import {readFileSync} from 'node:fs';
+import path from 'node:path';
+import {before, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+import {loadEngine} from '../../web/js/engine.js';
+import {defaultState, FIELDS, fieldLabel, optionsFor} from '../../web/js/fields.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+let catalog;
+before(async () => {
+  const engine = await loadEngine({wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm'))});
+  catalog = engine.catalog({presetCounts: false});
+});
+
+const requestFields = () => FIELDS.filter((f) => f.group !== 'model');
+const corePaths = () => new Map(catalog.fields.map((f) => [f.path, f]));
+
+test('every FIELDS request field is in the core table, with limits or options', () => {
+  const core = corePaths();
+  for (const f of requestFields()) {
+    assert.ok(core.has(f.name), `${f.name} is not a core request field`);
+    if (f.kind === 'int' || f.kind === 'number') {
+      const l = catalog.limits[f.name];
+      assert.ok(l && Number.isFinite(l.min) && Number.isFinite(l.max), `${f.name}: catalog.limits`);
+      assert.equal(l.integer, f.kind === 'int', `${f.name}: int on the page = integer in the core`);
+    }
+    if (f.kind === 'enum') assert.ok(optionsFor(f, catalog)?.length > 0, `${f.name}: options`);
+  }
+});
+
+test('the page shows every core request field but those it leaves to the CLI', () => {
+  const shown = new Set(requestFields().map((f) => f.name));
+  const cliOnly = ['strategies'];  // a second table of layouts; the page has none
+  for (const f of catalog.fields) {
+    if (f.part_of || cliOnly.includes(f.path)) continue;
+    assert.ok(shown.has(f.path), `${f.path} has no control on the page`);
+  }
+});
+
+test('request enum options carry the core labels, never a bare id', () => {
+  const core = corePaths();
+  for (const f of requestFields()) {
+    const values = core.get(f.name)?.values;
+    if (!values) continue;
+    const opts = optionsFor(f, catalog);
+    assert.deepEqual(opts.map((o) => o.value), values.map((v) => v.id), f.name);
+    for (const [i, o] of opts.entries()) {
+      assert.equal(o.label, values[i].label, `${f.name}=${o.value}`);
+      assert.ok(o.label.length > 0);
+    }
+  }
+  assert.equal(optionsFor(FIELDS.find((f) => f.name === 'task'), catalog)
+                   .find((o) => o.value === 'qlora').label,
+               'QLoRA (4-bit base)');
+});
+
+test('labels come from the core; defaults from catalog.defaults', () => {
+  for (const f of requestFields()) assert.notEqual(fieldLabel(f, catalog), f.name, f.name);
+  const d = defaultState(catalog);
+  assert.equal(d.batch_size, '1');
+  assert.equal(d.seq_len, '2048');
+  assert.equal(d['lora.dtype'], 'fp32');
+  assert.equal(d.gpu_memory_utilization, '0.9');
+});
