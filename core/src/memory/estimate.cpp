@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <type_traits>
 
+#include "memory/optimizer_state.h"
 #include "memory/prepared.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -55,21 +56,6 @@ double layers_nonzero(const ModelSpec& m) {
   return static_cast<double>(std::max<size_t>(m.layers.size(), 1));
 }
 
-// Optimizer state bytes for `n` trainable params; `factored` is Adafactor's
-// per-tensor row+column size for those params.
-double optimizer_bytes(const Request& r, double n, double state_bytes, double factored) {
-  switch (r.optimizer) {
-    case Optimizer::adamw:
-    case Optimizer::adamw_fused: return 2 * state_bytes * n;
-    case Optimizer::adamw_8bit:
-    case Optimizer::paged_adamw_8bit: return (2.0 + 8.0 / 256.0) * n;  // §5.2
-    case Optimizer::adafactor: return factored;
-    case Optimizer::sgd: return 0;
-    case Optimizer::sgd_momentum:
-    case Optimizer::lion: return state_bytes * n;
-  }
-  return 0;
-}
 }  // namespace
 
 // When the checkpoint's own tensor bytes are known (safetensors / GGUF
@@ -204,7 +190,7 @@ void training_components(const Prepared& p, int64_t b, int64_t s, Builder& B) {
           INPUTS({{"lora_params", p.lora.params}, {"rank", r.lora.rank}, {"bytes", r.lora.dtype_bytes}}));
   }
   const double n = static_cast<double>(p.trainable);
-  const double state = full ? (pure ? 2.0 : 4.0) : static_cast<double>(r.lora.dtype_bytes);
+  const double state = trainable_param_bytes(r);
   const double g_shard = r.parallel.zero >= 2 ? dp : 1.0;
   const double o_shard = r.parallel.zero >= 1 ? dp : 1.0;
   double grads = n * state / g_shard;
@@ -216,7 +202,7 @@ void training_components(const Prepared& p, int64_t b, int64_t s, Builder& B) {
         "trainable params x grad bytes (/ dp under ZeRO-2/3)",
         INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(state)}}));
   const double opt = r.parallel.offload_optimizer
-                         ? 0 : optimizer_bytes(r, n, state, p.factored_state) / o_shard;
+                         ? 0 : optimizer_state_bytes(r.optimizer, n, state, p.factored_state) / o_shard;
   B.add("optimizer_states", "Optimizer states", opt, 0.01,
         "trainable params x state bytes (AdamW: m and v)",
         INPUTS({{"optimizer", optimizer_name(r.optimizer)}, {"state_bytes", static_cast<int64_t>(state)}}));
