@@ -142,7 +142,7 @@ json model_json(const ResolvedModel& m) {
   return j;
 }
 
-json run(const std::string& text) {
+std::string run(const std::string& text) {
   const json req = jsonu::parse_text(text, "request");
   jsonu::as_object(req, "request");
   if (auto v = jsonu::opt_int(req, "schema_version", "", 0, 1000);
@@ -197,7 +197,7 @@ json run(const std::string& text) {
   json& warnings = out["warnings"] = json::array();
   add_warnings(warnings, bd.warnings);
   add_warnings(warnings, fit.warnings);
-  return out;
+  return response_text(out, fit);
 }
 
 }  // namespace
@@ -217,7 +217,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 std::string estimate_json(const std::string& request_json) {
   try {
-    return dump(run(request_json));
+    return run(request_json);
   } catch (const Error& e) {
     return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
   } catch (const std::exception& e) {
