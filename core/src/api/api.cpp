@@ -148,7 +148,8 @@ std::string run(const std::string& text) {
   if (auto v = jsonu::opt_int(req, "schema_version", "", 0, 1000);
       v && (*v < kOldestRequestSchema || *v > kSchemaVersion)) {
     throw Error(ErrorCode::unknown_value, "schema_version",
-                "schema_version " + std::to_string(*v) + " is not supported (this is " +
+                "schema_version " + std::to_string(*v) + " is not supported (this build reads " +
+                    std::to_string(kOldestRequestSchema) + " to " +
                     std::to_string(kSchemaVersion) + ")");
   }
   ResolvedModel model = resolve_model(req);
