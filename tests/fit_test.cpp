@@ -74,7 +74,9 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
       CHECK(rec["saves_bytes"].get<int64_t>() ==
             r["total_bytes"].get<int64_t>() - rec["total_bytes"].get<int64_t>());
       if (rec["id"] == "combined") CHECK(rec["parts"].size() >= 2);
-      if (rec["id"] == "lora" || rec["id"] == "qlora") CHECK(rec["change"]["weights_dtype"].is_null());
+      if (rec["id"] == "lora" || rec["id"] == "qlora") {
+        CHECK(rec["change"]["weights_dtype"].is_null());
+      }
       if (rec["id"] == "shorter_context" && req.contains("prompt_len")) {
         // 8192 / 2 = 4096 < prompt 8000: the prompt follows.
         CHECK(rec["change"] == json{{"seq_len", 4096}, {"prompt_len", 4096}});

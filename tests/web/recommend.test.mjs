@@ -43,12 +43,13 @@ const SCENARIOS = [
   },
 ];
 
-const pageUrl = (query) =>
-    `${server.base}/web/index.html?${new URLSearchParams({preset: PRESET, search: 'false', ...query})}`;
+const pageUrl = (query) => `${server.base}/web/index.html?${
+    new URLSearchParams({preset: PRESET, search: 'false', ...query})}`;
 
 /** The form control's value as the form state spells it ('' = default). */
-const controlValue = (page, name) => page.$eval(
-    `#f-${name.replace(/\./g, '-')}`, (el) => el.type === 'checkbox' ? String(el.checked) : el.value);
+const controlValue = (page, name) =>
+    page.$eval(`#f-${name.replace(/\./g, '-')}`,
+               (el) => el.type === 'checkbox' ? String(el.checked) : el.value);
 
 for (const {query, kinds} of SCENARIOS) {
   const expected =
@@ -65,7 +66,8 @@ for (const {query, kinds} of SCENARIOS) {
       await ready(page);
       const shown = await page.$$eval(
           '#recommend li', (lis) => lis.map((li) => [li.dataset.rec, Number(li.dataset.total)]));
-      assert.deepEqual(shown, expected.map((r) => [r.id, r.total_bytes]), 'page lists the core\'s suggestions');
+      assert.deepEqual(
+          shown, expected.map((r) => [r.id, r.total_bytes]), 'the page lists the core\'s suggestions');
       const item = page.locator(`#recommend li[data-rec="${rec.id}"]`);
       assert.equal(await item.locator('strong').textContent(), rec.label);
       const renders = await page.evaluate(() => Number(document.body.dataset.renders));

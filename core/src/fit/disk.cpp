@@ -18,8 +18,9 @@ DiskSizes disk_sizes(const Prepared& p) {
         p.req.optimizer == Optimizer::adafactor
             ? mem::weight_bytes(*p.spec, p.fmt, 2, mem::Shard{}).factored_state
             : 0;
+    const double state = trainable_param_bytes(p.req);
     out.checkpoint_with_optimizer_bytes = static_cast<int64_t>(
-        n * stored + optimizer_state_bytes(p.req.optimizer, n, trainable_param_bytes(p.req), factored));
+        n * stored + optimizer_state_bytes(p.req.optimizer, n, state, factored));
   }
   if (p.lora.params > 0) {
     // PEFT saves the adapter tensors in their training dtype.
