@@ -7,7 +7,9 @@
 #include <set>
 #include <string>
 
+#include "fit/fit.h"
 #include "vramfit/api.h"
+#include "vramfit/catalog.h"
 
 namespace {
 
@@ -131,4 +133,34 @@ TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]")
               d["checkpoint_bytes"].get<int64_t>() == c.state);
     CHECK(component(r, "optimizer_states") == c.state);
   }
+}
+
+TEST_CASE("Verdicts: fits below 95% of usable memory, tight up to 100%", "[fit]") {
+  using vramfit::Verdict;
+  // usable 1000 B: the 5% reserve leaves 950 B.
+  CHECK(vramfit::verdict_for(950, 1000) == Verdict::fits);
+  CHECK(vramfit::verdict_for(951, 1000) == Verdict::tight);
+  CHECK(vramfit::verdict_for(1000, 1000) == Verdict::tight);
+  CHECK(vramfit::verdict_for(1001, 1000) == Verdict::no);
+  // vLLM may use only gpu_memory_utilization of the card: 0.9 x 1000.
+  vramfit::Request r;
+  CHECK(vramfit::usable_of(r, 1000) == 1000);
+  r.engine = vramfit::Engine::vllm;
+  r.gpu_memory_utilization = 0.9;
+  CHECK(vramfit::usable_of(r, 1000) == 900);
+}
+
+TEST_CASE("Smallest GPU: the least memory whose verdict is fits", "[fit]") {
+  vramfit::Request r;
+  const vramfit::Gpu* small = vramfit::find_gpu("rtx-4090-24g");
+  REQUIRE(small);
+  // 95% of the 4090's driver total fits it; every smaller card is below that.
+  const int64_t need = static_cast<int64_t>(static_cast<double>(small->memory_bytes) * 0.95);
+  const vramfit::Gpu* g = vramfit::smallest_gpu(need, r);
+  REQUIRE(g);
+  CHECK(g->memory_bytes >= need);
+  for (const auto& other : vramfit::gpu_catalog()) {
+    if (other.memory_bytes < g->memory_bytes) CHECK(other.memory_bytes * 0.95 < need);
+  }
+  CHECK(vramfit::smallest_gpu(int64_t{1} << 50, r) == nullptr);  // 1 PiB: none
 }
