@@ -1,7 +1,6 @@
 #include "api/response_json.h"
 
 #include <cstdio>
-#include <functional>
 
 #include "api/internal.h"
 
@@ -127,45 +126,39 @@ std::string response_text(const json& rest, const FitReport& r) {
   using Serializer = nlohmann::detail::serializer<json>;
   Serializer ser(nlohmann::detail::output_adapter<char>(out), ' ',
                  json::error_handler_t::replace);
-  auto gpus = [&] {
-    out += '[';
-    for (size_t i = 0; i < r.gpus.size(); ++i) {
-      if (i) out += ',';
-      append_gpu(out, r.gpus[i]);
-    }
-    out += ']';
-  };
-  auto target = [&] {
-    append_gpu(out, r.target->fit,
-               r.target->gpus_needed ? ",\"gpus_needed\":" + dump(*r.target->gpus_needed) : "");
-  };
-  // One object: rest's members (nlohmann's sorted key order) merged with
-  // the GPU members, "gpus" < "target".
-  struct Member {
-    const char* key;
-    std::function<void()> write;
-  };
-  std::vector<Member> gpu_members = {{"gpus", gpus}};
-  if (r.target) gpu_members.push_back({"target", target});
-  out += '{';
-  auto key = [&](const std::string& k) {
+  auto key = [&](const char* k) {
     if (out.size() > 1) out += ',';
     ser.dump(json(k), false, false, 0);
     out += ':';
   };
-  size_t k = 0;
-  for (auto it = rest.begin(); it != rest.end(); ++it) {
-    for (; k < gpu_members.size() && gpu_members[k].key < it.key(); ++k) {
-      key(gpu_members[k].key);
-      gpu_members[k].write();
+  // The GPU members, in key order: "gpus" < "target".
+  auto gpu_member = [&](int which) {
+    if (which == 0) {
+      key("gpus");
+      out += '[';
+      for (size_t i = 0; i < r.gpus.size(); ++i) {
+        if (i) out += ',';
+        append_gpu(out, r.gpus[i]);
+      }
+      out += ']';
+    } else {
+      key("target");
+      const auto& needed = r.target->gpus_needed;
+      append_gpu(out, r.target->fit, needed ? ",\"gpus_needed\":" + dump(*needed) : "");
     }
-    key(it.key());
+  };
+  const char* gpu_keys[] = {"gpus", "target"};
+  const int gpu_count = r.target ? 2 : 1;
+  // One object: rest's members (nlohmann's sorted key order) merged with
+  // the GPU members.
+  out += '{';
+  int k = 0;
+  for (auto it = rest.begin(); it != rest.end(); ++it) {
+    for (; k < gpu_count && it.key() > gpu_keys[k]; ++k) gpu_member(k);
+    key(it.key().c_str());
     ser.dump(*it, false, false, 0);
   }
-  for (; k < gpu_members.size(); ++k) {
-    key(gpu_members[k].key);
-    gpu_members[k].write();
-  }
+  for (; k < gpu_count; ++k) gpu_member(k);
   out += '}';
   return out;
 }
