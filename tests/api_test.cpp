@@ -49,7 +49,7 @@ TEST_CASE("Response envelope has every documented field", "[api]") {
   const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "qlora"},
                       {"batch_size", 4}, {"seq_len", 1024}, {"gpu", "rtx-4090-24g"}});
   CHECK(r["schema_version"] == vramfit::kSchemaVersion);
-  CHECK(r["schema_version"] == 1);
+  CHECK(r["schema_version"] == 2);
   CHECK(r["vramfit_version"] == std::string(vramfit::version()));
 
   REQUIRE(r["model"].is_object());
@@ -132,9 +132,15 @@ TEST_CASE("Response envelope has every documented field", "[api]") {
   CHECK(r["request"]["seq_len"] == 1024);
 }
 
+TEST_CASE("Requests of schema 1 are still accepted (version 2 changed responses only)", "[api]") {
+  const json r = api({{"schema_version", 1}, {"model", {{"preset", "Qwen/Qwen3-0.6B"}}},
+                      {"search", false}});
+  CHECK(r["schema_version"] == 2);
+}
+
 TEST_CASE("Error envelope: schema_version and error{code, field, message} only", "[api]") {
   const json r = json::parse(vramfit::estimate_json("{\"model\": {\"preset\": \"no/such\"}}"));
-  CHECK(r["schema_version"] == 1);
+  CHECK(r["schema_version"] == 2);
   REQUIRE(r.contains("error"));
   CHECK(r.size() == 2);
   CHECK(r["error"].size() == 3);
@@ -177,7 +183,7 @@ TEST_CASE("A target that does not fit gets recommendations that save bytes", "[a
 
 TEST_CASE("catalog_json content", "[api][catalog]") {
   const json c = json::parse(vramfit::catalog_json());
-  CHECK(c["schema_version"] == 1);
+  CHECK(c["schema_version"] == 2);
   REQUIRE(c["presets"].is_array());
   CHECK(c["presets"].size() >= 30);
   std::set<std::string> ids;

@@ -70,7 +70,7 @@ json error_of(const json& req_or_text_holder, bool raw = false) {
                : run_request(req_or_text_holder);
   INFO("response: " << r.dump().substr(0, 400));
   REQUIRE(r.contains("error"));
-  REQUIRE(r.at("schema_version") == 1);
+  REQUIRE(r.at("schema_version") == 2);
   return r.at("error");
 }
 
@@ -708,7 +708,7 @@ TEST_CASE("Bad input returns error code and field", "[estimate][errors]") {
        "kv_cache_dtype"},
       {"zero on inference", preset_req(kLlama8B, {{"parallel", {{"zero", 2}}}}), "inconsistent",
        "parallel.zero"},
-      {"schema_version 2", preset_req(kLlama8B, {{"schema_version", 2}}), "unknown_value",
+      {"schema_version 3", preset_req(kLlama8B, {{"schema_version", 3}}), "unknown_value",
        "schema_version"},
   };
   for (const auto& c : cases) {

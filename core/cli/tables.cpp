@@ -130,12 +130,8 @@ void print_estimate(const json& r, const json& fields) {
   }
   if (r.contains("recommend")) {
     for (const auto& s : r.at("recommend")) {
-      std::string change = s.at("change").get<std::string>();
-      if (s.contains("changes")) {
-        change = "";
-        for (const auto& c : s.at("changes")) change += (change.empty() ? "" : " + ") + c.get<std::string>();
-      }
-      std::printf("  try %-28s saves %-12s -> %s\n", change.c_str(),
+      // Labels vary in length (a combined change names all its steps).
+      std::printf("  try %s: saves %s -> %s\n", s.at("label").get<std::string>().c_str(),
                   gib(i64(s, "saves_bytes")).c_str(), s.at("verdict").get<std::string>().c_str());
     }
   }

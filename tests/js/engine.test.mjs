@@ -27,7 +27,7 @@ const firstPreset = () => presetIds()[0];
 
 /** Invariants every successful response must satisfy. */
 function checkResponse(r, label) {
-  assert.equal(r.schema_version, 1, label);
+  assert.equal(r.schema_version, 2, label);
   assert.equal(typeof r.vramfit_version, 'string', `${label}: vramfit_version`);
   assert.equal(typeof r.request, 'object', `${label}: request echo`);
   assert.equal(typeof r.weights_format?.dtype, 'string', `${label}: weights_format`);
@@ -66,7 +66,9 @@ function checkResponse(r, label) {
     }
   }
   for (const rec of r.recommend ?? []) {
-    assert.equal(typeof rec.change, 'string', `${label}: recommend.change`);
+    assert.equal(typeof rec.change, 'object', `${label}: recommend.change`);
+    assert.ok(Object.keys(rec.change).length > 0, `${label}: recommend.change sets a field`);
+    assert.equal(typeof rec.label, 'string', `${label}: recommend.label`);
     assert.ok(VERDICTS.has(rec.verdict), `${label}: recommend.verdict`);
   }
   for (const w of r.warnings) assert.equal(typeof w.message, 'string', `${label}: warning message`);
@@ -227,7 +229,7 @@ test(
         try {
           wasm = engine.estimate(c.request ?? c);
         } catch (e) {
-          wasm = {error: {code: e.code, field: e.field, message: e.message}, schema_version: 1};
+          wasm = {error: {code: e.code, field: e.field, message: e.message}, schema_version: 2};
         }
         assert.deepEqual(wasm, native, `${file}: wasm differs from the native CLI`);
       }

@@ -54,7 +54,8 @@ export interface CustomGpu {
 }
 
 export interface EstimateRequest {
-  schema_version?: 1;
+  /** 1 is still accepted: version 2 changed responses only. */
+  schema_version?: 1|2;
   model: ModelRef;
   task?: Task;
   /** dtype id or alias ("bf16", "nf4", "q4_k_m"), "auto", or an explicit format. */
@@ -146,13 +147,76 @@ export interface ComponentInfo {
   phases: string[];
 }
 
+/** What each recommendation does (closed: the core's candidate list). */
+export type RecommendationId = 'gradient_checkpointing'|'optimizer_8bit'|'chunked_loss'|
+    'smaller_batch'|'kv_cache_fp8'|'lora'|'qlora'|'weights_int8'|'weights_nf4'|'shorter_context'|
+    'combined';
+
+/**
+ * The request fields a recommendation sets, keyed by the request's JSON path;
+ * null returns a field to its default (weights_dtype: auto-detect).
+ */
+export interface RequestChange {
+  gradient_checkpointing?: true;
+  optimizer?: 'adamw_8bit';
+  loss?: 'chunked';
+  batch_size?: number;
+  kv_cache_dtype?: 'fp8';
+  task?: 'lora'|'qlora';
+  weights_dtype?: 'int8'|'nf4'|null;
+  seq_len?: number;
+  prompt_len?: number;
+}
+
 export interface Recommendation {
-  /** "optimizer=adamw_8bit": a request change in query-string form. */
-  change: string;
+  id: RecommendationId;
+  /** Applied as data: write each field into the request (several when combined). */
+  change: RequestChange;
+  /** Prose for display: "batch size 2 x 4 accumulation steps". */
+  label: string;
   why: string;
+  /** combined only: the labels of the stacked steps, cheapest first. */
+  parts?: string[];
+  /** Totals after the change. */
   total_bytes: number;
   saves_bytes: number;
   verdict: Verdict;
+}
+
+/** A parallel layout: tensor, pipeline, data, expert parallel and ZeRO stage. */
+export interface Layout {
+  tp: number;
+  pp: number;
+  dp: number;
+  ep: number;
+  zero: 0|1|2|3;
+}
+
+/** Fewest GPUs like the target that hold the request (absent beyond 64). */
+export interface GpusNeeded {
+  count: number;
+  parallel: Omit<Layout, 'ep'>;
+  per_gpu_total_bytes: number;
+}
+
+export interface Strategy {
+  name: 'single GPU'|'TP 2'|'TP 4'|'TP 8'|'PP 2'|'PP 4'|'TP 4 x PP 2'|'ZeRO-2 x 8'|
+      'ZeRO-3 / FSDP x 8'|'EP 8';
+  gpus: number;
+  parallel: Layout;
+  per_gpu_total_bytes: number;
+  per_gpu_peak_allocated_bytes: number;
+  /** Absent when no catalogue GPU holds the layout. */
+  smallest_gpu?: string;
+}
+
+export interface DiskSizes {
+  checkpoint_bytes: number;
+  stored_dtype_bytes: 2|4;
+  /** Full fine-tuning: weights plus the optimizer's state dict. */
+  checkpoint_with_optimizer_bytes?: number;
+  /** Adapter methods: the adapter tensors in their training dtype. */
+  lora_adapter_bytes?: number;
 }
 
 export interface Warning {
@@ -161,7 +225,7 @@ export interface Warning {
 }
 
 export interface EstimateResponse {
-  schema_version: 1;
+  schema_version: 2;
   vramfit_version: string;
   model: {
     id: string; source: 'preset' | 'config'; model_type: string; approximate: boolean;
@@ -182,14 +246,19 @@ export interface EstimateResponse {
   total_bytes: number;
   range: {low_bytes: number; high_bytes: number};
   gpus: GpuFit[];
-  target?: GpuFit;
+  /** Smallest catalogue GPU whose verdict is `fits`; absent when none. */
+  smallest_gpu?: string;
+  target?: GpuFit&{gpus_needed?: GpusNeeded};
   /** Present when `target` does not fit. */
   recommend?: Recommendation[];
+  disk: DiskSizes;
+  /** Present when the request asks for `strategies`. */
+  strategies?: Strategy[];
   warnings: Warning[];
 }
 
 export interface Catalog {
-  schema_version: 1;
+  schema_version: 2;
   vramfit_version: string;
   presets: Array<
       {id: string; source: string; model_type: string; params: number; active_params?: number}>;

@@ -99,19 +99,13 @@ function render(r, state) {
   document.body.dataset.ready = 'true';
 }
 
+/** A recommendation's `change` ({"batch_size": 2, "weights_dtype": null}) into the form. */
 function applyChange(change) {
   const state = form.read();
-  if (change.model) return;
-  const flat = (obj, prefix = '') => {
-    for (const [k, v] of Object.entries(obj)) {
-      const name = prefix ? `${prefix}.${k}` : k;
-      if (v && typeof v === 'object' && !Array.isArray(v))
-        flat(v, name);
-      else if (FIELD_BY_NAME.has(name))
-        state[name] = Array.isArray(v) ? v.join(',') : String(v);
-    }
-  };
-  flat(change);
+  for (const [name, value] of Object.entries(change)) {
+    // null: back to the field's default (an empty control).
+    if (FIELD_BY_NAME.has(name)) state[name] = value === null ? '' : String(value);
+  }
   form.write(state);
   recompute();
 }

@@ -7,7 +7,7 @@
 namespace vramfit {
 
 // Runs one request (core/SCHEMA.md). Returns the response JSON, or
-// {"schema_version":1,"error":{"code","field","message"}} on any failure.
+// {"schema_version":2,"error":{"code","field","message"}} on any failure.
 std::string estimate_json(const std::string& request_json);
 
 // Static catalogue for front ends: presets, GPUs, dtypes, enums, defaults,
@@ -50,6 +50,8 @@ std::string checkpoint_plan_json(const std::string& input_json);
 
 // Library version ("0.1.0") and schema version.
 const char* version();
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
+// Requests did not change in version 2 (only responses did): 1 is accepted.
+constexpr int kOldestRequestSchema = 1;
 
 }  // namespace vramfit

@@ -3,13 +3,12 @@
 // lives in config/params/estimate/fit.
 #include "vramfit/api.h"
 
-#include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/internal.h"
-#include "fit/fit.h"
-#include "fit/strategies.h"
+#include "api/response_json.h"
+#include "fit/report.h"
 #include "util/json_util.h"
 #include "memory/prepared.h"
 #include "vramfit/catalog.h"
@@ -143,69 +142,14 @@ json model_json(const ResolvedModel& m) {
   return j;
 }
 
-// The per-GPU matrix is the bulk of every response: written as text directly
-// (same keys and order as gpu_json) and spliced into the dumped response.
-std::string gpus_text(const std::vector<GpuFit>& fits) {
-  std::string out = "[";
-  // Strings here are valid UTF-8 (the catalogue, or request text nlohmann
-  // already validated): only quotes, backslashes and controls need escaping.
-  auto str = [&](const char* key, const std::string& v) {
-    out += '"'; out += key; out += "\":\"";
-    for (char ch : v) {
-      const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') { out += '\\'; out += ch; }
-      else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
-      else out += ch;
-    }
-    out += "\",";
-  };
-  auto num = [&](const char* key, int64_t v, bool last = false) {
-    out += '"'; out += key; out += "\":"; out += std::to_string(v);
-    if (!last) out += ',';
-  };
-  for (size_t i = 0; i < fits.size(); ++i) {
-    const GpuFit& f = fits[i];
-    out += i ? ",{" : "{";
-    str("id", f.id);
-    str("name", f.name);
-    str("vendor", f.vendor);
-    out += f.custom ? "\"custom\":true," : "\"custom\":false,";
-    num("memory_bytes", f.memory_bytes);
-    num("usable_bytes", f.usable_bytes);
-    num("need_bytes", f.need_bytes);
-    num("headroom_bytes", f.headroom_bytes);
-    str("verdict", f.verdict);
-    num("max_batch_size", f.max_batch_size);
-    num("max_seq_len", f.max_seq_len, true);
-    out += '}';
-  }
-  return out + "]";
-}
-
-constexpr const char* kGpusPlaceholder = "\u0001vramfit-gpus\u0001";
-
-json gpu_json(const GpuFit& f) {
-  json e = json::object();
-  e["id"] = f.id;
-  e["name"] = f.name;
-  e["vendor"] = f.vendor;
-  e["custom"] = f.custom;
-  e["memory_bytes"] = f.memory_bytes;
-  e["usable_bytes"] = f.usable_bytes;
-  e["need_bytes"] = f.need_bytes;
-  e["headroom_bytes"] = f.headroom_bytes;
-  e["verdict"] = f.verdict;
-  e["max_batch_size"] = f.max_batch_size;
-  e["max_seq_len"] = f.max_seq_len;
-  return e;
-}
-
-json run(const std::string& text, std::string& gpus_out) {
+std::string run(const std::string& text) {
   const json req = jsonu::parse_text(text, "request");
   jsonu::as_object(req, "request");
-  if (auto v = jsonu::opt_int(req, "schema_version", "", 0, 1000); v && *v != kSchemaVersion) {
+  if (auto v = jsonu::opt_int(req, "schema_version", "", 0, 1000);
+      v && (*v < kOldestRequestSchema || *v > kSchemaVersion)) {
     throw Error(ErrorCode::unknown_value, "schema_version",
-                "schema_version " + std::to_string(*v) + " is not supported (this is " +
+                "schema_version " + std::to_string(*v) + " is not supported (this build reads " +
+                    std::to_string(kOldestRequestSchema) + " to " +
                     std::to_string(kSchemaVersion) + ")");
   }
   ResolvedModel model = resolve_model(req);
@@ -249,46 +193,12 @@ json run(const std::string& text, std::string& gpus_out) {
   json& range = out["range"];
   range["low_bytes"] = bd.low_bytes;
   range["high_bytes"] = bd.high_bytes;
-  const auto fits = fit_all(p, bd);
-  out["gpus"] = kGpusPlaceholder;
-  // Smallest catalogue GPU that fits as requested (ties: first listed).
-  const GpuFit* smallest = nullptr;
-  for (const auto& f : fits) {
-    if (f.custom || f.verdict != "fits") continue;
-    if (!smallest || f.memory_bytes < smallest->memory_bytes) smallest = &f;
-  }
-  if (smallest) out["smallest_gpu"] = smallest->id;  // absent when none fits
-  gpus_out = gpus_text(fits);
-  json warnings = json::array();
-  auto warn = [&warnings](const std::string& code, const std::string& msg) {
-    json& w = warnings.emplace_back(json::object());
-    w["code"] = code;
-    w["message"] = msg;
-  };
-  for (const auto& [code, msg] : bd.warnings) warn(code, msg);
-  if (model.spec.max_positions > 0 && r.seq_len > model.spec.max_positions) {
-    warn("context_above_model_max", "seq_len " + std::to_string(r.seq_len) +
-                                        " exceeds the model's max_position_embeddings " +
-                                        std::to_string(model.spec.max_positions));
-  }
-  if (!r.gpu.empty()) {
-    const Gpu* g = find_gpu(r.gpu);
-    if (!g) {
-      throw Error(ErrorCode::unknown_value, "gpu",
-                  "gpu: unknown GPU \"" + r.gpu + "\" (run `vramfit gpus` for the list)");
-    }
-    for (const auto& f : fits) {
-      if (f.id != g->id) continue;
-      out["target"] = gpu_json(f);
-      json needed = gpus_needed(model.spec, r, f.usable_bytes);
-      if (!needed.is_null()) out["target"]["gpus_needed"] = needed;
-      if (f.verdict != "fits") out["recommend"] = recommend(model.spec, r, bd, f.usable_bytes);
-    }
-  }
-  out["disk"] = disk_json(p);
-  if (r.strategies) out["strategies"] = strategies_json(model.spec, r);
-  out["warnings"] = warnings;
-  return out;
+  const FitReport fit = fit_report(p, bd);
+  add_fit_report(out, fit);
+  json& warnings = out["warnings"] = json::array();
+  add_warnings(warnings, bd.warnings);
+  add_warnings(warnings, fit.warnings);
+  return response_text(out, fit);
 }
 
 }  // namespace
@@ -308,12 +218,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 std::string estimate_json(const std::string& request_json) {
   try {
-    std::string gpus;
-    std::string text = dump(run(request_json, gpus));
-    const std::string quoted = json(kGpusPlaceholder).dump();
-    const auto pos = text.find(quoted);
-    if (pos != std::string::npos) text.replace(pos, quoted.size(), gpus);
-    return text;
+    return run(request_json);
   } catch (const Error& e) {
     return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
   } catch (const std::exception& e) {

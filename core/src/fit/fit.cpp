@@ -1,7 +1,6 @@
 #include "fit/fit.h"
 
 #include <algorithm>
-#include <functional>
 #include <map>
 
 #include "vramfit/catalog.h"
@@ -10,8 +9,6 @@
 namespace vramfit {
 
 namespace {
-using json = nlohmann::json;
-
 int64_t limit_of(int64_t usable) {
   return static_cast<int64_t>(static_cast<double>(usable) * (1.0 - kSafetyReserve));
 }
@@ -53,18 +50,49 @@ int64_t search(F need, int64_t limit, int64_t hi) {
   return lo;
 }
 
-int64_t usable_of(const Prepared& p, int64_t memory) {
-  if (p.req.engine == Engine::vllm) {
-    return static_cast<int64_t>(static_cast<double>(memory) * p.req.gpu_memory_utilization);
+}  // namespace
+
+const char* verdict_name(Verdict v) {
+  switch (v) {
+    case Verdict::fits: return "fits";
+    case Verdict::tight: return "tight";
+    case Verdict::no: return "no";
+  }
+  return "no";
+}
+
+Verdict verdict_for(int64_t need, int64_t usable) {
+  if (need <= limit_of(usable)) return Verdict::fits;
+  if (need <= usable) return Verdict::tight;
+  return Verdict::no;
+}
+
+int64_t usable_of(const Request& req, int64_t memory) {
+  if (req.engine == Engine::vllm) {
+    return static_cast<int64_t>(static_cast<double>(memory) * req.gpu_memory_utilization);
   }
   return memory;
 }
-}  // namespace
 
-std::string verdict_for(int64_t need, int64_t usable) {
-  if (need <= limit_of(usable)) return "fits";
-  if (need <= usable) return "tight";
-  return "no";
+const Gpu* smallest_gpu(int64_t need, const Request& req) {
+  const Gpu* best = nullptr;
+  for (const auto& g : gpu_catalog()) {
+    if (verdict_for(need, usable_of(req, g.memory_bytes)) != Verdict::fits) continue;
+    if (!best || g.memory_bytes < best->memory_bytes) best = &g;
+  }
+  return best;
+}
+
+std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpec& spec,
+                                                                  const Request& req) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (spec.max_positions > 0 && req.seq_len > spec.max_positions) {
+    out.emplace_back("context_above_model_max",
+                     "seq_len " + std::to_string(req.seq_len) +
+                         " exceeds the model's max_position_embeddings " +
+                         std::to_string(spec.max_positions));
+  }
+  return out;
 }
 
 int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
@@ -94,7 +122,7 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     GpuFit f;
     f.id = id; f.name = name; f.vendor = vendor; f.custom = custom;
     f.memory_bytes = mem;
-    f.usable_bytes = usable_of(p, mem);
+    f.usable_bytes = usable_of(p.req, mem);
     f.need_bytes = bd.total_bytes;
     f.headroom_bytes = f.usable_bytes - f.need_bytes;
     f.verdict = verdict_for(f.need_bytes, f.usable_bytes);
@@ -109,157 +137,6 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   for (size_t i = 0; i < p.req.custom_gpus.size(); ++i) {
     const auto& c = p.req.custom_gpus[i];
     add("custom-" + std::to_string(i + 1), c.name, "custom", c.memory_bytes, true);
-  }
-  return out;
-}
-
-namespace {
-struct Change {
-  std::string change;
-  const char* why;
-  std::function<bool(Request&)> apply;  // false: does not apply
-  bool batch = false;                   // re-derived when stacked
-};
-
-// Largest micro-batch below the requested one that fits (at least 1).
-int64_t fitting_batch(const ModelSpec& spec, const Request& req, int64_t usable) {
-  Request probe = req;
-  probe.search = false;
-  try {
-    return std::max<int64_t>(1, max_batch(prepare(spec, probe), req.seq_len, usable, req.batch_size - 1));
-  } catch (const Error&) {
-    return 1;
-  }
-}
-
-std::string batch_change(const Request& req, int64_t mb) {
-  std::string name = "batch_size=" + std::to_string(mb);
-  if (is_training(req.task)) {
-    name += " x " + std::to_string((req.batch_size + mb - 1) / mb) + " accumulation steps";
-  }
-  return name;
-}
-
-// Candidate changes, cheapest (no quality cost) first.
-std::vector<Change> changes_for(const ModelSpec& spec, const Request& req, int64_t usable) {
-  const bool train = is_training(req.task);
-  std::vector<Change> c;
-  c.push_back({"gradient_checkpointing=true", "keep only layer inputs; recompute in backward",
-               [=](Request& r) { return train && !r.gradient_checkpointing ? (r.gradient_checkpointing = true) : false; }});
-  c.push_back({"optimizer=adamw_8bit", "8-bit Adam states (bitsandbytes)", [=](Request& r) {
-                 if (!train || r.optimizer != Optimizer::adamw) return false;
-                 r.optimizer = Optimizer::adamw_8bit;
-                 return true;
-               }});
-  c.push_back({"loss=chunked", "chunked cross-entropy: no full fp32 logits", [=](Request& r) {
-                 if (!train || r.loss != Loss::standard) return false;
-                 r.loss = Loss::chunked;
-                 return true;
-               }});
-  if (req.batch_size > 1) {
-    const int64_t mb = fitting_batch(spec, req, usable);
-    c.push_back({batch_change(req, mb),
-                 train ? "same effective batch; gradient accumulation adds no memory"
-                       : "fewer concurrent sequences",
-                 [=](Request& r) { r.batch_size = mb; return true; }, true});
-  }
-  c.push_back({"kv_cache_dtype=fp8", "halve the KV cache", [=](Request& r) {
-                 if (train || !r.kv_cache_dtype.empty()) return false;
-                 r.kv_cache_dtype = "fp8";
-                 return true;
-               }});
-  c.push_back({"task=lora", "train adapters only; base weights frozen in bf16", [=](Request& r) {
-                 if (r.task != Task::full) return false;
-                 r.task = Task::lora;
-                 r.weights_dtype.clear();
-                 return true;
-               }});
-  c.push_back({"task=qlora", "4-bit NF4 base weights + LoRA", [=](Request& r) {
-                 if (r.task != Task::full && r.task != Task::lora) return false;
-                 r.task = Task::qlora;
-                 r.weights_dtype.clear();
-                 return true;
-               }});
-  c.push_back({"weights_dtype=int8", "8-bit weights", [=](Request& r) {
-                 if (train || !(r.weights_dtype.empty() || r.weights_dtype == "bf16" || r.weights_dtype == "fp16")) return false;
-                 r.weights_dtype = "int8";
-                 return true;
-               }});
-  c.push_back({"weights_dtype=nf4", "4-bit weights", [=](Request& r) {
-                 if (train || !(r.weights_dtype.empty() || r.weights_dtype == "bf16" ||
-                                r.weights_dtype == "fp16" || r.weights_dtype == "int8")) return false;
-                 r.weights_dtype = "nf4";
-                 return true;
-               }});
-  c.push_back({"seq_len/2", "shorter sequences", [=](Request& r) {
-                 if (r.seq_len <= 256) return false;
-                 r.seq_len /= 2;
-                 if (r.prompt_len && *r.prompt_len > r.seq_len) r.prompt_len = r.seq_len;
-                 return true;
-               }});
-  return c;
-}
-
-int64_t total_of(const ModelSpec& spec, const Request& r) {
-  try {
-    return estimate_memory(spec, r, false).total_bytes;
-  } catch (const Error&) {
-    return -1;  // not a valid request for this model
-  }
-}
-}  // namespace
-
-json recommend(const ModelSpec& spec, const Request& req, const Breakdown& bd,
-               int64_t usable) {
-  json out = json::array();
-  const auto changes = changes_for(spec, req, usable);
-  for (const auto& ch : changes) {
-    Request r = req;
-    if (!ch.apply(r)) continue;
-    const int64_t t = total_of(spec, r);
-    if (t < 0 || t >= bd.total_bytes) continue;
-    // By assignment, not an initializer list: that costs much more code in wasm.
-    json& e = out.emplace_back(json::object());
-    e["change"] = ch.change;
-    e["why"] = ch.why;
-    e["total_bytes"] = t;
-    e["saves_bytes"] = bd.total_bytes - t;
-    e["verdict"] = verdict_for(t, usable);
-  }
-  // No single change enough: stack them, cheapest first, until it fits.
-  bool single_fits = false;
-  for (const auto& e : out) single_fits = single_fits || e.at("verdict") == "fits";
-  if (!single_fits && out.size() > 1) {
-    Request r = req;
-    json applied = json::array();
-    int64_t t = bd.total_bytes;
-    for (const auto& ch : changes) {
-      Request next = r;
-      std::string name = ch.change;
-      if (ch.batch) {
-        // After the earlier changes a larger micro-batch may fit.
-        const int64_t mb = fitting_batch(spec, r, usable);
-        next.batch_size = mb;
-        name = batch_change(req, mb);
-      } else if (!ch.apply(next)) {
-        continue;
-      }
-      const int64_t nt = total_of(spec, next);
-      if (nt < 0 || nt >= t) continue;
-      r = next;
-      t = nt;
-      applied.push_back(name);
-      if (verdict_for(t, usable) == "fits") break;
-    }
-    if (applied.size() > 1) {
-      json& e = out.emplace_back(json::object());
-      e["change"] = "combined";
-      e["changes"] = std::move(applied);
-      e["why"] = "the changes above applied together, cheapest first";
-      e["total_bytes"] = t;
-      e["saves_bytes"] = bd.total_bytes - t;
-      e["verdict"] = verdict_for(t, usable);
-    }
   }
   return out;
 }

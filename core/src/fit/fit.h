@@ -1,15 +1,22 @@
-// Per-GPU verdicts and exact integer searches (methodology §10).
+// Per-GPU verdicts and exact integer searches (methodology §10). Results are
+// plain structs; the facade (api/response_json.cpp) alone writes JSON.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "memory/prepared.h"
+#include "vramfit/catalog.h"
 
 namespace vramfit {
 
 constexpr double kSafetyReserve = 0.05;  // §10.2: fits below 95% of capacity
+
+enum class Verdict { fits, tight, no };
+const char* verdict_name(Verdict v);
 
 struct GpuFit {
   std::string id, name, vendor;
@@ -18,21 +25,29 @@ struct GpuFit {
   int64_t usable_bytes = 0;   // x gpu_memory_utilization for vLLM
   int64_t need_bytes = 0;
   int64_t headroom_bytes = 0; // usable - need (negative when short)
-  std::string verdict;        // fits / tight / no
+  Verdict verdict = Verdict::no;
   int64_t max_batch_size = 0; // largest that still "fits"; 0 = none
   int64_t max_seq_len = 0;
 };
 
-std::string verdict_for(int64_t need, int64_t usable);
+Verdict verdict_for(int64_t need, int64_t usable);
+
+// Memory the request may use on a GPU of `memory` bytes (vLLM takes only
+// gpu_memory_utilization of it).
+int64_t usable_of(const Request& req, int64_t memory);
 
 // Every catalogue GPU plus the request's custom GPUs.
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd);
 
+// The smallest (by memory) catalogue GPU on which `need` bytes fit (ties:
+// first listed); nullptr when none does.
+const Gpu* smallest_gpu(int64_t need, const Request& req);
+
 // Largest b in [1, hi] whose estimate fits `usable`; 0 when none.
 int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi);
 
-// Cheapest changes that make the request fit `usable` (with bytes saved).
-nlohmann::json recommend(const ModelSpec& spec, const Request& req,
-                         const Breakdown& bd, int64_t usable);
+// Domain warnings on the request as a whole (the memory model adds its own).
+std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpec& spec,
+                                                                  const Request& req);
 
 }  // namespace vramfit

@@ -1,24 +1,44 @@
-// Parallel layouts compared side by side, and checkpoint sizes on disk.
+// Parallel layouts compared side by side, and the fewest GPUs that hold a
+// request.
 #pragma once
 
-#include <nlohmann/json.hpp>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
 
 #include "memory/prepared.h"
 
 namespace vramfit {
 
-// Per-GPU total for single GPU, TP 2/4/8, PP 2/4, TP x PP, ZeRO-3 x 8
+struct Layout {
+  int64_t tp = 1, pp = 1, dp = 1, ep = 1;
+  int zero = 0;  // ZeRO stage
+};
+
+struct Strategy {
+  std::string name;  // "TP 4 x PP 2"
+  int64_t gpus = 1;
+  Layout parallel;
+  int64_t per_gpu_total_bytes = 0;
+  int64_t per_gpu_peak_allocated_bytes = 0;
+  std::string smallest_gpu;  // catalogue id; empty when none fits
+};
+
+// Per-GPU total for single GPU, TP 2/4/8, PP 2/4, TP x PP, ZeRO-2/3 x 8
 // (training) and EP (MoE), each with the smallest catalogue GPU that holds
 // it. Layouts invalid for the model (tp not dividing heads) are skipped.
-nlohmann::json strategies_json(const ModelSpec& spec, const Request& req);
+std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req);
+
+struct GpusNeeded {
+  int64_t count = 1;
+  Layout parallel;  // ep is the request's own
+  int64_t per_gpu_total_bytes = 0;
+};
 
 // Fewest GPUs of `usable` bytes each that hold the request, scaling the
 // given layout: tensor parallel (then pipeline) for inference, ZeRO-3 data
-// parallel for training. Null when 64 GPUs are not enough.
-nlohmann::json gpus_needed(const ModelSpec& spec, const Request& req, int64_t usable);
-
-// Sizes users plan disk for: a full checkpoint in the stored dtype, with the
-// optimizer state of the chosen regime, and a LoRA adapter.
-nlohmann::json disk_json(const Prepared& p);
+// parallel for training. None when 64 GPUs are not enough.
+std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req, int64_t usable);
 
 }  // namespace vramfit

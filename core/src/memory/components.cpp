@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "memory/optimizer_state.h"
 #include "memory/registry.h"
 
 namespace vramfit {
@@ -43,10 +44,9 @@ bool ds_mixed(const Prepared& p) {
   return full(p) && !pure(p) && p.req.parallel.zero >= 1 && p.req.precision != Precision::fp32;
 }
 
-// Bytes per trainable parameter of a gradient or an optimizer state.
-double state_bytes(const Prepared& p) {
-  return full(p) ? (pure(p) ? 2.0 : 4.0) : static_cast<double>(p.req.lora.dtype_bytes);
-}
+// Bytes per trainable parameter of a gradient or an optimizer state (one
+// definition with the disk sizes: memory/optimizer_state.h).
+double state_bytes(const Prepared& p) { return trainable_param_bytes(p.req); }
 
 double optimizer_shard(const Prepared& p) {
   return p.req.parallel.zero >= 1 ? static_cast<double>(p.shard.dp) : 1.0;
@@ -54,27 +54,6 @@ double optimizer_shard(const Prepared& p) {
 
 double tokens(const Ctx& c) { return static_cast<double>(c.b) * static_cast<double>(c.s); }
 double tp(const Prepared& p) { return static_cast<double>(p.shard.tp); }
-
-// Optimizer state bytes for `n` trainable params; `factored` is Adafactor's
-// per-tensor row+column size for those params.
-double optimizer_bytes(const Request& r, double n, double state_bytes, double factored) {
-  switch (r.optimizer) {
-    case Optimizer::adamw:
-    case Optimizer::adamw_fused:
-      return 2 * state_bytes * n;
-    case Optimizer::adamw_8bit:
-    case Optimizer::paged_adamw_8bit:
-      return (2.0 + 8.0 / 256.0) * n;  // §5.2
-    case Optimizer::adafactor:
-      return factored;
-    case Optimizer::sgd:
-      return 0;
-    case Optimizer::sgd_momentum:
-    case Optimizer::lion:
-      return state_bytes * n;
-  }
-  return 0;
-}
 
 // Pipeline 1F1B: the first stage holds min(pp, micro-batches) micro-batches
 // of its L/pp layers in flight, i.e. about L layers' worth (methodology §9.6).
@@ -136,7 +115,8 @@ void optimizer_states(const Ctx& c, Emit& e) {
   const double opt =
       p.req.parallel.offload_optimizer
           ? 0
-          : optimizer_bytes(p.req, static_cast<double>(p.trainable), state, p.factored_state) /
+          : optimizer_state_bytes(p.req.optimizer, static_cast<double>(p.trainable), state,
+                                  p.factored_state) /
                 optimizer_shard(p);
   e.set(opt, "trainable params x state bytes (AdamW: m and v)",
         INPUTS({{"optimizer", optimizer_name(p.req.optimizer)},

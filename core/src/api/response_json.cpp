@@ -1,0 +1,166 @@
+#include "api/response_json.h"
+
+#include <cstdio>
+
+#include "api/internal.h"
+
+namespace vramfit {
+
+using json = nlohmann::json;
+
+// Objects are built by assignment rather than from nested initializer lists:
+// each {"key", value} member of one is a temporary two-element array, built,
+// checked and torn down inline, which cost tens of KB of wasm.
+
+namespace {
+// The per-GPU matrix (79 catalogue GPUs x 11 keys) is the bulk of every
+// response, and the page recomputes it on each change: as a tree of
+// nlohmann objects it made an estimate without searches ~40% slower
+// (native, user time 100 -> 142 us per call), so the GPU objects are
+// written as text by this one writer, for `gpus` and `target` alike. `more`
+// adds members (target's gpus_needed). Strings are valid UTF-8 (the
+// catalogue, or request text nlohmann validated): only quotes, backslashes
+// and controls need escaping.
+void append_gpu(std::string& out, const GpuFit& f, const std::string& more = "") {
+  auto str = [&](const char* key, const std::string& v) {
+    out += '"'; out += key; out += "\":\"";
+    for (char ch : v) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"' || c == '\\') { out += '\\'; out += ch; }
+      else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
+      else out += ch;
+    }
+    out += "\",";
+  };
+  auto num = [&](const char* key, int64_t v) {
+    out += '"'; out += key; out += "\":"; out += std::to_string(v); out += ',';
+  };
+  out += '{';
+  str("id", f.id);
+  str("name", f.name);
+  str("vendor", f.vendor);
+  out += f.custom ? "\"custom\":true," : "\"custom\":false,";
+  num("memory_bytes", f.memory_bytes);
+  num("usable_bytes", f.usable_bytes);
+  num("need_bytes", f.need_bytes);
+  num("headroom_bytes", f.headroom_bytes);
+  str("verdict", verdict_name(f.verdict));
+  num("max_batch_size", f.max_batch_size);
+  out += "\"max_seq_len\":"; out += std::to_string(f.max_seq_len);
+  out += more;
+  out += '}';
+}
+}  // namespace
+
+void to_json(json& j, const Recommendation& r) {
+  j = json::object();
+  j["id"] = r.id;
+  json& change = j["change"] = json::object();
+  for (const auto& c : r.changes) {
+    std::visit([&](const auto& v) { change[c.path] = v; }, c.value);
+  }
+  j["label"] = r.label;
+  j["why"] = r.why;
+  if (!r.parts.empty()) j["parts"] = r.parts;
+  j["total_bytes"] = r.total_bytes;
+  j["saves_bytes"] = r.saves_bytes;
+  j["verdict"] = verdict_name(r.verdict);
+}
+
+void to_json(json& j, const Strategy& s) {
+  j = json::object();
+  j["name"] = s.name;
+  j["gpus"] = s.gpus;
+  json& par = j["parallel"];
+  par["tp"] = s.parallel.tp;
+  par["pp"] = s.parallel.pp;
+  par["dp"] = s.parallel.dp;
+  par["ep"] = s.parallel.ep;
+  par["zero"] = s.parallel.zero;
+  j["per_gpu_total_bytes"] = s.per_gpu_total_bytes;
+  j["per_gpu_peak_allocated_bytes"] = s.per_gpu_peak_allocated_bytes;
+  if (!s.smallest_gpu.empty()) j["smallest_gpu"] = s.smallest_gpu;  // absent: none fits
+}
+
+void to_json(json& j, const GpusNeeded& n) {
+  j = json::object();
+  j["count"] = n.count;
+  json& par = j["parallel"];  // ep is not scaled: left out
+  par["tp"] = n.parallel.tp;
+  par["pp"] = n.parallel.pp;
+  par["dp"] = n.parallel.dp;
+  par["zero"] = n.parallel.zero;
+  j["per_gpu_total_bytes"] = n.per_gpu_total_bytes;
+}
+
+void to_json(json& j, const DiskSizes& d) {
+  j = json::object();
+  j["checkpoint_bytes"] = d.checkpoint_bytes;
+  j["stored_dtype_bytes"] = d.stored_dtype_bytes;
+  if (d.checkpoint_with_optimizer_bytes) {
+    j["checkpoint_with_optimizer_bytes"] = *d.checkpoint_with_optimizer_bytes;
+  }
+  if (d.lora_adapter_bytes) j["lora_adapter_bytes"] = *d.lora_adapter_bytes;
+}
+
+void add_fit_report(json& out, const FitReport& r) {
+  if (!r.smallest_gpu.empty()) out["smallest_gpu"] = r.smallest_gpu;  // absent when none fits
+  if (r.target && r.target->recommend) out["recommend"] = *r.target->recommend;
+  out["disk"] = r.disk;
+  if (r.strategies) out["strategies"] = *r.strategies;
+}
+
+void add_warnings(json& out, const std::vector<std::pair<std::string, std::string>>& list) {
+  for (const auto& [code, message] : list) {
+    json& w = out.emplace_back(json::object());
+    w["code"] = code;
+    w["message"] = message;
+  }
+}
+
+std::string response_text(const json& rest, const FitReport& r) {
+  std::string out;
+  out.reserve(32 * 1024);  // a typical response (79 GPUs) is ~24 KB
+  // nlohmann's own serializer, appending to `out` (as dump() does into a
+  // fresh string), with dump()'s settings (invalid UTF-8 replaced).
+  using Serializer = nlohmann::detail::serializer<json>;
+  Serializer ser(nlohmann::detail::output_adapter<char>(out), ' ',
+                 json::error_handler_t::replace);
+  auto key = [&](const char* k) {
+    if (out.size() > 1) out += ',';
+    ser.dump(json(k), false, false, 0);
+    out += ':';
+  };
+  // The GPU members, in key order: "gpus" < "target".
+  auto gpu_member = [&](int which) {
+    if (which == 0) {
+      key("gpus");
+      out += '[';
+      for (size_t i = 0; i < r.gpus.size(); ++i) {
+        if (i) out += ',';
+        append_gpu(out, r.gpus[i]);
+      }
+      out += ']';
+    } else {
+      key("target");
+      const auto& needed = r.target->gpus_needed;
+      append_gpu(out, r.target->fit, needed ? ",\"gpus_needed\":" + dump(*needed) : "");
+    }
+  };
+  const char* gpu_keys[] = {"gpus", "target"};
+  const int gpu_count = r.target ? 2 : 1;
+  // One object: rest's members (nlohmann's sorted key order) merged with
+  // the GPU members.
+  out += '{';
+  int k = 0;
+  for (auto it = rest.begin(); it != rest.end(); ++it) {
+    for (; k < gpu_count && it.key() > gpu_keys[k]; ++k) gpu_member(k);
+    key(it.key().c_str());
+    ser.dump(*it, false, false, 0);
+  }
+  for (; k < gpu_count; ++k) gpu_member(k);
+  out += '}';
+  return out;
+}
+
+}  // namespace vramfit

@@ -1,0 +1,28 @@
+// JSON writers of the fit layer's results (core/SCHEMA.md, "Response"):
+// to_json beside nothing else, so each key is written in one place.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fit/report.h"
+
+namespace vramfit {
+
+void to_json(nlohmann::json& j, const Recommendation& r);
+void to_json(nlohmann::json& j, const Strategy& s);
+void to_json(nlohmann::json& j, const GpusNeeded& n);
+void to_json(nlohmann::json& j, const DiskSizes& d);
+// Adds smallest_gpu, recommend, disk and strategies to the response `out`
+// (the report's warnings: add_warnings; its GPUs: response_text).
+void add_fit_report(nlohmann::json& out, const FitReport& r);
+// Appends {code, message} objects to the array `out`.
+void add_warnings(nlohmann::json& out,
+                  const std::vector<std::pair<std::string, std::string>>& list);
+// The response text: `rest` (every other member) with the report's `gpus`
+// and `target`, which the GPU-matrix writer writes directly as text.
+std::string response_text(const nlohmann::json& rest, const FitReport& r);
+
+}  // namespace vramfit

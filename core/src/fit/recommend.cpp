@@ -1,0 +1,198 @@
+#include "fit/recommend.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "vramfit/error.h"
+
+namespace vramfit {
+
+namespace {
+// One applied change: the fields it set and how to say it.
+struct Step {
+  std::vector<FieldChange> changes;  // empty: does not apply to the request
+  std::string label;
+};
+
+struct Candidate {
+  const char* id;
+  const char* why;
+  std::function<Step(Request&)> apply;  // edits the request, says what it set
+  bool batch = false;                   // re-derived when stacked
+};
+
+// Largest micro-batch below the requested one that fits (at least 1).
+int64_t fitting_batch(const ModelSpec& spec, const Request& req, int64_t usable) {
+  Request probe = req;
+  probe.search = false;
+  try {
+    return std::max<int64_t>(
+        1, max_batch(prepare(spec, probe), req.seq_len, usable, req.batch_size - 1));
+  } catch (const Error&) {
+    return 1;
+  }
+}
+
+// Micro-batch `mb`; training keeps the effective batch by accumulating.
+Step batch_step(const Request& req, int64_t mb) {
+  std::string label = "batch size " + std::to_string(mb);
+  if (is_training(req.task)) {
+    label += " x " + std::to_string((req.batch_size + mb - 1) / mb) + " accumulation steps";
+  }
+  return {{{"batch_size", mb}}, label};
+}
+
+// Task change to an adapter method; the base weights' dtype returns to the
+// method's own (QLoRA: NF4), so an explicit one is cleared.
+Step task_step(Request& r, Task t, const char* label) {
+  Step s{{{"task", std::string(task_name(t))}}, label};
+  if (!r.weights_dtype.empty()) s.changes.push_back({"weights_dtype", nullptr});
+  r.task = t;
+  r.weights_dtype.clear();
+  return s;
+}
+
+bool is_16bit(const std::string& d) { return d.empty() || d == "bf16" || d == "fp16"; }
+
+// Candidate changes, cheapest (no quality cost) first.
+std::vector<Candidate> candidates(const ModelSpec& spec, const Request& req, int64_t usable) {
+  const bool train = is_training(req.task);
+  std::vector<Candidate> c;
+  c.push_back({"gradient_checkpointing", "keep only layer inputs; recompute in backward",
+               [=](Request& r) -> Step {
+                 if (!train || r.gradient_checkpointing) return {};
+                 r.gradient_checkpointing = true;
+                 return {{{"gradient_checkpointing", true}}, "gradient checkpointing on"};
+               }});
+  c.push_back({"optimizer_8bit", "8-bit Adam states (bitsandbytes)", [=](Request& r) -> Step {
+                 if (!train || r.optimizer != Optimizer::adamw) return {};
+                 r.optimizer = Optimizer::adamw_8bit;
+                 return {{{"optimizer", std::string("adamw_8bit")}}, "8-bit AdamW optimizer"};
+               }});
+  c.push_back({"chunked_loss", "chunked cross-entropy: no full fp32 logits",
+               [=](Request& r) -> Step {
+                 if (!train || r.loss != Loss::standard) return {};
+                 r.loss = Loss::chunked;
+                 return {{{"loss", std::string("chunked")}}, "chunked loss"};
+               }});
+  if (req.batch_size > 1) {
+    const int64_t mb = fitting_batch(spec, req, usable);
+    c.push_back({"smaller_batch",
+                 train ? "same effective batch; gradient accumulation adds no memory"
+                       : "fewer concurrent sequences",
+                 [=](Request& r) {
+                   r.batch_size = mb;
+                   return batch_step(req, mb);
+                 },
+                 true});
+  }
+  c.push_back({"kv_cache_fp8", "halve the KV cache", [=](Request& r) -> Step {
+                 if (train || !r.kv_cache_dtype.empty()) return {};
+                 r.kv_cache_dtype = "fp8";
+                 return {{{"kv_cache_dtype", std::string("fp8")}}, "fp8 KV cache"};
+               }});
+  c.push_back({"lora", "train adapters only; base weights frozen in bf16", [=](Request& r) -> Step {
+                 if (r.task != Task::full) return {};
+                 return task_step(r, Task::lora, "LoRA instead of full fine-tuning");
+               }});
+  c.push_back({"qlora", "4-bit NF4 base weights + LoRA", [=](Request& r) -> Step {
+                 if (r.task != Task::full && r.task != Task::lora) return {};
+                 return task_step(r, Task::qlora, "QLoRA (4-bit base weights)");
+               }});
+  c.push_back({"weights_int8", "8-bit weights", [=](Request& r) -> Step {
+                 if (train || !is_16bit(r.weights_dtype)) return {};
+                 r.weights_dtype = "int8";
+                 return {{{"weights_dtype", std::string("int8")}}, "int8 weights"};
+               }});
+  c.push_back({"weights_nf4", "4-bit weights", [=](Request& r) -> Step {
+                 if (train || !(is_16bit(r.weights_dtype) || r.weights_dtype == "int8")) return {};
+                 r.weights_dtype = "nf4";
+                 return {{{"weights_dtype", std::string("nf4")}}, "nf4 weights"};
+               }});
+  c.push_back({"shorter_context", "shorter sequences", [=](Request& r) -> Step {
+                 if (r.seq_len <= 256) return {};
+                 r.seq_len /= 2;
+                 Step s{{{"seq_len", r.seq_len}}, "sequence length " + std::to_string(r.seq_len)};
+                 if (r.prompt_len && *r.prompt_len > r.seq_len) {
+                   r.prompt_len = r.seq_len;
+                   s.changes.push_back({"prompt_len", r.seq_len});
+                   s.label += " (prompt too)";
+                 }
+                 return s;
+               }});
+  return c;
+}
+
+int64_t total_of(const ModelSpec& spec, const Request& r) {
+  try {
+    return estimate_memory(spec, r, false).total_bytes;
+  } catch (const Error&) {
+    return -1;  // not a valid request for this model
+  }
+}
+
+// Later steps of a combined change overwrite a field an earlier one set.
+void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more) {
+  for (const auto& m : more) {
+    auto it = std::find_if(into.begin(), into.end(),
+                           [&](const FieldChange& f) { return f.path == m.path; });
+    if (it != into.end()) it->value = m.value;
+    else into.push_back(m);
+  }
+}
+}  // namespace
+
+std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
+                                      const Breakdown& bd, int64_t usable) {
+  std::vector<Recommendation> out;
+  const auto cands = candidates(spec, req, usable);
+  auto result = [&](const char* id, const char* why, int64_t t) -> Recommendation& {
+    Recommendation& e = out.emplace_back();
+    e.id = id;
+    e.why = why;
+    e.total_bytes = t;
+    e.saves_bytes = bd.total_bytes - t;
+    e.verdict = verdict_for(t, usable);
+    return e;
+  };
+  bool single_fits = false;
+  for (const auto& ch : cands) {
+    Request r = req;
+    Step s = ch.apply(r);
+    if (s.changes.empty()) continue;
+    const int64_t t = total_of(spec, r);
+    if (t < 0 || t >= bd.total_bytes) continue;
+    Recommendation& e = result(ch.id, ch.why, t);
+    e.changes = std::move(s.changes);
+    e.label = std::move(s.label);
+    single_fits = single_fits || e.verdict == Verdict::fits;
+  }
+  // No single change enough: stack them, cheapest first, until it fits.
+  if (single_fits || out.size() < 2) return out;
+  Request r = req;
+  std::vector<FieldChange> changes;
+  std::vector<std::string> parts;
+  int64_t t = bd.total_bytes;
+  for (const auto& ch : cands) {
+    Request next = r;
+    // After the earlier changes a larger micro-batch may fit.
+    Step s = ch.batch ? batch_step(req, next.batch_size = fitting_batch(spec, r, usable))
+                      : ch.apply(next);
+    if (s.changes.empty()) continue;
+    const int64_t nt = total_of(spec, next);
+    if (nt < 0 || nt >= t) continue;
+    r = next;
+    t = nt;
+    merge(changes, s.changes);
+    parts.push_back(std::move(s.label));
+    if (verdict_for(t, usable) == Verdict::fits) break;
+  }
+  if (parts.size() < 2) return out;
+  Recommendation& e = result("combined", "the changes above applied together, cheapest first", t);
+  e.changes = std::move(changes);
+  for (const auto& p : parts) e.label += (e.label.empty() ? "" : " + ") + p;
+  e.parts = std::move(parts);
+  return out;
+}
+
+}  // namespace vramfit

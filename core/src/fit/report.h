@@ -1,0 +1,36 @@
+// Everything the fit layer answers for one request: the per-GPU matrix,
+// the smallest GPU, the requested GPU with what it needs, disk sizes and
+// layouts. The facade translates it; it decides nothing itself.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "fit/disk.h"
+#include "fit/fit.h"
+#include "fit/recommend.h"
+#include "fit/strategies.h"
+
+namespace vramfit {
+
+struct Target {
+  GpuFit fit;
+  std::optional<GpusNeeded> gpus_needed;
+  std::optional<std::vector<Recommendation>> recommend;  // when it does not fit
+};
+
+struct FitReport {
+  std::vector<GpuFit> gpus;
+  std::string smallest_gpu;  // catalogue id; empty when none fits
+  std::optional<Target> target;  // the request's `gpu`
+  DiskSizes disk;
+  std::optional<std::vector<Strategy>> strategies;  // when requested
+  std::vector<std::pair<std::string, std::string>> warnings;  // {code, message}
+};
+
+// Throws unknown_value when the request names a GPU the catalogue lacks.
+FitReport fit_report(const Prepared& p, const Breakdown& bd);
+
+}  // namespace vramfit

@@ -1,0 +1,166 @@
+// The fit layer through the facade: recommendations are data a front end
+// applies without parsing, and disk and memory agree on optimizer state.
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <string>
+
+#include "fit/fit.h"
+#include "vramfit/api.h"
+#include "vramfit/catalog.h"
+
+namespace {
+
+using json = nlohmann::json;
+
+json api(const json& req) {
+  json r = json::parse(vramfit::estimate_json(req.dump()));
+  INFO("request: " << req.dump());
+  INFO("error: " << (r.contains("error") ? r["error"].dump() : std::string("none")));
+  REQUIRE_FALSE(r.contains("error"));
+  return r;
+}
+
+// Writes a recommendation's change into a request as a front end would:
+// "a.b" paths name nested fields; null returns a field to its default.
+json apply(json req, const json& change) {
+  for (const auto& [path, value] : change.items()) {
+    json* at = &req;
+    std::string rest = path;
+    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+      at = &(*at)[rest.substr(0, dot)];
+      rest = rest.substr(dot + 1);
+    }
+    if (value.is_null()) at->erase(rest);
+    else (*at)[rest] = value;
+  }
+  return req;
+}
+
+int64_t component(const json& r, const std::string& id) {
+  for (const auto& c : r["components"]) {
+    if (c["id"] == id) return c["bytes"].get<int64_t>();
+  }
+  return 0;  // zero-byte components are left out
+}
+
+}  // namespace
+
+TEST_CASE("Each recommendation applied as data gives the total it promised", "[fit]") {
+  // Training: Llama-3.1-8B full fine-tuning, batch 8, on a 24 GB card (no
+  // single change is enough, so a combined one follows). An explicit bf16
+  // weights_dtype: the task changes return it to the method's own (null).
+  // Inference: batch 16 x 8192 with a long prompt on an L4: halving the
+  // context clamps the prompt too.
+  const json requests[] = {
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "full"},
+       {"weights_dtype", "bf16"}, {"batch_size", 8}, {"gpu", "rtx-4090-24g"}, {"search", false}},
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"batch_size", 16},
+       {"seq_len", 8192}, {"prompt_len", 8000}, {"gpu", "l4-24g"}, {"search", false}},
+  };
+  std::set<std::string> kinds;
+  for (const auto& req : requests) {
+    const json r = api(req);
+    REQUIRE(r["recommend"].is_array());
+    for (const auto& rec : r["recommend"]) {
+      INFO(rec.dump());
+      kinds.insert(rec["id"].get<std::string>());
+      REQUIRE(rec["change"].is_object());
+      CHECK_FALSE(rec["change"].empty());
+      CHECK_FALSE(rec["label"].get<std::string>().empty());
+      const json after = api(apply(req, rec["change"]));
+      CHECK(after["total_bytes"] == rec["total_bytes"]);
+      CHECK(after["target"]["verdict"] == rec["verdict"]);
+      CHECK(rec["saves_bytes"].get<int64_t>() ==
+            r["total_bytes"].get<int64_t>() - rec["total_bytes"].get<int64_t>());
+      if (rec["id"] == "combined") CHECK(rec["parts"].size() >= 2);
+      if (rec["id"] == "lora" || rec["id"] == "qlora") {
+        CHECK(rec["change"]["weights_dtype"].is_null());
+      }
+      if (rec["id"] == "shorter_context" && req.contains("prompt_len")) {
+        // 8192 / 2 = 4096 < prompt 8000: the prompt follows.
+        CHECK(rec["change"] == json{{"seq_len", 4096}, {"prompt_len", 4096}});
+      }
+    }
+  }
+  // Every kind of suggestion occurs in these two cases.
+  CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "optimizer_8bit",
+                                       "chunked_loss", "smaller_batch", "kv_cache_fp8", "lora",
+                                       "qlora", "weights_int8", "weights_nf4",
+                                       "shorter_context", "combined"});
+}
+
+TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]") {
+  // The small Llama of api_test.cpp: h 256, L 2, n_h 4, n_kv 2 (d 64), I 512,
+  // V 1000, untied; n = 1,692,928 parameters (hand count there).
+  const json cfg = {{"model_type", "llama"},    {"hidden_size", 256},
+                    {"num_hidden_layers", 2},   {"num_attention_heads", 4},
+                    {"num_key_value_heads", 2}, {"intermediate_size", 512},
+                    {"vocab_size", 1000},       {"tie_word_embeddings", false}};
+  const int64_t n = 1692928;
+  // Adafactor (HF, beta1 None): fp32 row + column statistics per matrix,
+  // a full fp32 vector per 1-D tensor:
+  //   embed, lm_head 1000x256: 2 x 4(1000+256)                   = 10,048
+  //   per layer q, o 256x256: 2 x 4(512) = 4,096; k, v 128x256: 2 x 4(384)
+  //     = 3,072; gate, up, down 512x256: 3 x 4(768) = 9,216; 2 norms
+  //     2 x 4 x 256 = 2,048; sum 18,432; x 2 layers            = 36,864
+  //   final norm 4 x 256                                         =  1,024
+  //   total                                                      = 47,936
+  struct Case {
+    const char* optimizer;
+    const char* precision;
+    int64_t state;
+  };
+  const Case cases[] = {
+      {"adamw", "bf16_mixed", 8 * n},        // exp_avg + exp_avg_sq, fp32
+      {"adamw", "bf16_pure", 4 * n},         // ... in bf16
+      {"adamw_8bit", "bf16_mixed", 3438760},  // (2 + 8/256) n = 65n/32
+      {"sgd", "bf16_mixed", 0},
+      {"sgd_momentum", "bf16_mixed", 4 * n},  // momentum_buffer, fp32
+      {"lion", "bf16_mixed", 4 * n},          // lion-pytorch: exp_avg only
+      {"lion", "bf16_pure", 2 * n},
+      {"adafactor", "bf16_mixed", 47936},
+  };
+  for (const auto& c : cases) {
+    INFO(c.optimizer << " " << c.precision);
+    const json r = api({{"model", {{"config", cfg}}}, {"task", "full"},
+                        {"optimizer", c.optimizer}, {"precision", c.precision},
+                        {"search", false}});
+    const json& d = r["disk"];
+    CHECK(d["checkpoint_with_optimizer_bytes"].get<int64_t>() -
+              d["checkpoint_bytes"].get<int64_t>() == c.state);
+    CHECK(component(r, "optimizer_states") == c.state);
+  }
+}
+
+TEST_CASE("Verdicts: fits below 95% of usable memory, tight up to 100%", "[fit]") {
+  using vramfit::Verdict;
+  // usable 1000 B: the 5% reserve leaves 950 B.
+  CHECK(vramfit::verdict_for(950, 1000) == Verdict::fits);
+  CHECK(vramfit::verdict_for(951, 1000) == Verdict::tight);
+  CHECK(vramfit::verdict_for(1000, 1000) == Verdict::tight);
+  CHECK(vramfit::verdict_for(1001, 1000) == Verdict::no);
+  // vLLM may use only gpu_memory_utilization of the card: 0.9 x 1000.
+  vramfit::Request r;
+  CHECK(vramfit::usable_of(r, 1000) == 1000);
+  r.engine = vramfit::Engine::vllm;
+  r.gpu_memory_utilization = 0.9;
+  CHECK(vramfit::usable_of(r, 1000) == 900);
+}
+
+TEST_CASE("Smallest GPU: the least memory whose verdict is fits", "[fit]") {
+  vramfit::Request r;
+  const vramfit::Gpu* small = vramfit::find_gpu("rtx-4090-24g");
+  REQUIRE(small);
+  // 95% of the 4090's driver total fits it; every smaller card is below that.
+  const int64_t need = static_cast<int64_t>(static_cast<double>(small->memory_bytes) * 0.95);
+  const vramfit::Gpu* g = vramfit::smallest_gpu(need, r);
+  REQUIRE(g);
+  CHECK(g->memory_bytes >= need);
+  for (const auto& other : vramfit::gpu_catalog()) {
+    if (other.memory_bytes < g->memory_bytes) CHECK(other.memory_bytes * 0.95 < need);
+  }
+  CHECK(vramfit::smallest_gpu(int64_t{1} << 50, r) == nullptr);  // 1 PiB: none
+}
