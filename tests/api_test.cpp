@@ -8,19 +8,12 @@
 #include <utility>
 #include <string>
 
+#include "api_call.h"
 #include "vramfit/api.h"
 
 namespace {
 
 using json = nlohmann::json;
-
-json api(const json& req) {
-  json r = json::parse(vramfit::estimate_json(req.dump()));
-  INFO("request: " << req.dump());
-  INFO("error: " << (r.contains("error") ? r["error"].dump() : std::string("none")));
-  REQUIRE_FALSE(r.contains("error"));
-  return r;
-}
 
 bool is_int(const json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
 

@@ -8,20 +8,13 @@
 #include <string>
 
 #include "fit/fit.h"
+#include "api_call.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
 
 namespace {
 
 using json = nlohmann::json;
-
-json api(const json& req) {
-  json r = json::parse(vramfit::estimate_json(req.dump()));
-  INFO("request: " << req.dump());
-  INFO("error: " << (r.contains("error") ? r["error"].dump() : std::string("none")));
-  REQUIRE_FALSE(r.contains("error"));
-  return r;
-}
 
 // Writes a recommendation's change into a request as a front end would:
 // "a.b" paths name nested fields; null returns a field to its default.

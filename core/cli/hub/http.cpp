@@ -20,13 +20,6 @@ std::string describe(const HubFile& f) {
 #ifdef VRAMFIT_HAVE_CURL
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
-  size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
-  return s.substr(i);
-}
-
 
 struct Origin {
   std::string scheme, host, port;

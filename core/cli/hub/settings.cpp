@@ -9,7 +9,7 @@
 namespace vramfit {
 namespace cli {
 
-namespace {
+// Leading and trailing white space removed (also used by http.cpp).
 std::string trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   size_t i = 0;
@@ -17,6 +17,7 @@ std::string trim(std::string s) {
   return s.substr(i);
 }
 
+namespace {
 std::string env(const char* name) {
   const char* v = std::getenv(name);
   return v ? std::string(v) : std::string();

@@ -36,6 +36,9 @@ class HubError : public std::runtime_error {
   std::string status_;
 };
 
+// `s` without leading and trailing white space.
+std::string trim(std::string s);
+
 constexpr int kHubExitCode = 3;  // exit status of a failed Hub fetch
 
 struct HubSettings {

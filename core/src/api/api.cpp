@@ -217,15 +217,7 @@ json error_json(const std::string& code, const std::string& field, const std::st
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 std::string estimate_json(const std::string& request_json) {
-  try {
-    return run(request_json);
-  } catch (const Error& e) {
-    return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
-  } catch (const std::exception& e) {
-    return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
-  } catch (...) {
-    return dump(error_json("internal", "", "internal error"));
-  }
+  return guarded([&] { return run(request_json); });
 }
 
 std::string json_text_error(const std::string& text, const std::string& what) {
@@ -240,13 +232,7 @@ std::string json_text_error(const std::string& text, const std::string& what) {
 }
 
 std::string catalog_json(bool preset_counts) {
-  auto make = [](bool counts) {
-    try {
-      return dump(catalog_document(counts));
-    } catch (const std::exception& e) {
-      return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
-    }
-  };
+  auto make = [](bool counts) { return guarded([&] { return catalog_document(counts); }); };
   if (!preset_counts) {
     static const std::string lite = make(false);
     return lite;

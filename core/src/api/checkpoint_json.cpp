@@ -9,6 +9,25 @@
 #include "vramfit/checkpoint.h"
 
 namespace vramfit {
+
+// Objects are built by assignment rather than from nested initializer lists,
+// which cost several times the code in wasm (a temporary array per member).
+nlohmann::json checkpoint_summary_json(const CheckpointSummary& s) {
+  nlohmann::json j = nlohmann::json::object();
+  j["tensors"] = s.tensors;
+  j["total_bytes"] = s.total_bytes;
+  j["bytes_by_dtype"] = s.bytes_by_dtype;
+  j["params_by_dtype"] = s.params_by_dtype;
+  j["bytes_by_role"] = s.bytes_by_role;
+  j["params_by_role"] = s.params_by_role;
+  j["stored_elements"] = s.stored_elements;
+  j["params"] = s.params;
+  j["overhead_bytes"] = s.overhead_bytes;
+  j["overhead_elements"] = s.overhead_elements;
+  j["packed_tensors"] = s.packed_tensors;
+  return j;
+}
+
 namespace {
 using json = nlohmann::json;
 
@@ -150,18 +169,6 @@ json plan_document(const json& in) {
   return out;
 }
 
-template <class F>
-std::string guarded(F f) {
-  try {
-    return dump(f());
-  } catch (const Error& e) {
-    return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
-  } catch (const std::exception& e) {
-    return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
-  } catch (...) {
-    return dump(error_json("internal", "", "internal error"));
-  }
-}
 }  // namespace
 
 std::string checkpoint_header_json(const std::string& format, const std::string& bytes,

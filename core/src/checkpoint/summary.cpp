@@ -179,24 +179,6 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
   return s;
 }
 
-// Objects are built by assignment rather than from nested initializer lists,
-// which cost several times the code in wasm (a temporary array per member).
-nlohmann::json checkpoint_summary_json(const CheckpointSummary& s) {
-  nlohmann::json j = nlohmann::json::object();
-  j["tensors"] = s.tensors;
-  j["total_bytes"] = s.total_bytes;
-  j["bytes_by_dtype"] = s.bytes_by_dtype;
-  j["params_by_dtype"] = s.params_by_dtype;
-  j["bytes_by_role"] = s.bytes_by_role;
-  j["params_by_role"] = s.params_by_role;
-  j["stored_elements"] = s.stored_elements;
-  j["params"] = s.params;
-  j["overhead_bytes"] = s.overhead_bytes;
-  j["overhead_elements"] = s.overhead_elements;
-  j["packed_tensors"] = s.packed_tensors;
-  return j;
-}
-
 CheckpointFileHeader read_checkpoint_header(const std::string& format, const std::string& bytes,
                                             int packed_bits) {
   CheckpointFileHeader out;
