@@ -682,7 +682,8 @@ TEST_CASE("Custom GPUs as name:GiB text: the core parses it", "[estimate][custom
   SECTION("the text and the array give the same search row") {
     json req = preset_req(kLlama8B, {{"custom_gpus", "mine:20"}});
     req["search"] = true;
-    const json& last = ok(req)["gpus"].back();
+    const json r = ok(req);
+    const json& last = r["gpus"].back();
     CHECK(last["name"] == "mine");
     CHECK(last["memory_bytes"].get<int64_t>() == 21474836480LL);  // 20 x 2^30
   }
