@@ -107,13 +107,18 @@ expect_rc "estimate with canonical flags exits 0" 0
 jcheck "canonical flags reach the request" 'd["request"]["batch_size"] == 3 and d["request"]["seq_len"] == 512 and d["request"]["kv_cache_dtype"] == "fp8" and d["request"]["gpu_memory_utilization"] == 0.8 and d["request"]["search"] is False'
 run estimate --preset "$LLAMA" --batch 3 --seq 512 --engine vllm --kv-dtype fp8 --gpu-mem-util 0.8 --no-search --json
 jcheck "alias flags give the same request" 'd["request"]["batch_size"] == 3 and d["request"]["seq_len"] == 512 and d["request"]["kv_cache_dtype"] == "fp8" and d["request"]["gpu_memory_utilization"] == 0.8'
-# Custom GPUs: the page's name:GiB list; NAME=GiB still read.
+# Custom GPUs: the name:GiB text goes to the core (its only parser), repeated flags joined
+# with ','; NAME=GiB still read.
 run estimate --preset "$LLAMA" --custom-gpu "My card:20, Node:96" --custom-gpu old=8 --no-search --json
 expect_rc "estimate --custom-gpu name:GiB list exits 0" 0
 jcheck "custom gpus name:GiB and NAME=GiB" '[(g["name"], g["memory_gib"]) for g in d["request"]["custom_gpus"]] == [("My card", 20.0), ("Node", 96.0), ("old", 8.0)]'
 run estimate --preset "$LLAMA" --custom-gpu "card" --no-search
 expect_rc "estimate --custom-gpu without GiB exits 2" 2
 stderr_has "--custom-gpu names the syntax" 'name:GiB'
+stderr_has "--custom-gpu error names the item's field" 'at custom_gpus\[0\]'
+run estimate --preset "$LLAMA" --custom-gpu "a:8" --custom-gpu "b:0.001" --no-search
+expect_rc "estimate --custom-gpu out-of-range memory exits 2" 2
+stderr_has "--custom-gpu range error at the joined item" 'out_of_range at custom_gpus\[1\]\.memory_gib'
 # Every numeric flag of the field table (`vramfit fields --json`) sets its field: given its
 # bound, the request echo holds that value at the field's path.
 run fields --json

@@ -664,6 +664,64 @@ TEST_CASE("Custom GPUs get searched like catalogue GPUs", "[estimate][search]") 
   CHECK(last["memory_bytes"].get<int64_t>() == 21474836480LL);
 }
 
+TEST_CASE("Custom GPUs as name:GiB text: the core parses it", "[estimate][custom_gpus]") {
+  auto echo = [](const std::string& text) {
+    return ok(preset_req(kLlama8B, {{"custom_gpus", text}}))["request"]["custom_gpus"];
+  };
+  SECTION("two items, spaces around names and numbers") {
+    const json g = echo(" My card : 20,Node:96.5 ");
+    CHECK(g == json::parse(R"([{"name": "My card", "memory_gib": 20.0},
+                               {"name": "Node", "memory_gib": 96.5}])"));
+  }
+  SECTION("the CLI's older NAME=GiB items, a name with ':' and blank items") {
+    CHECK(echo("old=8, ,a:b:0.5,") ==
+          json::parse(R"([{"name": "old", "memory_gib": 8.0},
+                          {"name": "a:b", "memory_gib": 0.5}])"));
+  }
+  SECTION("blank text is no custom GPU") { CHECK(echo("  ") == json::array()); }
+  SECTION("the text and the array give the same search row") {
+    json req = preset_req(kLlama8B, {{"custom_gpus", "mine:20"}});
+    req["search"] = true;
+    const json r = ok(req);
+    const json& last = r["gpus"].back();
+    CHECK(last["name"] == "mine");
+    CHECK(last["memory_bytes"].get<int64_t>() == 21474836480LL);  // 20 x 2^30
+  }
+}
+
+TEST_CASE("Bad custom GPU text names the field and the item", "[estimate][custom_gpus][errors]") {
+  auto err = [](const json& gpus) {
+    return error_of(preset_req(kLlama8B, {{"custom_gpus", gpus}}));
+  };
+  json e = err("A:24, abc");
+  CHECK(e["code"] == "invalid_request");
+  CHECK(e["field"] == "custom_gpus[1]");
+  CHECK(e["message"] == "custom_gpus: \"abc\" is not \"name:GiB\"");
+  for (const char* bad : {"A:", ":20", "A:twenty", "A:-1", "A:1e3", "A:.5", "A:5.", "A:0x10"}) {
+    INFO(bad);
+    CHECK(err(bad)["code"] == "invalid_request");
+    CHECK(err(bad)["field"] == "custom_gpus[0]");
+  }
+  e = err("A:24,B:0.001");
+  CHECK(e["code"] == "out_of_range");
+  CHECK(e["field"] == "custom_gpus[1].memory_gib");
+  CHECK(err("A:2000000")["field"] == "custom_gpus[0].memory_gib");
+  CHECK(err("A:" + std::string(400, '9'))["code"] == "out_of_range");
+  std::string seventeen;
+  for (int i = 0; i < 17; ++i) seventeen += "g" + std::to_string(i) + ":8,";
+  e = err(seventeen);
+  CHECK(e["code"] == "out_of_range");
+  CHECK(e["field"] == "custom_gpus");
+  e = err(std::string(61, 'n') + ":8");
+  CHECK(e["code"] == "out_of_range");
+  CHECK(e["field"] == "custom_gpus[0].name");
+  CHECK(ok(preset_req(kLlama8B, {{"custom_gpus", std::string(60, 'n') + ":8"}}))
+            ["request"]["custom_gpus"][0]["name"] == std::string(60, 'n'));
+  e = err(42);
+  CHECK(e["code"] == "wrong_type");
+  CHECK(e["field"] == "custom_gpus");
+}
+
 // ---------------------------------------------------------------------------
 // Bad input -> error code + field
 // ---------------------------------------------------------------------------

@@ -53,6 +53,27 @@ TEST_CASE("Catalogue limits are the core's bounds (one value each)") {
   CHECK(limits.at("fragmentation").at("integer") == false);
 }
 
+TEST_CASE("Custom GPU bounds are rows of the table: count, name length, memory") {
+  json gpus, name;
+  for (const json& f : catalog().at("fields")) {
+    if (f.at("path") == "custom_gpus") gpus = f;
+    if (f.at("path") == "custom_gpus[].name") name = f;
+  }
+  CHECK(gpus.at("kind") == "gpus");
+  CHECK(gpus.at("max_items") == 16);
+  CHECK(name.at("kind") == "text");
+  CHECK(name.at("max_length") == 60);
+  CHECK(name.at("part_of") == "custom_gpus");
+}
+
+TEST_CASE("custom_gpus text echoes as the array it parses to") {
+  const json echo = vramfit::request_to_json(
+      vramfit::parse_request({{"custom_gpus", "card: 20, big=0.5"}}));
+  CHECK(echo.at("custom_gpus") ==
+        json::parse(R"([{"name": "card", "memory_gib": 20.0}, {"name": "big", "memory_gib": 0.5}])"));
+  CHECK(vramfit::request_to_json(vramfit::parse_request(echo)) == echo);
+}
+
 TEST_CASE("The parser enforces every catalogue limit at that field's path") {
   for (const auto& [path, l] : catalog().at("limits").items()) {
     if (path.find('[') != std::string::npos || path.rfind("weights_dtype.", 0) == 0) continue;

@@ -72,27 +72,6 @@ void put(json& req, const std::string& path, json value) {
   parent[path.substr(dot + 1)] = std::move(value);
 }
 
-// "name:GiB[,name:GiB...]" -> [{name, memory_gib}]; the page's syntax.
-// "NAME=GiB" is still read, as the CLI wrote it before.
-json custom_gpus_arg(const std::string& flag, const std::string& v) {
-  json out = json::array();
-  std::stringstream ss(v);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    if (item.find_first_not_of(' ') == std::string::npos) continue;
-    auto sep = item.rfind(':');
-    if (sep == std::string::npos) sep = item.rfind('=');
-    if (sep == std::string::npos) fail(flag + " expects name:GiB, got \"" + item + "\"");
-    std::string name = item.substr(0, sep);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    std::string gib = item.substr(sep + 1);
-    gib.erase(0, gib.find_first_not_of(' '));
-    out.push_back({{"name", name}, {"memory_gib", number_arg(flag, gib)}});
-  }
-  return out;
-}
-
 // A flag of a request field: --batch-size N (or an alias such as --batch);
 // a bool field also takes --no-<flag>. Returns false when `f` is none.
 bool request_flag(const std::string& f, const std::function<std::string()>& value, json& r) {
@@ -111,7 +90,10 @@ bool request_flag(const std::string& f, const std::function<std::string()>& valu
       if (kind == "bool") put(r, path, true);
       else if (kind == "int" || kind == "number") put(r, path, number_arg(f, value()));
       else if (kind == "gpus") {
-        for (auto& g : custom_gpus_arg(f, value())) r["custom_gpus"].push_back(g);
+        // The core parses the name:GiB text; repeated flags are joined.
+        const std::string v = value();
+        const auto prev = r.find(path);
+        put(r, path, prev != r.end() && prev->is_string() ? prev->get<std::string>() + "," + v : v);
       } else if (kind == "modules") {
         const std::string v = value();
         if (v == "all-linear") {

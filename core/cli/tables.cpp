@@ -221,7 +221,8 @@ std::string type_text(const json& d) {
   if (kind == "dtype") return "dtype id";
   if (kind == "gpu") return "GPU id";
   if (kind == "modules") return "\"all-linear\" or up to " + d.at("max_items").dump() + " names";
-  if (kind == "gpus") return "array (up to " + d.at("max_items").dump() + ")";
+  if (kind == "gpus") return "array or name:GiB text (up to " + d.at("max_items").dump() + ")";
+  if (kind == "text") return "text (up to " + d.at("max_length").dump() + " chars)";
   if (kind == "weights") return "dtype id or {bits, group_size}";
   return kind;
 }

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
-import {checkValue, defaultState, FIELD_BY_NAME, FIELDS, parseCustomGpus, stateToRequest} from '../../web/js/fields.js';
+import {checkValue, defaultState, FIELD_BY_NAME, FIELDS, stateToRequest} from '../../web/js/fields.js';
 import {hubKey} from '../../web/js/hub-model.js';
 import {parseQuery, stateToQuery} from '../../web/js/url-state.js';
 
@@ -102,7 +102,7 @@ test('stateToRequest nests dotted names and types values', () => {
     gradient_checkpointing: true,
     lora: {rank: 8, targets: ['q_proj', 'v_proj']},
     parallel: {tp: 2},
-    custom_gpus: [{name: 'Mine', memory_gib: 48}],
+    custom_gpus: 'Mine:48',
   });
 });
 
@@ -193,15 +193,19 @@ test('enums without catalogue options accept plain tokens only', () => {
   assert.equal(checkValue(FIELD_BY_NAME.get('engine'), '<b>x</b>', catalog).ok, false);
 });
 
-test('custom GPUs: name:GiB pairs', () => {
-  assert.deepEqual(parseCustomGpus('A:24, B big:80.5'), [
-    {name: 'A', memory_gib: 24},
-    {name: 'B big', memory_gib: 80.5},
-  ]);
-  assert.throws(() => parseCustomGpus('nocolon'), /name:GiB/);
-  assert.throws(() => parseCustomGpus('A:0'), /memory/);
-  assert.throws(() => parseCustomGpus('A:0.001', catalog), /0\.01–1000000 GiB/);
-  assert.deepEqual(parseCustomGpus('A:0.5', catalog), [{name: 'A', memory_gib: 0.5}]);
+test('custom GPUs: the name:GiB text goes to the core as is (the core parses it)', () => {
+  const gpus = FIELD_BY_NAME.get('custom_gpus');
+  for (const text of ['A:24, B big:80.5', 'nocolon', 'A:0.001', 'old=8'])
+    assert.deepEqual(checkValue(gpus, text, catalog), {ok: true, value: text});
+  assert.equal(checkValue(gpus, 'x'.repeat(2001), catalog).ok, false);
+  const {request, problems} =
+      stateToRequest({preset: 'meta-llama/Llama-3.1-8B', custom_gpus: 'nocolon'}, catalog);
+  assert.deepEqual(problems, []);
+  assert.equal(request.custom_gpus, 'nocolon');
+  assert.equal(
+      stateToRequest({preset: 'meta-llama/Llama-3.1-8B', custom_gpus: ''}, catalog)
+          .request.custom_gpus,
+      undefined);
 });
 
 test('numeric bounds come from catalog.limits; without them the core decides', () => {

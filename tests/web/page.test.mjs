@@ -135,6 +135,14 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   await change(page, () => page.fill('#f-custom_gpus', 'Lab box:37'));
   assert.equal(await page.locator('#gpu-table tbody tr', {hasText: 'Lab box'}).count(), 1);
   await page.waitForURL(/custom_gpus=Lab\+box%3A37/);
+  // The core parses the text; its error for a bad item is shown at the field.
+  await page.fill('#f-custom_gpus', 'Lab box:37, oops');
+  await page.waitForFunction(() => !document.querySelector('#error').hidden);
+  assert.match(await page.textContent('#error'), /"oops" is not "name:GiB".*custom_gpus\[1\]/);
+  assert.equal(await page.getAttribute('#f-custom_gpus', 'aria-invalid'), 'true');
+  await page.waitForURL(/custom_gpus=Lab\+box%3A37%2C\+oops/);
+  await change(page, () => page.fill('#f-custom_gpus', 'Lab box:37'));
+  assert.equal(await page.getAttribute('#f-custom_gpus', 'aria-invalid'), null);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

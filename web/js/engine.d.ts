@@ -80,7 +80,8 @@ export interface EstimateRequest {
   parallel?: ParallelSettings;
   /** Catalogue id or alias ("h100", "4090"): adds `target` and `recommend`. */
   gpu?: string;
-  custom_gpus?: CustomGpu[];
+  /** [{name, memory_gib}] or the text "name:GiB,name:GiB", which the core parses. */
+  custom_gpus?: CustomGpu[]|string;
   engine?: RequestEnums['engine'];
   gpu_memory_utilization?: number;
   max_num_batched_tokens?: number;
@@ -284,7 +285,7 @@ export interface Catalog {
 
 export interface RequestField {
   path: string;
-  kind: 'int'|'number'|'bool'|'enum'|'dtype'|'gpu'|'modules'|'gpus'|'weights';
+  kind: 'int'|'number'|'bool'|'enum'|'dtype'|'gpu'|'modules'|'gpus'|'weights'|'text';
   label: string;
   help: string;
   group: string;
@@ -292,6 +293,8 @@ export interface RequestField {
   min?: number;
   max?: number;
   max_items?: number;
+  /** A text field's most characters. */
+  max_length?: number;
   values?: Array<{id: string; label: string}>;
   default?: unknown;
   /** How the value is derived when not given (no `default` then). */

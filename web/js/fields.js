@@ -181,27 +181,6 @@ export function initialState(catalog, given, defaults = defaultState(catalog)) {
   return state;
 }
 
-const GPU_ITEM = /^\s*([^:,]{1,60}?)\s*:\s*(\d+(?:\.\d+)?)\s*$/;
-
-/**
- * "Name:48,Other:24.5" -> [{name, memory_gib}] (core/SCHEMA.md custom_gpus;
- * the CLI's --custom-gpu takes the same text). Memory bounds from the catalogue.
- */
-export function parseCustomGpus(text, catalog) {
-  const lim = limitsFor('custom_gpus[].memory_gib', catalog);
-  const gpus = [];
-  for (const part of String(text).split(',')) {
-    if (!part.trim()) continue;
-    const m = GPU_ITEM.exec(part);
-    if (!m) throw new Error(`"${part.trim()}" is not "name:GiB"`);
-    const gib = Number(m[2]);
-    if (!(gib > 0) || (lim && (gib < lim.min || gib > lim.max)))
-      throw new Error(`memory of "${m[1]}" must be ${lim ? `${lim.min}–${lim.max}` : 'above 0'} GiB`);
-    gpus.push({name: m[1], memory_gib: gib});
-  }
-  return gpus;
-}
-
 /**
  * Checks one raw string for a field. Returns { ok, value, message }: `value`
  * is the typed request value. Bounds and enum options come from the
@@ -269,13 +248,10 @@ export function checkValue(field, raw, catalog) {
         return fail(`is not valid JSON: ${e.message}`);
       }
     }
-    case 'gpus': {
-      try {
-        return {ok: true, value: parseCustomGpus(text, catalog)};
-      } catch (e) {
-        return fail(e.message);
-      }
-    }
+    case 'gpus':
+      // "name:GiB,name:GiB" goes to the core as is: it parses the text and
+      // reports a bad item at custom_gpus[i] (core/SCHEMA.md custom_gpus).
+      return {ok: true, value: text};
     default: {
       const checkHub = HUB_CHECKS[field.name];
       if (checkHub) {
@@ -329,7 +305,7 @@ export function stateToRequest(state, catalog, configs = new Map()) {
     const r = checkValue(field, raw, catalog);
     if (!r.ok)
       problems.push({name: field.name, message: r.message});
-    else if (!(field.kind === 'gpus' && r.value.length === 0))
+    else
       setPath(request, field.name, r.value);
   }
   let model = null;

@@ -170,7 +170,8 @@ export function buildForm(root, catalog, defaults) {
     for (const name of names) {
       const key = String(name).replace(/^request\./, '');
       const c = controls.get(key) ??
-          [...controls.values()].find((x) => key.startsWith(`${x.field.name}.`));
+          [...controls.values()].find(
+              (x) => key.startsWith(`${x.field.name}.`) || key.startsWith(`${x.field.name}[`));
       let el = c?.el;
       if (!el && (key === 'config' || key.startsWith('model.config')))
         el = root.querySelector('#config');

@@ -21,6 +21,7 @@ const char* kind_name(Kind k) {
     case Kind::modules: return "modules";
     case Kind::gpus: return "gpus";
     case Kind::weights: return "weights";
+    case Kind::text: return "text";
   }
   return "?";
 }
@@ -68,6 +69,8 @@ json describe(const Field& f) {
       d["min"] = static_cast<int64_t>(f.lo);
       d["max"] = static_cast<int64_t>(f.hi);
     }
+  } else if (f.kind == Kind::text) {
+    d["max_length"] = static_cast<int64_t>(f.hi);
   } else if (f.hi > 0) {
     d["max_items"] = static_cast<int64_t>(f.hi);
   }

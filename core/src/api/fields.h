@@ -22,7 +22,8 @@ enum class Kind {
   dtype,        // a dtype id or alias from the catalogue ("auto" = derived)
   gpu,          // a catalogue GPU id or alias
   modules,      // "all-linear" or a list of module names
-  gpus,         // custom GPUs [{name, memory_gib}]
+  gpus,         // custom GPUs [{name, memory_gib}] or "name:GiB,name:GiB" text
+  text,         // a string of at most `hi` characters
   weights,      // a dtype id or {"bits", "group_size"}
 };
 
@@ -38,7 +39,8 @@ constexpr unsigned engine_bit(Engine e) { return 1u << static_cast<unsigned>(e);
 struct Field {
   const char* path = "";  // JSON path ("lora.rank")
   Kind kind = Kind::integer;
-  double lo = 0, hi = 0;  // integer / number bounds; list kinds: at most `hi` items
+  double lo = 0, hi = 0;  // integer / number bounds; list kinds: at most `hi` items;
+                          // text: at most `hi` characters
   std::vector<EnumValue> values;
   const char* derived = nullptr;  // how an unset value is derived; nullptr: Request{}'s value
   const char* unit = "";

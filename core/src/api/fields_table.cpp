@@ -349,8 +349,9 @@ void add_runtime(std::vector<Field>& t) {
                       [](const Request& r) { return r.gpu.empty() ? json() : json(r.gpu); }));
   t.push_back(Row("custom_gpus", Kind::gpus, "Custom GPUs", "gpu")
                   .range(0, 16)
-                  .about("GPUs added to the catalogue's, written name:GiB, comma-separated "
-                         "(\"My card:20, Node:96\"); in JSON [{\"name\", \"memory_gib\"}].")
+                  .about("GPUs added to the catalogue's: [{\"name\", \"memory_gib\"}], or "
+                         "the text name:GiB, comma-separated (\"My card:20, Node:96\"), which "
+                         "the core parses.")
                   .cli("--custom-gpu")
                   .io(
                       [](Request& r, const json& v) {
@@ -368,6 +369,9 @@ void add_runtime(std::vector<Field>& t) {
                         }
                         return out;
                       }));
+  t.push_back(Row("custom_gpus[].name", Kind::text, "Custom GPU name", "gpu")
+                  .range(1, 60)
+                  .about("Name of a custom GPU."));
   t.push_back(Row("custom_gpus[].memory_gib", Kind::number, "Custom GPU memory", "gpu")
                   .range(0.01, 1e6)
                   .in_units("GiB")

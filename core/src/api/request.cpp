@@ -1,5 +1,6 @@
 #include "vramfit/request.h"
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -62,21 +63,70 @@ json check_modules(const Field& f, const json& t) {
   return out;
 }
 
-json check_gpus(const Field& f, const json& g) {
+std::string trim(const std::string& s) {
+  const auto a = s.find_first_not_of(" \t");
+  if (a == std::string::npos) return "";
+  return s.substr(a, s.find_last_not_of(" \t") - a + 1);
+}
+
+// "name:GiB[,name:GiB...]" (the page's and the CLI's text; "name=GiB" as the
+// CLI once wrote it) -> [{name, memory_gib}]; blank items are skipped. GiB is
+// a plain decimal; bounds are check_gpus's, as for the array form.
+json parse_gpus_text(const Field& f, const std::string& text) {
+  json out = json::array();
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string item = trim(text.substr(start, end - start));
+    start = end + 1;
+    if (item.empty()) continue;
+    const std::string p = std::string(f.path) + "[" + std::to_string(out.size()) + "]";
+    auto sep = item.rfind(':');
+    if (sep == std::string::npos) sep = item.rfind('=');
+    const std::string name = sep == std::string::npos ? "" : trim(item.substr(0, sep));
+    const std::string gib = sep == std::string::npos ? "" : trim(item.substr(sep + 1));
+    const auto digits = gib.find_first_not_of("0123456789");
+    const bool decimal =
+        !gib.empty() && digits != 0 &&
+        (digits == std::string::npos ||
+         (gib[digits] == '.' && digits + 1 < gib.size() &&
+          gib.find_first_not_of("0123456789", digits + 1) == std::string::npos));
+    if (name.empty() || !decimal) {
+      throw Error(ErrorCode::invalid_request, p,
+                  std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\"");
+    }
+    json& e = out.emplace_back(json::object());
+    e["name"] = name;
+    e["memory_gib"] = std::strtod(gib.c_str(), nullptr);
+  }
+  return out;
+}
+
+json check_gpus(const Field& f, const json& given) {
+  const json g = given.is_string() ? parse_gpus_text(f, given.get<std::string>()) : given;
   if (!g.is_array()) {
-    throw Error(ErrorCode::wrong_type, f.path, "custom_gpus must be an array");
+    throw Error(ErrorCode::wrong_type, f.path,
+                "custom_gpus must be an array of {\"name\", \"memory_gib\"} or \"name:GiB,...\" text");
   }
   if (g.size() > static_cast<size_t>(f.hi)) {
     throw Error(ErrorCode::out_of_range, f.path,
                 "at most " + std::to_string(static_cast<int>(f.hi)) + " custom GPUs");
   }
   const Field& mem = fields::field("custom_gpus[].memory_gib");
+  const Field& name = fields::field("custom_gpus[].name");
   json out = json::array();
   for (size_t i = 0; i < g.size(); ++i) {
     std::string p = "custom_gpus[" + std::to_string(i) + "]";
     jsonu::as_object(g[i], p);
     json& e = out.emplace_back(json::object());
     e["name"] = jsonu::opt_string(g[i], "name", p).value_or("custom " + std::to_string(i + 1));
+    const std::string& n = e["name"].get_ref<const std::string&>();
+    if (n.empty() || n.size() > static_cast<size_t>(name.hi)) {
+      throw Error(ErrorCode::out_of_range, p + ".name",
+                  p + ".name must be 1 to " + std::to_string(static_cast<int>(name.hi)) +
+                      " characters");
+    }
     auto gib = jsonu::opt_number(g[i], "memory_gib", p, mem.lo, mem.hi);
     if (!gib) jsonu::missing(p, "memory_gib");
     e["memory_bytes"] = static_cast<int64_t>(*gib * 1073741824.0);
@@ -116,6 +166,7 @@ json check(const Field& f, const json& v) {
       return s == "auto" ? "" : s;
     }
     case Kind::gpu: return jsonu::as_string(v, f.path);
+    case Kind::text: return jsonu::as_string(v, f.path);
     case Kind::modules: return check_modules(f, v);
     case Kind::gpus: return check_gpus(f, v);
     case Kind::weights: return check_weights(v);

@@ -16,6 +16,9 @@ export async function example(bytes: Uint8Array): Promise<number> {
     parallel: {tp: 2},
     custom_gpus: [{name: 'Mine', memory_gib: 48}],
   };
+  // The text form, which the core parses.
+  const asText: EstimateRequest = {...request, custom_gpus: 'Mine:48, Other:24.5'};
+  engine.estimate(asText);
   try {
     const r: EstimateResponse = engine.estimate(request);
     const fits: GpuFit[] = r.gpus.filter((g) => g.verdict === 'fits');
