@@ -95,9 +95,10 @@ std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpe
   std::vector<std::pair<std::string, std::string>> out;
   if (spec.max_positions > 0 && req.seq_len > spec.max_positions) {
     out.emplace_back("context_above_model_max",
-                     "seq_len " + std::to_string(req.seq_len) +
-                         " exceeds the model's max_position_embeddings " +
-                         std::to_string(spec.max_positions));
+                     "the sequence length " + std::to_string(req.seq_len) +
+                         " exceeds the model's maximum context of " +
+                         std::to_string(spec.max_positions) +
+                         " tokens (max_position_embeddings in its config)");
   }
   return out;
 }
