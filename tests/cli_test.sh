@@ -154,6 +154,49 @@ then ok "every numeric flag of the field table reaches its field"; else bad "eve
 run --help
 if grep -q -- '--batch-size N  (also --batch)' "$TMP/out" && grep -q 'qlora = QLoRA' "$TMP/out"; then ok "--help lists table flags, aliases and enum labels"; else bad "--help lists table flags, aliases and enum labels"; fi
 
+# --- no raw ids in text output (issue 10) ----------------------------------
+# Text output prints labels; ids stay in --json. The catalogue's ids with a
+# '_' (bf16_mixed, paged_adamw_8bit, layer_backward, optimizer_states...)
+# must not appear, nor a bare verdict id ("no") in the verdict columns.
+# The ids: enum values of the request fields, and the phase and component
+# ids of two responses that reach most of them.
+run fields --json
+cp "$TMP/out" "$TMP/fields.json"
+run estimate --preset "$LLAMA" --task full --dp 8 --zero 3 --eval-batch-size 2 --no-search --json
+cp "$TMP/out" "$TMP/full.json"
+run estimate --preset "$LLAMA" --task qlora --no-search --json
+cp "$TMP/out" "$TMP/qlora.json"
+no_raw_ids() {  # no_raw_ids NAME: checks $TMP/out for those ids
+  if python3 - "$TMP" "$TMP/out" <<'PY' 2>"$TMP/py_err"
+import json, re, sys
+d = sys.argv[1]
+ids = {v["id"] for f in json.load(open(d + "/fields.json")) for v in f.get("values", [])}
+for name in ("full", "qlora"):
+    r = json.load(open(d + "/" + name + ".json"))
+    ids |= {p["id"] for p in r["phases"]} | {x["id"] for x in r["components"]}
+assert {"bf16_mixed", "paged_adamw_8bit", "optimizer_states"} <= ids, sorted(ids)
+text = open(sys.argv[2]).read()
+found = sorted(i for i in ids if "_" in i and re.search(r"(?<![\w-])" + re.escape(i) + r"(?![\w-])", text))
+# "no" is the one verdict id that is not its label ("does not fit").
+bare = [l for l in text.splitlines() if re.search(r"\sno\s+-?\d", l) or re.search(r"-> no$", l)]
+if found or bare: print(found, bare[:3], file=sys.stderr); sys.exit(1)
+PY
+  then ok "$1"; else bad "$1" "$(head -c 400 "$TMP/py_err")"; fi
+}
+run estimate --preset "$LLAMA" --task full --precision bf16_mixed --optimizer paged_adamw_8bit --dp 8 --zero 3 --gpu 4090 --strategies
+no_raw_ids "estimate text (full, zero3, paged 8-bit, strategies, suggestions): labels only"
+grep -q 'try .*: saves .* -> \(fits\|tight\|does not fit\)' "$TMP/out" && ok "suggestions end with a verdict label" || bad "suggestions end with a verdict label" "$(grep try "$TMP/out" | head -2)"
+run estimate --preset "$LLAMA" --task qlora --optimizer paged_adamw_8bit --loss chunked --gpu 3090 --seq 8192
+no_raw_ids "estimate text (qlora): labels only"
+grep -q 'NF4' "$TMP/out" && ok "qlora weights dtype shown by its label" || bad "qlora weights dtype shown by its label" "$(sed -n 1,12p "$TMP/out")"
+run estimate --preset "$LLAMA" --engine vllm --inference-mode forward --kv-cache-dtype fp8 --gpu h100 --strategies
+no_raw_ids "estimate text (vllm): labels only"
+run fit --preset meta-llama/Llama-3.1-70B --task lora
+no_raw_ids "fit text: labels only"
+grep -q 'does not fit' "$TMP/out" && ok "fit text prints the verdict label" || bad "fit text prints the verdict label"
+run params --preset "$LLAMA"
+no_raw_ids "params text: labels only"
+
 run estimate --preset "$LLAMA"
 expect_rc "estimate table exits 0" 0
 

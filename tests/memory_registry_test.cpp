@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "fit/fit.h"
 #include "memory/registry.h"
 #include "vramfit/api.h"
 
@@ -145,4 +146,23 @@ TEST_CASE("estimate: every component and phase id in a response is in the catalo
   // cover the whole registry.
   CHECK(seen_phases.size() == phases.size());
   CHECK(seen_components.size() == components.size());
+}
+
+TEST_CASE("catalogue: verdicts equal fit's table, each with its own label", "[api]") {
+  const json cat = catalogue();
+  const auto& table = vramfit::verdict_table();
+  REQUIRE(cat.at("verdicts").size() == table.size());
+  std::set<std::string> labels;
+  for (size_t i = 0; i < table.size(); ++i) {
+    const json& e = cat["verdicts"][i];
+    CHECK(e.at("id") == vramfit::verdict_name(table[i].verdict));
+    CHECK(e.at("label") == table[i].label);
+    CHECK_FALSE(e.at("description").get<std::string>().empty());
+    labels.insert(table[i].label);
+  }
+  CHECK(labels.size() == table.size());
+  for (auto v : {vramfit::Verdict::fits, vramfit::Verdict::tight, vramfit::Verdict::no}) {
+    CHECK(std::any_of(table.begin(), table.end(), [&](const auto& d) { return d.verdict == v; }));
+  }
+  CHECK(vramfit::verdict_name(vramfit::Verdict::no) == std::string("no"));
 }

@@ -28,14 +28,20 @@ void row(const std::string& a, const std::string& b, int w = 26) {
 }
 int64_t i64(const json& j, const char* k) { return j.contains(k) ? j.at(k).get<int64_t>() : 0; }
 
-// A phase's human label from the catalogue (the core's phase registry).
-std::string phase_label(const std::string& id) {
-  static const json phases = json::parse(catalog_json(false)).at("phases");
-  for (const auto& p : phases) {
-    if (p.at("id") == id) return p.at("label").get<std::string>();
+// The words for an id from the catalogue: `list` is "phases", "verdicts",
+// "dtypes" (their `label`) or "gpus" (their `name`). Text output prints
+// these, never the ids, which stay in --json.
+std::string catalog_label(const char* list, const std::string& id) {
+  static const json catalog = json::parse(catalog_json(false));
+  const char* key = std::string(list) == "gpus" ? "name" : "label";
+  for (const auto& e : catalog.at(list)) {
+    if (e.at("id") == id) return e.at(key).get<std::string>();
   }
   return id;
 }
+std::string phase_label(const std::string& id) { return catalog_label("phases", id); }
+std::string verdict_label(const json& v) { return catalog_label("verdicts", v.get<std::string>()); }
+std::string gpu_name(const json& id) { return catalog_label("gpus", id.get<std::string>()); }
 }  // namespace
 
 void print_params(const json& r) {
@@ -48,7 +54,7 @@ void print_params(const json& r) {
               m.value("model_type", std::string("?")).c_str());
   row("total", with_commas(i64(p, "total")));
   row("embeddings", with_commas(i64(p, "embeddings")));
-  row("lm_head", p.at("lm_head").get<int64_t>() == 0 ? "tied" : with_commas(i64(p, "lm_head")));
+  row("LM head", p.at("lm_head").get<int64_t>() == 0 ? "tied" : with_commas(i64(p, "lm_head")));
   row("non-embedding", with_commas(i64(p, "non_embedding")));
   if (m.contains("moe")) row("active per token", with_commas(i64(p, "active")));
   if (i64(p, "towers") > 0) row("vision/audio towers", with_commas(i64(p, "towers")));
@@ -75,7 +81,7 @@ void print_estimate(const json& r, const json& fields) {
               value_label(fields, "task", q.at("task").get<std::string>()).c_str(),
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
-              q.at("weights_dtype").get<std::string>().c_str());
+              catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
   for (const auto& c : r.at("components")) {
     std::string mark = c.at("in_peak").get<bool>() ? "" : "  (not at peak)";
     row(c.at("label").get<std::string>(), gib(c.at("bytes").get<int64_t>()) + mark);
@@ -87,7 +93,7 @@ void print_estimate(const json& r, const json& fields) {
                                 gib(i64(r.at("range"), "low_bytes")) + " - " +
                                 gib(i64(r.at("range"), "high_bytes")) + ")");
   if (r.contains("smallest_gpu")) {
-    row("smallest GPU that fits", r.at("smallest_gpu").get<std::string>());
+    row("smallest GPU that fits", gpu_name(r.at("smallest_gpu")));
   }
   for (const auto& w : r.at("warnings")) {
     std::printf("warning: %s\n", w.at("message").get<std::string>().c_str());
@@ -95,7 +101,7 @@ void print_estimate(const json& r, const json& fields) {
   if (r.contains("target")) {
     const json& t = r.at("target");
     std::printf("\n%s: %s (headroom %s)\n", t.at("name").get<std::string>().c_str(),
-                t.at("verdict").get<std::string>().c_str(), gib(i64(t, "headroom_bytes")).c_str());
+                verdict_label(t.at("verdict")).c_str(), gib(i64(t, "headroom_bytes")).c_str());
     if (t.contains("gpus_needed") &&
         t.at("gpus_needed").at("count").get<int64_t>() > 1) {
       const json& n = t.at("gpus_needed");
@@ -125,24 +131,24 @@ void print_estimate(const json& r, const json& fields) {
       std::printf("%-22s %5lld %14s  %s\n", s.at("name").get<std::string>().c_str(),
                   static_cast<long long>(s.at("gpus").get<int64_t>()),
                   gib(i64(s, "per_gpu_total_bytes")).c_str(),
-                  s.contains("smallest_gpu") ? s.at("smallest_gpu").get<std::string>().c_str() : "none");
+                  s.contains("smallest_gpu") ? gpu_name(s.at("smallest_gpu")).c_str() : "none");
     }
   }
   if (r.contains("recommend")) {
     for (const auto& s : r.at("recommend")) {
       // Labels vary in length (a combined change names all its steps).
       std::printf("  try %s: saves %s -> %s\n", s.at("label").get<std::string>().c_str(),
-                  gib(i64(s, "saves_bytes")).c_str(), s.at("verdict").get<std::string>().c_str());
+                  gib(i64(s, "saves_bytes")).c_str(), verdict_label(s.at("verdict")).c_str());
     }
   }
 }
 
 void print_fit(const json& r) {
-  std::printf("%-28s %10s %8s %11s %10s %10s\n", "GPU", "memory", "verdict", "headroom",
+  std::printf("%-28s %10s %-12s %11s %10s %10s\n", "GPU", "memory", "verdict", "headroom",
               "max batch", "max seq");
   for (const auto& g : r.at("gpus")) {
-    std::printf("%-28s %10s %8s %11s %10lld %10lld\n", g.at("name").get<std::string>().c_str(),
-                gib(i64(g, "usable_bytes")).c_str(), g.at("verdict").get<std::string>().c_str(),
+    std::printf("%-28s %10s %-12s %11s %10lld %10lld\n", g.at("name").get<std::string>().c_str(),
+                gib(i64(g, "usable_bytes")).c_str(), verdict_label(g.at("verdict")).c_str(),
                 gib(i64(g, "headroom_bytes")).c_str(),
                 static_cast<long long>(i64(g, "max_batch_size")),
                 static_cast<long long>(i64(g, "max_seq_len")));

@@ -155,7 +155,7 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
   const smallest = await page.$eval('#gpu-table tbody tr', (tr) => tr.dataset.gpu);
   assert.ok(gpus.includes(smallest));
   await change(page, () => page.selectOption('#f-gpu', smallest));
-  assert.match(await page.textContent('#target'), /✗ no/);
+  assert.match(await page.textContent('#target'), /does not fit/);
   assert.equal(await page.locator(`#gpu-table tr.highlight[data-gpu="${smallest}"]`).count(), 1);
   assert.equal(await page.locator('#chart .cap-marker').count(), 1);
   assert.ok(await page.isVisible('#recommend'), 'suggestions shown when the GPU does not fit');
@@ -206,13 +206,16 @@ test('a shared URL restores every field and the same result', async () => {
   await page2.context().close();
 });
 
-test('core warnings are listed with their code', async () => {
+test('core warnings are listed by message, their code kept as data', async () => {
   const page = await openPage(browser);
   await page.goto(`${url}?seq_len=16000000`);
   await ready(page);
   assert.ok(await page.isVisible('#warnings'));
   assert.ok(await page.locator('#warnings li[data-code]').count() > 0);
-  assert.match(await page.textContent('#warnings'), /\(\w+\)/);
+  assert.equal(
+      await page.getAttribute('#warnings li[data-code]', 'data-code'), 'context_above_model_max');
+  assert.match(await page.textContent('#warnings'), /exceeds the model's maximum context/);
+  assert.doesNotMatch(await page.textContent('#warnings'), /context_above_model_max/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

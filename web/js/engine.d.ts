@@ -277,6 +277,8 @@ export interface Catalog {
   defaults: Record<string, unknown>;
   phases: PhaseInfo[];
   components: ComponentInfo[];
+  /** Every response `verdict` with its label for people (core/src/fit/fit.cpp). */
+  verdicts: Array<{id: Verdict; label: string; description: string}>;
   /** Request field path -> bounds of a numeric field. */
   limits: Record<string, {min: number; max: number; integer: boolean}>;
   /** The request field table, in its order (core/SCHEMA.md). */
@@ -394,7 +396,8 @@ export interface CheckpointSummary {
 }
 
 export interface CheckpointHeader {
-  schema_version: 1;
+  /** The current schema version (kSchemaVersion), as on every core document. */
+  schema_version: 2;
   format: 'safetensors'|'gguf';
   data_bytes: number;
   tensors: number;

@@ -10,3 +10,13 @@ export function phaseLabel(catalog, id) {
 export function componentOrder(catalog) {
   return (catalog?.components ?? []).map((c) => String(c.id));
 }
+
+/** Label of a response `verdict` ("no" -> "does not fit"), from catalog.verdicts. */
+export function verdictLabel(catalog, id) {
+  return catalog?.verdicts?.find((v) => v.id === id)?.label ?? String(id);
+}
+
+/** Label of a dtype id ("nf4" -> "NF4 (bitsandbytes, double quant)"), from catalog.dtypes. */
+export function dtypeLabel(catalog, id) {
+  return catalog?.dtypes?.find((d) => d.id === id)?.label ?? String(id);
+}

@@ -84,8 +84,9 @@ function render(r, state) {
     syncVendors(r, state);
     renderGpus(
         $('#gpus'), r,
-        {vendor: $('#vendor').value, minGib: state.min_gib, highlight: r.target?.id ?? state.gpu});
-    renderRecommend($('#recommend'), r.recommend, applyChange);
+        {vendor: $('#vendor').value, minGib: state.min_gib, highlight: r.target?.id ?? state.gpu},
+        catalog);
+    renderRecommend($('#recommend'), r.recommend, applyChange, catalog);
     renderShare(state, pageUrl, defaults);
     renderSticky($('#sticky-total'), r);
   }

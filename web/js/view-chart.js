@@ -20,8 +20,10 @@ function explain(panel, c, total) {
       h('p', {}, h('strong', {}, formatGiB(c.bytes)), ` · ${formatGB(c.bytes)}${share}`),
       flags.length ? h('p', {class: 'muted'}, flags.join(' · ')) : null,
       c.formula ? h('p', {class: 'formula'}, h('code', {}, String(c.formula))) : null,
+      // The formula's inputs are its variables (core names and values), shown as code like it.
       inputs.length ? h('dl', {class: 'inputs'},
-                        inputs.map(([k, v]) => [h('dt', {}, k), h('dd', {}, formatValue(v))])) :
+                        inputs.map(([k, v]) => [h('dt', {}, h('code', {}, k)),
+                                                h('dd', {}, h('code', {}, formatValue(v)))])) :
                       null,
       c.note ? h('p', {class: 'muted'}, String(c.note)) : null);
   panel.dataset.component = String(c.id);

@@ -4,8 +4,7 @@
 import {assignColors} from './colors.js';
 import {fill, h} from './dom.js';
 import {formatGB, formatGiB, formatPercent} from './format.js';
-import {componentOrder} from './labels.js';
-import {VERDICT_TEXT} from './view-gpus.js';
+import {componentOrder, verdictLabel} from './labels.js';
 
 export const COMPACT_CSS = `
 .vf-compact { font: 14px/1.4 system-ui, sans-serif; color: var(--vf-fg, CanvasText);
@@ -28,7 +27,7 @@ export const COMPACT_CSS = `
   --c5:#edc948; --c6:#9c755f; --c7:#76b7b2; --c8:#ff9da7; --c9:#bab0ac; --c10:#a0cb3c; --c11:#3b4cc0; }
 `;
 
-function fitLine(r, gpuId) {
+function fitLine(r, gpuId, catalog) {
   const gpus = Array.isArray(r.gpus) ? r.gpus : [];
   const chosen = gpuId && gpus.find((g) => g.id === gpuId);
   if (chosen) {
@@ -36,7 +35,7 @@ function fitLine(r, gpuId) {
     return h(
         'p', {class: 'vf-fit'}, `${chosen.name}: `,
         h('strong', {class: String(chosen.verdict)},
-          VERDICT_TEXT[chosen.verdict] ?? String(chosen.verdict)),
+          verdictLabel(catalog, chosen.verdict)),
         typeof head === 'number' ?
             ` (${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom)` :
             '');
@@ -87,7 +86,7 @@ export function renderCompact(el, r, {gpu = '', link = '', catalog = null} = {})
         r.range ? h('p', {class: 'vf-band'},
                     `likely ${formatGiB(r.range.low_bytes)} – ${formatGiB(r.range.high_bytes)}`) :
                   null,
-        bar, legend, fitLine(r, gpu),
+        bar, legend, fitLine(r, gpu, catalog),
         link ? h('p', {class: 'vf-meta'},
                  h('a', {href: link, target: '_blank', rel: 'noopener'}, 'Details on vramfit ↗')) :
                null));

@@ -2,12 +2,7 @@
 // max context. Filtering by vendor and minimum memory happens here.
 import {fill, h} from './dom.js';
 import {formatGiB, formatInt} from './format.js';
-
-export const VERDICT_TEXT = {
-  fits: '✓ fits',
-  tight: '≈ tight',
-  no: '✗ no'
-};
+import {verdictLabel} from './labels.js';
 
 /** A header with a short form for phones (the long one stays for screen readers). */
 function headerText(long, short) {
@@ -20,8 +15,11 @@ export function vendorsOf(gpus) {
   return [...new Set((gpus ?? []).map((g) => String(g.vendor ?? 'other')))].sort();
 }
 
-/** filters: { vendor: '' | name, minGib: number, highlight: gpu id } */
-export function renderGpus(el, r, filters = {}) {
+/**
+ * filters: { vendor: '' | name, minGib: number, highlight: gpu id };
+ * `catalog` gives the verdicts' labels.
+ */
+export function renderGpus(el, r, filters = {}, catalog = null) {
   const all = Array.isArray(r.gpus) ? r.gpus : [];
   const minBytes = (Number(filters.minGib) || 0) * 2 ** 30;
   const shown = all.filter((g) => !filters.vendor || String(g.vendor) === filters.vendor)
@@ -46,7 +44,7 @@ export function renderGpus(el, r, filters = {}) {
                                                       null
         },
           formatGiB(g.memory_bytes, 1)),
-        h('td', {}, h('span', {class: `badge ${verdict}`}, VERDICT_TEXT[verdict] ?? verdict)),
+        h('td', {}, h('span', {class: `badge ${verdict}`}, verdictLabel(catalog, verdict))),
         h('td', {class: `num ${typeof head === 'number' && head < 0 ? 'neg' : ''}`},
           typeof head === 'number' ? `${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)}` :
                                      '—'),

@@ -1,18 +1,19 @@
 // Recommendations and warnings from the core, rendered as text.
 import {fill, h} from './dom.js';
 import {formatGiB} from './format.js';
-import {VERDICT_TEXT} from './view-gpus.js';
+import {verdictLabel} from './labels.js';
 
 /**
  * Recommendations: [{ id, change, label, why, parts?, total_bytes, saves_bytes, verdict }]
  * (engine.d.ts). `change` is data: request field paths with their new values,
  * so every suggestion is applied by `onApply(change)` without reading its text.
+ * `catalog` gives the verdicts' labels.
  */
-export function renderRecommend(el, list, onApply) {
+export function renderRecommend(el, list, onApply, catalog = null) {
   const items = (Array.isArray(list) ? list : []).map((rec) => {
     const label = String(rec.label ?? rec.id ?? '');
     const verdict = rec.verdict ? h('span', {class: `badge ${rec.verdict}`},
-                                    VERDICT_TEXT[rec.verdict] ?? String(rec.verdict)) :
+                                    verdictLabel(catalog, rec.verdict)) :
                                   null;
     let apply = null;
     if (rec.change && typeof rec.change === 'object' && onApply) {
@@ -40,8 +41,8 @@ export function renderWarnings(el, list) {
               (w) => (
                   typeof w === 'string' ?
                       h('li', {}, w) :
-                      h('li', {'data-code': w.code ?? ''}, String(w.message ?? w.code ?? ''),
-                        w.code ? h('span', {class: 'muted code'}, ` (${String(w.code)})`) : null)));
+                      // The code stays data (data-code): the message is the text.
+                      h('li', {'data-code': w.code ?? ''}, String(w.message ?? w.code ?? ''))));
   fill(el, items.length ? h('ul', {}, items) : null);
   el.closest('section')?.toggleAttribute('hidden', items.length === 0);
 }

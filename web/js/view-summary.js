@@ -2,10 +2,9 @@
 // PyTorch / nvidia-smi figure each number is comparable to.
 import {fill, h} from './dom.js';
 import {formatCount, formatGB, formatGiB} from './format.js';
-import {phaseLabel} from './labels.js';
-import {VERDICT_TEXT} from './view-gpus.js';
+import {dtypeLabel, phaseLabel, verdictLabel} from './labels.js';
 
-function modelLine(r) {
+function modelLine(r, catalog) {
   const m = r.model ?? {};
   const name = m.id || m.name || 'custom model';
   const bits = [];
@@ -18,7 +17,7 @@ function modelLine(r) {
     bits.push(`${formatCount(p.trainable)} trainable`);
   const wf = r.weights_format;
   if (wf?.dtype)
-    bits.push(`weights ${wf.dtype}${
+    bits.push(`weights ${dtypeLabel(catalog, wf.dtype)}${
         typeof wf.bits === 'number' ? ` (${Number(wf.bits.toFixed(3))} bits)` : ''}`);
   return h(
       'p', {class: 'model-line'}, h('strong', {id: 'model-name'}, String(name)),
@@ -27,12 +26,12 @@ function modelLine(r) {
 }
 
 /** The request's `gpu`, when given: verdict with colour and text. */
-function targetLine(t) {
+function targetLine(t, catalog) {
   if (!t || typeof t !== 'object') return null;
   const head = t.headroom_bytes;
   return h(
       'p', {class: 'target', id: 'target'}, `On ${String(t.name ?? t.id)}: `,
-      h('span', {class: `badge ${t.verdict}`}, VERDICT_TEXT[t.verdict] ?? String(t.verdict)),
+      h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
       typeof head === 'number' ?
           ` ${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom` :
           '',
@@ -63,11 +62,11 @@ export function renderSummary(el, r, catalog) {
            ] :
            null);
   fill(
-      el, modelLine(r),
+      el, modelLine(r, catalog),
       h('p', {class: 'total'}, h('span', {id: 'total', 'data-bytes': total}, formatGiB(total)),
         h('span', {class: 'total-gb', id: 'total-gb'}, formatGB(total)),
         phase ? h('span', {class: 'muted phase'}, `peak at ${phase}`) : null),
-      band, targetLine(r.target),
+      band, targetLine(r.target, catalog),
       h('dl', {class: 'compare'},
         row('Total', 'total-again', total,
             'per GPU, what nvidia-smi (or rocm-smi) shows for the process: ' +

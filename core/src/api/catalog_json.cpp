@@ -4,6 +4,7 @@
 
 #include "api/fields.h"
 #include "api/internal.h"
+#include "fit/fit.h"
 #include "memory/registry.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
@@ -43,6 +44,18 @@ json memory_components_json() {
     for (const auto& ph : mem::phase_table()) {
       if (d.phases & ph.bit) phases.emplace_back(ph.id);
     }
+  }
+  return arr;
+}
+
+// Verdicts with their labels (fit/fit.cpp): front ends print the label.
+json verdicts_json() {
+  json arr = json::array();
+  for (const auto& d : verdict_table()) {
+    json& e = arr.emplace_back(json::object());
+    e["id"] = d.id;
+    e["label"] = d.label;
+    e["description"] = d.description;
   }
   return arr;
 }
@@ -135,6 +148,7 @@ json catalog_document(bool preset_counts) {
   out["defaults"] = std::move(defaults);
   out["phases"] = phases_json();
   out["components"] = memory_components_json();
+  out["verdicts"] = verdicts_json();
   out["limits"] = std::move(limits);
   out["fields"] = std::move(field_list);
   return out;

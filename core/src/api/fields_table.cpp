@@ -147,7 +147,7 @@ void add_workload(std::vector<Field>& t) {
                   .range(1, kMaxSeqLen)
                   .in_units("tokens")
                   .derive("seq_len")
-                  .about("Tokens prefilled in one forward pass; at most seq_len.")
+                  .about("Tokens prefilled in one forward pass; at most the sequence length.")
                   .only(kInference)
                   .cli("--prompt-len")
                   .io([](Request& r, const json& v) { r.prompt_len = v.get<int64_t>(); },
@@ -245,7 +245,7 @@ void add_kernels(std::vector<Field>& t) {
                   .choice<&Request::attention>());
   t.push_back(Row("kv_cache_dtype", Kind::dtype, "KV cache dtype", "inference")
                   .derive("the compute dtype")
-                  .about("Storage of the KV cache: a dtype with kv_cache true; quantised caches "
+                  .about("Storage of the KV cache: a dtype listed for KV caches; quantised caches "
                          "halve or quarter it.")
                   .only(kInference)
                   .cli("--kv-cache-dtype", {"--kv-dtype"})

@@ -52,11 +52,18 @@ int64_t search(F need, int64_t limit, int64_t hi) {
 
 }  // namespace
 
+const std::vector<VerdictInfo>& verdict_table() {
+  static const std::vector<VerdictInfo> table = {
+      {Verdict::fits, "fits", "fits", "needs at most 95 % of the usable memory (5 % safety reserve)"},
+      {Verdict::tight, "tight", "tight", "fits only by using the 5 % safety reserve"},
+      {Verdict::no, "no", "does not fit", "needs more than the usable memory"},
+  };
+  return table;
+}
+
 const char* verdict_name(Verdict v) {
-  switch (v) {
-    case Verdict::fits: return "fits";
-    case Verdict::tight: return "tight";
-    case Verdict::no: return "no";
+  for (const auto& d : verdict_table()) {
+    if (d.verdict == v) return d.id;
   }
   return "no";
 }
@@ -88,9 +95,10 @@ std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpe
   std::vector<std::pair<std::string, std::string>> out;
   if (spec.max_positions > 0 && req.seq_len > spec.max_positions) {
     out.emplace_back("context_above_model_max",
-                     "seq_len " + std::to_string(req.seq_len) +
-                         " exceeds the model's max_position_embeddings " +
-                         std::to_string(spec.max_positions));
+                     "the sequence length " + std::to_string(req.seq_len) +
+                         " exceeds the model's maximum context of " +
+                         std::to_string(spec.max_positions) +
+                         " tokens (max_position_embeddings in its config)");
   }
   return out;
 }

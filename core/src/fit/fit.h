@@ -16,6 +16,16 @@ namespace vramfit {
 constexpr double kSafetyReserve = 0.05;  // §10.2: fits below 95% of capacity
 
 enum class Verdict { fits, tight, no };
+
+// The verdicts with their words for people: the catalogue's `verdicts`
+// (api/catalog_json.cpp), so front ends show these labels, not the ids.
+struct VerdictInfo {
+  Verdict verdict;
+  const char* id;     // the response's "verdict"
+  const char* label;  // what the page and the CLI's text output print
+  const char* description;
+};
+const std::vector<VerdictInfo>& verdict_table();
 const char* verdict_name(Verdict v);
 
 struct GpuFit {
