@@ -16,8 +16,10 @@ const size = (files) => {
   const buf = Buffer.concat(files.map((f) => readFileSync(path.join(root, f))));
   return {raw: buf.length, gz: gzipSync(buf, {level: 9}).length};
 };
-const row = (label, s) => console.log(
-    `${label.padEnd(34)} ${String(s.raw).padStart(9)} B raw ${String(s.gz).padStart(8)} B gzip -9`);
+const row = (label, s) =>
+  console.log(
+    `${label.padEnd(34)} ${String(s.raw).padStart(9)} B raw ${String(s.gz).padStart(8)} B gzip -9`,
+  );
 
 console.log('== bytes');
 row('web/gen/vramfit.wasm', size(['web/gen/vramfit.wasm']));
@@ -26,7 +28,11 @@ row('web/gen/vramfit.mjs (glue)', size(['web/gen/vramfit.mjs']));
 row('web/gen/app.mjs (bundled app JS)', size(['web/gen/app.mjs']));
 row('web/index.html + css/style.css', size(['web/index.html', 'web/css/style.css']));
 const page = size([
-  'web/gen/vramfit.wasm', 'web/gen/vramfit.mjs', 'web/gen/app.mjs', 'web/index.html', 'web/css/style.css'
+  'web/gen/vramfit.wasm',
+  'web/gen/vramfit.mjs',
+  'web/gen/app.mjs',
+  'web/index.html',
+  'web/css/style.css',
 ]);
 row('page total (wasm+js+html+css)', page);
 row('widget.js', size(['web/js/widget.js']));
@@ -34,21 +40,28 @@ if (existsSync(single))
   row(`single file ${path.relative(root, single)}`, size([path.relative(root, single)]));
 
 console.log('== engine in Node');
-const engine =
-    await loadEngine({wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm'))});
-const preset = engine.catalog().presets.map((p) => p.id).find((id) => /Llama-3\.1-8B$/.test(id)) ??
-    engine.catalog().presets[0].id;
+const engine = await loadEngine({
+  wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+});
+const preset =
+  engine
+    .catalog()
+    .presets.map((p) => p.id)
+    .find((id) => /Llama-3\.1-8B$/.test(id)) ?? engine.catalog().presets[0].id;
 for (const [label, req] of [
-         ['inference, default', {model: {preset}}],
-         ['qlora b4 s2048', {model: {preset}, task: 'qlora', batch_size: 4, seq_len: 2048}],
-         ['inference, search off', {model: {preset}, search: false}],
+  ['inference, default', {model: {preset}}],
+  ['qlora b4 s2048', {model: {preset}, task: 'qlora', batch_size: 4, seq_len: 2048}],
+  ['inference, search off', {model: {preset}, search: false}],
 ]) {
   const n = 200;
   engine.estimate(req);
   const t0 = performance.now();
   for (let i = 0; i < n; i += 1) engine.estimate(req);
-  console.log(`estimate ${label.padEnd(24)} ${((performance.now() - t0) / n).toFixed(3)} ms/call (${
-      n} calls)`);
+  console.log(
+    `estimate ${label.padEnd(24)} ${((performance.now() - t0) / n).toFixed(3)} ms/call (${
+      n
+    } calls)`,
+  );
 }
 
 console.log('== Chromium, localhost');
@@ -62,7 +75,8 @@ try {
     await p.goto(`${server.base}/web/index.html`);
     await p.waitForSelector('body[data-ready="true"]');
     times.push(
-        await p.evaluate(() => performance.getEntriesByName('vramfit-first-result')[0].startTime));
+      await p.evaluate(() => performance.getEntriesByName('vramfit-first-result')[0].startTime),
+    );
     if (i === 4) {
       const per = await p.evaluate(async () => {
         const input = document.getElementById('f-batch_size');
@@ -76,14 +90,20 @@ try {
         await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
         return {script: (t1 - t0) / n, n, renders: Number(document.body.dataset.renders)};
       });
-      console.log(`recompute (input event -> DOM updated) ${per.script.toFixed(2)} ms each (${
-          per.n} edits, synchronous)`);
+      console.log(
+        `recompute (input event -> DOM updated) ${per.script.toFixed(2)} ms each (${
+          per.n
+        } edits, synchronous)`,
+      );
     }
     await ctx.close();
   }
   times.sort((a, b) => a - b);
-  console.log(`time to first result (navigation start -> first render) median ${
-      times[2].toFixed(0)} ms, min ${times[0].toFixed(0)} ms (5 cold contexts)`);
+  console.log(
+    `time to first result (navigation start -> first render) median ${times[2].toFixed(
+      0,
+    )} ms, min ${times[0].toFixed(0)} ms (5 cold contexts)`,
+  );
 } finally {
   await browser.close();
   server.stop();

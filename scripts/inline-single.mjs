@@ -23,14 +23,14 @@ const safe = (text) => text.replace(/<\/(script|style)/gi, '<\\/$1');
 const engineJs = safe(engine);
 const appJs = safe(app);
 const csp = [
-  'default-src \'none\'',
+  "default-src 'none'",
   `script-src ${hash(engineJs)} ${hash(appJs)} 'wasm-unsafe-eval'`,
   // The 3.1.6 loader fetch()es its own base64 data: URI before decoding it.
   'connect-src data: https: http://127.0.0.1:* http://localhost:*',
   `style-src ${hash(css)}`,
   'img-src data:',
-  'base-uri \'none\'',
-  'form-action \'none\'',
+  "base-uri 'none'",
+  "form-action 'none'",
 ].join('; ');
 
 let html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
@@ -39,14 +39,22 @@ const replaceOnce = (re, text, what) => {
   html = html.replace(re, () => text);
 };
 replaceOnce(
-    /<meta http-equiv="Content-Security-Policy" content="[^"]*">/,
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`, 'CSP meta');
+  /<meta http-equiv="Content-Security-Policy" content="[^"]*">/,
+  `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
+  'CSP meta',
+);
 replaceOnce(
-    /<link rel="stylesheet" href="css\/style\.css">/, `<style>${css}</style>`, 'stylesheet link');
+  /<link rel="stylesheet" href="css\/style\.css">/,
+  `<style>${css}</style>`,
+  'stylesheet link',
+);
 replaceOnce(/<script type="module" src="gen\/app\.mjs"><\/script>\n?/, '', 'module script');
 // Preload hints name files the single file has inlined (and its CSP blocks).
 html = html.replace(/<link rel="(?:module)?preload"[^>]*>\n?/g, '');
 replaceOnce(
-    /<\/body>/, `<script>${engineJs}</script>\n<script>${appJs}</script>\n</body>`, '</body>');
+  /<\/body>/,
+  `<script>${engineJs}</script>\n<script>${appJs}</script>\n</body>`,
+  '</body>',
+);
 writeFileSync(outPath, html);
 console.log(`inline-single: ${outPath} (${html.length} bytes, ${modules.length} modules)`);

@@ -3,7 +3,8 @@
 # Usage: scripts/install-deps.sh [native|web|all]   (default all)
 set -euo pipefail
 what=${1:-all}
-pkgs=(cmake g++ make nlohmann-json3-dev catch2 libcurl4-openssl-dev python3 clang-14 libclang-rt-14-dev)
+pkgs=(cmake g++ make nlohmann-json3-dev catch2 libcurl4-openssl-dev python3 clang-14 libclang-rt-14-dev
+      clang-format-14)
 cmds=(cmake g++ make)
 if [[ $what != native ]]; then
   pkgs+=(emscripten binaryen chromium python3)

@@ -30,7 +30,7 @@ async function resolveFile(urlPath) {
     return null;
   }
   const file = path.resolve(root, `.${rel}`);
-  if (file !== root && !file.startsWith(root + path.sep)) return null;  // no ../ escapes
+  if (file !== root && !file.startsWith(root + path.sep)) return null; // no ../ escapes
   try {
     const s = await stat(file);
     if (s.isDirectory()) {
@@ -55,7 +55,11 @@ const server = createServer(async (req, res) => {
     return;
   }
   // A directory without its trailing slash: redirect so relative URLs work.
-  if (!url.pathname.endsWith('/') && file.endsWith(`${path.sep}index.html`) && !url.pathname.endsWith('.html')) {
+  if (
+    !url.pathname.endsWith('/') &&
+    file.endsWith(`${path.sep}index.html`) &&
+    !url.pathname.endsWith('.html')
+  ) {
     res.writeHead(301, {Location: `${url.pathname}/${url.search}`}).end();
     return;
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test on a fresh Debian machine: installs what is missing, builds
-# native + wasm, runs ctest (core, CLI, Hub mock), the same tests under
+# Runs every test on a fresh Debian machine: installs what is missing, checks
+# the formatting, builds native + wasm, runs ctest (core, CLI, Hub mock), the same tests under
 # ASan + UBSan, bounded fuzzing, the accuracy benchmark, and the wasm module
 # and browser tests (last, so node's summary closes the log).
 # Usage: scripts/test.sh   (FUZZ_SECONDS=N for longer fuzzing)
@@ -8,6 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh all
 export NODE_PATH=/usr/share/nodejs
+
+echo "== format (clang-format 14, Prettier)"
+bash scripts/format.sh --check
 
 echo "== native build and tests"
 bash scripts/build-native.sh

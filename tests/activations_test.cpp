@@ -32,8 +32,12 @@ TEST_CASE("Full fine-tune activations follow the HF saving rules (methodology F1
   //   total 200,832 B (= methodology F10, HF eager full fine-tune)
   // Final norm 4h + 2h + lm_head input 2h = 32,768 B per token.
   // 1024 tokens x (32 x 200,832 + 32,768) = 6,614,417,408 B.
-  json r = run({{"model", kLlama}, {"task", "full"}, {"precision", "bf16_pure"},
-                {"batch_size", 1}, {"seq_len", 1024}, {"search", false}});
+  json r = run({{"model", kLlama},
+                {"task", "full"},
+                {"precision", "bf16_pure"},
+                {"batch_size", 1},
+                {"seq_len", 1024},
+                {"search", false}});
   CHECK(component(r, "activations") == 6614417408LL);
 }
 
@@ -48,21 +52,31 @@ TEST_CASE("LoRA inputs are cast to fp32 per module when adapters are fp32 (PEFT)
   //   total 295,488 B
   // Final norm fp32 copy 4h = 16,384 B (frozen norm weight and head).
   // 1024 tokens x (32 x 295,488 + 16,384) = 9,699,328,000 B.
-  json r = run({{"model", kLlama}, {"task", "lora"}, {"batch_size", 1}, {"seq_len", 1024},
+  json r = run({{"model", kLlama},
+                {"task", "lora"},
+                {"batch_size", 1},
+                {"seq_len", 1024},
                 {"search", false}});
   CHECK(component(r, "activations") == 9699328000LL);
 
   // Under autocast the saved LoRA input is the bf16 cast (2 in + 2r):
   //   32,768 + 3(8192+32) + (8192+32) + 20,608 + 2(8192+32) + 86,016 + 28,672+32
   //   = 217,440 B per token per layer; + 16,384 final.
-  json a = run({{"model", kLlama}, {"task", "lora"}, {"autocast", true}, {"batch_size", 1},
-                {"seq_len", 1024}, {"search", false}});
+  json a = run({{"model", kLlama},
+                {"task", "lora"},
+                {"autocast", true},
+                {"batch_size", 1},
+                {"seq_len", 1024},
+                {"search", false}});
   CHECK(component(a, "activations") == 1024LL * (32 * 217440 + 16384));
 }
 
 TEST_CASE("Loss buffer is 12 V bytes per token for the HF cross-entropy (methodology F11)") {
   // 12 x 128,256 x 2,048 = 3,152,019,456 B (F11).
-  json r = run({{"model", kLlama}, {"task", "lora"}, {"batch_size", 1}, {"seq_len", 2048},
+  json r = run({{"model", kLlama},
+                {"task", "lora"},
+                {"batch_size", 1},
+                {"seq_len", 2048},
                 {"search", false}});
   CHECK(component(r, "logits") == 3152019456LL);
 }
@@ -70,46 +84,62 @@ TEST_CASE("Loss buffer is 12 V bytes per token for the HF cross-entropy (methodo
 TEST_CASE("Checkpointing keeps one bf16 layer input per layer per token") {
   // 32 layers x 2h (8,192 B) + final norm 4h (16,384 B) = 278,528 B per token;
   // x 2048 tokens = 570,425,344 B.
-  json r = run({{"model", kLlama}, {"task", "lora"}, {"gradient_checkpointing", true},
-                {"batch_size", 1}, {"seq_len", 2048}, {"search", false}});
+  json r = run({{"model", kLlama},
+                {"task", "lora"},
+                {"gradient_checkpointing", true},
+                {"batch_size", 1},
+                {"seq_len", 2048},
+                {"search", false}});
   CHECK(component(r, "activations") == 570425344LL);
 }
 
 TEST_CASE("Foreach AdamW step materialises one copy of the second moment") {
   // Full fine-tune bf16_pure: states bf16, sqrt(v) copy = 2 B x 8,030,261,248.
-  json r = run({{"model", kLlama}, {"task", "full"}, {"precision", "bf16_pure"},
-                {"batch_size", 1}, {"seq_len", 512}, {"search", false}});
+  json r = run({{"model", kLlama},
+                {"task", "full"},
+                {"precision", "bf16_pure"},
+                {"batch_size", 1},
+                {"seq_len", 512},
+                {"search", false}});
   CHECK(component(r, "optimizer_step") == 2LL * 8030261248LL);
   // Peak is the optimizer step: weights 2P + grads 2P + states 4P + temp 2P.
   CHECK(r.at("peak_phase") == "optimizer_step");
   CHECK(r.at("peak_allocated_bytes").get<int64_t>() == 10LL * 8030261248LL);
-  json fused = run({{"model", kLlama}, {"task", "full"}, {"precision", "bf16_pure"},
-                    {"optimizer", "adamw_fused"}, {"search", false}});
+  json fused = run({{"model", kLlama},
+                    {"task", "full"},
+                    {"precision", "bf16_pure"},
+                    {"optimizer", "adamw_fused"},
+                    {"search", false}});
   for (const auto& c : fused.at("components")) CHECK(c.at("id") != "optimizer_step");
 }
 
 TEST_CASE("Checkpoint header bytes replace the config-derived weights when stored as-is") {
   // A checkpoint whose headers sum to 16,000,000,000 B: inference keeps the
   // stored tensors, so weights = 16,000,000,000 B and the rule says so.
-  json r = run({{"model", {{"preset", "meta-llama/Llama-3.1-8B"},
-                           {"checkpoint", {{"total_bytes", 16000000000LL}, {"source", "safetensors"}}}}},
+  json r = run({{"model",
+                 {{"preset", "meta-llama/Llama-3.1-8B"},
+                  {"checkpoint", {{"total_bytes", 16000000000LL}, {"source", "safetensors"}}}}},
                 {"search", false}});
   CHECK(component(r, "weights") == 16000000000LL);
   CHECK(r.at("weights_format").at("rule") == "checkpoint_headers");
   // QLoRA re-quantises the base: the config-derived NF4 figure stands.
-  json q = run({{"model", {{"preset", "meta-llama/Llama-3.1-8B"},
-                           {"checkpoint", {{"total_bytes", 16000000000LL}}}}},
-                {"task", "qlora"}, {"search", false}});
+  json q = run(
+      {{"model",
+        {{"preset", "meta-llama/Llama-3.1-8B"}, {"checkpoint", {{"total_bytes", 16000000000LL}}}}},
+       {"task", "qlora"},
+       {"search", false}});
   CHECK(q.at("weights_format").at("rule") != "checkpoint_headers");
   // A checkpoint object without total_bytes names the missing field.
-  json e = run({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}, {"checkpoint", json::object()}}}});
+  json e =
+      run({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}, {"checkpoint", json::object()}}}});
   CHECK(e.at("error").at("field") == "model.checkpoint.total_bytes");
 }
 
 TEST_CASE("A custom {bits, group_size} format adds a scale and a zero per group") {
   // 4 bits, group 128: 4 + (4 + 16)/128 = 4.15625 bits per weight (the GPTQ /
   // AWQ figure of methodology §4.3 without g_idx).
-  json r = run({{"model", kLlama}, {"weights_dtype", {{"bits", 4}, {"group_size", 128}}},
+  json r = run({{"model", kLlama},
+                {"weights_dtype", {{"bits", 4}, {"group_size", 128}}},
                 {"search", false}});
   CHECK(r.at("weights_format").at("bits").get<double>() == 4.15625);
   json plain = run({{"model", kLlama}, {"weights_dtype", {{"bits", 3}}}, {"search", false}});

@@ -1,15 +1,15 @@
 // The JSON facade: response envelope (core/SCHEMA.md), catalogue content and
 // the weight-format detection order.
-#include <catch2/catch.hpp>
+#include "vramfit/api.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <utility>
 #include <string>
+#include <utility>
 
 #include "api_call.h"
-#include "vramfit/api.h"
 
 namespace {
 
@@ -24,10 +24,9 @@ bool is_int(const json& v) { return v.is_number_integer() || v.is_number_unsigne
 //   2 layers 1,180,672 + embed 256,000 + head 256,000 + final norm 256
 //   = 1,692,928.
 json tiny_config() {
-  return {{"model_type", "llama"},       {"hidden_size", 256},
-          {"num_hidden_layers", 2},      {"num_attention_heads", 4},
-          {"num_key_value_heads", 2},    {"intermediate_size", 512},
-          {"vocab_size", 1000},          {"tie_word_embeddings", false}};
+  return {{"model_type", "llama"},    {"hidden_size", 256},          {"num_hidden_layers", 2},
+          {"num_attention_heads", 4}, {"num_key_value_heads", 2},    {"intermediate_size", 512},
+          {"vocab_size", 1000},       {"tie_word_embeddings", false}};
 }
 
 json tiny_req(const json& cfg, const std::string& id = "") {
@@ -39,8 +38,11 @@ json tiny_req(const json& cfg, const std::string& id = "") {
 }  // namespace
 
 TEST_CASE("Response envelope has every documented field", "[api]") {
-  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "qlora"},
-                      {"batch_size", 4}, {"seq_len", 1024}, {"gpu", "rtx-4090-24g"}});
+  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                      {"task", "qlora"},
+                      {"batch_size", 4},
+                      {"seq_len", 1024},
+                      {"gpu", "rtx-4090-24g"}});
   CHECK(r["schema_version"] == vramfit::kSchemaVersion);
   CHECK(r["schema_version"] == 2);
   CHECK(r["vramfit_version"] == std::string(vramfit::version()));
@@ -78,8 +80,8 @@ TEST_CASE("Response envelope has every documented field", "[api]") {
     CHECK(c["label"].is_string());
     ids.insert(c["id"].get<std::string>());
   }
-  for (const char* id : {"weights", "lora_adapters", "gradients", "optimizer_states",
-                         "activations", "logits", "cuda_context"}) {
+  for (const char* id : {"weights", "lora_adapters", "gradients", "optimizer_states", "activations",
+                         "logits", "cuda_context"}) {
     INFO(id);
     CHECK(ids.count(id) == 1);
   }
@@ -126,8 +128,8 @@ TEST_CASE("Response envelope has every documented field", "[api]") {
 }
 
 TEST_CASE("Requests of schema 1 are still accepted (version 2 changed responses only)", "[api]") {
-  const json r = api({{"schema_version", 1}, {"model", {{"preset", "Qwen/Qwen3-0.6B"}}},
-                      {"search", false}});
+  const json r =
+      api({{"schema_version", 1}, {"model", {{"preset", "Qwen/Qwen3-0.6B"}}}, {"search", false}});
   CHECK(r["schema_version"] == 2);
 }
 
@@ -153,16 +155,18 @@ TEST_CASE("Inline config: params counted by hand, source config, id echoed", "[a
 
 TEST_CASE("Context above max_position_embeddings warns", "[api]") {
   // Llama-3.1-8B max_position_embeddings = 131,072.
-  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"seq_len", 131073},
-                      {"search", false}});
+  const json r = api(
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"seq_len", 131073}, {"search", false}});
   bool found = false;
   for (const auto& w : r["warnings"]) found = found || w["code"] == "context_above_model_max";
   CHECK(found);
 }
 
 TEST_CASE("A target that does not fit gets recommendations that save bytes", "[api]") {
-  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "full"},
-                      {"gpu", "rtx-4090-24g"}, {"search", false}});
+  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                      {"task", "full"},
+                      {"gpu", "rtx-4090-24g"},
+                      {"search", false}});
   REQUIRE(r["target"]["verdict"] != "fits");
   REQUIRE(r["recommend"].is_array());
   REQUIRE_FALSE(r["recommend"].empty());
@@ -202,8 +206,7 @@ TEST_CASE("catalog_json content", "[api][catalog]") {
   }
   // Driver totals quoted in methodology §10.1 (nvidia-smi "Total", MiB).
   const std::pair<const char*, int64_t> measured[] = {
-      {"h100-sxm-80g", 81559}, {"a100-sxm-80g", 81920}, {"rtx-4090-24g", 24564},
-      {"l4-24g", 23034}};
+      {"h100-sxm-80g", 81559}, {"a100-sxm-80g", 81920}, {"rtx-4090-24g", 24564}, {"l4-24g", 23034}};
   for (const auto& [id, mib] : measured) {
     bool found = false;
     for (const auto& g : c["gpus"]) {
@@ -218,7 +221,10 @@ TEST_CASE("catalog_json content", "[api][catalog]") {
   bool nf4 = false;
   for (const auto& d : c["dtypes"]) {
     // NF4 + double quant: 0.515869140625 B = 4.126953125 bits (F7).
-    if (d["id"] == "nf4") { nf4 = true; CHECK(d["bits_per_weight"].get<double>() == 4.126953125); }
+    if (d["id"] == "nf4") {
+      nf4 = true;
+      CHECK(d["bits_per_weight"].get<double>() == 4.126953125);
+    }
   }
   CHECK(nf4);
   CHECK(c["enums"]["task"].size() == 6);
@@ -245,8 +251,10 @@ TEST_CASE("catalog_json(false): the same catalogue without preset counts", "[api
 TEST_CASE("weights_format.rule: quantization_config > repo name > torch_dtype > default",
           "[api][weights_format]") {
   const json gptq = {{"quant_method", "gptq"}, {"bits", 4}, {"group_size", 128}};
-  const json bnb = {{"quant_method", "bitsandbytes"}, {"load_in_4bit", true},
-                    {"bnb_4bit_quant_type", "nf4"}, {"bnb_4bit_use_double_quant", true}};
+  const json bnb = {{"quant_method", "bitsandbytes"},
+                    {"load_in_4bit", true},
+                    {"bnb_4bit_quant_type", "nf4"},
+                    {"bnb_4bit_use_double_quant", true}};
 
   SECTION("quantization_config wins over repo name and torch_dtype") {
     json cfg = tiny_config();

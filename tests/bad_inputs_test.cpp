@@ -5,9 +5,10 @@
 // module by tests/js/bad-inputs.test.mjs. Fuzzer findings live in
 // tests/fixtures/bad/regressions/ and are replayed here too; a few inputs go
 // through the CLI binary (exit code 2 and a message on stderr).
-#include <catch2/catch.hpp>
+#include <sys/wait.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -18,11 +19,10 @@
 #include <sstream>
 #include <string>
 #include <utility>
-#include <sys/wait.h>
 
 #include "fuzz/fuzz_check.h"
-#include "util/json_util.h"
 #include "test_config.h"
+#include "util/json_util.h"
 #include "vramfit/api.h"
 #include "vramfit/checkpoint.h"
 #include "vramfit/config.h"
@@ -63,7 +63,8 @@ std::string entry_text(const json& e) {
         out += static_cast<char>(c);
       } else {  // two-byte UTF-8 for U+0080..U+00FF
         REQUIRE((c == 0xC2 || c == 0xC3));
-        out += static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(utf8[++i]) & 0x3F));
+        out +=
+            static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(utf8[++i]) & 0x3F));
       }
     }
     return out;
@@ -94,9 +95,7 @@ std::string entry_text(const json& e) {
   return r.is_string() ? r.get<std::string>() : r.dump();
 }
 
-json load_catalogue() {
-  return json::parse(read_file(kBadDir + "/catalogue.json"));
-}
+json load_catalogue() { return json::parse(read_file(kBadDir + "/catalogue.json")); }
 
 struct Timed {
   std::string out;
@@ -158,7 +157,8 @@ std::pair<int, int> replay(const std::string& suite) {
     CHECK_FALSE(r["error"]["message"].get<std::string>().empty());
     if (e.contains("message_contains")) {
       for (const auto& s : e["message_contains"]) {
-        CHECK(r["error"]["message"].get<std::string>().find(s.get<std::string>()) != std::string::npos);
+        CHECK(r["error"]["message"].get<std::string>().find(s.get<std::string>()) !=
+              std::string::npos);
       }
     }
   }
@@ -251,8 +251,10 @@ struct CliResult {
 };
 
 CliResult run_cli(const std::string& args) {
-  const std::string err_file = (fs::temp_directory_path() / "vramfit_bad_inputs_stderr.txt").string();
-  const std::string cmd = std::string("\"") + VRAMFIT_CLI_PATH + "\" " + args + " >/dev/null 2>\"" + err_file + "\"";
+  const std::string err_file =
+      (fs::temp_directory_path() / "vramfit_bad_inputs_stderr.txt").string();
+  const std::string cmd =
+      std::string("\"") + VRAMFIT_CLI_PATH + "\" " + args + " >/dev/null 2>\"" + err_file + "\"";
   const int status = std::system(cmd.c_str());
   CliResult r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(err_file)};
   fs::remove(err_file);
@@ -272,12 +274,15 @@ TEST_CASE("CLI: bad inputs exit 2 with a message on stderr", "[bad_inputs][cli]"
     const char* stderr_has;
   };
   const std::string bad_json = write_temp("vramfit_bad_json.json", "{\"model\": ");
-  const std::string bad_utf8 = write_temp("vramfit_bad_utf8.json", "{\"model\": {\"preset\": \"\xff\"}}");
-  const std::string one_e309 = write_temp("vramfit_1e309.json",
-                                          "{\"model\": {\"preset\": \"Qwen/Qwen3-0.6B\"}, \"seq_len\": 1e309}");
-  const std::string deep = write_temp("vramfit_deep.json", repeat("[", 100000) + repeat("]", 100000));
-  const std::string cfg = write_temp("vramfit_bad_cfg.json",
-                                     R"({"model_type": "llama", "hidden_size": 100, "num_hidden_layers": 2,
+  const std::string bad_utf8 =
+      write_temp("vramfit_bad_utf8.json", "{\"model\": {\"preset\": \"\xff\"}}");
+  const std::string one_e309 = write_temp(
+      "vramfit_1e309.json", "{\"model\": {\"preset\": \"Qwen/Qwen3-0.6B\"}, \"seq_len\": 1e309}");
+  const std::string deep =
+      write_temp("vramfit_deep.json", repeat("[", 100000) + repeat("]", 100000));
+  const std::string cfg =
+      write_temp("vramfit_bad_cfg.json",
+                 R"({"model_type": "llama", "hidden_size": 100, "num_hidden_layers": 2,
                                          "num_attention_heads": 3, "intermediate_size": 8, "vocab_size": 10})");
   const Case cases[] = {
       {"estimate --request " + bad_json, "invalid_json"},

@@ -21,8 +21,7 @@ using json = nlohmann::json;
 namespace {
 
 std::string lower(std::string s) {
-  for (auto& c : s)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -83,8 +82,7 @@ std::string dtypes_file(const json& record) {
 
 // ---------------------------------------------------------------- GPUs
 
-TEST_CASE("catalog: embedded gpus.json has schema 1 and at least 45 GPUs",
-          "[catalog]") {
+TEST_CASE("catalog: embedded gpus.json has schema 1 and at least 45 GPUs", "[catalog]") {
   const auto* f = vramfit::find_embedded("gpus.json");
   REQUIRE(f != nullptr);
   json root = json::parse(std::string(f->data, f->size));
@@ -93,8 +91,7 @@ TEST_CASE("catalog: embedded gpus.json has schema 1 and at least 45 GPUs",
   CHECK(vramfit::gpu_catalog().size() == root.at("gpus").size());
 }
 
-TEST_CASE("catalog: GPU ids, names and aliases are unique ignoring case",
-          "[catalog]") {
+TEST_CASE("catalog: GPU ids, names and aliases are unique ignoring case", "[catalog]") {
   std::set<std::string> seen;
   for (const Gpu& g : vramfit::gpu_catalog()) {
     std::set<std::string> own = {lower(g.id), lower(g.name)};
@@ -106,9 +103,7 @@ TEST_CASE("catalog: GPU ids, names and aliases are unique ignoring case",
   }
 }
 
-TEST_CASE(
-    "catalog: every GPU has positive sizes, a source and a memory provenance",
-    "[catalog]") {
+TEST_CASE("catalog: every GPU has positive sizes, a source and a memory provenance", "[catalog]") {
   for (const Gpu& g : vramfit::gpu_catalog()) {
     INFO(g.id);
     CHECK(g.memory_mib > 0);
@@ -127,8 +122,7 @@ TEST_CASE(
   }
 }
 
-TEST_CASE("catalog: measured driver totals match methodology §12",
-          "[catalog]") {
+TEST_CASE("catalog: measured driver totals match methodology §12", "[catalog]") {
   // Methodology §10.1/§12: nvidia-smi "Total" for H100 80GB HBM3.
   const Gpu& h100 = gpu("h100-sxm-80g");
   CHECK(h100.memory_mib == 81559);
@@ -146,16 +140,13 @@ TEST_CASE("catalog: measured driver totals match methodology §12",
   CHECK(gpu("a10").memory_mib == 23028);
   // Methodology §12: MI300X from rocm-smi, 205,822,885,888 bytes.
   CHECK(gpu("mi300x").memory_bytes == 205822885888);
-  for (const char* id :
-       {"h100-sxm-80g", "a100-sxm-80g", "rtx-4090-24g", "l4-24g"}) {
+  for (const char* id : {"h100-sxm-80g", "a100-sxm-80g", "rtx-4090-24g", "l4-24g"}) {
     INFO(id);
     CHECK(gpu(id).memory_measured);
   }
 }
 
-TEST_CASE(
-    "catalog: GPU lookup accepts ids, aliases, names and nvidia-smi names",
-    "[catalog]") {
+TEST_CASE("catalog: GPU lookup accepts ids, aliases, names and nvidia-smi names", "[catalog]") {
   CHECK(gpu("4090").id == "rtx-4090-24g");
   CHECK(gpu("H100").id == "h100-sxm-80g");
   CHECK(gpu("a100").id == "a100-sxm-80g");
@@ -173,8 +164,7 @@ TEST_CASE(
   CHECK(vramfit::find_gpu("nvidia") == nullptr);
 }
 
-TEST_CASE("catalog: catalogue covers the GPU families users ask about",
-          "[catalog]") {
+TEST_CASE("catalog: catalogue covers the GPU families users ask about", "[catalog]") {
   for (const char* key : {"2060",
                           "2080 ti",
                           "3060",
@@ -222,8 +212,7 @@ TEST_CASE("catalog: catalogue covers the GPU families users ask about",
   }
 }
 
-TEST_CASE("catalog: Apple entries are unified memory below their RAM size",
-          "[catalog]") {
+TEST_CASE("catalog: Apple entries are unified memory below their RAM size", "[catalog]") {
   int apple = 0;
   for (const Gpu& g : vramfit::gpu_catalog()) {
     if (g.vendor != "apple") continue;
@@ -239,8 +228,7 @@ TEST_CASE("catalog: Apple entries are unified memory below their RAM size",
   CHECK(gpu("apple-m2-max-64g").memory_mib == 48 * 1024);
 }
 
-TEST_CASE("catalog: malformed gpus.json is rejected with the field path",
-          "[catalog]") {
+TEST_CASE("catalog: malformed gpus.json is rejected with the field path", "[catalog]") {
   using vramfit::parse_gpu_catalog;
   REQUIRE(parse_gpu_catalog(gpus_file(valid_gpu())).size() == 1);
 
@@ -253,61 +241,49 @@ TEST_CASE("catalog: malformed gpus.json is rejected with the field path",
 
   json r = valid_gpu();
   r.erase("memory_mib");
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::missing_field);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
   r = valid_gpu();
   r.erase("bf16_tflops");  // "no BF16" must be an explicit null
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::missing_field);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
   r = valid_gpu();
   r["memory_mb"] = 1;  // a typo'd key must not be silently ignored
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::inconsistent);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["memory_mib"] = "24564";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::wrong_type);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::wrong_type);
   r = valid_gpu();
   r["memory_mib"] = 24;  // GiB typed as MiB
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::out_of_range);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
   r = valid_gpu();
   r["memory_mib"] = 30000;  // above the 24 GB nominal size
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::inconsistent);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["memory_source"] = "nvidia-smi";  // provenance must say measured/nominal
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::inconsistent);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["vendor"] = "NVIDIA";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::unknown_value);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::unknown_value);
   r = valid_gpu();
   r["id"] = "Test GPU 24G";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) ==
-        ErrorCode::inconsistent);
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
 
   json twin = valid_gpu();
   twin["id"] = "test-gpu-2";
   twin["name"] = "Test GPU 2";
   twin["aliases"] = {"TG"};  // collides with the first record's "tg"
-  std::string two =
-      json{{"schema", 1}, {"gpus", json::array({valid_gpu(), twin})}}.dump();
+  std::string two = json{{"schema", 1}, {"gpus", json::array({valid_gpu(), twin})}}.dump();
   CHECK(error_of([&] { parse_gpu_catalog(two); }) == ErrorCode::inconsistent);
 }
 
 // ---------------------------------------------------------------- dtypes
 
-TEST_CASE("catalog: dtype table holds every id the request schema accepts",
-          "[catalog]") {
+TEST_CASE("catalog: dtype table holds every id the request schema accepts", "[catalog]") {
   const auto* f = vramfit::find_embedded("dtypes.json");
   REQUIRE(f != nullptr);
   CHECK(json::parse(std::string(f->data, f->size)).at("schema") == 1);
   for (const char* id :
-       {"fp32", "fp16", "bf16", "fp8", "int8", "nf4", "fp4", "int4",
-        "gptq_int4", "awq_int4", "mxfp4", "nvfp4", "q8_0", "q6_k", "q5_k_m",
-        "q4_k_m", "q4_0", "q3_k_m", "q2_k"}) {
+       {"fp32", "fp16", "bf16", "fp8", "int8", "nf4", "fp4", "int4", "gptq_int4", "awq_int4",
+        "mxfp4", "nvfp4", "q8_0", "q6_k", "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k"}) {
     INFO(id);
     CHECK(dtype(id).id == id);
   }
@@ -330,8 +306,7 @@ TEST_CASE("catalog: dtype records are consistent and unique", "[catalog]") {
   }
 }
 
-TEST_CASE("catalog: plain dtypes have their IEEE widths (methodology §4.1)",
-          "[catalog]") {
+TEST_CASE("catalog: plain dtypes have their IEEE widths (methodology §4.1)", "[catalog]") {
   CHECK(dtype("fp32").bits_per_weight == 32);
   CHECK(dtype("fp16").bits_per_weight == 16);
   CHECK(dtype("bf16").bits_per_weight == 16);
@@ -341,9 +316,8 @@ TEST_CASE("catalog: plain dtypes have their IEEE widths (methodology §4.1)",
   CHECK(dtype("bf16").bytes_per_weight == 2);
 }
 
-TEST_CASE(
-    "catalog: nf4 with double quantisation costs 0.515869140625 B/param (§4.2)",
-    "[catalog]") {
+TEST_CASE("catalog: nf4 with double quantisation costs 0.515869140625 B/param (§4.2)",
+          "[catalog]") {
   // Hand derivation, per weight, bitsandbytes block size 64:
   //   4-bit code                                  4
   //   + 8-bit absmax per 64-weight block          8 / 64        = 0.125
@@ -359,8 +333,7 @@ TEST_CASE(
   CHECK(dtype("fp4").bits_per_weight == bits);  // same storage, other codebook
 }
 
-TEST_CASE("catalog: group-wise and micro-scaled formats include their scales",
-          "[catalog]") {
+TEST_CASE("catalog: group-wise and micro-scaled formats include their scales", "[catalog]") {
   // GPTQ/AWQ (§4.3): q + (q + 16)/g with q = 4, g = 128.
   CHECK(dtype("gptq_int4").bits_per_weight == 4 + 20.0 / 128);
   CHECK(dtype("gptq_int4").group_size == 128);
@@ -403,14 +376,12 @@ TEST_CASE("catalog: dtype lookup accepts aliases ignoring case", "[catalog]") {
   CHECK(vramfit::find_dtype("") == nullptr);
 }
 
-TEST_CASE("catalog: only fp32/fp16/bf16/fp8/int8/q8_0/q4_0 are KV-cache dtypes",
-          "[catalog]") {
+TEST_CASE("catalog: only fp32/fp16/bf16/fp8/int8/q8_0/q4_0 are KV-cache dtypes", "[catalog]") {
   std::set<std::string> kv;
   for (const DType& d : vramfit::dtype_table()) {
     if (d.kv_cache) kv.insert(d.id);
   }
-  CHECK(kv == std::set<std::string>{"fp32", "fp16", "bf16", "fp8", "int8",
-                                    "q8_0", "q4_0"});
+  CHECK(kv == std::set<std::string>{"fp32", "fp16", "bf16", "fp8", "int8", "q8_0", "q4_0"});
 }
 
 TEST_CASE("catalog: dtype kinds have their JSON spellings", "[catalog]") {
@@ -422,36 +393,28 @@ TEST_CASE("catalog: dtype kinds have their JSON spellings", "[catalog]") {
   CHECK(dtype("gptq_int4").kind == DTypeKind::gptq);
 }
 
-TEST_CASE("catalog: malformed dtypes.json is rejected with the field path",
-          "[catalog]") {
+TEST_CASE("catalog: malformed dtypes.json is rejected with the field path", "[catalog]") {
   using vramfit::parse_dtype_table;
   REQUIRE(parse_dtype_table(dtypes_file(valid_dtype())).size() == 1);
 
   json r = valid_dtype();
   r["kind"] = "gguff";
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) ==
-        ErrorCode::unknown_value);
+  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::unknown_value);
   r = valid_dtype();
   r["bits_per_weight"] = 0;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) ==
-        ErrorCode::out_of_range);
+  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
   r = valid_dtype();
   r.erase("kv_cache");
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) ==
-        ErrorCode::missing_field);
+  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::missing_field);
   r = valid_dtype();
   r["bpw"] = 9;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) ==
-        ErrorCode::inconsistent);
+  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::inconsistent);
   r = valid_dtype();
   r["block_size"] = 0;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) ==
-        ErrorCode::out_of_range);
+  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
 
   json twin = valid_dtype();
   twin["id"] = "q9-x";  // same loose key as "q9_x"
-  std::string two =
-      json{{"schema", 1}, {"dtypes", json::array({valid_dtype(), twin})}}
-          .dump();
+  std::string two = json{{"schema", 1}, {"dtypes", json::array({valid_dtype(), twin})}}.dump();
   CHECK(error_of([&] { parse_dtype_table(two); }) == ErrorCode::inconsistent);
 }

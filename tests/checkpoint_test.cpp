@@ -3,15 +3,15 @@
 // Every file here is built byte by byte by the test (header + zero data), so
 // the expected sizes are hand-computed in the comments next to each check.
 // Hostile and truncated inputs must throw vramfit::Error, never crash.
-#include <catch2/catch.hpp>
+#include "vramfit/checkpoint.h"
 
+#include <catch2/catch.hpp>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
-#include "vramfit/checkpoint.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
 #include "vramfit/params.h"
@@ -82,25 +82,54 @@ void expect_st_error(const json& header, ErrorCode code, const std::string& fiel
 struct Gguf {
   std::string b;
   void u8(uint8_t v) { b += static_cast<char>(v); }
-  void u32(uint32_t v) { for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
-  void u64(uint64_t v) { for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i))); }
-  void f32(float f) { uint32_t u; std::memcpy(&u, &f, 4); u32(u); }
-  void str(const std::string& s) { u64(s.size()); b += s; }
+  void u32(uint32_t v) {
+    for (int i = 0; i < 4; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void u64(uint64_t v) {
+    for (int i = 0; i < 8; ++i) u8(static_cast<uint8_t>(v >> (8 * i)));
+  }
+  void f32(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    u32(u);
+  }
+  void str(const std::string& s) {
+    u64(s.size());
+    b += s;
+  }
   void head(uint64_t tensors, uint64_t kvs, uint32_t version = 3) {
     b += "GGUF";
     u32(version);
     u64(tensors);
     u64(kvs);
   }
-  void kv_str(const std::string& k, const std::string& v) { str(k); u32(8); str(v); }
-  void kv_u32(const std::string& k, uint32_t v) { str(k); u32(4); u32(v); }
-  void kv_f32(const std::string& k, float v) { str(k); u32(6); f32(v); }
+  void kv_str(const std::string& k, const std::string& v) {
+    str(k);
+    u32(8);
+    str(v);
+  }
+  void kv_u32(const std::string& k, uint32_t v) {
+    str(k);
+    u32(4);
+    u32(v);
+  }
+  void kv_f32(const std::string& k, float v) {
+    str(k);
+    u32(6);
+    f32(v);
+  }
   void kv_tokens(const std::string& k, int n) {
-    str(k); u32(9); u32(8); u64(static_cast<uint64_t>(n));
+    str(k);
+    u32(9);
+    u32(8);
+    u64(static_cast<uint64_t>(n));
     for (int i = 0; i < n; ++i) str("t" + std::to_string(i));
   }
   void kv_i32_array(const std::string& k, std::vector<int32_t> v) {
-    str(k); u32(9); u32(5); u64(v.size());
+    str(k);
+    u32(9);
+    u32(5);
+    u64(v.size());
     for (int32_t x : v) u32(static_cast<uint32_t>(x));
   }
   void tensor(const std::string& name, std::vector<uint64_t> ne, uint32_t type, uint64_t off) {
@@ -114,7 +143,12 @@ struct Gguf {
 
 enum : uint32_t { F32 = 0, F16 = 1, Q4_0 = 2, Q8_0 = 8, Q4_K = 12, Q6_K = 14, BF16 = 30 };
 
-struct TensorDef { std::string name; std::vector<uint64_t> ne; uint32_t type; uint64_t bytes; };
+struct TensorDef {
+  std::string name;
+  std::vector<uint64_t> ne;
+  uint32_t type;
+  uint64_t bytes;
+};
 
 // A 2-layer llama GGUF: hidden 256, 4 heads of 64, 2 KV heads, FFN 512,
 // vocab 1000 (from the tokens array), untied output. Bytes per tensor:
@@ -133,9 +167,9 @@ std::vector<TensorDef> llama_tensors() {
     t.push_back({p + "attn_v.weight", {256, 128}, Q6_K, 128 * 210});       // 26880
     t.push_back({p + "attn_output.weight", {256, 256}, Q4_K, 256 * 144});  // 36864
     t.push_back({p + "ffn_norm.weight", {256}, F32, 1024});
-    t.push_back({p + "ffn_gate.weight", {256, 512}, Q4_K, 512 * 144});     // 73728
-    t.push_back({p + "ffn_up.weight", {256, 512}, Q4_K, 512 * 144});       // 73728
-    t.push_back({p + "ffn_down.weight", {512, 256}, Q6_K, 512 * 210});     // 107520
+    t.push_back({p + "ffn_gate.weight", {256, 512}, Q4_K, 512 * 144});  // 73728
+    t.push_back({p + "ffn_up.weight", {256, 512}, Q4_K, 512 * 144});    // 73728
+    t.push_back({p + "ffn_down.weight", {512, 256}, Q6_K, 512 * 210});  // 107520
   }
   return t;
 }
@@ -183,7 +217,8 @@ void ModelSpecCheck(const json& cfg, const std::string& arch) {
 
 // =========================================================== safetensors
 
-TEST_CASE("checkpoint: safetensors: a real file gives exact bytes, offsets and metadata", "[checkpoint]") {
+TEST_CASE("checkpoint: safetensors: a real file gives exact bytes, offsets and metadata",
+          "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
   auto h = vramfit::parse_safetensors_header(file, file.size());
   REQUIRE(h.tensors.size() == 4);
@@ -202,7 +237,8 @@ TEST_CASE("checkpoint: safetensors: a real file gives exact bytes, offsets and m
   CHECK(h.file_bytes() == static_cast<int64_t>(file.size()));
 }
 
-TEST_CASE("checkpoint: safetensors: prefix + header only (an HTTP range) and the JSON alone", "[checkpoint]") {
+TEST_CASE("checkpoint: safetensors: prefix + header only (an HTTP range) and the JSON alone",
+          "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
   const uint64_t n = vramfit::safetensors_header_length(file.substr(0, 8));
   auto a = vramfit::parse_safetensors_header(file.substr(0, 8 + n));
@@ -219,9 +255,9 @@ TEST_CASE("checkpoint: safetensors: prefix + header only (an HTTP range) and the
 TEST_CASE("checkpoint: safetensors: every dtype size, sub-byte F4 included", "[checkpoint]") {
   // 4 values each: bytes = 4 * bits / 8.
   const std::vector<std::pair<const char*, int>> dts = {
-      {"BOOL", 4}, {"U8", 4}, {"I8", 4}, {"F8_E4M3", 4}, {"F8_E5M2", 4}, {"F8_E8M0", 4},
-      {"I16", 8}, {"U16", 8}, {"F16", 8}, {"BF16", 8}, {"I32", 16}, {"U32", 16},
-      {"F32", 16}, {"F64", 32}, {"I64", 32}, {"U64", 32}, {"F4", 2}, {"F6_E2M3", 3}};
+      {"BOOL", 4}, {"U8", 4},   {"I8", 4},   {"F8_E4M3", 4}, {"F8_E5M2", 4}, {"F8_E8M0", 4},
+      {"I16", 8},  {"U16", 8},  {"F16", 8},  {"BF16", 8},    {"I32", 16},    {"U32", 16},
+      {"F32", 16}, {"F64", 32}, {"I64", 32}, {"U64", 32},    {"F4", 2},      {"F6_E2M3", 3}};
   json h = json::object();
   int64_t off = 0;
   for (const auto& [d, bytes] : dts) {
@@ -416,7 +452,7 @@ TEST_CASE("checkpoint: summary: plain BF16 checkpoint bytes, params and roles", 
   CHECK(s.bytes_by_dtype.at("BF16") == 96);  // 64 + 32
   CHECK(s.bytes_by_dtype.at("F16") == 64);
   CHECK(s.bytes_by_dtype.at("F32") == 16);
-  CHECK(s.params == 32 + 16 + 4 + 32);       // 84
+  CHECK(s.params == 32 + 16 + 4 + 32);  // 84
   CHECK(s.stored_elements == 84);
   CHECK(s.params_by_role.at("embedding") == 32);
   CHECK(s.params_by_role.at("lm_head") == 32);
@@ -469,8 +505,20 @@ TEST_CASE("checkpoint: summary: bnb 4-bit, MXFP4 blocks, NVFP4 and FP8 scales", 
       {"m.layers.0.mlp.up_proj.weight.quant_map", "F32", {16}, 0, 0, 16, 64},
       {"m.layers.0.mlp.up_proj.weight.quant_state.bitsandbytes__nf4", "U8", {100}, 0, 0, 100, 100},
       // gpt-oss MXFP4 experts: [E=32, 5760, 90, 16] U8 = 265,420,800 B -> 530,841,600 params.
-      {"m.layers.0.mlp.experts.gate_up_proj_blocks", "U8", {32, 5760, 90, 16}, 0, 0, 265420800, 265420800},
-      {"m.layers.0.mlp.experts.gate_up_proj_scales", "U8", {32, 5760, 90}, 0, 0, 16588800, 16588800},
+      {"m.layers.0.mlp.experts.gate_up_proj_blocks",
+       "U8",
+       {32, 5760, 90, 16},
+       0,
+       0,
+       265420800,
+       265420800},
+      {"m.layers.0.mlp.experts.gate_up_proj_scales",
+       "U8",
+       {32, 5760, 90},
+       0,
+       0,
+       16588800,
+       16588800},
       // NVFP4 (modelopt): U8 [4096, 2048] + F8_E4M3 scale [4096, 256] -> 4096*4096 params.
       {"m.layers.0.self_attn.o_proj.weight", "U8", {4096, 2048}, 0, 0, 8388608, 8388608},
       {"m.layers.0.self_attn.o_proj.weight_scale", "F8_E4M3", {4096, 256}, 0, 0, 1048576, 1048576},
@@ -535,21 +583,22 @@ TEST_CASE("checkpoint: summary: tensor names classify by role (HF and GGUF)", "[
 
 // =================================================================== GGUF
 
-TEST_CASE("checkpoint: gguf: the GGML type table matches methodology §4.4 and dtypes.json", "[checkpoint]") {
+TEST_CASE("checkpoint: gguf: the GGML type table matches methodology §4.4 and dtypes.json",
+          "[checkpoint]") {
   auto bpw = [](uint32_t id) {
     const auto* t = vramfit::find_ggml_type(id);
     REQUIRE(t != nullptr);
     return 8.0 * static_cast<double>(t->type_size) / static_cast<double>(t->block_size);
   };
-  CHECK(bpw(0) == 32);         // F32
-  CHECK(bpw(8) == 8.5);        // Q8_0
-  CHECK(bpw(12) == 4.5);       // Q4_K
-  CHECK(bpw(14) == 6.5625);    // Q6_K
-  CHECK(bpw(10) == 2.625);     // Q2_K
-  CHECK(bpw(23) == 4.25);      // IQ4_XS
-  CHECK(bpw(39) == 4.25);      // MXFP4
-  CHECK(bpw(40) == 4.5);       // NVFP4
-  CHECK(vramfit::find_ggml_type(4) == nullptr);   // removed Q4_2
+  CHECK(bpw(0) == 32);                           // F32
+  CHECK(bpw(8) == 8.5);                          // Q8_0
+  CHECK(bpw(12) == 4.5);                         // Q4_K
+  CHECK(bpw(14) == 6.5625);                      // Q6_K
+  CHECK(bpw(10) == 2.625);                       // Q2_K
+  CHECK(bpw(23) == 4.25);                        // IQ4_XS
+  CHECK(bpw(39) == 4.25);                        // MXFP4
+  CHECK(bpw(40) == 4.5);                         // NVFP4
+  CHECK(vramfit::find_ggml_type(4) == nullptr);  // removed Q4_2
   CHECK(vramfit::find_ggml_type(99) == nullptr);
   // The base bpw of the dtype table agrees (Q4_K_M's base type is Q4_K).
   const auto* q4km = vramfit::find_dtype("q4_k_m");
@@ -600,7 +649,8 @@ TEST_CASE("checkpoint: gguf: a hand-written v3 llama header gives exact bytes an
   CHECK(s.params == s.stored_elements);  // GGUF counts logical values
 }
 
-TEST_CASE("checkpoint: gguf: the derived config parses and counts the same parameters", "[checkpoint]") {
+TEST_CASE("checkpoint: gguf: the derived config parses and counts the same parameters",
+          "[checkpoint]") {
   auto h = vramfit::parse_gguf_header(llama_gguf());
   json cfg = vramfit::gguf_to_config_json(h);
   CHECK(cfg["model_type"] == "llama");
@@ -688,8 +738,8 @@ TEST_CASE("checkpoint: gguf: v2 files, alignment and odd tensor sizes", "[checkp
   Gguf g;
   g.head(2, 1, 2);
   g.kv_u32("general.alignment", 64);
-  g.tensor("a", {33}, F16, 0);    // 66 bytes, padded to 128
-  g.tensor("b", {32}, Q4_0, 128); // 18 bytes
+  g.tensor("a", {33}, F16, 0);     // 66 bytes, padded to 128
+  g.tensor("b", {32}, Q4_0, 128);  // 18 bytes
   auto h = vramfit::parse_gguf_header(g.b);
   CHECK(h.version == 2);
   CHECK(h.alignment == 64);
@@ -699,97 +749,167 @@ TEST_CASE("checkpoint: gguf: v2 files, alignment and odd tensor sizes", "[checkp
   CHECK(h.data_offset % 64 == 0);
 }
 
-TEST_CASE("checkpoint: gguf: malformed and hostile headers are rejected with a field", "[checkpoint]") {
+TEST_CASE("checkpoint: gguf: malformed and hostile headers are rejected with a field",
+          "[checkpoint]") {
   auto parse = [](const std::string& b) { return [b] { vramfit::parse_gguf_header(b); }; };
   SECTION("bad magic") {
     expect_error(parse("GGUX" + std::string(20, '\0')), ErrorCode::invalid_request, "gguf.magic");
   }
   SECTION("version 1, version 4, big-endian") {
-    Gguf a; a.head(0, 0, 1);
+    Gguf a;
+    a.head(0, 0, 1);
     expect_error(parse(a.b), ErrorCode::unknown_value, "gguf.version");
-    Gguf b; b.head(0, 0, 4);
+    Gguf b;
+    b.head(0, 0, 4);
     expect_error(parse(b.b), ErrorCode::unknown_value, "gguf.version");
-    Gguf c; c.head(0, 0, 0x03000000u);
+    Gguf c;
+    c.head(0, 0, 0x03000000u);
     expect_error(parse(c.b), ErrorCode::unknown_value, "gguf.version");
   }
   SECTION("absurd tensor and kv counts") {
-    Gguf a; a.head(uint64_t{1} << 40, 0);
+    Gguf a;
+    a.head(uint64_t{1} << 40, 0);
     expect_error(parse(a.b), ErrorCode::too_large, "gguf.tensor_count");
-    Gguf b; b.head(0, ~uint64_t{0});
+    Gguf b;
+    b.head(0, ~uint64_t{0});
     expect_error(parse(b.b), ErrorCode::too_large, "gguf.kv_count");
   }
   SECTION("a string length of 2^63") {
-    Gguf a; a.head(0, 1); a.u64(uint64_t{1} << 63);
+    Gguf a;
+    a.head(0, 1);
+    a.u64(uint64_t{1} << 63);
     expect_error(parse(a.b), ErrorCode::too_large, "gguf.metadata");
   }
   SECTION("an array of 2^62 strings") {
-    Gguf a; a.head(0, 1); a.str("k"); a.u32(9); a.u32(8); a.u64(uint64_t{1} << 62);
+    Gguf a;
+    a.head(0, 1);
+    a.str("k");
+    a.u32(9);
+    a.u32(8);
+    a.u64(uint64_t{1} << 62);
     expect_error(parse(a.b), ErrorCode::too_large, "gguf.metadata.k");
   }
   SECTION("an array of a million strings that are not there") {
-    Gguf a; a.head(0, 1); a.str("k"); a.u32(9); a.u32(8); a.u64(1000000);
+    Gguf a;
+    a.head(0, 1);
+    a.str("k");
+    a.u32(9);
+    a.u32(8);
+    a.u64(1000000);
     expect_error(parse(a.b), ErrorCode::invalid_request, "gguf.truncated");
   }
   SECTION("unknown value type, unknown array type, nested arrays") {
-    Gguf a; a.head(0, 1); a.str("k"); a.u32(13); a.u32(0);
+    Gguf a;
+    a.head(0, 1);
+    a.str("k");
+    a.u32(13);
+    a.u32(0);
     expect_error(parse(a.b), ErrorCode::unknown_value, "gguf.metadata.k");
-    Gguf b; b.head(0, 1); b.str("k"); b.u32(9); b.u32(77); b.u64(1);
+    Gguf b;
+    b.head(0, 1);
+    b.str("k");
+    b.u32(9);
+    b.u32(77);
+    b.u64(1);
     expect_error(parse(b.b), ErrorCode::unknown_value, "gguf.metadata.k");
-    Gguf c; c.head(0, 1); c.str("k"); c.u32(9);  // array of array of array
-    for (int i = 0; i < 3; ++i) { c.u32(9); c.u64(1); }
+    Gguf c;
+    c.head(0, 1);
+    c.str("k");
+    c.u32(9);  // array of array of array
+    for (int i = 0; i < 3; ++i) {
+      c.u32(9);
+      c.u64(1);
+    }
     expect_error(parse(c.b), ErrorCode::too_large, "gguf.metadata.k");
   }
   SECTION("duplicate key, empty key") {
-    Gguf a; a.head(0, 2); a.kv_u32("x", 1); a.kv_u32("x", 2);
+    Gguf a;
+    a.head(0, 2);
+    a.kv_u32("x", 1);
+    a.kv_u32("x", 2);
     expect_error(parse(a.b), ErrorCode::inconsistent, "gguf.metadata.x");
-    Gguf b; b.head(0, 1); b.kv_u32("", 1);
+    Gguf b;
+    b.head(0, 1);
+    b.kv_u32("", 1);
     expect_error(parse(b.b), ErrorCode::invalid_request, "gguf.metadata");
   }
   SECTION("alignment not a power of two, or of the wrong type") {
-    Gguf a; a.head(0, 1); a.kv_u32("general.alignment", 48);
+    Gguf a;
+    a.head(0, 1);
+    a.kv_u32("general.alignment", 48);
     expect_error(parse(a.b), ErrorCode::out_of_range, "gguf.metadata.general.alignment");
-    Gguf b; b.head(0, 1); b.kv_str("general.alignment", "32");
+    Gguf b;
+    b.head(0, 1);
+    b.kv_str("general.alignment", "32");
     expect_error(parse(b.b), ErrorCode::wrong_type, "gguf.metadata.general.alignment");
   }
   SECTION("architecture not a string; hyperparameter not a number") {
-    Gguf a; a.head(0, 1); a.kv_u32("general.architecture", 1);
+    Gguf a;
+    a.head(0, 1);
+    a.kv_u32("general.architecture", 1);
     expect_error(parse(a.b), ErrorCode::wrong_type, "gguf.metadata.general.architecture");
-    Gguf b; b.head(0, 2); b.kv_str("general.architecture", "llama");
+    Gguf b;
+    b.head(0, 2);
+    b.kv_str("general.architecture", "llama");
     b.kv_str("llama.block_count", "many");
     expect_error(parse(b.b), ErrorCode::wrong_type, "gguf.metadata.llama.block_count");
   }
   SECTION("unknown GGML type") {
-    Gguf a; a.head(1, 0); a.tensor("w", {32}, 99, 0);
+    Gguf a;
+    a.head(1, 0);
+    a.tensor("w", {32}, 99, 0);
     expect_error(parse(a.b), ErrorCode::unknown_value, "gguf.tensors.w.type");
   }
   SECTION("row length not a multiple of the block") {
-    Gguf a; a.head(1, 0); a.tensor("w", {100, 4}, Q8_0, 0);
+    Gguf a;
+    a.head(1, 0);
+    a.tensor("w", {100, 4}, Q8_0, 0);
     expect_error(parse(a.b), ErrorCode::inconsistent, "gguf.tensors.w.dims");
   }
   SECTION("five dimensions, zero dimensions") {
-    Gguf a; a.head(1, 0); a.tensor("w", {1, 1, 1, 1, 1}, F32, 0);
+    Gguf a;
+    a.head(1, 0);
+    a.tensor("w", {1, 1, 1, 1, 1}, F32, 0);
     expect_error(parse(a.b), ErrorCode::out_of_range, "gguf.tensors.w.n_dims");
-    Gguf b; b.head(1, 0); b.tensor("w", {}, F32, 0);
+    Gguf b;
+    b.head(1, 0);
+    b.tensor("w", {}, F32, 0);
     expect_error(parse(b.b), ErrorCode::out_of_range, "gguf.tensors.w.n_dims");
   }
   SECTION("negative or overflowing dims") {
-    Gguf a; a.head(1, 0); a.tensor("w", {~uint64_t{0}}, F32, 0);
+    Gguf a;
+    a.head(1, 0);
+    a.tensor("w", {~uint64_t{0}}, F32, 0);
     expect_error(parse(a.b), ErrorCode::out_of_range, "gguf.tensors.w.dims");
-    Gguf b; b.head(1, 0); b.tensor("w", {uint64_t{1} << 40, uint64_t{1} << 40}, F32, 0);
+    Gguf b;
+    b.head(1, 0);
+    b.tensor("w", {uint64_t{1} << 40, uint64_t{1} << 40}, F32, 0);
     expect_error(parse(b.b), ErrorCode::out_of_range, "gguf.tensors.w.dims");
   }
   SECTION("offsets out of order, misaligned, overlapping") {
-    Gguf a; a.head(2, 0); a.tensor("a", {32}, F32, 0); a.tensor("b", {32}, F32, 64);
+    Gguf a;
+    a.head(2, 0);
+    a.tensor("a", {32}, F32, 0);
+    a.tensor("b", {32}, F32, 64);
     expect_error(parse(a.b), ErrorCode::inconsistent, "gguf.tensors.b.offset");  // want 128
-    Gguf b; b.head(1, 0); b.tensor("a", {32}, F32, 7);
+    Gguf b;
+    b.head(1, 0);
+    b.tensor("a", {32}, F32, 7);
     expect_error(parse(b.b), ErrorCode::inconsistent, "gguf.tensors.a.offset");
   }
   SECTION("duplicate tensor, empty or over-long name") {
-    Gguf a; a.head(2, 0); a.tensor("a", {8}, F32, 0); a.tensor("a", {8}, F32, 32);
+    Gguf a;
+    a.head(2, 0);
+    a.tensor("a", {8}, F32, 0);
+    a.tensor("a", {8}, F32, 32);
     expect_error(parse(a.b), ErrorCode::inconsistent, "gguf.tensors.a");
-    Gguf b; b.head(1, 0); b.tensor("", {8}, F32, 0);
+    Gguf b;
+    b.head(1, 0);
+    b.tensor("", {8}, F32, 0);
     expect_error(parse(b.b), ErrorCode::out_of_range, "gguf.tensors.");
-    Gguf c; c.head(1, 0); c.tensor(std::string(64, 'x'), {8}, F32, 0);
+    Gguf c;
+    c.head(1, 0);
+    c.tensor(std::string(64, 'x'), {8}, F32, 0);
     expect_error(parse(c.b), ErrorCode::out_of_range, "gguf.tensors." + std::string(64, 'x'));
   }
 }
@@ -939,11 +1059,14 @@ TEST_CASE("hub plan: split GGUF files are read part by part", "[checkpoint][plan
 
 TEST_CASE("hub plan: packed bits, summed shards, why headers and config differ",
           "[checkpoint][plan]") {
-  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":3}})")) == 3);
-  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"w_bit":8}})")) == 8);
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":3}})")) ==
+        3);
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"w_bit":8}})")) ==
+        8);
   CHECK(vramfit::packed_bits_from_config(
             json::parse(R"({"text_config":{"quantization_config":{"bits":2}}})")) == 2);
-  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":5}})")) == 4);
+  CHECK(vramfit::packed_bits_from_config(json::parse(R"({"quantization_config":{"bits":5}})")) ==
+        4);
   CHECK(vramfit::packed_bits_from_config(json::parse("{}")) == 4);
 
   vramfit::CheckpointSummary a, b;
@@ -983,10 +1106,11 @@ TEST_CASE("hub plan: JSON facade", "[checkpoint][plan]") {
       R"({"index":{"metadata":{"total_size":36},"weight_map":{"a":"m-2.safetensors","b":"m-1.safetensors"}}})"));
   CHECK(ix["index"]["shards"] == json::array({"m-1.safetensors", "m-2.safetensors"}));
   CHECK(ix["index"]["total_size"] == 36);
-  CHECK(json::parse(vramfit::checkpoint_plan_json(R"({"index":{"weight_map":{"a":"../x.safetensors"}}})"))
+  CHECK(json::parse(
+            vramfit::checkpoint_plan_json(R"({"index":{"weight_map":{"a":"../x.safetensors"}}})"))
             .contains("error"));
-  CHECK(json::parse(vramfit::checkpoint_plan_json(R"({"gguf_file":"../x.gguf"})"))["error"]["field"] ==
-        "gguf_file");
+  CHECK(json::parse(vramfit::checkpoint_plan_json(
+            R"({"gguf_file":"../x.gguf"})"))["error"]["field"] == "gguf_file");
   CHECK(json::parse(vramfit::checkpoint_plan_json("[1]"))["error"]["code"] == "wrong_type");
   CHECK(json::parse(vramfit::checkpoint_plan_json("{"))["error"]["code"] == "invalid_json");
 }

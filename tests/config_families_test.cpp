@@ -3,7 +3,6 @@
 // separately counted vision towers. Expected values are published counts or
 // hand derivations written next to each check.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -17,7 +16,6 @@ using vramfit::count_params;
 using vramfit::FfnKind;
 using vramfit::MixerKind;
 using vramfit::parse_model_config;
-
 
 TEST_CASE("config: T5: encoder + decoder, shared tied embedding, relative bias in block 0") {
   // t5-small is 60,506,624 parameters with vocab 32128 (HF card); this
@@ -81,8 +79,8 @@ TEST_CASE("config: Qwen3.5 hybrid: Gated DeltaNet layers carry state, not KV") {
   // Linear layer: in_proj_qkv 10240x5120, in_proj_z 6144x5120, in_proj_b/a
   // 2 x 48x5120, conv 10240x4, dt_bias+A_log 96, norm 128, out_proj
   // 5120x6144, 2 norms 10240, MLP 3x5120x17408.
-  CHECK(c.per_layer[0] == 52428800 + 31457280 + 491520 + 40960 + 96 + 128 +
-                              31457280 + 10240 + 267386880);
+  CHECK(c.per_layer[0] ==
+        52428800 + 31457280 + 491520 + 40960 + 96 + 128 + 31457280 + 10240 + 267386880);
   // Full-attention layer: gated q 2x24x256 x5120, k,v 4x256x5120 each,
   // o 5120x6144, q/k norms 2x256, 2 norms, MLP.
   CHECK(c.per_layer[3] == 62914560 + 2 * 5242880 + 31457280 + 512 + 10240 + 267386880);
@@ -151,12 +149,19 @@ TEST_CASE("config: Qwen-VL towers: Qwen2.5-VL-7B and Qwen3-VL-2B") {
 
 TEST_CASE("config: unknown vision towers are generic ViTs flagged approximate") {
   json cfg = {{"model_type", "llava_like"},
-              {"text_config", {{"model_type", "llama"}, {"hidden_size", 64},
-                               {"num_hidden_layers", 1}, {"num_attention_heads", 4},
-                               {"intermediate_size", 128}, {"vocab_size", 100}}},
-              {"vision_config", {{"model_type", "new_vit"}, {"hidden_size", 32},
-                                 {"num_hidden_layers", 1}, {"intermediate_size", 64},
-                                 {"patch_size", 4}}}};
+              {"text_config",
+               {{"model_type", "llama"},
+                {"hidden_size", 64},
+                {"num_hidden_layers", 1},
+                {"num_attention_heads", 4},
+                {"intermediate_size", 128},
+                {"vocab_size", 100}}},
+              {"vision_config",
+               {{"model_type", "new_vit"},
+                {"hidden_size", 32},
+                {"num_hidden_layers", 1},
+                {"intermediate_size", 64},
+                {"patch_size", 4}}}};
   auto s = parse_model_config(cfg);
   REQUIRE(s.towers.size() == 1);
   CHECK(s.towers[0].approximate);
@@ -169,10 +174,14 @@ TEST_CASE("config: unknown vision towers are generic ViTs flagged approximate") 
 TEST_CASE("config: Mllama text model: vocab+8 embedding and cross-attention layers") {
   json cfg = {{"model_type", "mllama"},
               {"text_config",
-               {{"model_type", "mllama_text_model"}, {"hidden_size", 64},
-                {"num_hidden_layers", 4}, {"num_attention_heads", 4},
-                {"num_key_value_heads", 2}, {"intermediate_size", 128},
-                {"vocab_size", 100}, {"cross_attention_layers", {1}}}}};
+               {{"model_type", "mllama_text_model"},
+                {"hidden_size", 64},
+                {"num_hidden_layers", 4},
+                {"num_attention_heads", 4},
+                {"num_key_value_heads", 2},
+                {"intermediate_size", 128},
+                {"vocab_size", 100},
+                {"cross_attention_layers", {1}}}}};
   auto s = parse_model_config(cfg);
   CHECK(s.family == "mllama");
   auto c = count_params(s);
@@ -187,10 +196,9 @@ TEST_CASE("config: Mllama text model: vocab+8 embedding and cross-attention laye
 }
 
 TEST_CASE("config: Qwen2-VL with top-level text fields maps to the qwen2 layout") {
-  json cfg = {{"model_type", "qwen2_vl"},  {"hidden_size", 64},
-              {"num_hidden_layers", 2},    {"num_attention_heads", 4},
-              {"num_key_value_heads", 2},  {"intermediate_size", 128},
-              {"vocab_size", 100},         {"tie_word_embeddings", true}};
+  json cfg = {{"model_type", "qwen2_vl"}, {"hidden_size", 64},          {"num_hidden_layers", 2},
+              {"num_attention_heads", 4}, {"num_key_value_heads", 2},   {"intermediate_size", 128},
+              {"vocab_size", 100},        {"tie_word_embeddings", true}};
   auto s = parse_model_config(cfg);
   CHECK(s.model_type == "qwen2_vl");
   CHECK(s.family == "qwen2");
@@ -203,9 +211,8 @@ namespace {
 
 // A tiny config: h 64, 4 heads (d 16), 2 layers, I 128, V 100.
 json tiny(const std::string& type) {
-  return json{{"model_type", type},      {"hidden_size", 64},
-              {"num_hidden_layers", 2},  {"num_attention_heads", 4},
-              {"intermediate_size", 128}, {"vocab_size", 100}};
+  return json{{"model_type", type},       {"hidden_size", 64},        {"num_hidden_layers", 2},
+              {"num_attention_heads", 4}, {"intermediate_size", 128}, {"vocab_size", 100}};
 }
 
 int64_t total(const json& cfg) { return count_params(parse_model_config(cfg)).total; }

@@ -2,14 +2,14 @@
 // and every rejected input (code and field path). Fixtures are real HF
 // configs (tests/fixtures/configs/SOURCES.tsv); expected values are hand
 // derivations from the published architecture, written next to each check.
-#include <catch2/catch.hpp>
+#include "vramfit/config.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "fixture_configs.h"
-#include "vramfit/config.h"
 #include "vramfit/error.h"
 #include "vramfit/params.h"
 
@@ -18,13 +18,12 @@ using vramfit::ErrorCode;
 using vramfit::FfnKind;
 using vramfit::MixerKind;
 using vramfit::ModelSpec;
-using vramfit::TensorRole;
 using vramfit::parse_model_config;
+using vramfit::TensorRole;
 
 namespace {
 
-const vramfit::TensorGroup* find(const ModelSpec& s, const std::string& name,
-                                 int layer) {
+const vramfit::TensorGroup* find(const ModelSpec& s, const std::string& name, int layer) {
   for (const auto& t : s.tensors) {
     if (t.name == name && t.layer == layer) return &t;
   }
@@ -43,10 +42,9 @@ void expect_error(const json& cfg, ErrorCode code, const std::string& field) {
 }
 
 json small_llama() {
-  return json{{"model_type", "llama"},       {"hidden_size", 64},
-              {"num_hidden_layers", 2},      {"num_attention_heads", 4},
-              {"num_key_value_heads", 2},    {"intermediate_size", 128},
-              {"vocab_size", 100},           {"tie_word_embeddings", false}};
+  return json{{"model_type", "llama"},    {"hidden_size", 64},           {"num_hidden_layers", 2},
+              {"num_attention_heads", 4}, {"num_key_value_heads", 2},    {"intermediate_size", 128},
+              {"vocab_size", 100},        {"tie_word_embeddings", false}};
 }
 
 }  // namespace
@@ -154,8 +152,8 @@ TEST_CASE("config: MoE placement: Llama-4 interleave_moe_layer_step and moe_laye
   json cfg = load("meta-llama__Llama-4-Scout-17B-16E-Instruct.json");
   auto scout = parse_model_config(cfg);
   CHECK(scout.family == "llama4");
-  CHECK(scout.moe.num_moe_layers == 48);  // step 1: every layer
-  CHECK(scout.moe.shared_width == 8192);  // one shared expert of width I
+  CHECK(scout.moe.num_moe_layers == 48);                // step 1: every layer
+  CHECK(scout.moe.shared_width == 8192);                // one shared expert of width I
   cfg["text_config"]["interleave_moe_layer_step"] = 2;  // Maverick layout
   auto mav = parse_model_config(cfg);
   CHECK(mav.moe.num_moe_layers == 24);
@@ -182,7 +180,7 @@ TEST_CASE("config: sliding windows: Mistral all layers, Qwen2 disabled, Gemma-2 
 TEST_CASE("config: sliding windows: Gemma-3 pattern and gpt-oss layer_types") {
   auto g3 = parse_model_config(load("google__gemma-3-1b-it.json"));
   CHECK(g3.layers[0].window == 512);
-  CHECK(g3.layers[5].window == 0);  // (5+1) % 6 == 0: global layer
+  CHECK(g3.layers[5].window == 0);            // (5+1) % 6 == 0: global layer
   CHECK(find(g3, "q_norm", 0)->rows == 256);  // per-head RMSNorm
   auto oss = parse_model_config(load("openai__gpt-oss-20b.json"));
   CHECK(oss.layers[0].window == 128);
@@ -242,7 +240,8 @@ TEST_CASE("config: quantization_config variants") {
   CHECK(fp8.quant.method == "fp8");
   CHECK(fp8.quant.group_size == 128);  // weight_block_size [128, 128]
   json cfg = small_llama();
-  cfg["quantization_config"] = {{"quant_method", "bitsandbytes"}, {"load_in_4bit", true},
+  cfg["quantization_config"] = {{"quant_method", "bitsandbytes"},
+                                {"load_in_4bit", true},
                                 {"bnb_4bit_quant_type", "nf4"},
                                 {"bnb_4bit_use_double_quant", true}};
   auto bnb = parse_model_config(cfg).quant;
@@ -258,8 +257,7 @@ TEST_CASE("config: quantization_config variants") {
   CHECK(parse_model_config(cfg).quant.group_size == 128);
   cfg["quantization_config"] = {
       {"quant_method", "compressed-tensors"},
-      {"config_groups",
-       {{"group_0", {{"weights", {{"num_bits", 8}, {"type", "float"}}}}}}},
+      {"config_groups", {{"group_0", {{"weights", {{"num_bits", 8}, {"type", "float"}}}}}}},
       {"ignore", json::array({"lm_head"})}};
   auto ct = parse_model_config(cfg).quant;
   CHECK((ct.method == "compressed-tensors" && ct.bits == 8 && ct.quant_type == "fp8"));
@@ -272,8 +270,8 @@ TEST_CASE("config: quantization_config from real quantised checkpoints") {
   CHECK(bnb.method == "bitsandbytes_4bit");
   CHECK(bnb.quant_type == "nf4");
   CHECK(bnb.double_quant);
-  CHECK(std::find(bnb.modules_not_converted.begin(), bnb.modules_not_converted.end(),
-                  "lm_head") != bnb.modules_not_converted.end());
+  CHECK(std::find(bnb.modules_not_converted.begin(), bnb.modules_not_converted.end(), "lm_head") !=
+        bnb.modules_not_converted.end());
   auto gptq = parse_model_config(load("TheBloke__Llama-2-13B-chat-GPTQ.json")).quant;
   CHECK((gptq.method == "gptq" && gptq.bits == 4 && gptq.group_size == 128));
   // MLX conversions have no quant_method: {group_size, bits, mode}.
@@ -386,7 +384,7 @@ namespace {
 
 // The tiny llama of tests/hub/mock_hub.py in params.json spelling.
 json tiny_params() {
-  return {{"dim", 64},        {"n_layers", 2},     {"head_dim", 16},
+  return {{"dim", 64},         {"n_layers", 2},     {"head_dim", 16},
           {"hidden_dim", 128}, {"n_heads", 4},      {"n_kv_heads", 2},
           {"norm_eps", 1e-5},  {"vocab_size", 256}, {"rope_theta", 10000.0}};
 }

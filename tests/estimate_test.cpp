@@ -19,7 +19,6 @@
 //     norms 32 x 2 x 4096 + 4096 = 266,240; total 1,050,939,392.
 //   Check: 6,979,321,856 + 1,050,939,392 = 8,030,261,248 = P.
 #include <catch2/catch.hpp>
-
 #include <climits>
 #include <cmath>
 #include <cstdint>
@@ -38,9 +37,7 @@ using json = nlohmann::json;
 
 const char* kLlama8B = "meta-llama/Llama-3.1-8B";
 
-json run_request(const json& req) {
-  return json::parse(vramfit::estimate_json(req.dump()));
-}
+json run_request(const json& req) { return json::parse(vramfit::estimate_json(req.dump())); }
 
 // A request on a preset, with `extra` merged in; searches off unless asked.
 json preset_req(const std::string& preset, json extra = json::object()) {
@@ -155,8 +152,8 @@ TEST_CASE("Tensor parallel 2 halves the sharded weights; norms replicate",
   const json one = ok(preset_req(kLlama8B));
   const json two = ok(preset_req(kLlama8B, {{"parallel", {{"tp", 2}}}}));
   CHECK(comp(two, "weights") == 8030527488LL);
-  const double ratio = static_cast<double>(comp(two, "weights")) /
-                       static_cast<double>(comp(one, "weights"));
+  const double ratio =
+      static_cast<double>(comp(two, "weights")) / static_cast<double>(comp(one, "weights"));
   CHECK(ratio == Approx(0.5).epsilon(0.001));
   // KV heads split too: 8 / 2 = 4 per GPU -> 65,536 B/token; at s = 2048:
   //   134,217,728 B.
@@ -184,13 +181,13 @@ TEST_CASE("fp8 KV cache is half of bf16", "[estimate][kv]") {
   // 1 B per element (§7.4): 2 x 8 x 128 x 1 x 32 = 65,536 B/token.
   //   b 4, s 1024 -> 65,536 x 4096 = 268,435,456 B.
   const json bf = ok(preset_req(kLlama8B, {{"batch_size", 4}, {"seq_len", 1024}}));
-  const json f8 = ok(preset_req(kLlama8B, {{"batch_size", 4}, {"seq_len", 1024},
-                                           {"kv_cache_dtype", "fp8"}}));
+  const json f8 =
+      ok(preset_req(kLlama8B, {{"batch_size", 4}, {"seq_len", 1024}, {"kv_cache_dtype", "fp8"}}));
   CHECK(comp(f8, "kv_cache") == 268435456LL);
   CHECK(comp(f8, "kv_cache") * 2 == comp(bf, "kv_cache"));
   // fp32 KV: 4 B -> 262,144 B/token x 4096 = 1,073,741,824.
-  CHECK(comp(ok(preset_req(kLlama8B, {{"batch_size", 4}, {"seq_len", 1024},
-                                      {"kv_cache_dtype", "fp32"}})),
+  CHECK(comp(ok(preset_req(kLlama8B,
+                           {{"batch_size", 4}, {"seq_len", 1024}, {"kv_cache_dtype", "fp32"}})),
              "kv_cache") == 1073741824LL);
 }
 
@@ -233,11 +230,11 @@ TEST_CASE("Sliding-window layers cap the KV cache at the window", "[estimate][kv
     //   s 8192: 13 x 8192 x 4096 + 13 x 4096 x 4096
     //         = 436,207,616 + 218,103,808 = 654,311,424 B
     //   s 2048 (below the window): 26 x 2048 x 4096 = 218,103,808 B
-    const json a = ok(preset_req("google/gemma-2-2b-it",
-                                 {{"seq_len", 8192}, {"kv_cache_dtype", "bf16"}}));
+    const json a =
+        ok(preset_req("google/gemma-2-2b-it", {{"seq_len", 8192}, {"kv_cache_dtype", "bf16"}}));
     CHECK(comp(a, "kv_cache") == 654311424LL);
-    const json b = ok(preset_req("google/gemma-2-2b-it",
-                                 {{"seq_len", 2048}, {"kv_cache_dtype", "bf16"}}));
+    const json b =
+        ok(preset_req("google/gemma-2-2b-it", {{"seq_len", 2048}, {"kv_cache_dtype", "bf16"}}));
     CHECK(comp(b, "kv_cache") == 218103808LL);
   }
   SECTION("gemma-3-1b-it: 22 sliding (512) + 4 global layers") {
@@ -245,8 +242,8 @@ TEST_CASE("Sliding-window layers cap the KV cache at the window", "[estimate][kv
     // layer i global iff (i+1) % 6 == 0 -> i = 5, 11, 17, 23 (4 global,
     // 22 sliding). Per layer per token: 2 x 1 x 256 x 2 B = 1,024 B.
     //   s 4096: 1,024 x (4 x 4096 + 22 x 512) = 1,024 x 27,648 = 28,311,552 B
-    const json r = ok(preset_req("google/gemma-3-1b-it",
-                                 {{"seq_len", 4096}, {"kv_cache_dtype", "bf16"}}));
+    const json r =
+        ok(preset_req("google/gemma-3-1b-it", {{"seq_len", 4096}, {"kv_cache_dtype", "bf16"}}));
     CHECK(comp(r, "kv_cache") == 28311552LL);
   }
   SECTION("Mistral-7B-v0.1: every layer slides at 4096") {
@@ -258,7 +255,9 @@ TEST_CASE("Sliding-window layers cap the KV cache at the window", "[estimate][kv
     REQUIRE(in.good());
     const json cfg = json::parse(in);
     auto at = [&](int s) {
-      return ok({{"model", {{"config", cfg}}}, {"seq_len", s}, {"kv_cache_dtype", "bf16"},
+      return ok({{"model", {{"config", cfg}}},
+                 {"seq_len", s},
+                 {"kv_cache_dtype", "bf16"},
                  {"search", false}});
     };
     CHECK(comp(at(8192), "kv_cache") == 536870912LL);
@@ -279,12 +278,19 @@ TEST_CASE("Mllama cross-attention layers hold no text-token KV cache", "[estimat
   auto kv = [](json cross) {
     const json cfg = {{"model_type", "mllama"},
                       {"text_config",
-                       {{"model_type", "mllama_text_model"}, {"hidden_size", 64},
-                        {"num_hidden_layers", 4}, {"num_attention_heads", 4},
-                        {"num_key_value_heads", 2}, {"intermediate_size", 128},
-                        {"vocab_size", 100}, {"cross_attention_layers", cross}}}};
-    return comp(ok({{"model", {{"config", cfg}}}, {"seq_len", 1000}, {"batch_size", 1},
-                    {"kv_cache_dtype", "bf16"}, {"search", false}}),
+                       {{"model_type", "mllama_text_model"},
+                        {"hidden_size", 64},
+                        {"num_hidden_layers", 4},
+                        {"num_attention_heads", 4},
+                        {"num_key_value_heads", 2},
+                        {"intermediate_size", 128},
+                        {"vocab_size", 100},
+                        {"cross_attention_layers", cross}}}};
+    return comp(ok({{"model", {{"config", cfg}}},
+                    {"seq_len", 1000},
+                    {"batch_size", 1},
+                    {"kv_cache_dtype", "bf16"},
+                    {"search", false}}),
                 "kv_cache");
   };
   CHECK(kv({1}) == 384000LL);
@@ -302,7 +308,10 @@ TEST_CASE("LoRA all-linear parameter count on Llama-3.1-8B", "[estimate][lora]")
   //   gate 4096+14336 = 18,432   up 18,432   down 14336+4096 = 18,432
   //   = 81,920 per layer; x 32 layers = 2,621,440 per unit of rank.
   //   r 8 -> 20,971,520   r 16 -> 41,943,040   r 64 -> 167,772,160
-  struct Case { int rank; int64_t params; };
+  struct Case {
+    int rank;
+    int64_t params;
+  };
   for (const Case c : {Case{8, 20971520LL}, Case{16, 41943040LL}, Case{64, 167772160LL}}) {
     INFO("rank " << c.rank);
     const json r = ok(preset_req(kLlama8B, {{"task", "lora"}, {"lora", {{"rank", c.rank}}}}));
@@ -322,8 +331,8 @@ TEST_CASE("LoRA on q_proj and v_proj only", "[estimate][lora]") {
   // r 16 x ((4096+4096) + (4096+1024)) = 16 x 13,312 = 212,992 per layer;
   // x 32 = 6,815,744 (the well-known PEFT "trainable params: 6,815,744" for
   // Llama-3-8B r=16 q,v).
-  const json r = ok(preset_req(kLlama8B, {{"task", "lora"},
-                                          {"lora", {{"rank", 16}, {"targets", {"q_proj", "v_proj"}}}}}));
+  const json r = ok(preset_req(
+      kLlama8B, {{"task", "lora"}, {"lora", {{"rank", 16}, {"targets", {"q_proj", "v_proj"}}}}}));
   CHECK(r["params"]["lora"].get<int64_t>() == 6815744LL);
 }
 
@@ -339,8 +348,8 @@ TEST_CASE("DoRA adds one magnitude per output feature", "[estimate][lora][dora]"
 TEST_CASE("bf16 adapters take 2 bytes per LoRA param", "[estimate][lora]") {
   // lora.dtype bf16: adapters 2 B and grads 2 B x 41,943,040 = 83,886,080;
   // AdamW states in the param dtype: 2 x 2 B = 4 B/param = 167,772,160.
-  const json r = ok(preset_req(kLlama8B, {{"task", "lora"},
-                                          {"lora", {{"rank", 16}, {"dtype", "bf16"}}}}));
+  const json r =
+      ok(preset_req(kLlama8B, {{"task", "lora"}, {"lora", {{"rank", 16}, {"dtype", "bf16"}}}}));
   CHECK(comp(r, "lora_adapters") == 83886080LL);
   CHECK(comp(r, "gradients") == 83886080LL);
   CHECK(comp(r, "optimizer_states") == 167772160LL);
@@ -374,7 +383,8 @@ TEST_CASE("Full fine-tune fp32: 4P weights, 4P grads, 8P AdamW", "[estimate][ful
   CHECK(comp(r, "optimizer_states") == 64242089984LL);
 }
 
-TEST_CASE("Full fine-tune bf16_pure activations follow methodology (B)", "[estimate][activations]") {
+TEST_CASE("Full fine-tune bf16_pure activations follow methodology (B)",
+          "[estimate][activations]") {
   // Per token per layer, HF modules, full FT, sdpa, bf16 (methodology §6.2 (B), F10):
   //   beta(4h + 2 q_dim + 2 kv_dim + 4I) + 8h + 4 n_h
   //   = 2(16,384 + 8,192 + 2,048 + 57,344) + 32,768 + 128 = 200,832 B.
@@ -401,9 +411,9 @@ TEST_CASE("LoRA activations per token follow methodology F10 (HF LoRA 184,448 B/
   // Per token all layers: 32 x 184,672 + final norm fp32 copy 4h (16,384;
   // the norm weight is frozen, so no normalised copy and no head input)
   //   = 5,909,504 + 16,384 = 5,925,888 B; T = 2048 -> 12,136,218,624 B.
-  const json r = ok(preset_req(kLlama8B, {{"task", "lora"},
-                                          {"autocast", false},
-                                          {"lora", {{"rank", 16}, {"dtype", "bf16"}}}}));
+  const json r = ok(preset_req(
+      kLlama8B,
+      {{"task", "lora"}, {"autocast", false}, {"lora", {{"rank", 16}, {"dtype", "bf16"}}}}));
   CHECK(comp(r, "activations") == 12136218624LL);
 }
 
@@ -416,8 +426,9 @@ TEST_CASE("Cross-entropy buffer is 12 x V x tokens", "[estimate][logits]") {
   CHECK(comp(a, "logits") == 3152019456LL);
   const json b = ok(preset_req(kLlama8B, {{"task", "lora"}, {"batch_size", 2}, {"seq_len", 1024}}));
   CHECK(comp(b, "logits") == 3152019456LL);
-  const json c = ok(preset_req(kLlama8B, {{"task", "full"}, {"batch_size", 4}, {"seq_len", 512},
-                                          {"parallel", {{"tp", 2}}}}));
+  const json c = ok(preset_req(
+      kLlama8B,
+      {{"task", "full"}, {"batch_size", 4}, {"seq_len", 512}, {"parallel", {{"tp", 2}}}}));
   CHECK(comp(c, "logits") == 1576009728LL);
 }
 
@@ -434,9 +445,9 @@ TEST_CASE("Inference generate logits: last position only", "[estimate][logits]")
 
 namespace {
 
-const std::vector<std::string> kInvPresets = {
-    "meta-llama/Llama-3.1-8B", "Qwen/Qwen3-0.6B", "mistralai/Mixtral-8x7B-v0.1",
-    "google/gemma-2-2b-it", "openai/gpt-oss-20b"};
+const std::vector<std::string> kInvPresets = {"meta-llama/Llama-3.1-8B", "Qwen/Qwen3-0.6B",
+                                              "mistralai/Mixtral-8x7B-v0.1", "google/gemma-2-2b-it",
+                                              "openai/gpt-oss-20b"};
 const std::vector<std::string> kInvTasks = {"inference", "full", "lora", "qlora", "dora"};
 
 // Every number in the response is finite and non-negative (headroom may be
@@ -518,11 +529,12 @@ TEST_CASE("Invariant: gradient checkpointing never raises activations", "[estima
       for (int s : {256, 2048, 8192}) {
         INFO(m << " " << t << " seq " << s);
         const json off = ok(preset_req(m, {{"task", t}, {"seq_len", s}}));
-        const json on = ok(preset_req(m, {{"task", t}, {"seq_len", s},
-                                          {"gradient_checkpointing", true}}));
+        const json on =
+            ok(preset_req(m, {{"task", t}, {"seq_len", s}, {"gradient_checkpointing", true}}));
         CHECK(comp(on, "activations") <= comp(off, "activations"));
         CHECK(comp(on, "activations") > 0);
-        CHECK(on["peak_allocated_bytes"].get<int64_t>() <= off["peak_allocated_bytes"].get<int64_t>());
+        CHECK(on["peak_allocated_bytes"].get<int64_t>() <=
+              off["peak_allocated_bytes"].get<int64_t>());
       }
     }
   }
@@ -560,8 +572,8 @@ TEST_CASE("Invariant: ZeRO-3 <= ZeRO-2 <= ZeRO-1 <= DDP per GPU (full, dp 8)",
       int64_t prev = INT64_MAX;
       for (int z : {0, 1, 2, 3}) {
         INFO(m << " " << prec << " zero " << z);
-        const json r = ok(preset_req(m, {{"task", "full"}, {"precision", prec},
-                                         {"parallel", {{"dp", 8}, {"zero", z}}}}));
+        const json r = ok(preset_req(
+            m, {{"task", "full"}, {"precision", prec}, {"parallel", {{"dp", 8}, {"zero", z}}}}));
         const int64_t total = r["total_bytes"].get<int64_t>();
         CHECK(total <= prev);
         prev = total;
@@ -575,8 +587,9 @@ TEST_CASE("ZeRO-3 shards bf16_pure model states by dp", "[estimate][parallel]") 
   // 2P/8, AdamW 4P/8:
   //   2 x 8,030,261,248 / 8 = 2,007,565,312
   //   4 x 8,030,261,248 / 8 = 4,015,130,624
-  const json r = ok(preset_req(kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"},
-                                          {"parallel", {{"dp", 8}, {"zero", 3}}}}));
+  const json r = ok(preset_req(
+      kLlama8B,
+      {{"task", "full"}, {"precision", "bf16_pure"}, {"parallel", {{"dp", 8}, {"zero", 3}}}}));
   CHECK(comp(r, "weights") == 2007565312LL);
   CHECK(comp(r, "gradients") == 2007565312LL);
   CHECK(comp(r, "optimizer_states") == 4015130624LL);
@@ -674,8 +687,7 @@ TEST_CASE("Custom GPUs as name:GiB text: the core parses it", "[estimate][custom
                                {"name": "Node", "memory_gib": 96.5}])"));
   }
   SECTION("the CLI's older NAME=GiB items, a name with ':' and blank items") {
-    CHECK(echo("old=8, ,a:b:0.5,") ==
-          json::parse(R"([{"name": "old", "memory_gib": 8.0},
+    CHECK(echo("old=8, ,a:b:0.5,") == json::parse(R"([{"name": "old", "memory_gib": 8.0},
                           {"name": "a:b", "memory_gib": 0.5}])"));
   }
   SECTION("blank text is no custom GPU") { CHECK(echo("  ") == json::array()); }
@@ -715,8 +727,10 @@ TEST_CASE("Bad custom GPU text names the field and the item", "[estimate][custom
   e = err(std::string(61, 'n') + ":8");
   CHECK(e["code"] == "out_of_range");
   CHECK(e["field"] == "custom_gpus[0].name");
-  CHECK(ok(preset_req(kLlama8B, {{"custom_gpus", std::string(60, 'n') + ":8"}}))
-            ["request"]["custom_gpus"][0]["name"] == std::string(60, 'n'));
+  CHECK(ok(preset_req(
+            kLlama8B,
+            {{"custom_gpus", std::string(60, 'n') + ":8"}}))["request"]["custom_gpus"][0]["name"] ==
+        std::string(60, 'n'));
   e = err(42);
   CHECK(e["code"] == "wrong_type");
   CHECK(e["field"] == "custom_gpus");
@@ -735,8 +749,8 @@ TEST_CASE("Bad input returns error code and field", "[estimate][errors]") {
   };
   json cfg = llama_config();
   const std::vector<Bad> cases = {
-      {"rank 0", preset_req(kLlama8B, {{"task", "lora"}, {"lora", {{"rank", 0}}}}),
-       "out_of_range", "lora.rank"},
+      {"rank 0", preset_req(kLlama8B, {{"task", "lora"}, {"lora", {{"rank", 0}}}}), "out_of_range",
+       "lora.rank"},
       {"batch 0", preset_req(kLlama8B, {{"batch_size", 0}}), "out_of_range", "batch_size"},
       {"batch -1", preset_req(kLlama8B, {{"batch_size", -1}}), "out_of_range", "batch_size"},
       {"seq > 1e9", preset_req(kLlama8B, {{"seq_len", 1000000001}}), "out_of_range", "seq_len"},
@@ -750,8 +764,10 @@ TEST_CASE("Bad input returns error code and field", "[estimate][errors]") {
        "parallel.tp"},
       {"unknown gpu", preset_req(kLlama8B, {{"gpu", "voodoo-5-6000"}}), "unknown_value", "gpu"},
       {"unknown preset", preset_req("nobody/NoModel-7B"), "unknown_preset", "model.preset"},
-      {"preset and config", {{"model", {{"preset", kLlama8B}, {"config", cfg}}}},
-       "invalid_request", "model"},
+      {"preset and config",
+       {{"model", {{"preset", kLlama8B}, {"config", cfg}}}},
+       "invalid_request",
+       "model"},
       {"neither preset nor config", {{"model", json::object()}}, "invalid_request", "model"},
       {"model missing", {{"task", "inference"}}, "missing_field", "model"},
       {"batch as string", preset_req(kLlama8B, {{"batch_size", "4"}}), "wrong_type", "batch_size"},
@@ -799,8 +815,8 @@ TEST_CASE("The API answers correctly after an error", "[estimate][errors]") {
     CHECK(error_of(preset_req("nobody/NoModel-7B"))["code"] == "unknown_preset");
     CHECK(error_of(preset_req(kLlama8B, {{"parallel", {{"tp", 3}}}}))["code"] == "inconsistent");
     const json r = ok(preset_req(kLlama8B));
-    CHECK(comp(r, "weights") == 16060522496LL);   // 2 x P, as above
-    CHECK(comp(r, "kv_cache") == 268435456LL);    // 131,072 x 2048, as above
+    CHECK(comp(r, "weights") == 16060522496LL);  // 2 x P, as above
+    CHECK(comp(r, "kv_cache") == 268435456LL);   // 131,072 x 2048, as above
   }
 }
 
@@ -809,8 +825,9 @@ TEST_CASE("The API answers correctly after an error", "[estimate][errors]") {
 // prefill, eager attention, DoRA, MLA, MXFP4
 // ---------------------------------------------------------------------------
 
-TEST_CASE("Full fine-tune bf16_mixed (AMP): 4P weights + bf16 copies of linears, 4P grads, 8P AdamW",
-          "[estimate][full]") {
+TEST_CASE(
+    "Full fine-tune bf16_mixed (AMP): 4P weights + bf16 copies of linears, 4P grads, 8P AdamW",
+    "[estimate][full]") {
   // PyTorch AMP row of §5.1: fp32 params 4 B, autocast bf16 copies of the
   // weights it casts (every nn.Linear: 6,979,321,856 linear params x 2 B
   // = 13,958,643,712), grads fp32 4 B, AdamW 8 B.
@@ -850,11 +867,13 @@ TEST_CASE("ZeRO stages with mixed precision follow the Megatron/DeepSpeed 2+4+4+
   //   = 697,932,185.6 -> 697,932,186 B (§8).
   CHECK(comp(z3, "nccl_buffers") == 697932186LL);
   // fsdp: true is ZeRO-3.
-  const json f = ok(preset_req(kLlama8B, {{"task", "full"}, {"parallel", {{"dp", 8}, {"fsdp", true}}}}));
+  const json f =
+      ok(preset_req(kLlama8B, {{"task", "full"}, {"parallel", {{"dp", 8}, {"fsdp", true}}}}));
   CHECK(f["total_bytes"] == z3["total_bytes"]);
 }
 
-TEST_CASE("Pipeline parallel 2: half the layers plus the larger end per GPU", "[estimate][parallel]") {
+TEST_CASE("Pipeline parallel 2: half the layers plus the larger end per GPU",
+          "[estimate][parallel]") {
   // §9.6: 16 layers per stage; the first stage holds the embedding, the last
   // the final norm and head; the busiest stage is reported:
   //   16 x 218,112,000 + 525,336,576 + 4,096 = 4,015,132,672 params
@@ -868,15 +887,18 @@ TEST_CASE("Pipeline parallel 2: half the layers plus the larger end per GPU", "[
 
 TEST_CASE("Optimiser state bytes per trainable parameter (§5.2)", "[estimate][optimizer]") {
   // LoRA r 16 all-linear: n = 41,943,040 fp32 trainable params.
-  struct Case { const char* opt; int64_t bytes; };
+  struct Case {
+    const char* opt;
+    int64_t bytes;
+  };
   const Case cases[] = {
-      {"adamw", 335544320LL},          // 8 B x n
-      {"adamw_fused", 335544320LL},    // 8 B x n
-      {"adamw_8bit", 85196800LL},      // (2 + 8/256) B = 2.03125 B x n
+      {"adamw", 335544320LL},        // 8 B x n
+      {"adamw_fused", 335544320LL},  // 8 B x n
+      {"adamw_8bit", 85196800LL},    // (2 + 8/256) B = 2.03125 B x n
       {"paged_adamw_8bit", 85196800LL},
-      {"sgd", 0},                      // no state
-      {"sgd_momentum", 167772160LL},   // 4 B x n
-      {"lion", 167772160LL},           // 4 B x n
+      {"sgd", 0},                     // no state
+      {"sgd_momentum", 167772160LL},  // 4 B x n
+      {"lion", 167772160LL},          // 4 B x n
   };
   for (const auto& c : cases) {
     INFO(c.opt);
@@ -888,8 +910,7 @@ TEST_CASE("Optimiser state bytes per trainable parameter (§5.2)", "[estimate][o
              "optimizer_states") == 16311468160LL);
 }
 
-TEST_CASE("Adafactor factored states are 4(m + n) per matrix (§5.2)",
-          "[estimate][optimizer]") {
+TEST_CASE("Adafactor factored states are 4(m + n) per matrix (§5.2)", "[estimate][optimizer]") {
   // KNOWN DISAGREEMENT (reported to the lead): methodology §5.2 gives the
   // factored second moment of an m x n matrix as 4(m + n) bytes and 4n for
   // 1-D tensors. The code uses 8 x sqrt(total trainable params) for the
@@ -920,8 +941,8 @@ TEST_CASE("optimizer_in_backward keeps the gradient of the largest tensor only",
   // elements; bf16_pure grads 2 B -> 1,050,673,152 B. The code uses the
   // largest *linear* (gate/up/down, 58,720,256 elements -> 117,440,512 B)
   // and so ignores embedding / head gradients, which are 9x larger.
-  const json r = ok(preset_req(kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"},
-                                          {"optimizer_in_backward", true}}));
+  const json r = ok(preset_req(
+      kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"}, {"optimizer_in_backward", true}}));
   CHECK(comp(r, "gradients") == 1050673152LL);
 }
 
@@ -937,8 +958,8 @@ TEST_CASE("Gradient checkpointing keeps layer inputs plus one layer", "[estimate
   //   recomputed layer: 200,832 x 2048 = 411,303,936 B, plus transients of
   //     at most as much again -> in [411,303,936, 822,607,872]
   //     ("recompute_layer", live only during backward).
-  const json r = ok(preset_req(kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"},
-                                          {"gradient_checkpointing", true}}));
+  const json r = ok(preset_req(
+      kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"}, {"gradient_checkpointing", true}}));
   CHECK(comp(r, "activations") == 603979776LL);
   CHECK(comp(r, "recompute_layer") >= 411303936LL);
   CHECK(comp(r, "recompute_layer") <= 822607872LL);
@@ -953,8 +974,8 @@ TEST_CASE("Eager attention saves the s^2 probabilities (training)", "[estimate][
   //   all layers + final norm/head input: 32 x 212,992 + 32,768 = 6,848,512
   //   s^2 term: 32 layers x 6 x 32 heads x 2048 = 12,582,912 per token
   //   T = 2048: 2048 x (6,848,512 + 12,582,912) = 39,795,556,352 B.
-  const json r = ok(preset_req(kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"},
-                                          {"attention", "eager"}}));
+  const json r = ok(
+      preset_req(kLlama8B, {{"task", "full"}, {"precision", "bf16_pure"}, {"attention", "eager"}}));
   CHECK(comp(r, "activations") == 39795556352LL);
 }
 
@@ -976,8 +997,7 @@ TEST_CASE("Prefill activations follow §7.6", "[estimate][inference]") {
   CHECK(comp(ok(preset_req("mistralai/Mixtral-8x7B-v0.1")), "prefill_activations") == 243269632LL);
 }
 
-TEST_CASE("Eager attention prefill adds n_h x T x s x (2 beta + 4)",
-          "[estimate][inference]") {
+TEST_CASE("Eager attention prefill adds n_h x T x s x (2 beta + 4)", "[estimate][inference]") {
   // §7.6 counts scores + probabilities, n_h x T x s x (4 + beta). In HF's
   // eager_attention_forward, `attn_weights = softmax(attn_weights,
   // dtype=float32).to(query.dtype)` keeps the bf16 scores (still bound to the
@@ -1012,10 +1032,12 @@ TEST_CASE("Runtime overheads: fragmentation and CUDA context (§8, §10.2)", "[e
   CHECK(comp(v, "cuda_graphs") == 536870912LL);  // 0.5 x 2^30
   CHECK(v["total_bytes"].get<int64_t>() == peak + frag + 524288000LL + 536870912LL);
   // cuda_context_mib overrides: 1000 MiB = 1,048,576,000 B.
-  CHECK(comp(ok(preset_req(kLlama8B, {{"cuda_context_mib", 1000}})), "cuda_context") == 1048576000LL);
+  CHECK(comp(ok(preset_req(kLlama8B, {{"cuda_context_mib", 1000}})), "cuda_context") ==
+        1048576000LL);
 }
 
-TEST_CASE("DoRA weight-norm transient for the largest targeted module (§5.3)", "[estimate][lora][dora]") {
+TEST_CASE("DoRA weight-norm transient for the largest targeted module (§5.3)",
+          "[estimate][lora][dora]") {
   // beta x (in^2 + 2 out in) over targeted modules; the largest is down_proj
   // (in 14,336, out 4,096): 14,336^2 + 2 x 4,096 x 14,336 = 205,520,896 +
   // 117,440,512 = 322,961,408; x 2 B = 645,922,816 B (gate/up give only
@@ -1029,8 +1051,8 @@ TEST_CASE("MLA latent KV cache in vLLM: 70,272 B/token for DeepSeek-V3", "[estim
   //   = 70,272 B/token; s 1024 -> 71,958,528 B. Replicated under TP.
   const json r = ok(preset_req("deepseek-ai/DeepSeek-V3", {{"engine", "vllm"}, {"seq_len", 1024}}));
   CHECK(comp(r, "kv_cache") == 71958528LL);
-  const json t = ok(preset_req("deepseek-ai/DeepSeek-V3", {{"engine", "vllm"}, {"seq_len", 1024},
-                                                           {"parallel", {{"tp", 8}}}}));
+  const json t = ok(preset_req("deepseek-ai/DeepSeek-V3",
+                               {{"engine", "vllm"}, {"seq_len", 1024}, {"parallel", {{"tp", 8}}}}));
   CHECK(comp(t, "kv_cache") == 71958528LL);
 }
 
@@ -1051,7 +1073,8 @@ TEST_CASE("gpt-oss-20b: MXFP4 experts, bf16 rest; sliding KV", "[estimate][weigh
   //   2 x 8 x 64 x 2 B = 2,048 B per layer per token;
   //   s 4096: 12 x 4096 x 2,048 + 12 x 128 x 2,048 = 100,663,296 + 3,145,728
   //   = 103,809,024 B.
-  const json k = ok(preset_req("openai/gpt-oss-20b", {{"seq_len", 4096}, {"kv_cache_dtype", "bf16"}}));
+  const json k =
+      ok(preset_req("openai/gpt-oss-20b", {{"seq_len", 4096}, {"kv_cache_dtype", "bf16"}}));
   CHECK(comp(k, "kv_cache") == 103809024LL);
 }
 
@@ -1060,7 +1083,8 @@ TEST_CASE("Qwen2: sliding window ignored unless use_sliding_window", "[estimate]
   // use_sliding_window false (methodology §7.3): no layer is capped.
   //   2 x 4 x 128 x 2 B x 28 = 57,344 B/token; s 200,000 (above the window)
   //   -> 11,468,800,000 B.
-  const json r = ok(preset_req("Qwen/Qwen2.5-7B", {{"seq_len", 200000}, {"kv_cache_dtype", "bf16"}}));
+  const json r =
+      ok(preset_req("Qwen/Qwen2.5-7B", {{"seq_len", 200000}, {"kv_cache_dtype", "bf16"}}));
   CHECK(comp(r, "kv_cache") == 11468800000LL);
 }
 
@@ -1098,9 +1122,14 @@ TEST_CASE("AWQ 4-bit g128 weights follow §4.3 exactly", "[estimate][weights]") 
   //   linear params 2 x 589,824 = 1,179,648 x 4.15625 / 8 = 612,864 B
   //   embedding, head, norms 513,280 x 2 B (fp16) = 1,026,560 B
   //   total 1,639,424 B.
-  json cfg = {{"model_type", "llama"}, {"hidden_size", 256}, {"num_hidden_layers", 2},
-              {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-              {"intermediate_size", 512}, {"vocab_size", 1000}, {"torch_dtype", "float16"},
+  json cfg = {{"model_type", "llama"},
+              {"hidden_size", 256},
+              {"num_hidden_layers", 2},
+              {"num_attention_heads", 4},
+              {"num_key_value_heads", 2},
+              {"intermediate_size", 512},
+              {"vocab_size", 1000},
+              {"torch_dtype", "float16"},
               {"quantization_config", {{"quant_method", "awq"}, {"bits", 4}, {"group_size", 128}}}};
   const json r = ok({{"model", {{"config", cfg}}}, {"search", false}});
   CHECK(r["weights_format"]["dtype"] == "awq_int4");
@@ -1118,17 +1147,22 @@ TEST_CASE("GPTQ 4-bit g128 weights include g_idx (§4.3, F8)", "[estimate][weigh
   // (e.g. q: 32,768 data + 2 x 256 x 0.5 zeros 256 + 2 x 256 x 2 scales 1,024
   //  + g_idx 4 x 256 = 1,024 = 35,072).
   // + embedding, head, norms 1,026,560 B -> 1,655,808 B.
-  json cfg = {{"model_type", "llama"}, {"hidden_size", 256}, {"num_hidden_layers", 2},
-              {"num_attention_heads", 4}, {"num_key_value_heads", 2},
-              {"intermediate_size", 512}, {"vocab_size", 1000}, {"torch_dtype", "float16"},
-              {"quantization_config", {{"quant_method", "gptq"}, {"bits", 4}, {"group_size", 128}}}};
+  json cfg = {
+      {"model_type", "llama"},
+      {"hidden_size", 256},
+      {"num_hidden_layers", 2},
+      {"num_attention_heads", 4},
+      {"num_key_value_heads", 2},
+      {"intermediate_size", 512},
+      {"vocab_size", 1000},
+      {"torch_dtype", "float16"},
+      {"quantization_config", {{"quant_method", "gptq"}, {"bits", 4}, {"group_size", 128}}}};
   const json r = ok({{"model", {{"config", cfg}}}, {"search", false}});
   CHECK(r["weights_format"]["dtype"] == "gptq_int4");
   CHECK(comp(r, "weights") == 1655808LL);
 }
 
-TEST_CASE("DoRA saves base and LoRA outputs per module (§5.3)",
-          "[estimate][activations][dora]") {
+TEST_CASE("DoRA saves base and LoRA outputs per module (§5.3)", "[estimate][activations][dora]") {
   // KNOWN DISAGREEMENT (reported to the lead): §5.3 says DoRA scales base and
   // LoRA outputs by m / ||W + dW||, so each targeted module saves both
   // outputs: + 2 x beta x T x out per DoRA module [derived]. The code gives
@@ -1153,11 +1187,12 @@ TEST_CASE("QLoRA saves the same activations as LoRA (§6.3)", "[estimate][activa
   }
 }
 
-TEST_CASE("vLLM budget: usable = driver total x gpu_memory_utilization (§7.7)", "[estimate][inference]") {
+TEST_CASE("vLLM budget: usable = driver total x gpu_memory_utilization (§7.7)",
+          "[estimate][inference]") {
   // H100 SXM driver total 81,559 MiB = 85,520,809,984 B (§10.1);
   // x 0.92 = 78,679,145,185.28 -> 78,679,145,185 B.
-  const json r = ok(preset_req(kLlama8B, {{"engine", "vllm"}, {"gpu_memory_utilization", 0.92},
-                                          {"gpu", "h100-sxm-80g"}}));
+  const json r = ok(preset_req(
+      kLlama8B, {{"engine", "vllm"}, {"gpu_memory_utilization", 0.92}, {"gpu", "h100-sxm-80g"}}));
   CHECK(r["target"]["memory_bytes"].get<int64_t>() == 85520809984LL);
   CHECK(r["target"]["usable_bytes"].get<int64_t>() == 78679145185LL);
   CHECK(r["target"]["headroom_bytes"].get<int64_t>() ==

@@ -2,11 +2,10 @@
 // the catalogue come from it. Expected bounds are written here from
 // core/SCHEMA.md's promises, not read from the code under test.
 #include <catch2/catch.hpp>
-
 #include <nlohmann/json.hpp>
 #include <set>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "vramfit/api.h"
 #include "vramfit/error.h"
@@ -67,10 +66,11 @@ TEST_CASE("Custom GPU bounds are rows of the table: count, name length, memory")
 }
 
 TEST_CASE("custom_gpus text echoes as the array it parses to") {
-  const json echo = vramfit::request_to_json(
-      vramfit::parse_request({{"custom_gpus", "card: 20, big=0.5"}}));
-  CHECK(echo.at("custom_gpus") ==
-        json::parse(R"([{"name": "card", "memory_gib": 20.0}, {"name": "big", "memory_gib": 0.5}])"));
+  const json echo =
+      vramfit::request_to_json(vramfit::parse_request({{"custom_gpus", "card: 20, big=0.5"}}));
+  CHECK(
+      echo.at("custom_gpus") ==
+      json::parse(R"([{"name": "card", "memory_gib": 20.0}, {"name": "big", "memory_gib": 0.5}])"));
   CHECK(vramfit::request_to_json(vramfit::parse_request(echo)) == echo);
 }
 
@@ -79,8 +79,10 @@ TEST_CASE("The parser enforces every catalogue limit at that field's path") {
     if (path.find('[') != std::string::npos || path.rfind("weights_dtype.", 0) == 0) continue;
     INFO(path);
     const bool integer = l.at("integer").get<bool>();
-    const json below = integer ? json(l.at("min").get<int64_t>() - 1) : json(l.at("min").get<double>() - 0.001);
-    const json above = integer ? json(l.at("max").get<int64_t>() + 1) : json(l.at("max").get<double>() * 1.5 + 1);
+    const json below =
+        integer ? json(l.at("min").get<int64_t>() - 1) : json(l.at("min").get<double>() - 0.001);
+    const json above =
+        integer ? json(l.at("max").get<int64_t>() + 1) : json(l.at("max").get<double>() * 1.5 + 1);
     const json base = {{"task", "lora"}};  // a training task: parallel.zero > 0 is allowed
     for (const json& bad : {below, above}) {
       json req = base;
@@ -135,11 +137,20 @@ TEST_CASE("Every field has a label and help and group and unique CLI flags") {
 
 TEST_CASE("The echo holds every given field that applies and parses to itself") {
   const json requests[] = {
-      {{"engine", "vllm"}, {"kv_cache_dtype", "fp8"}, {"gpu_memory_utilization", 0.8},
-       {"max_num_batched_tokens", 4096}, {"fragmentation", 0.05}, {"search", false},
-       {"strategies", true}, {"custom_gpus", {{{"name", "card"}, {"memory_gib", 20}}}},
-       {"prompt_len", 100}, {"parallel", {{"microbatches", 4}}}, {"gpu", "h100"}},
-      {{"task", "qlora"}, {"autocast", false}, {"eval", {{"batch_size", 2}}},
+      {{"engine", "vllm"},
+       {"kv_cache_dtype", "fp8"},
+       {"gpu_memory_utilization", 0.8},
+       {"max_num_batched_tokens", 4096},
+       {"fragmentation", 0.05},
+       {"search", false},
+       {"strategies", true},
+       {"custom_gpus", {{{"name", "card"}, {"memory_gib", 20}}}},
+       {"prompt_len", 100},
+       {"parallel", {{"microbatches", 4}}},
+       {"gpu", "h100"}},
+      {{"task", "qlora"},
+       {"autocast", false},
+       {"eval", {{"batch_size", 2}}},
        {"lora", {{"dtype", "fp16"}, {"targets", {"q_proj", "v_proj"}}, {"rank", 8}}},
        {"weights_dtype", {{"bits", 3}, {"group_size", 64}}}},
       json::object(),

@@ -1,13 +1,13 @@
 // The fit layer through the facade: recommendations are data a front end
 // applies without parsing, and disk and memory agree on optimizer state.
-#include <catch2/catch.hpp>
+#include "fit/fit.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
 
-#include "fit/fit.h"
 #include "api_call.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
@@ -26,8 +26,10 @@ json apply(json req, const json& change) {
       at = &(*at)[rest.substr(0, dot)];
       rest = rest.substr(dot + 1);
     }
-    if (value.is_null()) at->erase(rest);
-    else (*at)[rest] = value;
+    if (value.is_null())
+      at->erase(rest);
+    else
+      (*at)[rest] = value;
   }
   return req;
 }
@@ -48,10 +50,18 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
   // Inference: batch 16 x 8192 with a long prompt on an L4: halving the
   // context clamps the prompt too.
   const json requests[] = {
-      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "full"},
-       {"weights_dtype", "bf16"}, {"batch_size", 8}, {"gpu", "rtx-4090-24g"}, {"search", false}},
-      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"batch_size", 16},
-       {"seq_len", 8192}, {"prompt_len", 8000}, {"gpu", "l4-24g"}, {"search", false}},
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+       {"task", "full"},
+       {"weights_dtype", "bf16"},
+       {"batch_size", 8},
+       {"gpu", "rtx-4090-24g"},
+       {"search", false}},
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+       {"batch_size", 16},
+       {"seq_len", 8192},
+       {"prompt_len", 8000},
+       {"gpu", "l4-24g"},
+       {"search", false}},
   };
   std::set<std::string> kinds;
   for (const auto& req : requests) {
@@ -79,10 +89,10 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
     }
   }
   // Every kind of suggestion occurs in these two cases.
-  CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "optimizer_8bit",
-                                       "chunked_loss", "smaller_batch", "kv_cache_fp8", "lora",
-                                       "qlora", "weights_int8", "weights_nf4",
-                                       "shorter_context", "combined"});
+  CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "optimizer_8bit", "chunked_loss",
+                                       "smaller_batch", "kv_cache_fp8", "lora", "qlora",
+                                       "weights_int8", "weights_nf4", "shorter_context",
+                                       "combined"});
 }
 
 TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]") {
@@ -107,8 +117,8 @@ TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]")
     int64_t state;
   };
   const Case cases[] = {
-      {"adamw", "bf16_mixed", 8 * n},        // exp_avg + exp_avg_sq, fp32
-      {"adamw", "bf16_pure", 4 * n},         // ... in bf16
+      {"adamw", "bf16_mixed", 8 * n},         // exp_avg + exp_avg_sq, fp32
+      {"adamw", "bf16_pure", 4 * n},          // ... in bf16
       {"adamw_8bit", "bf16_mixed", 3438760},  // (2 + 8/256) n = 65n/32
       {"sgd", "bf16_mixed", 0},
       {"sgd_momentum", "bf16_mixed", 4 * n},  // momentum_buffer, fp32
@@ -118,12 +128,15 @@ TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]")
   };
   for (const auto& c : cases) {
     INFO(c.optimizer << " " << c.precision);
-    const json r = api({{"model", {{"config", cfg}}}, {"task", "full"},
-                        {"optimizer", c.optimizer}, {"precision", c.precision},
+    const json r = api({{"model", {{"config", cfg}}},
+                        {"task", "full"},
+                        {"optimizer", c.optimizer},
+                        {"precision", c.precision},
                         {"search", false}});
     const json& d = r["disk"];
     CHECK(d["checkpoint_with_optimizer_bytes"].get<int64_t>() -
-              d["checkpoint_bytes"].get<int64_t>() == c.state);
+              d["checkpoint_bytes"].get<int64_t>() ==
+          c.state);
     CHECK(component(r, "optimizer_states") == c.state);
   }
 }

@@ -3,9 +3,8 @@
 // recorded <name>.expected.json, exact JSON equality. These are NOT hand-
 // checked correctness values: after an intended change, regenerate them with
 // scripts/update-golden.sh and review the diff.
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -85,9 +84,11 @@ TEST_CASE("Golden cases: estimate_json equals the recorded answer", "[golden]") 
       const json patch = json::diff(expected, got);
       std::string shown;
       for (size_t i = 0; i < patch.size() && i < 8; ++i) shown += patch[i].dump() + "\n";
-      FAIL_CHECK("differs from the golden (" << patch.size()
+      FAIL_CHECK("differs from the golden ("
+                 << patch.size()
                  << " JSON-patch ops, first ones below; if intended, rerun "
-                    "scripts/update-golden.sh):\n" << shown);
+                    "scripts/update-golden.sh):\n"
+                 << shown);
     }
     // Deterministic: a second call gives the same text.
     CHECK(vramfit::estimate_json(c.at("request").dump()) ==

@@ -2,15 +2,15 @@
 // real config.json fixtures (tests/fixtures/configs, provenance in
 // SOURCES.tsv). Expected values are the published counts, never the code's
 // own output; each row names its source.
-#include <catch2/catch.hpp>
+#include "vramfit/params.h"
 
+#include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <numeric>
 
 #include "fixture_configs.h"
 #include "vramfit/config.h"
-#include "vramfit/params.h"
 
 using vramfit::count_params;
 using vramfit::parse_model_config;
@@ -74,8 +74,7 @@ const Vector kVectors[] = {
     {"TheBloke__Llama-2-13B-chat-GPTQ.json", 13015864320,
      "Llama-2-13B 13,015,864,320 (GPTQ packing does not change the count)"},
     // Mistral's native params.json (no config.json): same totals as the HF configs.
-    {"mistralai__Mistral-7B-v0.1.params.json", 7241732096,
-     "§3.10; Mistral-7B-v0.1 7,241,732,096"},
+    {"mistralai__Mistral-7B-v0.1.params.json", 7241732096, "§3.10; Mistral-7B-v0.1 7,241,732,096"},
     {"mistralai__Mixtral-8x7B-Instruct-v0.1.params.json", 46702792704,
      "§3.10; Mixtral paper 46.7B (same architecture as Mixtral-8x7B-v0.1)"},
 };
@@ -88,9 +87,7 @@ bool near(int64_t got, double want, double tol) {
 
 TEST_CASE("params: parameter totals reproduce published counts (methodology 3.10)") {
   for (const auto& v : kVectors) {
-    DYNAMIC_SECTION(v.file << " (" << v.source << ")") {
-      CHECK(counts(v.file).total == v.total);
-    }
+    DYNAMIC_SECTION(v.file << " (" << v.source << ")") { CHECK(counts(v.file).total == v.total); }
   }
 }
 

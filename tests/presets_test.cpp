@@ -1,7 +1,8 @@
 // Built-in presets: every one parses and counts; ids unique; published totals.
-#include <catch2/catch.hpp>
+#include "vramfit/presets.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cctype>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -11,7 +12,6 @@
 #include "vramfit/config.h"
 #include "vramfit/error.h"
 #include "vramfit/params.h"
-#include "vramfit/presets.h"
 
 namespace {
 
@@ -30,7 +30,8 @@ bool has_preset(const std::string& id) {
 }
 
 int64_t total_of(const std::string& id) {
-  const vramfit::ModelSpec s = vramfit::parse_model_config(vramfit::preset_config(id), "model.preset");
+  const vramfit::ModelSpec s =
+      vramfit::parse_model_config(vramfit::preset_config(id), "model.preset");
   return vramfit::count_params(s).total;
 }
 
@@ -46,7 +47,7 @@ TEST_CASE("Preset list is non-trivial, sorted and has unique ids", "[presets]") 
     CHECK(p.id.find('/') != std::string::npos);  // Hub ids are org/name
     CHECK_FALSE(p.file.empty());
     CHECK(ids.insert(p.id).second);
-    CHECK(ids_ci.insert(lower(p.id)).second);    // lookups are case-insensitive
+    CHECK(ids_ci.insert(lower(p.id)).second);  // lookups are case-insensitive
     CHECK(files.insert(p.file).second);
   }
   // Sorted by id, case-insensitively (presets.h).

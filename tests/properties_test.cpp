@@ -7,7 +7,6 @@
 //  - the reported max_batch_size fits (need <= 95% of usable) and
 //    max_batch_size + 1 does not, for catalogue and random custom GPUs.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -40,7 +39,9 @@ struct Rng {
   }
   bool coin() { return g() & 1; }
   template <typename T, size_t N>
-  T pick(const T (&v)[N]) { return v[g() % N]; }
+  T pick(const T (&v)[N]) {
+    return v[g() % N];
+  }
 };
 
 bool is_training(const std::string& t) { return t != "inference"; }
@@ -169,8 +170,9 @@ TEST_CASE("max_batch_size fits and max_batch_size + 1 does not", "[properties]")
   for (int i = 0; i < 12; ++i) {
     json base = random_request(rng, ids);
     base["search"] = true;
-    base["custom_gpus"] = {{{"name", "a"}, {"memory_gib", 0.5 + static_cast<double>(rng.uniform(0, 4000)) / 10.0}},
-                           {{"name", "b"}, {"memory_gib", static_cast<double>(rng.uniform(1, 2000))}}};
+    base["custom_gpus"] = {
+        {{"name", "a"}, {"memory_gib", 0.5 + static_cast<double>(rng.uniform(0, 4000)) / 10.0}},
+        {{"name", "b"}, {"memory_gib", static_cast<double>(rng.uniform(1, 2000))}}};
     INFO("base: " << base.dump());
     const json r = estimate(base);
     if (r.is_null()) continue;

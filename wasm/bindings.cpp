@@ -9,9 +9,7 @@
 
 namespace {
 
-std::string estimate(const std::string& request) {
-  return vramfit::estimate_json(request);
-}
+std::string estimate(const std::string& request) { return vramfit::estimate_json(request); }
 
 std::string catalog(bool preset_counts) { return vramfit::catalog_json(preset_counts); }
 
@@ -23,7 +21,9 @@ std::string checkpoint_header(const std::string& format, const std::string& byte
   return vramfit::checkpoint_header_json(format, bytes, packed_bits);
 }
 
-std::string checkpoint_plan(const std::string& input) { return vramfit::checkpoint_plan_json(input); }
+std::string checkpoint_plan(const std::string& input) {
+  return vramfit::checkpoint_plan_json(input);
+}
 
 }  // namespace
 

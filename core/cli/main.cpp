@@ -87,8 +87,10 @@ bool request_flag(const std::string& f, const std::function<std::string()>& valu
         return true;
       }
       if (f != n) continue;
-      if (kind == "bool") put(r, path, true);
-      else if (kind == "int" || kind == "number") put(r, path, number_arg(f, value()));
+      if (kind == "bool")
+        put(r, path, true);
+      else if (kind == "int" || kind == "number")
+        put(r, path, number_arg(f, value()));
       else if (kind == "gpus") {
         // The core parses the name:GiB text; repeated flags are joined.
         const std::string v = value();
@@ -103,9 +105,11 @@ bool request_flag(const std::string& f, const std::function<std::string()>& valu
         json list = json::array();
         std::stringstream ss(v);
         std::string item;
-        while (std::getline(ss, item, ',')) if (!item.empty()) list.push_back(item);
+        while (std::getline(ss, item, ','))
+          if (!item.empty()) list.push_back(item);
         put(r, path, list);
-      } else put(r, path, value());
+      } else
+        put(r, path, value());
       return true;
     }
   }
@@ -135,12 +139,18 @@ Args parse_args(int argc, char** argv) {
       if (i + 1 >= argc) fail(f + " needs a value");
       return argv[++i];
     };
-    if (f == "--json") a.as_json = true;
-    else if (f == "--request") a.request_file = value();
-    else if (f == "--preset") r["model"] = {{"preset", value()}};
-    else if (f == "--model") a.model_id = value();
-    else if (f == "--revision") a.revision = value();
-    else if (f == "--gguf-file") a.gguf_file = value();
+    if (f == "--json")
+      a.as_json = true;
+    else if (f == "--request")
+      a.request_file = value();
+    else if (f == "--preset")
+      r["model"] = {{"preset", value()}};
+    else if (f == "--model")
+      a.model_id = value();
+    else if (f == "--revision")
+      a.revision = value();
+    else if (f == "--gguf-file")
+      a.gguf_file = value();
     else if (f == "--config") {
       std::string path = value();
       const std::string text = read_file(path);
@@ -149,9 +159,10 @@ Args parse_args(int argc, char** argv) {
       const std::string err = vramfit::json_text_error(text, path);
       if (!err.empty()) fail(err);
       r["model"] = {{"config", json::parse(text)}};
-    }
-    else if (request_flag(f, value, r)) continue;
-    else fail("unknown flag " + f + "\n" + usage());
+    } else if (request_flag(f, value, r))
+      continue;
+    else
+      fail("unknown flag " + f + "\n" + usage());
   }
   return a;
 }
@@ -162,9 +173,12 @@ int print_catalog(const Args& a) {
     std::cout << c[a.cmd].dump(2) << "\n";
     return 0;
   }
-  if (a.cmd == "presets") vramfit::cli::print_presets(c);
-  else if (a.cmd == "gpus") vramfit::cli::print_gpus(c);
-  else vramfit::cli::print_dtypes(c);
+  if (a.cmd == "presets")
+    vramfit::cli::print_presets(c);
+  else if (a.cmd == "gpus")
+    vramfit::cli::print_gpus(c);
+  else
+    vramfit::cli::print_dtypes(c);
   return 0;
 }
 }  // namespace
@@ -173,8 +187,10 @@ int main(int argc, char** argv) {
   Args a = parse_args(argc, argv);
   if (a.cmd == "presets" || a.cmd == "gpus" || a.cmd == "dtypes") return print_catalog(a);
   if (a.cmd == "fields") {  // the request field table; the text form is --help's
-    if (a.as_json) std::cout << request_fields().dump(2) << "\n";
-    else std::fputs(vramfit::cli::flags_help(request_fields()).c_str(), stdout);
+    if (a.as_json)
+      std::cout << request_fields().dump(2) << "\n";
+    else
+      std::fputs(vramfit::cli::flags_help(request_fields()).c_str(), stdout);
     return 0;
   }
   if (a.cmd == "schema-fields") {
@@ -203,11 +219,14 @@ int main(int argc, char** argv) {
         a.req["model"]["checkpoint"] = {{"total_bytes", sum.total_bytes}, {"source", ckpt->format}};
       }
       if (m.config_file == "params.json") {
-        std::fprintf(stderr, "vramfit: note: %s has no config.json; read its params.json "
-                             "(Mistral format) as the equivalent config\n", a.model_id.c_str());
+        std::fprintf(stderr,
+                     "vramfit: note: %s has no config.json; read its params.json "
+                     "(Mistral format) as the equivalent config\n",
+                     a.model_id.c_str());
       }
       if (!m.checkpoint_note.empty()) {
-        std::fprintf(stderr, "vramfit: checkpoint bytes unavailable: %s\n", m.checkpoint_note.c_str());
+        std::fprintf(stderr, "vramfit: checkpoint bytes unavailable: %s\n",
+                     m.checkpoint_note.c_str());
       }
     } catch (const vramfit::cli::HubError& e) {
       std::fprintf(stderr, "vramfit: %s\n", e.what());
@@ -220,7 +239,8 @@ int main(int argc, char** argv) {
   if (!a.request_file.empty()) {
     text = read_file(a.request_file);
   } else {
-    if (!a.req.contains("model")) fail("give --preset ID, --config FILE, --model ORG/NAME or --request FILE");
+    if (!a.req.contains("model"))
+      fail("give --preset ID, --config FILE, --model ORG/NAME or --request FILE");
     if (a.cmd == "params") a.req["search"] = false;
     text = a.req.dump();
   }
@@ -245,8 +265,9 @@ int main(int argc, char** argv) {
   if (a.cmd == "params") {
     vramfit::cli::print_params(r);
     if (ckpt) vramfit::cli::print_checkpoint(*ckpt, r);
-  }
-  else if (a.cmd == "fit") vramfit::cli::print_fit(r);
-  else vramfit::cli::print_estimate(r, request_fields());
+  } else if (a.cmd == "fit")
+    vramfit::cli::print_fit(r);
+  else
+    vramfit::cli::print_estimate(r, request_fields());
   return 0;
 }

@@ -18,9 +18,9 @@ void print_gpus(const nlohmann::json& catalog);
 void print_dtypes(const nlohmann::json& catalog);
 
 // From the catalogue's request `fields` (core/src/api/fields_table.cpp):
-std::string flags_help(const nlohmann::json& fields);       // the flags part of --help
-std::string fields_markdown(const nlohmann::json& fields);  // SCHEMA.md's field table
-std::string enums_typescript(const nlohmann::json& fields); // engine.d.ts's RequestEnums
+std::string flags_help(const nlohmann::json& fields);        // the flags part of --help
+std::string fields_markdown(const nlohmann::json& fields);   // SCHEMA.md's field table
+std::string enums_typescript(const nlohmann::json& fields);  // engine.d.ts's RequestEnums
 
 }  // namespace cli
 }  // namespace vramfit

@@ -1,10 +1,10 @@
 // Speed benchmark (prints figures; not a timed test): parse + count of a large
 // config, one estimate without searches, and one full request with the
 // per-GPU matrix and max batch / max context searches over the catalogue.
-#include <chrono>
-#include <cstdlib>
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -29,11 +29,13 @@ double micros_per_call(F f, int n) {
 int main() {
   const char* big = "deepseek-ai/DeepSeek-V3";
   const nlohmann::json& cfg = vramfit::preset_config(big);
-  double parse = micros_per_call([&] {
-    auto s = vramfit::parse_model_config(cfg);
-    volatile int64_t t = vramfit::count_params(s).total;
-    (void)t;
-  }, 2000);
+  double parse = micros_per_call(
+      [&] {
+        auto s = vramfit::parse_model_config(cfg);
+        volatile int64_t t = vramfit::count_params(s).total;
+        (void)t;
+      },
+      2000);
   std::printf("parse+count %-40s %9.1f us/call\n", big, parse);
   const std::string one =
       R"({"model":{"preset":"meta-llama/Llama-3.1-8B"},"task":"lora","batch_size":4,"seq_len":2048,"search":false})";

@@ -16,9 +16,7 @@ namespace vramfit_fuzz {
 
 using json = nlohmann::json;
 
-inline bool is_int(const json& v) {
-  return v.is_number_integer() || v.is_number_unsigned();
-}
+inline bool is_int(const json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
 
 // Walks a success response: no nulls (NaN/inf dump as null), byte counts
 // ("bytes", "*_bytes") are integers, non-negative except headroom_bytes
@@ -58,9 +56,8 @@ inline std::string walk(const json& v, const std::string& path) {
 // and peak <= reserved <= total, low <= total <= high.
 inline std::string response_problem(const std::string& out, bool* ok = nullptr) {
   static const std::set<std::string> kCodes = {
-      "invalid_json", "invalid_request", "missing_field", "wrong_type",
-      "out_of_range", "inconsistent", "unknown_value", "unknown_preset",
-      "unsupported_model", "too_large"};
+      "invalid_json", "invalid_request", "missing_field",  "wrong_type",        "out_of_range",
+      "inconsistent", "unknown_value",   "unknown_preset", "unsupported_model", "too_large"};
   if (ok) *ok = false;
   json r;
   try {
@@ -71,12 +68,12 @@ inline std::string response_problem(const std::string& out, bool* ok = nullptr) 
   if (!r.is_object()) return "response is not an object";
   if (r.contains("error")) {
     const json& e = r["error"];
-    if (!e.is_object() || !e.contains("code") || !e["code"].is_string() ||
-        !e.contains("message") || !e["message"].is_string() ||
-        !e.contains("field") || !e["field"].is_string()) {
+    if (!e.is_object() || !e.contains("code") || !e["code"].is_string() || !e.contains("message") ||
+        !e["message"].is_string() || !e.contains("field") || !e["field"].is_string()) {
       return "malformed error object: " + e.dump();
     }
-    if (!kCodes.count(e["code"].get<std::string>())) return "error code outside the closed set: " + e.dump();
+    if (!kCodes.count(e["code"].get<std::string>()))
+      return "error code outside the closed set: " + e.dump();
     return "";
   }
   std::string p = walk(r, "");

@@ -17,9 +17,8 @@
 
 namespace {
 void check(const vramfit::ParamCounts& c) {
-  bool ok = c.total >= 0 && c.embeddings >= 0 && c.lm_head >= 0 &&
-            c.non_embedding >= 0 && c.active >= 0 && c.towers >= 0 &&
-            c.active <= c.total &&
+  bool ok = c.total >= 0 && c.embeddings >= 0 && c.lm_head >= 0 && c.non_embedding >= 0 &&
+            c.active >= 0 && c.towers >= 0 && c.active <= c.total &&
             c.total == c.embeddings + c.lm_head + c.non_embedding;
   for (int64_t n : c.per_layer) ok = ok && n >= 0;
   if (!ok) {

@@ -26,16 +26,39 @@ namespace {
 using json = nlohmann::json;
 
 // Sizes that sit on limits and around products that could overflow.
-const int64_t kEdges[] = {0, 1, 2, 3, 7, 8, 16, 64, 96, 128, 255, 256, 4096, 32000,
-                          65536, 100000, 1000000, 10000000, 10000001,
-                          int64_t{1} << 20, int64_t{1} << 24, int64_t{1} << 31,
-                          int64_t{1} << 40, -1};
+const int64_t kEdges[] = {0,
+                          1,
+                          2,
+                          3,
+                          7,
+                          8,
+                          16,
+                          64,
+                          96,
+                          128,
+                          255,
+                          256,
+                          4096,
+                          32000,
+                          65536,
+                          100000,
+                          1000000,
+                          10000000,
+                          10000001,
+                          int64_t{1} << 20,
+                          int64_t{1} << 24,
+                          int64_t{1} << 31,
+                          int64_t{1} << 40,
+                          -1};
 
 int64_t dim(FuzzedDataProvider& f, int64_t lo, int64_t hi) {
   switch (f.ConsumeIntegralInRange<int>(0, 3)) {
-    case 0: return kEdges[f.ConsumeIntegralInRange<size_t>(0, std::size(kEdges) - 1)];
-    case 1: return f.ConsumeIntegral<int64_t>();
-    default: return f.ConsumeIntegralInRange<int64_t>(lo, hi);
+    case 0:
+      return kEdges[f.ConsumeIntegralInRange<size_t>(0, std::size(kEdges) - 1)];
+    case 1:
+      return f.ConsumeIntegral<int64_t>();
+    default:
+      return f.ConsumeIntegralInRange<int64_t>(lo, hi);
   }
 }
 
@@ -43,11 +66,16 @@ int64_t dim(FuzzedDataProvider& f, int64_t lo, int64_t hi) {
 // where byte products are largest.
 int64_t tokens(FuzzedDataProvider& f, int64_t typical) {
   switch (f.ConsumeIntegralInRange<int>(0, 5)) {
-    case 0: return int64_t{1} << 20;
-    case 1: return int64_t{1} << 24;
-    case 2: return f.ConsumeIntegralInRange<int64_t>((int64_t{1} << 20) - 2, (int64_t{1} << 24) + 2);
-    case 3: return dim(f, 1, typical);
-    default: return f.ConsumeIntegralInRange<int64_t>(1, typical);
+    case 0:
+      return int64_t{1} << 20;
+    case 1:
+      return int64_t{1} << 24;
+    case 2:
+      return f.ConsumeIntegralInRange<int64_t>((int64_t{1} << 20) - 2, (int64_t{1} << 24) + 2);
+    case 3:
+      return dim(f, 1, typical);
+    default:
+      return f.ConsumeIntegralInRange<int64_t>(1, typical);
   }
 }
 
@@ -56,11 +84,11 @@ const char* one_of(FuzzedDataProvider& f, const char* const (&v)[N]) {
   return v[f.ConsumeIntegralInRange<size_t>(0, N - 1)];
 }
 
-const char* const kTypes[] = {"llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3",
-                              "qwen3_moe", "qwen3_next", "gemma", "gemma2", "gemma3_text",
-                              "deepseek_v3", "gpt2", "opt", "falcon", "phi", "phi3",
-                              "gpt_neox", "bloom", "olmo", "mamba", "nemotron_h", "t5",
-                              "gpt_oss", "llama4_text", "nemotron-nas", "no_such_type", ""};
+const char* const kTypes[] = {
+    "llama",      "mistral", "mixtral", "qwen2",       "qwen2_moe",    "qwen3",        "qwen3_moe",
+    "qwen3_next", "gemma",   "gemma2",  "gemma3_text", "deepseek_v3",  "gpt2",         "opt",
+    "falcon",     "phi",     "phi3",    "gpt_neox",    "bloom",        "olmo",         "mamba",
+    "nemotron_h", "t5",      "gpt_oss", "llama4_text", "nemotron-nas", "no_such_type", ""};
 
 json synth_config(FuzzedDataProvider& f) {
   json c = json::object();
@@ -111,8 +139,10 @@ json synth_config(FuzzedDataProvider& f) {
     c["linear_value_head_dim"] = dim(f, 1, 128);
   }
   if (f.ConsumeBool()) {
-    c["vision_config"] = {{"hidden_size", dim(f, 1, 1024)}, {"num_hidden_layers", dim(f, 1, 4)},
-                          {"patch_size", dim(f, 1, 16)}, {"image_size", dim(f, 1, 448)}};
+    c["vision_config"] = {{"hidden_size", dim(f, 1, 1024)},
+                          {"num_hidden_layers", dim(f, 1, 4)},
+                          {"patch_size", dim(f, 1, 16)},
+                          {"image_size", dim(f, 1, 448)}};
   }
   if (f.ConsumeBool()) {
     c["quantization_config"] = {{"quant_method", one_of(f, {"gptq", "awq", "bitsandbytes", "fp8",
@@ -123,12 +153,27 @@ json synth_config(FuzzedDataProvider& f) {
   return c;
 }
 
-const char* const kDtypes[] = {"fp32", "fp16", "bf16", "fp8", "int8", "nf4", "fp4", "int4",
-                               "gptq_int4", "awq_int4", "mxfp4", "nvfp4", "q8_0", "q6_k",
-                               "q5_k_m", "q4_k_m", "q4_0", "q3_k_m", "q2_k", "auto", "bogus"};
-const char* const kTargets[] = {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
-                                "down_proj", "w1", "w2", "w3", "experts.gate_proj", "gate",
-                                "query_key_value", "c_attn", "fc1", "lm_head", "nope"};
+const char* const kDtypes[] = {"fp32", "fp16", "bf16",      "fp8",      "int8",  "nf4",
+                               "fp4",  "int4", "gptq_int4", "awq_int4", "mxfp4", "nvfp4",
+                               "q8_0", "q6_k", "q5_k_m",    "q4_k_m",   "q4_0",  "q3_k_m",
+                               "q2_k", "auto", "bogus"};
+const char* const kTargets[] = {"q_proj",
+                                "k_proj",
+                                "v_proj",
+                                "o_proj",
+                                "gate_proj",
+                                "up_proj",
+                                "down_proj",
+                                "w1",
+                                "w2",
+                                "w3",
+                                "experts.gate_proj",
+                                "gate",
+                                "query_key_value",
+                                "c_attn",
+                                "fc1",
+                                "lm_head",
+                                "nope"};
 
 json build_request(FuzzedDataProvider& f) {
   json r = json::object();
@@ -137,15 +182,17 @@ json build_request(FuzzedDataProvider& f) {
     r["model"] = {{"preset", presets[f.ConsumeIntegralInRange<size_t>(0, presets.size() - 1)].id}};
   } else {
     r["model"] = {{"config", synth_config(f)}};
-    if (f.ConsumeBool()) r["model"]["id"] = one_of(f, {"org/m-GPTQ", "org/m-AWQ", "org/m-4bit",
-                                                        "org/m-GGUF", "org/m-FP8", "org/m"});
+    if (f.ConsumeBool())
+      r["model"]["id"] =
+          one_of(f, {"org/m-GPTQ", "org/m-AWQ", "org/m-4bit", "org/m-GGUF", "org/m-FP8", "org/m"});
   }
   r["task"] = one_of(f, {"inference", "full", "lora", "qlora", "dora", "qdora"});
   r["search"] = f.ConsumeIntegralInRange<int>(0, 7) == 0;
   if (f.ConsumeBool()) r["batch_size"] = tokens(f, 64);
   if (f.ConsumeBool()) r["seq_len"] = tokens(f, 32768);
   if (f.ConsumeBool()) r["prompt_len"] = dim(f, 1, 32768);
-  if (f.ConsumeBool()) r["precision"] = one_of(f, {"bf16_mixed", "fp16_mixed", "bf16_pure", "fp32"});
+  if (f.ConsumeBool())
+    r["precision"] = one_of(f, {"bf16_mixed", "fp16_mixed", "bf16_pure", "fp32"});
   if (f.ConsumeBool()) r["autocast"] = f.ConsumeBool();
   if (f.ConsumeBool()) r["gradient_checkpointing"] = f.ConsumeBool();
   if (f.ConsumeBool()) {
@@ -157,7 +204,8 @@ json build_request(FuzzedDataProvider& f) {
   if (f.ConsumeBool()) r["loss"] = one_of(f, {"standard", "chunked"});
   if (f.ConsumeBool()) r["engine"] = one_of(f, {"hf", "vllm", "llama_cpp"});
   if (f.ConsumeBool()) r["inference_mode"] = one_of(f, {"generate", "forward"});
-  if (f.ConsumeBool()) r["weights_dtype"] = one_of(f, kDtypes);
+  if (f.ConsumeBool())
+    r["weights_dtype"] = one_of(f, kDtypes);
   else if (f.ConsumeIntegralInRange<int>(0, 7) == 0) {
     r["weights_dtype"] = {{"bits", f.ConsumeFloatingPointInRange<double>(0.5, 40)},
                           {"group_size", dim(f, 0, 256)}};
@@ -192,8 +240,8 @@ json build_request(FuzzedDataProvider& f) {
   if (f.ConsumeBool()) r["eval"] = {{"batch_size", tokens(f, 16)}, {"seq_len", tokens(f, 4096)}};
   if (f.ConsumeBool()) r["gpu"] = one_of(f, {"h100", "4090", "a100-80g", "mi300x", "nope"});
   if (f.ConsumeBool()) {
-    r["custom_gpus"] = json::array({{{"name", "x"},
-                                     {"memory_gib", f.ConsumeFloatingPointInRange<double>(0.005, 2e6)}}});
+    r["custom_gpus"] = json::array(
+        {{{"name", "x"}, {"memory_gib", f.ConsumeFloatingPointInRange<double>(0.005, 2e6)}}});
   }
   if (f.ConsumeBool()) r["gpu_memory_utilization"] = f.ConsumeFloatingPointInRange<double>(0, 1.1);
   if (f.ConsumeBool()) r["max_num_batched_tokens"] = dim(f, 1, 65536);

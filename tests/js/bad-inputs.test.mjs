@@ -11,13 +11,22 @@ import {before, test} from 'node:test';
 
 import {built, loadModule, root, SKIP} from './wasm-build.mjs';
 
-const catalogue =
-    JSON.parse(readFileSync(path.join(root, 'tests/fixtures/bad/catalogue.json'), 'utf8'));
+const catalogue = JSON.parse(
+  readFileSync(path.join(root, 'tests/fixtures/bad/catalogue.json'), 'utf8'),
+);
 const CODES = new Set([
-  'invalid_json', 'invalid_request', 'missing_field', 'wrong_type', 'out_of_range', 'inconsistent',
-  'unknown_value', 'unknown_preset', 'unsupported_model', 'too_large'
+  'invalid_json',
+  'invalid_request',
+  'missing_field',
+  'wrong_type',
+  'out_of_range',
+  'inconsistent',
+  'unknown_value',
+  'unknown_preset',
+  'unsupported_model',
+  'too_large',
 ]);
-const MAX_MS = 10000;  // a hang is minutes; the slowest entry takes well under a second
+const MAX_MS = 10000; // a hang is minutes; the slowest entry takes well under a second
 let mod;
 
 before(async () => {
@@ -36,13 +45,9 @@ function entryInput(e) {
     }
     if (g.kind === 'splice') return g.text.replace('@@', g.item.repeat(g.count) + g.last);
     if (g.kind === 'nest_array') return '['.repeat(g.depth) + ']'.repeat(g.depth);
-    if (g.kind === 'nest_object')
-      return '{"a":'.repeat(g.depth) + '1' +
-          '}'.repeat(g.depth);
+    if (g.kind === 'nest_object') return '{"a":'.repeat(g.depth) + '1' + '}'.repeat(g.depth);
     if (g.kind === 'nest_config') {
-      return '{"model": {"config": ' +
-          '{"a":'.repeat(g.depth) + '1' +
-          '}'.repeat(g.depth) + '}}';
+      return '{"model": {"config": ' + '{"a":'.repeat(g.depth) + '1' + '}'.repeat(g.depth) + '}}';
     }
     throw new Error(`unknown generator ${g.kind}`);
   }
@@ -76,60 +81,67 @@ test('the catalogue has at least 70 entries', () => {
 });
 
 test(
-    'every catalogue entry answers its expected code and field in the wasm module', {skip: SKIP},
-    () => {
-      // Mismatches are collected so that one run lists all of them.
-      const wrong = [];
-      let errors = 0;
-      for (const e of catalogue.entries) {
-        const t0 = performance.now();
-        const text = mod.estimateJson(entryInput(e));
-        const ms = performance.now() - t0;
-        if (ms > MAX_MS) wrong.push(`${e.name}: took ${ms.toFixed(0)} ms`);
-        let r;
-        try {
-          r = JSON.parse(text);
-        } catch (err) {
-          wrong.push(`${e.name}: response is not JSON (${err.message})`);
-          continue;
-        }
-        if (e.expect.ok) {
-          if (r.error) {
-            wrong.push(`${e.name}: unexpected error ${JSON.stringify(r.error)}`);
-            continue;
-          }
-          const p = problem(r);
-          if (p) wrong.push(`${e.name}: ${p}`);
-          if (!(r.peak_allocated_bytes <= r.reserved_bytes && r.reserved_bytes <= r.total_bytes)) {
-            wrong.push(`${e.name}: peak <= reserved <= total broken`);
-          }
-          if (!(r.range.low_bytes <= r.total_bytes && r.total_bytes <= r.range.high_bytes)) {
-            wrong.push(`${e.name}: low <= total <= high broken`);
-          }
-          continue;
-        }
-        errors++;
-        if (!r.error) {
-          wrong.push(`${e.name}: expected ${e.expect.code}, got a success`);
-          continue;
-        }
-        const got = {code: r.error.code, field: r.error.field};
-        if (!CODES.has(got.code) || got.code !== e.expect.code || got.field !== e.expect.field) {
-          wrong.push(`${e.name}: want ${JSON.stringify(e.expect)}, got ${JSON.stringify(got)} (${
-              r.error.message.slice(0, 160)})`);
-        }
-        if (!r.error.message) wrong.push(`${e.name}: empty message`);
-        for (const s of e.message_contains ?? []) {
-          if (!r.error.message.includes(s)) wrong.push(`${e.name}: message lacks "${s}"`);
-        }
+  'every catalogue entry answers its expected code and field in the wasm module',
+  {skip: SKIP},
+  () => {
+    // Mismatches are collected so that one run lists all of them.
+    const wrong = [];
+    let errors = 0;
+    for (const e of catalogue.entries) {
+      const t0 = performance.now();
+      const text = mod.estimateJson(entryInput(e));
+      const ms = performance.now() - t0;
+      if (ms > MAX_MS) wrong.push(`${e.name}: took ${ms.toFixed(0)} ms`);
+      let r;
+      try {
+        r = JSON.parse(text);
+      } catch (err) {
+        wrong.push(`${e.name}: response is not JSON (${err.message})`);
+        continue;
       }
-      assert.deepEqual(wrong, []);
-      assert.ok(errors >= 70, `${errors} error entries`);
-    });
+      if (e.expect.ok) {
+        if (r.error) {
+          wrong.push(`${e.name}: unexpected error ${JSON.stringify(r.error)}`);
+          continue;
+        }
+        const p = problem(r);
+        if (p) wrong.push(`${e.name}: ${p}`);
+        if (!(r.peak_allocated_bytes <= r.reserved_bytes && r.reserved_bytes <= r.total_bytes)) {
+          wrong.push(`${e.name}: peak <= reserved <= total broken`);
+        }
+        if (!(r.range.low_bytes <= r.total_bytes && r.total_bytes <= r.range.high_bytes)) {
+          wrong.push(`${e.name}: low <= total <= high broken`);
+        }
+        continue;
+      }
+      errors++;
+      if (!r.error) {
+        wrong.push(`${e.name}: expected ${e.expect.code}, got a success`);
+        continue;
+      }
+      const got = {code: r.error.code, field: r.error.field};
+      if (!CODES.has(got.code) || got.code !== e.expect.code || got.field !== e.expect.field) {
+        wrong.push(
+          `${e.name}: want ${JSON.stringify(e.expect)}, got ${JSON.stringify(got)} (${r.error.message.slice(
+            0,
+            160,
+          )})`,
+        );
+      }
+      if (!r.error.message) wrong.push(`${e.name}: empty message`);
+      for (const s of e.message_contains ?? []) {
+        if (!r.error.message.includes(s)) wrong.push(`${e.name}: message lacks "${s}"`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(errors >= 70, `${errors} error entries`);
+  },
+);
 
 test('the module still answers correctly after the catalogue', {skip: SKIP}, () => {
   const r = JSON.parse(
-      mod.estimateJson(JSON.stringify({model: {preset: 'Qwen/Qwen3-0.6B'}, search: false})));
+    mod.estimateJson(JSON.stringify({model: {preset: 'Qwen/Qwen3-0.6B'}, search: false})),
+  );
   assert.equal(r.error, undefined);
   assert.equal(r.model.id, 'Qwen/Qwen3-0.6B');
   assert.ok(r.total_bytes > 0);

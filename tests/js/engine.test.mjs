@@ -47,21 +47,32 @@ function checkResponse(r, label) {
   // The page stacks the in-peak components: they must add up to the total.
   const stacked = r.components.filter((c) => c.in_peak).reduce((s, c) => s + c.bytes, 0);
   assert.ok(
-      Math.abs(stacked - r.total_bytes) <= 2,
-      `${label}: in-peak sum ${stacked} vs total ${r.total_bytes}`);
+    Math.abs(stacked - r.total_bytes) <= 2,
+    `${label}: in-peak sum ${stacked} vs total ${r.total_bytes}`,
+  );
   assert.ok(r.total_bytes > 0, `${label}: total_bytes`);
   assert.ok(
-      r.peak_allocated_bytes <= r.reserved_bytes && r.reserved_bytes <= r.total_bytes,
-      `${label}: peak <= reserved <= total`);
+    r.peak_allocated_bytes <= r.reserved_bytes && r.reserved_bytes <= r.total_bytes,
+    `${label}: peak <= reserved <= total`,
+  );
   assert.ok(
-      r.range.low_bytes <= r.total_bytes && r.total_bytes <= r.range.high_bytes,
-      `${label}: low <= total <= high`);
-  assert.ok(r.phases.some((p) => p.id === r.peak_phase), `${label}: peak_phase is a phase`);
+    r.range.low_bytes <= r.total_bytes && r.total_bytes <= r.range.high_bytes,
+    `${label}: low <= total <= high`,
+  );
+  assert.ok(
+    r.phases.some((p) => p.id === r.peak_phase),
+    `${label}: peak_phase is a phase`,
+  );
   for (const g of r.gpus) {
     assert.ok(VERDICTS.has(g.verdict), `${label}: verdict ${g.verdict}`);
     assert.ok(g.memory_bytes > 0, `${label}: ${g.id} memory`);
-    for (const k
-             of ['usable_bytes', 'need_bytes', 'headroom_bytes', 'max_batch_size', 'max_seq_len']) {
+    for (const k of [
+      'usable_bytes',
+      'need_bytes',
+      'headroom_bytes',
+      'max_batch_size',
+      'max_seq_len',
+    ]) {
       assert.equal(typeof g[k], 'number', `${label}: ${g.id}.${k}`);
     }
   }
@@ -83,10 +94,16 @@ test('version and catalogue', () => {
 });
 
 test('the wasm catalogue carries core/data/gpus.json and dtypes.json', () => {
-  for (const [file, key] of [['gpus.json', 'gpus'], ['dtypes.json', 'dtypes']]) {
+  for (const [file, key] of [
+    ['gpus.json', 'gpus'],
+    ['dtypes.json', 'dtypes'],
+  ]) {
     const data = JSON.parse(readFileSync(path.join(root, 'core/data', file), 'utf8'))[key];
     assert.deepEqual(
-        catalog[key].map((x) => x.id), data.map((x) => x.id), `${key}: same ids, same order`);
+      catalog[key].map((x) => x.id),
+      data.map((x) => x.id),
+      `${key}: same ids, same order`,
+    );
     data.forEach((rec, i) => {
       for (const [k, v] of Object.entries(rec)) {
         if (k in catalog[key][i]) assert.deepEqual(catalog[key][i][k], v, `${key}[${rec.id}].${k}`);
@@ -113,8 +130,7 @@ test('every task estimates for the first preset', (t) => {
 test('bigger batch and longer context never need less memory', (t) => {
   if (!firstPreset()) return t.skip('no presets yet');
   const at = (batch, seq) =>
-      engine.estimate({model: {preset: firstPreset()}, batch_size: batch, seq_len: seq})
-          .total_bytes;
+    engine.estimate({model: {preset: firstPreset()}, batch_size: batch, seq_len: seq}).total_bytes;
   assert.ok(at(8, 4096) > at(1, 4096), 'batch 8 > batch 1');
   assert.ok(at(1, 32768) > at(1, 1024), '32k > 1k tokens');
 });
@@ -128,15 +144,18 @@ test('error responses become EstimatorError with code and field', () => {
     [{model: {preset: firstPreset() ?? 'x'}, task: 'dance'}, null],
   ];
   for (const [request, code] of cases) {
-    assert.throws(() => engine.estimate(request), (e) => {
-      assert.ok(e instanceof EstimatorError, `${JSON.stringify(request)}: ${e}`);
-      assert.equal(e.name, 'EstimatorError');
-      assert.equal(typeof e.code, 'string');
-      assert.equal(typeof e.field, 'string');
-      assert.ok(e.message.length > 0);
-      if (code) assert.equal(e.code, code, JSON.stringify(request));
-      return true;
-    });
+    assert.throws(
+      () => engine.estimate(request),
+      (e) => {
+        assert.ok(e instanceof EstimatorError, `${JSON.stringify(request)}: ${e}`);
+        assert.equal(e.name, 'EstimatorError');
+        assert.equal(typeof e.code, 'string');
+        assert.equal(typeof e.field, 'string');
+        assert.ok(e.message.length > 0);
+        if (code) assert.equal(e.code, code, JSON.stringify(request));
+        return true;
+      },
+    );
   }
 });
 
@@ -145,8 +164,9 @@ test('the module stays usable after many errors', (t) => {
   const good = engine.estimate({model: {preset: firstPreset()}}).total_bytes;
   for (let i = 0; i < 2000; i += 1) {
     assert.throws(
-        () => engine.estimate(i % 2 ? '{"model":' : {model: {config: {hidden_size: 'x'}}}),
-        EstimatorError);
+      () => engine.estimate(i % 2 ? '{"model":' : {model: {config: {hidden_size: 'x'}}}),
+      EstimatorError,
+    );
   }
   assert.equal(engine.estimate({model: {preset: firstPreset()}}).total_bytes, good);
 });
@@ -175,11 +195,11 @@ test('markup in a config comes back as plain JSON strings', () => {
 // Golden cases (tests/fixtures/cases/README.md, the files golden_test.cpp
 // uses): NAME.json is {"name", "request"}, NAME.expected.json the native
 // answer. Parity means exact JSON equality, as in the native test.
-const caseFiles = existsSync(casesDir) ?
-    readdirSync(casesDir)
-        .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
-        .sort() :
-    [];
+const caseFiles = existsSync(casesDir)
+  ? readdirSync(casesDir)
+      .filter((f) => f.endsWith('.json') && !f.endsWith('.expected.json'))
+      .sort()
+  : [];
 test(`golden cases replayed through wasm (${caseFiles.length} requests)`, async (t) => {
   if (!caseFiles.length) return t.skip('tests/fixtures/cases/ has no cases yet');
   for (const file of caseFiles) {
@@ -190,11 +210,14 @@ test(`golden cases replayed through wasm (${caseFiles.length} requests)`, async 
       assert.ok(existsSync(expectedPath), `${file} has no .expected.json`);
       const expected = JSON.parse(readFileSync(expectedPath, 'utf8'));
       if (expected.error) {
-        assert.throws(() => engine.estimate(requestText), (e) => {
-          assert.ok(e instanceof EstimatorError, String(e));
-          assert.deepEqual({code: e.code, field: e.field, message: e.message}, expected.error);
-          return true;
-        });
+        assert.throws(
+          () => engine.estimate(requestText),
+          (e) => {
+            assert.ok(e instanceof EstimatorError, String(e));
+            assert.deepEqual({code: e.code, field: e.field, message: e.message}, expected.error);
+            return true;
+          },
+        );
         return;
       }
       const r = engine.estimate(requestText);
@@ -209,28 +232,31 @@ test(`golden cases replayed through wasm (${caseFiles.length} requests)`, async 
 // `vramfit estimate --request F --json` and must equal the wasm answer.
 const cli = process.env.VRAMFIT_CLI;
 test(
-    'native CLI and wasm agree on every case request',
-    {skip: !cli && 'set VRAMFIT_CLI=<build>/vramfit to run'}, () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), 'vramfit-parity-'));
-      for (const file of caseFiles) {
-        const c = JSON.parse(readFileSync(path.join(casesDir, file), 'utf8'));
-        const reqPath = path.join(dir, file);
-        writeFileSync(reqPath, JSON.stringify(c.request ?? c));
-        let out;
-        try {
-          out = execFileSync(
-              cli, ['estimate', '--request', reqPath, '--json'],
-              {encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore']});
-        } catch (e) {
-          out = e.stdout;
-        }
-        const native = JSON.parse(out);
-        let wasm;
-        try {
-          wasm = engine.estimate(c.request ?? c);
-        } catch (e) {
-          wasm = {error: {code: e.code, field: e.field, message: e.message}, schema_version: 2};
-        }
-        assert.deepEqual(wasm, native, `${file}: wasm differs from the native CLI`);
+  'native CLI and wasm agree on every case request',
+  {skip: !cli && 'set VRAMFIT_CLI=<build>/vramfit to run'},
+  () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'vramfit-parity-'));
+    for (const file of caseFiles) {
+      const c = JSON.parse(readFileSync(path.join(casesDir, file), 'utf8'));
+      const reqPath = path.join(dir, file);
+      writeFileSync(reqPath, JSON.stringify(c.request ?? c));
+      let out;
+      try {
+        out = execFileSync(cli, ['estimate', '--request', reqPath, '--json'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        });
+      } catch (e) {
+        out = e.stdout;
       }
-    });
+      const native = JSON.parse(out);
+      let wasm;
+      try {
+        wasm = engine.estimate(c.request ?? c);
+      } catch (e) {
+        wasm = {error: {code: e.code, field: e.field, message: e.message}, schema_version: 2};
+      }
+      assert.deepEqual(wasm, native, `${file}: wasm differs from the native CLI`);
+    }
+  },
+);

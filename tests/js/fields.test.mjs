@@ -13,7 +13,9 @@ import {defaultState, FIELDS, fieldLabel, optionsFor} from '../../web/js/fields.
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let catalog;
 before(async () => {
-  const engine = await loadEngine({wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm'))});
+  const engine = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+  });
   catalog = engine.catalog({presetCounts: false});
 });
 
@@ -35,7 +37,7 @@ test('every FIELDS request field is in the core table, with limits or options', 
 
 test('the page shows every core request field but those it leaves to the CLI', () => {
   const shown = new Set(requestFields().map((f) => f.name));
-  const cliOnly = ['strategies'];  // a second table of layouts; the page has none
+  const cliOnly = ['strategies']; // a second table of layouts; the page has none
   for (const f of catalog.fields) {
     if (f.part_of || cliOnly.includes(f.path)) continue;
     assert.ok(shown.has(f.path), `${f.path} has no control on the page`);
@@ -48,15 +50,23 @@ test('request enum options carry the core labels, never a bare id', () => {
     const values = core.get(f.name)?.values;
     if (!values) continue;
     const opts = optionsFor(f, catalog);
-    assert.deepEqual(opts.map((o) => o.value), values.map((v) => v.id), f.name);
+    assert.deepEqual(
+      opts.map((o) => o.value),
+      values.map((v) => v.id),
+      f.name,
+    );
     for (const [i, o] of opts.entries()) {
       assert.equal(o.label, values[i].label, `${f.name}=${o.value}`);
       assert.ok(o.label.length > 0);
     }
   }
-  assert.equal(optionsFor(FIELDS.find((f) => f.name === 'task'), catalog)
-                   .find((o) => o.value === 'qlora').label,
-               'QLoRA (4-bit base)');
+  assert.equal(
+    optionsFor(
+      FIELDS.find((f) => f.name === 'task'),
+      catalog,
+    ).find((o) => o.value === 'qlora').label,
+    'QLoRA (4-bit base)',
+  );
 });
 
 test('labels come from the core; defaults from catalog.defaults', () => {

@@ -2,7 +2,16 @@
 import assert from 'node:assert/strict';
 import {test} from 'node:test';
 
-import {formatBytes, formatCount, formatGB, formatGiB, formatInt, formatPercent, formatValue, GIB} from '../../web/js/format.js';
+import {
+  formatBytes,
+  formatCount,
+  formatGB,
+  formatGiB,
+  formatInt,
+  formatPercent,
+  formatValue,
+  GIB,
+} from '../../web/js/format.js';
 
 test('formatBytes picks binary units with ~3 significant digits', () => {
   assert.equal(formatBytes(0), '0 B');

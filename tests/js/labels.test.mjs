@@ -91,16 +91,24 @@ test('the view modules quote no phase or component id', {skip: SKIP}, () => {
   }
 });
 
-test('every verdict the module returns has a catalogue label; views hold no verdict text', {skip: SKIP}, () => {
-  const labels = new Map(catalog.verdicts.map((v) => [v.id, v.label]));
-  assert.deepEqual([...labels.keys()].sort(), ['fits', 'no', 'tight']);
-  assert.equal(verdictLabel(catalog, 'no'), 'does not fit');
-  const r = engine.estimate({model: {preset: 'meta-llama/Llama-3.1-8B'}, task: 'full', search: false});
-  for (const g of r.gpus) assert.ok(labels.has(g.verdict), `verdict ${g.verdict} of ${g.id}`);
-  assert.equal(dtypeLabel(catalog, 'nf4'), catalog.dtypes.find((d) => d.id === 'nf4').label);
-  const dir = path.join(root, 'web/js');
-  for (const f of readdirSync(dir).filter((f) => /^view-.*\.js$/.test(f))) {
-    const text = readFileSync(path.join(dir, f), 'utf8');
-    assert.ok(!/VERDICT_TEXT|\bno\s*:\s*['"]/.test(text), `${f} words a verdict itself`);
-  }
-});
+test(
+  'every verdict the module returns has a catalogue label; views hold no verdict text',
+  {skip: SKIP},
+  () => {
+    const labels = new Map(catalog.verdicts.map((v) => [v.id, v.label]));
+    assert.deepEqual([...labels.keys()].sort(), ['fits', 'no', 'tight']);
+    assert.equal(verdictLabel(catalog, 'no'), 'does not fit');
+    const r = engine.estimate({
+      model: {preset: 'meta-llama/Llama-3.1-8B'},
+      task: 'full',
+      search: false,
+    });
+    for (const g of r.gpus) assert.ok(labels.has(g.verdict), `verdict ${g.verdict} of ${g.id}`);
+    assert.equal(dtypeLabel(catalog, 'nf4'), catalog.dtypes.find((d) => d.id === 'nf4').label);
+    const dir = path.join(root, 'web/js');
+    for (const f of readdirSync(dir).filter((f) => /^view-.*\.js$/.test(f))) {
+      const text = readFileSync(path.join(dir, f), 'utf8');
+      assert.ok(!/VERDICT_TEXT|\bno\s*:\s*['"]/.test(text), `${f} words a verdict itself`);
+    }
+  },
+);

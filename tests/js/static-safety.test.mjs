@@ -11,7 +11,7 @@ const jsFiles = readdirSync(path.join(web, 'js')).filter((f) => f.endsWith('.js'
 
 test('no module uses an HTML sink or dynamic code', () => {
   const sinks =
-      /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\s*\(|new Function\s*\(|setAttribute\(\s*['"]on/;
+    /\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write|\beval\s*\(|new Function\s*\(|setAttribute\(\s*['"]on/;
   for (const f of jsFiles) {
     const src = readFileSync(path.join(web, 'js', f), 'utf8');
     assert.doesNotMatch(src, sinks, `web/js/${f}`);
@@ -31,7 +31,10 @@ test('index.html: strict CSP, no inline script or handler, data: favicon', () =>
   assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'(;|$)/);
   // https: for the Hub, its CDN and mirrors; plain http only to this machine
   // (a local mirror, the test suite's mock Hub).
-  assert.match(csp, /connect-src 'self' https: http:\/\/127\.0\.0\.1:\* http:\/\/localhost:\*(;|$)/);
+  assert.match(
+    csp,
+    /connect-src 'self' https: http:\/\/127\.0\.0\.1:\* http:\/\/localhost:\*(;|$)/,
+  );
   assert.doesNotMatch(csp, /'unsafe-inline'|'unsafe-eval'/);
   assert.match(csp, /object-src 'none'/);
   for (const m of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
@@ -47,7 +50,10 @@ test('index.html loads the bundled app and requests the engine alongside it', ()
   const scripts = [...html.matchAll(/<script\b[^>]*src="([^"]+)"/g)].map((m) => m[1]);
   assert.deepEqual(scripts, ['gen/app.mjs']);
   assert.match(html, /<link rel="modulepreload" href="gen\/vramfit\.mjs">/);
-  assert.match(html, /<link rel="preload" href="gen\/vramfit\.wasm" as="fetch" type="application\/wasm" crossorigin>/);
+  assert.match(
+    html,
+    /<link rel="preload" href="gen\/vramfit\.wasm" as="fetch" type="application\/wasm" crossorigin>/,
+  );
 });
 
 test('the bundle holds every module of the page, in dependency order', async () => {

@@ -11,8 +11,9 @@ const genDir = process.env.VRAMFIT_WASM_DIR ?? path.join(root, 'web/gen');
 const wasmPath = path.join(genDir, 'vramfit.wasm');
 const modPath = path.join(genDir, 'vramfit.mjs');
 export const built = existsSync(wasmPath) && existsSync(modPath);
-export const SKIP =
-    built ? false : 'wasm build absent (web/gen/vramfit.{mjs,wasm}); run scripts/build-wasm.sh';
+export const SKIP = built
+  ? false
+  : 'wasm build absent (web/gen/vramfit.{mjs,wasm}); run scripts/build-wasm.sh';
 
 /** A fresh instance of the raw embind module. */
 export async function loadModule() {

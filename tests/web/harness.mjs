@@ -14,8 +14,13 @@ export const shotsDir = path.resolve(root, process.env.E2E_OUT || 'build-wasm/sc
 mkdirSync(shotsDir, {recursive: true});
 
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /**
@@ -47,14 +52,19 @@ export async function startServer() {
   const out = path.join(root, 'web/gen/app.mjs');
   writeFileSync(`${out}.${process.pid}`, bundleApp(path.join(root, 'web')).code);
   renameSync(`${out}.${process.pid}`, out);
-  const {port, proc} =
-      await spawnServer(process.execPath, [path.join(root, 'scripts/static-server.mjs'), root, '0']);
+  const {port, proc} = await spawnServer(process.execPath, [
+    path.join(root, 'scripts/static-server.mjs'),
+    root,
+    '0',
+  ]);
   return {base: `http://127.0.0.1:${port}`, stop: () => proc.kill()};
 }
 
 export function launch() {
-  return chromium.launch(
-      {executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: CHROMIUM_ARGS});
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
 }
 
 /**
@@ -62,7 +72,9 @@ export function launch() {
  * errors and dialogs (an alert() would mean injected script ran).
  */
 export async function openPage(
-    browser, {width = 1280, height = 900, scheme = 'light', blockHub = true} = {}) {
+  browser,
+  {width = 1280, height = 900, scheme = 'light', blockHub = true} = {},
+) {
   const context = await browser.newContext({viewport: {width, height}, colorScheme: scheme});
   const page = await context.newPage();
   page.problems = [];
@@ -84,11 +96,13 @@ export async function openPage(
 /** Waits until the page has rendered at least `renders` results. */
 export async function ready(page, renders = 1) {
   await page.waitForFunction(
-      (n) =>
-          document.body.dataset.ready === 'true' && Number(document.body.dataset.renders || 0) >= n,
-      renders, {timeout: 15000});
+    (n) =>
+      document.body.dataset.ready === 'true' && Number(document.body.dataset.renders || 0) >= n,
+    renders,
+    {timeout: 15000},
+  );
 }
 
 export const totalBytes = (page) => page.$eval('#total', (el) => Number(el.dataset.bytes));
 export const shot = (page, name) =>
-    page.screenshot({path: path.join(shotsDir, `${name}.png`), fullPage: true});
+  page.screenshot({path: path.join(shotsDir, `${name}.png`), fullPage: true});

@@ -9,7 +9,16 @@ import path from 'node:path';
 import {pathToFileURL} from 'node:url';
 import {after, before, test} from 'node:test';
 
-import {launch, openPage, ready, root, shot, spawnServer, startServer, totalBytes} from './harness.mjs';
+import {
+  launch,
+  openPage,
+  ready,
+  root,
+  shot,
+  spawnServer,
+  startServer,
+  totalBytes,
+} from './harness.mjs';
 
 const TOKEN = 'hf_mock_secret_token';
 let server, browser, hubProc, hub, cdn;
@@ -19,8 +28,15 @@ before(async () => {
   browser = await launch();
   let port;
   ({port, proc: hubProc} = await spawnServer('python3', [
-    path.join(root, 'tests/hub/mock_hub.py'), '--fixtures', path.join(root, 'tests/fixtures'),
-    '--token', TOKEN, '--slow', '4', '--idle-exit', '600',
+    path.join(root, 'tests/hub/mock_hub.py'),
+    '--fixtures',
+    path.join(root, 'tests/fixtures'),
+    '--token',
+    TOKEN,
+    '--slow',
+    '4',
+    '--idle-exit',
+    '600',
   ]));
   hub = `http://127.0.0.1:${port}`;
   cdn = `localhost:${port}`;
@@ -47,14 +63,19 @@ async function hubPage({timeoutMs = 1500} = {}) {
   return page;
 }
 
-const link = (query) => `${server.base}/web/index.html?${query}&endpoint=${encodeURIComponent(hub)}`;
+const link = (query) =>
+  `${server.base}/web/index.html?${query}&endpoint=${encodeURIComponent(hub)}`;
 const statusText = (page) => page.textContent('#model-status');
 async function waitStatus(page, re) {
-  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#model-status').textContent),
-                             re.source, {timeout: 15000});
+  await page.waitForFunction(
+    (src) => new RegExp(src).test(document.querySelector('#model-status').textContent),
+    re.source,
+    {timeout: 15000},
+  );
   return statusText(page);
 }
-const componentBytes = (page, id) => page.$eval(`#chart tr[data-id="${id}"]`, (tr) => Number(tr.dataset.bytes));
+const componentBytes = (page, id) =>
+  page.$eval(`#chart tr[data-id="${id}"]`, (tr) => Number(tr.dataset.bytes));
 
 // tiny/llama (mock_hub.py TINY): hidden 64, 2 layers, 4 heads of 16, 2 KV
 // heads, MLP 128, vocab 256, untied. Per layer q,o 64x64 + k,v 64x32 +
@@ -69,11 +90,17 @@ test('a Hub link loads config.json and the exact bytes from the safetensors head
   await hubLog();
   await page.goto(link('model=tiny/llama&task=inference&batch_size=1&seq_len=128'));
   await ready(page);
-  assert.match(await waitStatus(page, /safetensors headers of 1 file from /), /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from 127\.0\.0\.1/);
+  assert.match(
+    await waitStatus(page, /safetensors headers of 1 file from /),
+    /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from 127\.0\.0\.1/,
+  );
   assert.equal(await page.textContent('#model-name'), 'tiny/llama');
   const table = await page.textContent('#checkpoint-table');
   assert.match(table, new RegExp(`${TINY_BF16_BYTES.toLocaleString('en-US')} B\\) in 1 file`));
-  assert.match(table, new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`));
+  assert.match(
+    table,
+    new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`),
+  );
   assert.match(await page.textContent('#checkpoint-used'), /uses these exact stored bytes/);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
   // Only header bytes were read: Range 0-7, then 8..8+N-1.
@@ -107,12 +134,20 @@ test('a repo with params.json instead of config.json (Mistral native) loads; one
   await page.goto(link('model=tiny/params-only&task=inference'));
   await ready(page);
   // params.json of the tiny llama, weights in consolidated.safetensors.
-  assert.match(await waitStatus(page, /params\.json \+ .* from /), /params\.json \+ safetensors headers of 1 file/);
+  assert.match(
+    await waitStatus(page, /params\.json \+ .* from /),
+    /params\.json \+ safetensors headers of 1 file/,
+  );
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
-  assert.match(await page.textContent('#checkpoint-table'), new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`));
+  assert.match(
+    await page.textContent('#checkpoint-table'),
+    new RegExp(`Params from the config${TINY_PARAMS.toLocaleString('en-US')}: equal`),
+  );
   await page.goto(link('model=tiny/no-config&task=inference'));
-  assert.match(await waitStatus(page, /no config\.json/),
-               /tiny\/no-config has no config\.json \(nor params\.json or a GGUF file\).*paste a config\.json below, or pick a preset/);
+  assert.match(
+    await waitStatus(page, /no config\.json/),
+    /tiny\/no-config has no config\.json \(nor params\.json or a GGUF file\).*paste a config\.json below, or pick a preset/,
+  );
   await page.context().close();
 });
 
@@ -126,7 +161,12 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   await page.waitForSelector('#model-suggest li[role=option]');
   assert.equal(await page.getAttribute('#model', 'aria-expanded'), 'true');
   const options = await page.$$eval('#model-suggest li', (ls) => ls.map((l) => l.dataset.id));
-  assert.deepEqual(options, ['tiny/gguf-multi', 'tiny/gguf-bigvocab', 'tiny/gguf', 'tiny/gguf-split']);
+  assert.deepEqual(options, [
+    'tiny/gguf-multi',
+    'tiny/gguf-bigvocab',
+    'tiny/gguf',
+    'tiny/gguf-split',
+  ]);
   const searches = (await hubLog()).filter((r) => r.path.startsWith('/api/models?'));
   assert.equal(searches.length, 1, 'typing is debounced into one search');
   assert.match(searches[0].path, /search=gguf/);
@@ -142,8 +182,11 @@ test('search as you type, keyboard pick, GGUF-only repo with a file picker', asy
   // 113,152 B. Total 114,432 B.
   await waitStatus(page, /GGUF header of tiny-Q8_0\.gguf from /);
   assert.equal(await page.isVisible('#gguf-box'), true);
-  assert.deepEqual(await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)),
-                   ['tiny-F16.gguf', 'tiny-Q4_0.gguf', 'tiny-Q8_0.gguf']);
+  assert.deepEqual(await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)), [
+    'tiny-F16.gguf',
+    'tiny-Q4_0.gguf',
+    'tiny-Q8_0.gguf',
+  ]);
   assert.match(await page.textContent('#checkpoint-table'), /114,432 B\) in 1 file/);
   await page.fill('#gguf_file', 'tiny-F16.gguf');
   await page.dispatchEvent('#gguf_file', 'change');
@@ -171,13 +214,21 @@ test('a split GGUF: the default pick is its first part; every part is read and s
   // The default quant is Q8_0, here cut in two by gguf-split; the sums are
   // those of tiny-Q8_0.gguf above: 114,432 B, 106,816 params.
   await waitStatus(page, /GGUF header of tiny-Q8_0-00001-of-00002\.gguf from /);
-  assert.deepEqual(await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)),
-                   ['tiny-F16.gguf', 'tiny-Q8_0-00001-of-00002.gguf'], 'later parts are not offered');
+  assert.deepEqual(
+    await page.$$eval('#gguf-files option', (os) => os.map((o) => o.value)),
+    ['tiny-F16.gguf', 'tiny-Q8_0-00001-of-00002.gguf'],
+    'later parts are not offered',
+  );
   assert.match(await page.textContent('#checkpoint-table'), /114,432 B\) in 2 files, 21 tensors/);
   assert.match(await page.textContent('#checkpoint-table'), /Params from the headers106,816/);
   assert.match(await page.textContent('#checkpoint-table'), /Params from the config106,816: equal/);
-  const read = (await hubLog()).filter((r) => r.path.endsWith('.gguf')).map((r) => r.path.split('/').pop());
-  assert.deepEqual([...new Set(read)].sort(), ['tiny-Q8_0-00001-of-00002.gguf', 'tiny-Q8_0-00002-of-00002.gguf']);
+  const read = (await hubLog())
+    .filter((r) => r.path.endsWith('.gguf'))
+    .map((r) => r.path.split('/').pop());
+  assert.deepEqual([...new Set(read)].sort(), [
+    'tiny-Q8_0-00001-of-00002.gguf',
+    'tiny-Q8_0-00002-of-00002.gguf',
+  ]);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
@@ -188,13 +239,19 @@ test('a gated model: the message asks for a token; with it the model loads and t
   await hubLog();
   await page.goto(link('model=gated/llama&task=inference'));
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
-  assert.match(await waitStatus(page, /gated/), /gated or private \(HTTP 401, GatedRepo\).*Access token/);
+  assert.match(
+    await waitStatus(page, /gated/),
+    /gated or private \(HTTP 401, GatedRepo\).*Access token/,
+  );
   assert.equal(await page.getAttribute('#hub-settings', 'open'), '', 'the token field is shown');
   assert.equal(await page.isVisible('#hub-retry'), true);
   await page.fill('#hf-token', 'hf_wrong_token');
   await page.dispatchEvent('#hf-token', 'change');
   await page.click('#hub-retry');
-  assert.match(await waitStatus(page, /token has no access/), /gated or private and the token has no access \(HTTP 401, GatedRepo\)/);
+  assert.match(
+    await waitStatus(page, /token has no access/),
+    /gated or private and the token has no access \(HTTP 401, GatedRepo\)/,
+  );
   await page.fill('#hf-token', TOKEN);
   await page.dispatchEvent('#hf-token', 'change');
   await page.click('#hub-retry');
@@ -205,7 +262,9 @@ test('a gated model: the message asks for a token; with it the model loads and t
   const cdnHits = log.filter((r) => r.host === cdn);
   assert.ok(cdnHits.length >= 1, 'the weights header came from the CDN host');
   for (const r of cdnHits) assert.equal(r.authorization, null, `no token at the CDN: ${r.path}`);
-  assert.ok(log.some((r) => r.host.startsWith('127.0.0.1') && r.authorization === `Bearer ${TOKEN}`));
+  assert.ok(
+    log.some((r) => r.host.startsWith('127.0.0.1') && r.authorization === `Bearer ${TOKEN}`),
+  );
   // Every request of the page: its own origin, the endpoint, the CDN; the
   // token only ever in requests to the endpoint.
   for (const r of page.requests) {
@@ -244,9 +303,17 @@ test('"remember on this device" keeps the token across reloads until forgotten',
 
 const FAILURES = [
   // [model, extra query, status pattern]
-  ['missing/model', '', /No model repository for missing\/model \(HTTP 404, RepoNotFound\).*paste the config\.json/],
+  [
+    'missing/model',
+    '',
+    /No model repository for missing\/model \(HTTP 404, RepoNotFound\).*paste the config\.json/,
+  ],
   // The Hub's answer to an anonymous request for a repo it does not show.
-  ['no-such-org/typo', '', /No (public )?model repository for no-such-org\/typo \(HTTP 40[14], RepoNotFound\)/],
+  [
+    'no-such-org/typo',
+    '',
+    /No (public )?model repository for no-such-org\/typo \(HTTP 40[14], RepoNotFound\)/,
+  ],
   ['tiny/llama', 'revision=no-such-branch', /Revision not found.*\(HTTP 404, RevisionNotFound\)/],
   ['ratelimit/model', '', /rate-limiting requests \(HTTP 429, retry after 30 s\).*Wait and retry/],
   ['broken/model', '', /failed \(HTTP 500\).*Retry in a few minutes/],
@@ -267,7 +334,9 @@ test('each Hub failure gets its own message, and the last good result stays on s
     await page.goto(link(`model=${model}&task=inference${extra ? `&${extra}` : ''}`));
     await page.waitForFunction(() => document.body.dataset.ready === 'true');
     assert.match(await waitStatus(page, re), re, model);
-    await page.waitForFunction(() => document.querySelector('#model-status').className.includes('error'));
+    await page.waitForFunction(() =>
+      document.querySelector('#model-status').className.includes('error'),
+    );
   }
   // Within one page: a failure after a success keeps that result.
   await page.goto(link('model=tiny/llama&task=inference'));
@@ -278,7 +347,10 @@ test('each Hub failure gets its own message, and the last good result stays on s
   await waitStatus(page, /HTTP 500/);
   assert.equal(await totalBytes(page), good, 'the tiny/llama result is still shown');
   assert.equal(await page.isVisible('#hub-retry'), true);
-  assert.deepEqual(page.problems.filter((p) => !/CORS|Failed to load resource|ERR_/.test(p)), []);
+  assert.deepEqual(
+    page.problems.filter((p) => !/CORS|Failed to load resource|ERR_/.test(p)),
+    [],
+  );
   await page.context().close();
 });
 
@@ -289,14 +361,19 @@ test('offline and DNS failures say so and point to the cache, a paste or a prese
   await page.context().setOffline(true);
   await page.fill('#model', 'never/fetched');
   await page.press('#model', 'Enter');
-  assert.match(await waitStatus(page, /offline/), /You are offline.*paste the config\.json below, or pick a preset/);
+  assert.match(
+    await waitStatus(page, /offline/),
+    /You are offline.*paste the config\.json below, or pick a preset/,
+  );
   await page.context().setOffline(false);
   await page.route('https://no-such-hub.invalid/**', (route) => route.abort('namenotresolved'));
   await page.click('#hub-settings summary');
   await page.fill('#endpoint', 'https://no-such-hub.invalid');
   await page.dispatchEvent('#endpoint', 'change');
-  assert.match(await waitStatus(page, /Cannot reach/),
-               /Cannot reach no-such-hub\.invalid \(no network, a DNS failure.*endpoint setting.*retry/);
+  assert.match(
+    await waitStatus(page, /Cannot reach/),
+    /Cannot reach no-such-hub\.invalid \(no network, a DNS failure.*endpoint setting.*retry/,
+  );
   await page.context().close();
 });
 
@@ -315,15 +392,25 @@ test('a model seen once works offline from the cache; Refresh fetches it again',
   page.requests.length = 0;
   await page.reload();
   await ready(page);
-  assert.match(await waitStatus(page, /from the cache/), /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from the cache \(fetched /);
+  assert.match(
+    await waitStatus(page, /from the cache/),
+    /tiny\/llama \(commit [0-9a-f]{7}\): config\.json \+ safetensors headers of 1 file from the cache \(fetched /,
+  );
   assert.equal(await totalBytes(page), bytes);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
-  assert.deepEqual(page.requests.filter((r) => r.url.startsWith(hub)), [], 'nothing asked of the Hub');
+  assert.deepEqual(
+    page.requests.filter((r) => r.url.startsWith(hub)),
+    [],
+    'nothing asked of the Hub',
+  );
   await page.unroute(`${hub}/**`);
   await page.unroute(`http://${cdn}/**`);
   await page.click('#hub-refresh');
   await waitStatus(page, /from 127\.0\.0\.1/);
-  assert.ok((await hubLog()).some((r) => r.path.endsWith('/config.json')), 'Refresh went to the Hub');
+  assert.ok(
+    (await hubLog()).some((r) => r.path.endsWith('/config.json')),
+    'Refresh went to the Hub',
+  );
   await page.click('#hub-settings summary');
   assert.equal(await page.textContent('#hub-cache-count'), '1');
   await page.click('#hub-cache-clear');
@@ -368,7 +455,9 @@ test('the offline single file (file://, Origin null) loads a repo from the endpo
   const file = path.join(root, 'build-wasm/vramfit.html');
   if (!existsSync(file)) return t.skip(`${file} not built (scripts/build-single.sh)`);
   const page = await hubPage();
-  await page.goto(`${pathToFileURL(file).href}?model=tiny/llama&task=inference&endpoint=${encodeURIComponent(hub)}`);
+  await page.goto(
+    `${pathToFileURL(file).href}?model=tiny/llama&task=inference&endpoint=${encodeURIComponent(hub)}`,
+  );
   await ready(page);
   await waitStatus(page, /from 127\.0\.0\.1/);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
@@ -387,8 +476,14 @@ test('anonymous header reads need no CORS preflight, even after the redirect to 
   await waitStatus(page, /safetensors headers of 1 file from /);
   assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
   const log = await hubLog();
-  assert.ok(log.some((r) => r.host === cdn && r.range), 'the header came from the CDN host');
-  assert.deepEqual(log.filter((r) => r.method === 'OPTIONS').map((r) => `${r.host} ${r.path}`), []);
+  assert.ok(
+    log.some((r) => r.host === cdn && r.range),
+    'the header came from the CDN host',
+  );
+  assert.deepEqual(
+    log.filter((r) => r.method === 'OPTIONS').map((r) => `${r.host} ${r.path}`),
+    [],
+  );
   for (const r of log.filter((x) => x.range)) assert.match(r.range, /^bytes=\d+-\d+$/);
   await page.context().close();
 });

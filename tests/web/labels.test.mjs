@@ -24,13 +24,16 @@ after(async () => {
 });
 
 const CASES = {
-  'vllm-70b-h100': 'task=inference&engine=vllm&preset=meta-llama/Llama-3.1-70B&gpu=h100-sxm-80g' +
-      '&weights_dtype=fp8&kv_cache_dtype=fp8',
-  'full-zero3': 'task=full&parallel.zero=3&parallel.dp=8&precision=bf16_mixed&optimizer=adamw' +
-      '&gpu=a100-sxm-80g&search=true',
+  'vllm-70b-h100':
+    'task=inference&engine=vllm&preset=meta-llama/Llama-3.1-70B&gpu=h100-sxm-80g' +
+    '&weights_dtype=fp8&kv_cache_dtype=fp8',
+  'full-zero3':
+    'task=full&parallel.zero=3&parallel.dp=8&precision=bf16_mixed&optimizer=adamw' +
+    '&gpu=a100-sxm-80g&search=true',
   'lora-4090': 'task=lora&gpu=rtx-4090-24g&batch_size=8&seq_len=4096',
-  'qlora-paged': 'task=qlora&optimizer=paged_adamw_8bit&gpu=rtx-3090-24g&batch_size=4' +
-      '&seq_len=4096&loss=chunked',
+  'qlora-paged':
+    'task=qlora&optimizer=paged_adamw_8bit&gpu=rtx-3090-24g&batch_size=4' +
+    '&seq_len=4096&loss=chunked',
   'moe-too-long': 'preset=Qwen/Qwen3-30B-A3B&seq_len=1000000&gpu=rtx-4090-24g',
 };
 
@@ -40,10 +43,8 @@ function catalogIds(page) {
     const {sharedEngine} = await import('/web/js/engine.js');
     const c = (await sharedEngine()).catalog({presetCounts: false});
     const ids = new Set();
-    for (const f of c.fields ?? [])
-      for (const v of f.values ?? []) ids.add(String(v.id));
-    for (const list of Object.values(c.enums ?? {}))
-      for (const id of list) ids.add(String(id));
+    for (const f of c.fields ?? []) for (const v of f.values ?? []) ids.add(String(v.id));
+    for (const list of Object.values(c.enums ?? {})) for (const id of list) ids.add(String(id));
     for (const p of c.phases ?? []) ids.add(String(p.id));
     for (const x of c.components ?? []) ids.add(String(x.id));
     return [...ids].filter((id) => id.includes('_'));
@@ -70,17 +71,21 @@ for (const [name, query] of Object.entries(CASES)) {
     await page.goto(`${url}?${query}`);
     await ready(page);
     const ids = await catalogIds(page);
-    assert.ok(ids.includes('bf16_mixed') && ids.includes('optimizer_states'),
-              `catalogue ids read: ${ids.join(', ')}`);
+    assert.ok(
+      ids.includes('bf16_mixed') && ids.includes('optimizer_states'),
+      `catalogue ids read: ${ids.join(', ')}`,
+    );
     // Every component's explanation panel, not just the first one shown.
     const text = [await visibleText(page)];
     for (const b of await page.$$('#components button[data-component]')) {
       await b.click();
-      text.push(await page.$eval('#explain', (el) => {
-        const c = el.cloneNode(true);
-        for (const x of c.querySelectorAll('code')) x.remove();
-        return c.textContent;
-      }));
+      text.push(
+        await page.$eval('#explain', (el) => {
+          const c = el.cloneNode(true);
+          for (const x of c.querySelectorAll('code')) x.remove();
+          return c.textContent;
+        }),
+      );
     }
     const all = text.join('\n');
     const found = ids.filter((id) => new RegExp(`(^|[^\\w])${id}($|[^\\w])`).test(all));
@@ -100,7 +105,10 @@ test('embed view: verdict and components by label', async () => {
   await ready(page);
   const ids = await catalogIds(page);
   const text = await visibleText(page);
-  assert.deepEqual(ids.filter((id) => text.includes(id)), []);
+  assert.deepEqual(
+    ids.filter((id) => text.includes(id)),
+    [],
+  );
   assert.match(text, /does not fit/);
   assert.deepEqual(page.problems, []);
 });

@@ -27,19 +27,19 @@ async function change(page, action) {
   await ready(page, n + 1);
 }
 const presetIds = (page) =>
-    page.$$eval('#preset option', (os) => os.map((o) => o.value).filter(Boolean));
+  page.$$eval('#preset option', (os) => os.map((o) => o.value).filter(Boolean));
 
 test('page loads without console errors and shows a total, chart and fit matrix', async () => {
   const page = await openPage(browser);
   await page.goto(url);
   await ready(page);
-  assert.ok(await totalBytes(page) > 0);
+  assert.ok((await totalBytes(page)) > 0);
   assert.match(await page.textContent('#total'), /\d GiB$/);
   assert.match(await page.textContent('#total-gb'), /\d GB$/);
   assert.match(await page.textContent('#summary'), /nvidia-smi/);
   assert.match(await page.textContent('#summary'), /max_memory_allocated/);
-  assert.ok(await page.locator('#chart .seg').count() > 0, 'chart segments');
-  assert.ok(await page.locator('#gpu-table tbody tr').count() > 0, 'GPU rows');
+  assert.ok((await page.locator('#chart .seg').count()) > 0, 'chart segments');
+  assert.ok((await page.locator('#gpu-table tbody tr').count()) > 0, 'GPU rows');
   assert.ok((await presetIds(page)).length > 0, 'preset list');
   assert.match(await page.textContent('#version'), /^v\d/);
   await shot(page, 'desktop-light');
@@ -54,14 +54,18 @@ test('picking a preset through the search box changes model and total', async ()
   const ids = await presetIds(page);
   // Parameter counts join the preset labels after the first result
   // (Llama 3.1 8B: 8,030,261,248 parameters, as published).
-  await page.waitForFunction(() => [...document.querySelectorAll('#preset option')]
-                                       .some((o) => o.value === 'meta-llama/Llama-3.1-8B' && / · 8\.03 B$/.test(o.textContent)));
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('#preset option')].some(
+      (o) => o.value === 'meta-llama/Llama-3.1-8B' && / · 8\.03 B$/.test(o.textContent),
+    ),
+  );
   const before1 = await totalBytes(page);
   const current = await page.inputValue('#preset');
   const target = ids.find((id) => id !== current);
   await page.fill('#preset-search', target.split('/').pop());
-  const visible = await page.$$eval(
-      '#preset option', (os) => os.filter((o) => o.value && !o.hidden).map((o) => o.value));
+  const visible = await page.$$eval('#preset option', (os) =>
+    os.filter((o) => o.value && !o.hidden).map((o) => o.value),
+  );
   assert.ok(visible.includes(target), 'search keeps the target');
   assert.ok(visible.length <= ids.length);
   await change(page, () => page.selectOption('#preset', target));
@@ -78,16 +82,20 @@ test('changing the batch size recomputes total and chart at once', async () => {
   await ready(page);
   const t1 = await totalBytes(page);
   const widths1 = await page.$$eval('#chart .seg', (s) => s.map((e) => e.style.flexGrow).join());
-  const rows1 =
-      await page.$$eval('#components tbody tr', (r) => r.map((e) => e.textContent).join('|'));
+  const rows1 = await page.$$eval('#components tbody tr', (r) =>
+    r.map((e) => e.textContent).join('|'),
+  );
   await change(page, () => page.fill('#f-batch_size', '16'));
   const t2 = await totalBytes(page);
   assert.ok(t2 > t1, `batch 16 (${t2}) > batch 1 (${t1})`);
   assert.notEqual(
-      await page.$$eval('#chart .seg', (s) => s.map((e) => e.style.flexGrow).join()), widths1);
+    await page.$$eval('#chart .seg', (s) => s.map((e) => e.style.flexGrow).join()),
+    widths1,
+  );
   assert.notEqual(
-      await page.$$eval('#components tbody tr', (r) => r.map((e) => e.textContent).join('|')),
-      rows1);
+    await page.$$eval('#components tbody tr', (r) => r.map((e) => e.textContent).join('|')),
+    rows1,
+  );
   await page.waitForURL(/batch_size=16/);
   // A held arrow key: hundreds of edits must not trip Chromium's history throttle.
   await page.evaluate(() => {
@@ -107,24 +115,27 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   const page = await openPage(browser);
   await page.goto(url);
   await ready(page);
-  const rows = await page.$$eval(
-      '#gpu-table tbody tr', (trs) => trs.map((tr) => ({
-                                                cls: tr.className,
-                                                badge: tr.querySelector('.badge').textContent,
-                                                cells: tr.querySelectorAll('td').length,
-                                              })));
+  const rows = await page.$$eval('#gpu-table tbody tr', (trs) =>
+    trs.map((tr) => ({
+      cls: tr.className,
+      badge: tr.querySelector('.badge').textContent,
+      cells: tr.querySelectorAll('td').length,
+    })),
+  );
   assert.ok(rows.length > 0);
   for (const r of rows) {
     assert.match(r.badge, /fits|tight|no/, 'verdict has a text label, not only a colour');
     assert.match(r.cls, /v-(fits|tight|no)/);
     assert.equal(r.cells, 5);
   }
-  const vendors =
-      await page.$$eval('#vendor option', (os) => os.map((o) => o.value).filter(Boolean));
+  const vendors = await page.$$eval('#vendor option', (os) =>
+    os.map((o) => o.value).filter(Boolean),
+  );
   assert.ok(vendors.length > 0);
   await change(page, () => page.selectOption('#vendor', vendors[0]));
-  const shownVendors = await page.$$eval(
-      '#gpu-table .vendor', (v) => [...new Set(v.map((e) => e.textContent.trim()))]);
+  const shownVendors = await page.$$eval('#gpu-table .vendor', (v) => [
+    ...new Set(v.map((e) => e.textContent.trim())),
+  ]);
   assert.deepEqual(shownVendors, [vendors[0]]);
   await change(page, () => page.selectOption('#vendor', ''));
   const all = await page.locator('#gpu-table tbody tr').count();
@@ -164,7 +175,10 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
   const label = await apply.textContent();
   await change(page, () => apply.click());
   assert.notEqual(
-      await page.inputValue('#share-url'), before, `applying "${label}" changes the settings`);
+    await page.inputValue('#share-url'),
+    before,
+    `applying "${label}" changes the settings`,
+  );
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
@@ -184,19 +198,17 @@ test('a shared URL restores every field and the same result', async () => {
     await change(page, () => page.fill('#f-lora-rank', '32'));
   const shared = await page.inputValue('#share-url');
   await page.waitForURL(shared);
-  const values = await page.$$eval(
-      '#form input, #form select, #form textarea',
-      (els) => els.filter((e) => e.name)
-                   .map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value]));
+  const values = await page.$$eval('#form input, #form select, #form textarea', (els) =>
+    els.filter((e) => e.name).map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value]),
+  );
   const total = await totalBytes(page);
 
   const page2 = await openPage(browser);
   await page2.goto(shared);
   await ready(page2);
-  const values2 = await page2.$$eval(
-      '#form input, #form select, #form textarea',
-      (els) => els.filter((e) => e.name)
-                   .map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value]));
+  const values2 = await page2.$$eval('#form input, #form select, #form textarea', (els) =>
+    els.filter((e) => e.name).map((e) => [e.name, e.type === 'checkbox' ? e.checked : e.value]),
+  );
   assert.deepEqual(values2, values);
   assert.equal(await totalBytes(page2), total);
   assert.equal(page2.url(), shared);
@@ -211,9 +223,11 @@ test('core warnings are listed by message, their code kept as data', async () =>
   await page.goto(`${url}?seq_len=16000000`);
   await ready(page);
   assert.ok(await page.isVisible('#warnings'));
-  assert.ok(await page.locator('#warnings li[data-code]').count() > 0);
+  assert.ok((await page.locator('#warnings li[data-code]').count()) > 0);
   assert.equal(
-      await page.getAttribute('#warnings li[data-code]', 'data-code'), 'context_above_model_max');
+    await page.getAttribute('#warnings li[data-code]', 'data-code'),
+    'context_above_model_max',
+  );
   assert.match(await page.textContent('#warnings'), /exceeds the model's maximum context/);
   assert.doesNotMatch(await page.textContent('#warnings'), /context_above_model_max/);
   assert.deepEqual(page.problems, []);
@@ -223,13 +237,14 @@ test('core warnings are listed by message, their code kept as data', async () =>
 test('invalid values in a link give messages, not a broken page', async () => {
   const page = await openPage(browser);
   await page.goto(
-      `${url}?task=dance&batch_size=-2&seq_len=abc&preset=no%2Fsuch&bogus=1&weights_dtype=%3Cb%3E`);
+    `${url}?task=dance&batch_size=-2&seq_len=abc&preset=no%2Fsuch&bogus=1&weights_dtype=%3Cb%3E`,
+  );
   await ready(page);
   const text = await page.textContent('#problems');
   for (const name of ['task', 'batch_size', 'seq_len', 'preset', 'bogus', 'weights_dtype']) {
     assert.match(text, new RegExp(`${name}:`), `message for ${name}`);
   }
-  assert.ok(await totalBytes(page) > 0, 'still renders with defaults');
+  assert.ok((await totalBytes(page)) > 0, 'still renders with defaults');
   assert.equal(await page.locator('#problems b').count(), 0, 'markup stays text');
   await shot(page, 'url-problems');
   assert.deepEqual(page.problems, []);
@@ -248,7 +263,9 @@ test('keyboard only: find a preset, change batch, explain a component', async ()
     return false;
   };
   assert.ok(
-      await tabTo(() => document.activeElement.id === 'preset-search'), 'reach preset search');
+    await tabTo(() => document.activeElement.id === 'preset-search'),
+    'reach preset search',
+  );
   const ids = await presetIds(page);
   const target = ids[ids.length - 1];
   await page.keyboard.type(target.split('/').pop());
@@ -260,7 +277,9 @@ test('keyboard only: find a preset, change batch, explain a component', async ()
   await change(page, () => page.keyboard.type('8'));
   assert.notEqual(await totalBytes(page), t1);
   assert.ok(
-      await tabTo(() => document.activeElement.classList.contains('seg')), 'reach a chart segment');
+    await tabTo(() => document.activeElement.classList.contains('seg')),
+    'reach a chart segment',
+  );
   const id = await page.evaluate(() => document.activeElement.dataset.component);
   assert.equal(await page.getAttribute('#explain', 'data-component'), id);
   assert.ok((await page.textContent('#explain')).length > 0);
@@ -285,7 +304,9 @@ test('hover and tap explain a component with its formula and inputs', async () =
     await segs.nth(i).hover();
     assert.equal(await page.getAttribute('#explain', 'data-component'), id);
     const comp = await page.evaluate(
-        (cid) => document.querySelector(`#components tr[data-id="${cid}"] th`).textContent, id);
+      (cid) => document.querySelector(`#components tr[data-id="${cid}"] th`).textContent,
+      id,
+    );
     assert.ok((await page.textContent('#explain h3')).length > 0 && comp.length > 0);
   }
   const row = page.locator('#components tbody tr button').first();
@@ -333,9 +354,13 @@ test('markup in config strings and a <script> model id render as text', async ()
   assert.match(await page2.textContent('#problems'), /<script>alert\(1\)<\/script>/);
   assert.equal(await page2.$$eval('script', (s) => s.length), 1);
   assert.deepEqual(
-      page.problems.filter((p) => p.startsWith('dialog') || p.startsWith('pageerror')), []);
+    page.problems.filter((p) => p.startsWith('dialog') || p.startsWith('pageerror')),
+    [],
+  );
   assert.deepEqual(
-      page2.problems.filter((p) => p.startsWith('dialog') || p.startsWith('pageerror')), []);
+    page2.problems.filter((p) => p.startsWith('dialog') || p.startsWith('pageerror')),
+    [],
+  );
   await page.context().close();
   await page2.context().close();
 });
@@ -345,12 +370,13 @@ test('a malformed pasted config.json is reported with line and column', async ()
   await page.goto(url);
   await ready(page);
   await page.fill('#config', '{\n  "hidden_size": 4096,\n  "num_hidden_layers": 32,,\n}');
-  await page.waitForFunction(
-      () => /line 3/.test(document.querySelector('#model-status').textContent));
+  await page.waitForFunction(() =>
+    /line 3/.test(document.querySelector('#model-status').textContent),
+  );
   assert.match(await page.textContent('#model-status'), /line 3, column \d+/);
   assert.equal(await page.getAttribute('#config', 'aria-invalid'), 'true');
   await change(page, () => page.fill('#config', JSON.stringify(hostileConfig, null, 2)));
-  assert.ok(await totalBytes(page) > 0);
+  assert.ok((await totalBytes(page)) > 0);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
@@ -381,14 +407,17 @@ test('the page offers copy-paste embed snippets', async () => {
 });
 
 for (const [name, width, scheme] of [
-         ['desktop-dark', 1280, 'dark'], ['phone-light', 390, 'light'],
-         ['phone-dark', 390, 'dark']]) {
+  ['desktop-dark', 1280, 'dark'],
+  ['phone-light', 390, 'light'],
+  ['phone-dark', 390, 'dark'],
+]) {
   test(`screenshot ${name}`, async () => {
     const page = await openPage(browser, {width, height: 844, scheme});
     await page.goto(`${url}?task=${'qlora'}&batch_size=4&seq_len=2048`);
     await ready(page);
     const overflow = await page.evaluate(
-        () => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
     assert.ok(overflow <= 0, `no horizontal page scroll at ${width}px (overflow ${overflow}px)`);
     await shot(page, name);
     assert.deepEqual(page.problems, []);

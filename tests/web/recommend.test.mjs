@@ -15,8 +15,9 @@ import {launch, openPage, ready, root, startServer, totalBytes} from './harness.
 let server;
 let browser;
 // Loaded before the tests are declared: one test per suggestion.
-const engine =
-    await loadEngine({wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm'))});
+const engine = await loadEngine({
+  wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+});
 
 before(async () => {
   server = await startServer();
@@ -34,8 +35,16 @@ const PRESET = 'meta-llama/Llama-3.1-8B';
 const SCENARIOS = [
   {
     query: {task: 'full', weights_dtype: 'bf16', batch_size: 8, gpu: 'rtx-4090-24g'},
-    kinds: ['gradient_checkpointing', 'optimizer_8bit', 'chunked_loss', 'smaller_batch', 'lora',
-            'qlora', 'shorter_context', 'combined'],
+    kinds: [
+      'gradient_checkpointing',
+      'optimizer_8bit',
+      'chunked_loss',
+      'smaller_batch',
+      'lora',
+      'qlora',
+      'shorter_context',
+      'combined',
+    ],
   },
   {
     query: {batch_size: 16, seq_len: 8192, prompt_len: 8000, gpu: 'l4-24g'},
@@ -43,20 +52,28 @@ const SCENARIOS = [
   },
 ];
 
-const pageUrl = (query) => `${server.base}/web/index.html?${
-    new URLSearchParams({preset: PRESET, search: 'false', ...query})}`;
+const pageUrl = (query) =>
+  `${server.base}/web/index.html?${new URLSearchParams({
+    preset: PRESET,
+    search: 'false',
+    ...query,
+  })}`;
 
 /** The form control's value as the form state spells it ('' = default). */
 const controlValue = (page, name) =>
-    page.$eval(`#f-${name.replace(/\./g, '-')}`,
-               (el) => el.type === 'checkbox' ? String(el.checked) : el.value);
+  page.$eval(`#f-${name.replace(/\./g, '-')}`, (el) =>
+    el.type === 'checkbox' ? String(el.checked) : el.value,
+  );
 
 for (const {query, kinds} of SCENARIOS) {
   const expected =
-      engine.estimate({model: {preset: PRESET}, search: false, ...query}).recommend ?? [];
+    engine.estimate({model: {preset: PRESET}, search: false, ...query}).recommend ?? [];
 
   test(`suggestions for ${JSON.stringify(query)}: ${kinds.join(', ')}`, () => {
-    assert.deepEqual(expected.map((r) => r.id), kinds);
+    assert.deepEqual(
+      expected.map((r) => r.id),
+      kinds,
+    );
   });
 
   for (const rec of expected) {
@@ -64,10 +81,14 @@ for (const {query, kinds} of SCENARIOS) {
       const page = await openPage(browser);
       await page.goto(pageUrl(query));
       await ready(page);
-      const shown = await page.$$eval(
-          '#recommend li', (lis) => lis.map((li) => [li.dataset.rec, Number(li.dataset.total)]));
+      const shown = await page.$$eval('#recommend li', (lis) =>
+        lis.map((li) => [li.dataset.rec, Number(li.dataset.total)]),
+      );
       assert.deepEqual(
-          shown, expected.map((r) => [r.id, r.total_bytes]), 'the page lists the core\'s suggestions');
+        shown,
+        expected.map((r) => [r.id, r.total_bytes]),
+        "the page lists the core's suggestions",
+      );
       const item = page.locator(`#recommend li[data-rec="${rec.id}"]`);
       assert.equal(await item.locator('strong').textContent(), rec.label);
       const renders = await page.evaluate(() => Number(document.body.dataset.renders));

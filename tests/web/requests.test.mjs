@@ -33,7 +33,10 @@ test('a preset estimate makes same-origin requests only', async () => {
   assert.ok(seen.length > 0);
   const origin = new URL(server.base).origin;
   const foreign = seen.filter((r) => !r.url.startsWith(origin) && !r.url.startsWith('data:'));
-  assert.deepEqual(foreign.map((r) => r.url), []);
+  assert.deepEqual(
+    foreign.map((r) => r.url),
+    [],
+  );
   await page.context().close();
 });
 

@@ -17,21 +17,28 @@ after(async () => {
 });
 
 test(
-    'single-file vramfit.html works from file:// with no console errors',
-    {skip: !existsSync(file) && `${file} not built (scripts/build-single.sh)`}, async () => {
-      const page = await openPage(browser, {width: 390, height: 844});
-      await page.goto(pathToFileURL(file).href);
-      await ready(page);
-      assert.ok(await totalBytes(page) > 0);
-      const n = Number(await page.evaluate(() => document.body.dataset.renders));
-      await page.fill('#f-batch_size', '8');
-      await ready(page, n + 1);
-      assert.ok(await page.locator('#gpu-table tbody tr').count() > 0);
-      assert.equal(
-          await page.$$eval('script[src], link[rel=stylesheet], link[rel=preload], link[rel=modulepreload]', (e) => e.length), 0,
-          'nothing external');
-      await shot(page, 'single-file-phone');
-      assert.deepEqual(page.problems, []);
-      assert.ok(statSync(file).size < 4_000_000, `${statSync(file).size} bytes`);
-      await page.context().close();
-    });
+  'single-file vramfit.html works from file:// with no console errors',
+  {skip: !existsSync(file) && `${file} not built (scripts/build-single.sh)`},
+  async () => {
+    const page = await openPage(browser, {width: 390, height: 844});
+    await page.goto(pathToFileURL(file).href);
+    await ready(page);
+    assert.ok((await totalBytes(page)) > 0);
+    const n = Number(await page.evaluate(() => document.body.dataset.renders));
+    await page.fill('#f-batch_size', '8');
+    await ready(page, n + 1);
+    assert.ok((await page.locator('#gpu-table tbody tr').count()) > 0);
+    assert.equal(
+      await page.$$eval(
+        'script[src], link[rel=stylesheet], link[rel=preload], link[rel=modulepreload]',
+        (e) => e.length,
+      ),
+      0,
+      'nothing external',
+    );
+    await shot(page, 'single-file-phone');
+    assert.deepEqual(page.problems, []);
+    assert.ok(statSync(file).size < 4_000_000, `${statSync(file).size} bytes`);
+    await page.context().close();
+  },
+);

@@ -16,10 +16,12 @@ after(async () => {
 });
 
 const eventsOf = (page, id) =>
-    page.evaluate((x) => window.vramfitEvents.filter((e) => e.id === x), id);
+  page.evaluate((x) => window.vramfitEvents.filter((e) => e.id === x), id);
 async function waitEvents(page, id, n) {
   await page.waitForFunction(
-      ([x, k]) => window.vramfitEvents.filter((e) => e.id === x).length >= k, [id, n]);
+    ([x, k]) => window.vramfitEvents.filter((e) => e.id === x).length >= k,
+    [id, n],
+  );
   return eventsOf(page, id);
 }
 
@@ -39,7 +41,9 @@ test('renders a compact result and dispatches vramfit-result with the response',
   assert.equal(bad.type, 'vramfit-error');
   assert.equal(bad.detail.field, 'batch_size');
   assert.match(
-      await page.locator('#bad').evaluate((el) => el.shadowRoot.textContent), /batch_size/);
+    await page.locator('#bad').evaluate((el) => el.shadowRoot.textContent),
+    /batch_size/,
+  );
   await shot(page, 'widget');
   assert.deepEqual(page.problems, []);
   await page.context().close();
@@ -56,8 +60,9 @@ test('changing an attribute recomputes', async () => {
     const el = document.createElement('vramfit-estimate');
     el.id = 'made';
     el.setAttribute('seq_len', '1024');
-    const done = new Promise(
-        (resolve) => el.addEventListener('vramfit-result', (e) => resolve(e.detail.total_bytes)));
+    const done = new Promise((resolve) =>
+      el.addEventListener('vramfit-result', (e) => resolve(e.detail.total_bytes)),
+    );
     document.body.appendChild(el);
     return done;
   });

@@ -31,16 +31,16 @@ export function parseConfigText(text) {
     let where = null;
     const lc = /line (\d+) column (\d+)/.exec(msg);
     const pos = /position (\d+)/.exec(msg);
-    if (lc)
-      where = {line: Number(lc[1]), column: Number(lc[2])};
-    else if (pos)
-      where = lineColumn(text, Number(pos[1]));
-    else if (/end of (JSON )?input/i.test(msg))
-      where = lineColumn(text, text.length);
+    if (lc) where = {line: Number(lc[1]), column: Number(lc[2])};
+    else if (pos) where = lineColumn(text, Number(pos[1]));
+    else if (/end of (JSON )?input/i.test(msg)) where = lineColumn(text, text.length);
     const at = where ? ` at line ${where.line}, column ${where.column}` : '';
     const detail = msg.replace(/^JSON\.parse: /, '').replace(/ in JSON at position \d+.*$/, '');
     throw new ConfigError(
-        'invalid_json', `config.json is not valid JSON${at}: ${detail}`, where ?? {});
+      'invalid_json',
+      `config.json is not valid JSON${at}: ${detail}`,
+      where ?? {},
+    );
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError('not_object', 'config.json must be a JSON object ({ ... })');

@@ -7,9 +7,9 @@
  * addEventListener by the caller.
  */
 export function h(tag, attrs = {}, ...children) {
-  const el = tag.includes(':') ?
-      document.createElementNS('http://www.w3.org/2000/svg', tag.split(':')[1]) :
-      document.createElement(tag);
+  const el = tag.includes(':')
+    ? document.createElementNS('http://www.w3.org/2000/svg', tag.split(':')[1])
+    : document.createElement(tag);
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
     if (/^on/i.test(k)) throw new Error(`h(): inline handler ${k} not allowed`);
@@ -23,12 +23,9 @@ export function h(tag, attrs = {}, ...children) {
 function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;
-    if (Array.isArray(c))
-      append(el, c);
-    else if (c instanceof Node)
-      el.appendChild(c);
-    else
-      el.appendChild(document.createTextNode(String(c)));
+    if (Array.isArray(c)) append(el, c);
+    else if (c instanceof Node) el.appendChild(c);
+    else el.appendChild(document.createTextNode(String(c)));
   }
 }
 

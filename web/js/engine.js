@@ -40,7 +40,7 @@ function parseResponse(text) {
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, ...moduleArgs} = options;
   const mod = await factory(moduleArgs);
-  const catalogs = new Map();  // preset counts or not -> parsed catalogue
+  const catalogs = new Map(); // preset counts or not -> parsed catalogue
   return {
     version: String(mod.version()),
     estimate(request) {

@@ -23,7 +23,7 @@ const isVllm = (s) => isInference(s) && s.engine === 'vllm';
  * source: where enum options come from when not catalog.enums[name]
  */
 // One field per line reads as a table.
-// clang-format off
+// prettier-ignore
 export const FIELDS = [
   { name: 'preset', kind: 'enum', source: 'presets', group: 'model', label: 'Preset' },
   { name: 'model', kind: 'text', group: 'model', label: 'Hugging Face model id', maxLength: 200 },
@@ -70,7 +70,6 @@ export const FIELDS = [
   { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', unset: 'none' },
   { name: 'custom_gpus', kind: 'gpus', group: 'gpu', maxLength: 2000 },
 ];
-// clang-format on
 
 export const FIELD_BY_NAME = new Map(FIELDS.map((f) => [f.name, f]));
 
@@ -119,25 +118,22 @@ export function optionsFor(field, catalog) {
   if (!catalog || field.kind !== 'enum') return null;
   let list = null;
   const enums = catalog.enums ?? {};
-  if (field.source === 'presets')
-    list = catalog.presets;
-  else if (field.source === 'gpus')
-    list = catalog.gpus;
-  else if (field.source === 'dtypes')
-    list = enums.weights_dtype ?? catalog.dtypes;
+  if (field.source === 'presets') list = catalog.presets;
+  else if (field.source === 'gpus') list = catalog.gpus;
+  else if (field.source === 'dtypes') list = enums.weights_dtype ?? catalog.dtypes;
   else if (field.name === 'kv_cache_dtype') {
     // The dtype records carry the labels; enums.kv_cache_dtype says which.
     const ids = enums.kv_cache_dtype;
-    list = Array.isArray(catalog.dtypes) ?
-        catalog.dtypes.filter((d) => d && (ids ? ids.includes(d.id) : d.kv_cache)) :
-        ids;
-  } else
-    list = enums[field.name] ?? null;
+    list = Array.isArray(catalog.dtypes)
+      ? catalog.dtypes.filter((d) => d && (ids ? ids.includes(d.id) : d.kv_cache))
+      : ids;
+  } else list = enums[field.name] ?? null;
   if (!Array.isArray(list) || list.length === 0) return null;
   // Request enums: the value's human label from the field table.
   const labels = new Map((fieldInfo(field, catalog)?.values ?? []).map((v) => [v.id, v.label]));
-  return list.map((item) => asOption(labels.has(item) ? {id: item, label: labels.get(item)} : item))
-      .filter(Boolean);
+  return list
+    .map((item) => asOption(labels.has(item) ? {id: item, label: labels.get(item)} : item))
+    .filter(Boolean);
 }
 
 /** Default state from the catalogue's `defaults` (flattened to names). */
@@ -146,10 +142,8 @@ export function defaultState(catalog) {
   const walk = (obj, prefix) => {
     for (const [k, v] of Object.entries(obj ?? {})) {
       const name = prefix ? `${prefix}.${k}` : k;
-      if (v && typeof v === 'object' && !Array.isArray(v))
-        walk(v, name);
-      else if (FIELD_BY_NAME.has(name))
-        out[name] = Array.isArray(v) ? v.join(',') : String(v);
+      if (v && typeof v === 'object' && !Array.isArray(v)) walk(v, name);
+      else if (FIELD_BY_NAME.has(name)) out[name] = Array.isArray(v) ? v.join(',') : String(v);
     }
   };
   walk(catalog?.defaults, '');
@@ -157,8 +151,11 @@ export function defaultState(catalog) {
 }
 
 /** The catalogue's default preset (defaults.preset, or the first preset). */
-const PREFERRED_PRESETS =
-    ['meta-llama/Llama-3.1-8B', 'meta-llama/Llama-3.1-8B-Instruct', 'Qwen/Qwen3-8B'];
+const PREFERRED_PRESETS = [
+  'meta-llama/Llama-3.1-8B',
+  'meta-llama/Llama-3.1-8B-Instruct',
+  'Qwen/Qwen3-8B',
+];
 
 export function defaultPreset(catalog) {
   const d = catalog?.defaults?.preset ?? catalog?.defaults?.model?.preset;
@@ -192,7 +189,8 @@ export function checkValue(field, raw, catalog) {
   const fail = (message) => ({ok: false, value: undefined, message});
   const inLimits = (n) => {
     const lim = limitsFor(field.name, catalog);
-    if (lim && (n < lim.min || n > lim.max)) return fail(`must be between ${lim.min} and ${lim.max}`);
+    if (lim && (n < lim.min || n > lim.max))
+      return fail(`must be between ${lim.min} and ${lim.max}`);
     return {ok: true, value: n};
   };
   if (text.length > (field.maxLength ?? 100)) return fail('is too long');
@@ -219,20 +217,25 @@ export function checkValue(field, raw, catalog) {
         // Catalogue aliases ("4090", "bfloat16") resolve to the canonical id.
         const t = text.toLowerCase();
         const hit = opts.find(
-            (o) => o.value.toLowerCase() === t ||
-                (Array.isArray(o.item?.aliases) &&
-                 o.item.aliases.some((a) => String(a).toLowerCase() === t)));
+          (o) =>
+            o.value.toLowerCase() === t ||
+            (Array.isArray(o.item?.aliases) &&
+              o.item.aliases.some((a) => String(a).toLowerCase() === t)),
+        );
         if (!hit) return fail(`unknown value "${text}"`);
         return {ok: true, value: hit.value};
       }
       if (!opts && !/^[\w.\-/: +]{1,100}$/.test(text)) return fail(`invalid value "${text}"`);
       return {
         ok: true,
-        value: field.name.startsWith('parallel.') && /^\d+$/.test(text) ? Number(text) : text
+        value: field.name.startsWith('parallel.') && /^\d+$/.test(text) ? Number(text) : text,
       };
     }
     case 'list': {
-      const items = text.split(',').map((s) => s.trim()).filter(Boolean);
+      const items = text
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (items.some((s) => !/^[\w.\-*]{1,80}$/.test(s)))
         return fail('must be comma-separated module names');
       if (items.length === 1 && items[0] === 'all-linear') return {ok: true, value: 'all-linear'};
@@ -303,22 +306,17 @@ export function stateToRequest(state, catalog, configs = new Map()) {
     if (raw === undefined || raw === '' || field.group === 'model') continue;
     if (field.when && !field.when(state)) continue;
     const r = checkValue(field, raw, catalog);
-    if (!r.ok)
-      problems.push({name: field.name, message: r.message});
-    else
-      setPath(request, field.name, r.value);
+    if (!r.ok) problems.push({name: field.name, message: r.message});
+    else setPath(request, field.name, r.value);
   }
   let model = null;
   const idCheck = state.model ? checkValue(FIELD_BY_NAME.get('model'), state.model, catalog) : null;
   if (state.config) {
     const r = checkValue(FIELD_BY_NAME.get('config'), state.config, catalog);
-    if (!r.ok)
-      problems.push({name: 'config', message: r.message});
-    else
-      model = {config: r.value, id: state.model ? String(state.model) : 'custom'};
+    if (!r.ok) problems.push({name: 'config', message: r.message});
+    else model = {config: r.value, id: state.model ? String(state.model) : 'custom'};
   } else if (state.model) {
-    if (!idCheck.ok)
-      problems.push({name: 'model', message: idCheck.message});
+    if (!idCheck.ok) problems.push({name: 'model', message: idCheck.message});
     else {
       // A loaded repo: {config, checkpoint?} (model-source.js, hub-model.js).
       const entry = configs.get(hubKey({...state, model: idCheck.value}));
@@ -329,10 +327,8 @@ export function stateToRequest(state, catalog, configs = new Map()) {
     }
   } else if (state.preset) {
     const r = checkValue(FIELD_BY_NAME.get('preset'), state.preset, catalog);
-    if (!r.ok)
-      problems.push({name: 'preset', message: r.message});
-    else
-      model = {preset: r.value};
+    if (!r.ok) problems.push({name: 'preset', message: r.message});
+    else model = {preset: r.value};
   }
   if (!model) return {request: null, problems};
   return {request: {model, ...request}, problems};

@@ -21,9 +21,13 @@ function buildControl(field, catalog, defaults) {
     control = h('input', {type: 'checkbox', id, name: field.name});
   } else if (field.kind === 'bool' || field.kind === 'tristate') {
     // No catalogue default to show: let "(default)" leave the choice to the core.
-    control =
-        h('select', {id, name: field.name}, h('option', {value: ''}, '(default)'),
-          h('option', {value: 'true'}, 'on'), h('option', {value: 'false'}, 'off'));
+    control = h(
+      'select',
+      {id, name: field.name},
+      h('option', {value: ''}, '(default)'),
+      h('option', {value: 'true'}, 'on'),
+      h('option', {value: 'false'}, 'off'),
+    );
   } else if (opts) {
     control = h('select', {id, name: field.name});
     if (defaults[field.name] === undefined)
@@ -54,16 +58,24 @@ function buildControl(field, catalog, defaults) {
   const info = fieldInfo(field, catalog);
   const text = PAGE_HELP[field.name] ?? info?.help;
   const help = text ? h('small', {id: `${id}-help`, class: 'help'}, text) : null;
-  const label = fieldLabel(field, catalog) + (info?.unit && !/\(/.test(info.label) ? ` (${info.unit})` : '');
+  const label =
+    fieldLabel(field, catalog) + (info?.unit && !/\(/.test(info.label) ? ` (${info.unit})` : '');
   if (help) control.setAttribute('aria-describedby', `${id}-help`);
-  const wrap = checkbox ? h('div', {class: 'field check', 'data-field': field.name}, control,
-                            h('label',
-                              { for: id
-                              },
-                              label),
-                            help) :
-                          h('div', {class: 'field', 'data-field': field.name}, h('label', { for: id
-                            }, label), control, help);
+  const wrap = checkbox
+    ? h(
+        'div',
+        {class: 'field check', 'data-field': field.name},
+        control,
+        h('label', {for: id}, label),
+        help,
+      )
+    : h(
+        'div',
+        {class: 'field', 'data-field': field.name},
+        h('label', {for: id}, label),
+        control,
+        help,
+      );
   return wrap;
 }
 
@@ -71,18 +83,29 @@ function buildControl(field, catalog, defaults) {
 // has counts; the id alone before they arrive.
 function presetLabel(p) {
   const it = p.item ?? {};
-  const size = typeof it.params === 'number' ?
-      ` · ${formatCount(it.params)}${
-          typeof it.active_params === 'number' && it.active_params !== it.params ?
-              ` (${formatCount(it.active_params)} active)` :
-              ''}` :
-      '';
+  const size =
+    typeof it.params === 'number'
+      ? ` · ${formatCount(it.params)}${
+          typeof it.active_params === 'number' && it.active_params !== it.params
+            ? ` (${formatCount(it.active_params)} active)`
+            : ''
+        }`
+      : '';
   const name = p.label === p.value ? p.value : `${p.label} (${p.value})`;
   return `${name}${size}`;
 }
 
 // Controls written by hand in index.html (model box and GPU filters).
-const MODEL_BOX = ['preset', 'model', 'config', 'revision', 'gguf_file', 'endpoint', 'vendor', 'min_gib'];
+const MODEL_BOX = [
+  'preset',
+  'model',
+  'config',
+  'revision',
+  'gguf_file',
+  'endpoint',
+  'vendor',
+  'min_gib',
+];
 
 /**
  * Creates the controls inside `root` (elements with data-fields="<group>").
@@ -108,7 +131,9 @@ export function buildForm(root, catalog, defaults) {
 
   /** Relabels the preset options from a catalogue with parameter counts. */
   function labelPresets(full) {
-    const byId = new Map((optionsFor({kind: 'enum', source: 'presets'}, full) ?? []).map((p) => [p.value, p]));
+    const byId = new Map(
+      (optionsFor({kind: 'enum', source: 'presets'}, full) ?? []).map((p) => [p.value, p]),
+    );
     for (const o of preset?.options ?? []) {
       const p = byId.get(o.value);
       if (p) o.textContent = presetLabel(p);
@@ -128,8 +153,7 @@ export function buildForm(root, catalog, defaults) {
   function read() {
     const state = {};
     for (const {field, el} of controls.values()) {
-      if (el.type !== 'checkbox')
-        state[field.name] = el.value.trim();
+      if (el.type !== 'checkbox') state[field.name] = el.value.trim();
       else if (el.checked || defaults[field.name] !== undefined)
         state[field.name] = String(el.checked);
     }
@@ -140,8 +164,7 @@ export function buildForm(root, catalog, defaults) {
     for (const {field} of controls.values()) {
       if (!applies(field, state)) delete state[field.name];
     }
-    for (const [k, v] of Object.entries(state))
-      if (v === '') delete state[k];
+    for (const [k, v] of Object.entries(state)) if (v === '') delete state[k];
     return state;
   }
 
@@ -152,8 +175,7 @@ export function buildForm(root, catalog, defaults) {
         el.checked = ['true', '1', 'yes', 'on'].includes(String(v).toLowerCase());
       else if (el.tagName === 'SELECT' && ![...el.options].some((o) => o.value === v))
         el.value = el.options[0]?.value ?? '';
-      else
-        el.value = v;
+      else el.value = v;
     }
     for (const name of MODEL_BOX) {
       const el = root.querySelector(`#${name}`);
@@ -169,14 +191,15 @@ export function buildForm(root, catalog, defaults) {
       root.querySelector(`#${id}`)?.removeAttribute('aria-invalid');
     for (const name of names) {
       const key = String(name).replace(/^request\./, '');
-      const c = controls.get(key) ??
-          [...controls.values()].find(
-              (x) => key.startsWith(`${x.field.name}.`) || key.startsWith(`${x.field.name}[`));
+      const c =
+        controls.get(key) ??
+        [...controls.values()].find(
+          (x) => key.startsWith(`${x.field.name}.`) || key.startsWith(`${x.field.name}[`),
+        );
       let el = c?.el;
       if (!el && (key === 'config' || key.startsWith('model.config')))
         el = root.querySelector('#config');
-      else if (!el && (key === 'model' || key === 'model.id'))
-        el = root.querySelector('#model');
+      else if (!el && (key === 'model' || key === 'model.id')) el = root.querySelector('#model');
       else if (!el && ['revision', 'gguf_file', 'endpoint'].includes(key))
         el = root.querySelector(`#${key}`);
       else if (!el && (key === 'preset' || key.startsWith('model')))

@@ -44,7 +44,12 @@ export function formatGB(bytes, decimals = 2) {
 /** Parameter counts: 8030261248 -> "8.03 B", 124439808 -> "124 M". */
 export function formatCount(n) {
   if (typeof n !== 'number' || !Number.isFinite(n)) return '—';
-  const steps = [[1e12, 'T'], [1e9, 'B'], [1e6, 'M'], [1e3, 'K']];
+  const steps = [
+    [1e12, 'T'],
+    [1e9, 'B'],
+    [1e6, 'M'],
+    [1e3, 'K'],
+  ];
   for (const [size, suffix] of steps) {
     if (Math.abs(n) >= size * 0.9995) {
       const v = n / size;

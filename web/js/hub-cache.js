@@ -4,11 +4,11 @@
 // memory only, so nothing obtained with it outlives the tab.
 const KEY = 'vramfit.hub.v1';
 const MAX_ENTRIES = 40;
-const MAX_CHARS = 1_500_000;  // localStorage holds ~5 M UTF-16 chars per origin
+const MAX_CHARS = 1_500_000; // localStorage holds ~5 M UTF-16 chars per origin
 
 function storage() {
   try {
-    return globalThis.localStorage ?? null;  // throws when storage is disabled
+    return globalThis.localStorage ?? null; // throws when storage is disabled
   } catch {
     return null;
   }
@@ -36,7 +36,7 @@ export function createHubCache(store = storage()) {
         try {
           store.setItem(KEY, text);
         } catch {
-          if (keys.length <= 1) return;  // quota: give up quietly, memory still works
+          if (keys.length <= 1) return; // quota: give up quietly, memory still works
           keys = keys.slice(0, -1);
           continue;
         }

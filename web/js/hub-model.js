@@ -13,7 +13,12 @@ export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''
   } catch {
     // an invalid endpoint never loads, so its key matches nothing
   }
-  return [ep, String(model).trim(), String(revision).trim() || 'main', String(gguf_file).trim()].join('|');
+  return [
+    ep,
+    String(model).trim(),
+    String(revision).trim() || 'main',
+    String(gguf_file).trim(),
+  ].join('|');
 }
 
 // The first of the plan's config files the repo has (config.json, else
@@ -21,13 +26,21 @@ export function hubKey({endpoint = '', model = '', revision = '', gguf_file = ''
 async function fetchConfig(hub, id, revision, plan, {signal}) {
   for (const file of plan.config_files) {
     try {
-      return {config: await hub.json(id, revision, file, {signal, maxBytes: plan.limits.json_file_bytes}), file};
+      return {
+        config: await hub.json(id, revision, file, {signal, maxBytes: plan.limits.json_file_bytes}),
+        file,
+      };
     } catch (e) {
       if (!(e instanceof HubError && e.kind === 'no_file')) throw e;
     }
   }
-  throw new HubError('no_file', `${id} has no ${plan.config_files.join(' or ')}${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${
-      plan.gguf_files.length ? '; it has GGUF files: pick one under "GGUF file"' : ''}. Check the id, paste a config.json below, or pick a preset.`, {status: 404});
+  throw new HubError(
+    'no_file',
+    `${id} has no ${plan.config_files.join(' or ')}${revision === 'main' ? '' : ` at ${revision}`} (HTTP 404), or the repo does not exist${
+      plan.gguf_files.length ? '; it has GGUF files: pick one under "GGUF file"' : ''
+    }. Check the id, paste a config.json below, or pick a preset.`,
+    {status: 404},
+  );
 }
 
 // The core's plan for this listing; a bad GGUF file name is the user's to fix.
@@ -35,7 +48,8 @@ function planFor(engine, files, ggufFile) {
   try {
     return engine.checkpointPlan({...(files ? {files} : {}), gguf_file: ggufFile});
   } catch (e) {
-    if (e?.name === 'EstimatorError' && e.field === 'gguf_file') throw new HubError('bad_id', e.message);
+    if (e?.name === 'EstimatorError' && e.field === 'gguf_file')
+      throw new HubError('bad_id', e.message);
     throw e;
   }
 }
@@ -46,7 +60,11 @@ function planFor(engine, files, ggufFile) {
  * Header failures do not fail the load: the config-based count still holds,
  * and `header_note` says why the exact bytes are missing.
  */
-export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile = '', signal, progress = () => {}}) {
+export async function loadHubModel(
+  hub,
+  engine,
+  {id, revision = 'main', ggufFile = '', signal, progress = () => {}},
+) {
   progress(`Asking ${hub.host} about ${id}…`);
   let info = null;
   try {
@@ -61,10 +79,16 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
   const want = plan.gguf_file;
   if (plan.problem === 'gguf_file_missing') {
     const list = plan.gguf_files;
-    throw new HubError('no_file', `${id} has no file ${want}; pick one of its GGUF files${list.length ? ` (${list.slice(0, 4).join(', ')}${list.length > 4 ? ', …' : ''})` : ''}.`);
+    throw new HubError(
+      'no_file',
+      `${id} has no file ${want}; pick one of its GGUF files${list.length ? ` (${list.slice(0, 4).join(', ')}${list.length > 4 ? ', …' : ''})` : ''}.`,
+    );
   }
   if (plan.problem === 'no_config') {
-    throw new HubError('no_file', `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (nor params.json or a GGUF file), so there is nothing to estimate from. Check the id and revision, paste a config.json below, or pick a preset.`);
+    throw new HubError(
+      'no_file',
+      `${id} has no config.json${revision === 'main' ? '' : ` at ${revision}`} (nor params.json or a GGUF file), so there is nothing to estimate from. Check the id and revision, paste a config.json below, or pick a preset.`,
+    );
   }
 
   let gguf = null;
@@ -75,24 +99,34 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
   }
   if (!plan.config_files.length) {
     if (!gguf.config)
-      throw new HubError('invalid', `${want}: ${gguf.config_error?.message ?? 'no config could be made from its header'}. Paste a config.json below, or pick a preset.`);
+      throw new HubError(
+        'invalid',
+        `${want}: ${gguf.config_error?.message ?? 'no config could be made from its header'}. Paste a config.json below, or pick a preset.`,
+      );
     out.config = gguf.config;
   } else {
     progress(`Fetching ${id}/${plan.config_files[0]}…`);
-    ({config: out.config, file: out.config_file} = await fetchConfig(hub, id, revision, plan, {signal}));
+    ({config: out.config, file: out.config_file} = await fetchConfig(hub, id, revision, plan, {
+      signal,
+    }));
   }
 
   if (gguf) {
-    out.header = {format: 'gguf', files: gguf.files, summary: gguf.summary, header_bytes: gguf.header_bytes};
+    out.header = {
+      format: 'gguf',
+      files: gguf.files,
+      summary: gguf.summary,
+      header_bytes: gguf.header_bytes,
+    };
   } else {
     try {
       const st = await readSafetensors(hub, engine, id, revision, plan, {
         signal,
         packedBits: engine.checkpointPlan({config: out.config}).packed_bits,
-        onProgress: (done, n) => progress(`Reading safetensors headers of ${id}: ${done}/${n} files…`),
+        onProgress: (done, n) =>
+          progress(`Reading safetensors headers of ${id}: ${done}/${n} files…`),
       });
-      if (st)
-        out.header = st;
+      if (st) out.header = st;
       else
         out.header_note = `${id} has no safetensors weights${plan.gguf_files.length ? ' (pick a GGUF file for exact bytes)' : ''}`;
     } catch (e) {
@@ -100,6 +134,7 @@ export async function loadHubModel(hub, engine, {id, revision = 'main', ggufFile
       out.header_note = `the safetensors headers could not be read (${e.message})`;
     }
   }
-  if (out.header) out.checkpoint = {total_bytes: out.header.summary.total_bytes, source: out.header.format};
+  if (out.header)
+    out.checkpoint = {total_bytes: out.header.summary.total_bytes, source: out.header.format};
   return out;
 }

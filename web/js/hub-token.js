@@ -21,12 +21,10 @@ export function createTokenStore(store = storage()) {
       token = String(value ?? '').trim();
       remember = keep && Boolean(token);
       try {
-        if (remember)
-          store?.setItem(KEY, token);
-        else
-          store?.removeItem(KEY);
+        if (remember) store?.setItem(KEY, token);
+        else store?.removeItem(KEY);
       } catch {
-        remember = false;  // storage full or disabled: memory only
+        remember = false; // storage full or disabled: memory only
       }
     },
     forget() {

@@ -40,8 +40,9 @@ export function checkModelId(id) {
   const parts = String(id).trim().split('/');
   if (parts.length > 2 || !parts.every((p) => ID_PART.test(p))) {
     throw new HubError(
-        'bad_id',
-        `"${String(id).slice(0, 120)}" is not a Hugging Face model id; want org/name, e.g. Qwen/Qwen3-8B`);
+      'bad_id',
+      `"${String(id).slice(0, 120)}" is not a Hugging Face model id; want org/name, e.g. Qwen/Qwen3-8B`,
+    );
   }
   return parts.join('/');
 }
@@ -52,7 +53,8 @@ const REVISION = /^(?![/.])(?!.*\.\.)[\w.\-/]{1,128}$/;
 export function checkRevision(rev) {
   const r = String(rev ?? '').trim();
   if (!r) return 'main';
-  if (!REVISION.test(r)) throw new HubError('bad_id', `"${r.slice(0, 80)}" is not a branch, tag or commit`);
+  if (!REVISION.test(r))
+    throw new HubError('bad_id', `"${r.slice(0, 80)}" is not a branch, tag or commit`);
   return r;
 }
 
@@ -67,12 +69,18 @@ export function normalizeEndpoint(text) {
   try {
     url = new URL(raw);
   } catch {
-    throw new HubError('bad_endpoint', `endpoint "${raw.slice(0, 100)}" is not a URL (want e.g. https://huggingface.co)`);
+    throw new HubError(
+      'bad_endpoint',
+      `endpoint "${raw.slice(0, 100)}" is not a URL (want e.g. https://huggingface.co)`,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:')
     throw new HubError('bad_endpoint', `endpoint must be an http(s) URL, got ${url.protocol}`);
   if (url.username || url.password || url.search || url.hash)
-    throw new HubError('bad_endpoint', 'endpoint must not carry a user, password, query or #fragment');
+    throw new HubError(
+      'bad_endpoint',
+      'endpoint must not carry a user, password, query or #fragment',
+    );
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
@@ -89,15 +97,19 @@ function plural(n, word) {
  * A client bound to one endpoint and (optionally) one token.
  * `fetchFn` and `timeoutMs` are injectable for tests.
  */
-export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = globalThis.fetch.bind(globalThis),
-                           timeoutMs = DEFAULT_TIMEOUT_MS} = {}) {
+export function createHub({
+  endpoint = DEFAULT_ENDPOINT,
+  token = '',
+  fetchFn = globalThis.fetch.bind(globalThis),
+  timeoutMs = DEFAULT_TIMEOUT_MS,
+} = {}) {
   const base = normalizeEndpoint(endpoint);
   const origin = new URL(base).origin;
   const host = new URL(base).host;
   const tok = String(token ?? '').trim();
 
   const resolveUrl = (id, rev, file) =>
-      `${base}/${enc(id)}/resolve/${encodeURIComponent(rev)}/${enc(file)}`;
+    `${base}/${enc(id)}/resolve/${encodeURIComponent(rev)}/${enc(file)}`;
 
   /** fetch() with the token (same origin only), a timeout and the caller's abort. */
   async function request(url, what, {signal, range, id = ''} = {}) {
@@ -115,7 +127,11 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
       let res;
       try {
         res = await fetchFn(url, {
-          headers, signal: timer.signal, credentials: 'omit', mode: 'cors', referrerPolicy: 'no-referrer',
+          headers,
+          signal: timer.signal,
+          credentials: 'omit',
+          mode: 'cors',
+          referrerPolicy: 'no-referrer',
           cache: range ? 'no-store' : 'default',
         });
       } catch (e) {
@@ -128,7 +144,11 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
       } catch (e) {
         if (signal?.aborted) throw signal.reason;
         if (timer.signal.aborted) throw timeoutError(what);
-        throw new HubError('truncated', `The answer for ${what} was cut off (${e.message}). Retry; or ${FORWARD}.`, {retryable: true});
+        throw new HubError(
+          'truncated',
+          `The answer for ${what} was cut off (${e.message}). Retry; or ${FORWARD}.`,
+          {retryable: true},
+        );
       }
       return {res, body};
     } finally {
@@ -139,8 +159,10 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
 
   function timeoutError(what) {
     return new HubError(
-        'timeout', `No answer from ${host} within ${timeoutMs / 1000} s for ${what}. Retry; or ${FORWARD}.`,
-        {retryable: true});
+      'timeout',
+      `No answer from ${host} within ${timeoutMs / 1000} s for ${what}. Retry; or ${FORWARD}.`,
+      {retryable: true},
+    );
   }
 
   // fetch() rejects with the same TypeError for offline, DNS, refused
@@ -150,28 +172,40 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     if (signal?.aborted) return signal.reason ?? e;
     if (timerSignal.aborted) return timeoutError(what);
     if (typeof navigator !== 'undefined' && navigator.onLine === false) {
-      return new HubError('offline', `You are offline, so ${what} could not be fetched. Reconnect and retry; or ${FORWARD} (models fetched before still work from the cache).`, {retryable: true});
+      return new HubError(
+        'offline',
+        `You are offline, so ${what} could not be fetched. Reconnect and retry; or ${FORWARD} (models fetched before still work from the cache).`,
+        {retryable: true},
+      );
     }
     let answered = false;
     try {
-      await fetchFn(url, {mode: 'no-cors', credentials: 'omit', signal: AbortSignal.timeout(5000), referrerPolicy: 'no-referrer'});
+      await fetchFn(url, {
+        mode: 'no-cors',
+        credentials: 'omit',
+        signal: AbortSignal.timeout(5000),
+        referrerPolicy: 'no-referrer',
+      });
       answered = true;
     } catch {
       answered = false;
     }
     if (answered) {
       return new HubError(
-          'cors',
-          `${host} answered but does not allow this page to read ${what} (CORS). ` +
-              (base === DEFAULT_ENDPOINT ? 'A browser extension or proxy may be stripping headers. ' :
-                                           'A mirror must send Access-Control-Allow-Origin. ') +
-              `Use the CLI (vramfit --model), or ${FORWARD}.`);
+        'cors',
+        `${host} answered but does not allow this page to read ${what} (CORS). ` +
+          (base === DEFAULT_ENDPOINT
+            ? 'A browser extension or proxy may be stripping headers. '
+            : 'A mirror must send Access-Control-Allow-Origin. ') +
+          `Use the CLI (vramfit --model), or ${FORWARD}.`,
+      );
     }
     return new HubError(
-        'unreachable',
-        `Cannot reach ${host} (no network, a DNS failure, or a filter blocking it) for ${what}. ` +
-            `Check the connection${base === DEFAULT_ENDPOINT ? '' : ' and the endpoint setting'}, then retry; or ${FORWARD}.`,
-        {retryable: true});
+      'unreachable',
+      `Cannot reach ${host} (no network, a DNS failure, or a filter blocking it) for ${what}. ` +
+        `Check the connection${base === DEFAULT_ENDPOINT ? '' : ' and the endpoint setting'}, then retry; or ${FORWARD}.`,
+      {retryable: true},
+    );
   }
 
   function checkStatus(res, what, id) {
@@ -182,42 +216,65 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     // does not exist (or is private: it does not say which).
     if (res.status === 401 && code === 'RepoNotFound' && !tok) {
       throw new HubError(
-          'not_found',
-          `No public model repository for ${what} (${st}). Check the id (org/name); if it is private, add an access token under "Access token"; or ${FORWARD}.`,
-          {status: 401});
+        'not_found',
+        `No public model repository for ${what} (${st}). Check the id (org/name); if it is private, add an access token under "Access token"; or ${FORWARD}.`,
+        {status: 401},
+      );
     }
     if (res.status === 401 || res.status === 403) {
       const page = id ? `${base}/${id}` : base;
       throw new HubError(
-          'unauthorized',
-          tok ? `${what} is gated or private and the token has no access (${st}). Accept the model's terms on ${page} with the token's account, or use a token with read access; or ${FORWARD}.` :
-                `${what} is gated or private (${st}). Accept its terms on ${page}, then add a Hugging Face access token (read) under "Access token"; or ${FORWARD}.`,
-          {status: res.status});
+        'unauthorized',
+        tok
+          ? `${what} is gated or private and the token has no access (${st}). Accept the model's terms on ${page} with the token's account, or use a token with read access; or ${FORWARD}.`
+          : `${what} is gated or private (${st}). Accept its terms on ${page}, then add a Hugging Face access token (read) under "Access token"; or ${FORWARD}.`,
+        {status: res.status},
+      );
     }
     if (res.status === 404) {
       if (code === 'RevisionNotFound')
-        throw new HubError('no_revision', `Revision not found for ${what} (${st}). Check the revision (a branch, tag or commit), or leave it empty for main.`, {status: 404});
+        throw new HubError(
+          'no_revision',
+          `Revision not found for ${what} (${st}). Check the revision (a branch, tag or commit), or leave it empty for main.`,
+          {status: 404},
+        );
       if (code === 'RepoNotFound')
-        throw new HubError('not_found', `No model repository for ${what} (${st}). Check the id (org/name)${tok ? '' : '; a private repo needs an access token'}; or ${FORWARD}.`, {status: 404});
+        throw new HubError(
+          'not_found',
+          `No model repository for ${what} (${st}). Check the id (org/name)${tok ? '' : '; a private repo needs an access token'}; or ${FORWARD}.`,
+          {status: 404},
+        );
       throw new HubError('no_file', `${what} not found (${st}).`, {status: 404});
     }
     if (res.status === 429) {
       const after = res.headers.get('Retry-After');
       throw new HubError(
-          'rate_limited',
-          `The Hub is rate-limiting requests (${st}${after ? `, retry after ${after} s` : ''}). Wait and retry${tok ? '' : ' (requests with an access token get higher limits)'}; or ${FORWARD}.`,
-          {status: 429, retryable: true});
+        'rate_limited',
+        `The Hub is rate-limiting requests (${st}${after ? `, retry after ${after} s` : ''}). Wait and retry${tok ? '' : ' (requests with an access token get higher limits)'}; or ${FORWARD}.`,
+        {status: 429, retryable: true},
+      );
     }
     if (res.status >= 500)
-      throw new HubError('server_error', `${host} failed (${st}) serving ${what}. Retry in a few minutes; or ${FORWARD}.`, {status: res.status, retryable: true});
-    throw new HubError('http', `Unexpected ${st} for ${what}. Retry; or ${FORWARD}.`, {status: res.status, retryable: true});
+      throw new HubError(
+        'server_error',
+        `${host} failed (${st}) serving ${what}. Retry in a few minutes; or ${FORWARD}.`,
+        {status: res.status, retryable: true},
+      );
+    throw new HubError('http', `Unexpected ${st} for ${what}. Retry; or ${FORWARD}.`, {
+      status: res.status,
+      retryable: true,
+    });
   }
 
   function parseJson(text, what) {
     try {
       return JSON.parse(text);
     } catch {
-      throw new HubError('invalid', `The answer for ${what} is not JSON (starts "${startOf(text)}"; a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+      throw new HubError(
+        'invalid',
+        `The answer for ${what} is not JSON (starts "${startOf(text)}"; a proxy or captive portal?). Retry; or ${FORWARD}.`,
+        {retryable: true},
+      );
     }
   }
 
@@ -230,16 +287,25 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
 
     /** Model search: [{id, downloads, pipeline_tag, gated}], most downloaded first. */
     async search(query, {signal, limit = 8} = {}) {
-      const q = new URLSearchParams({search: String(query).trim(), limit: String(limit), sort: 'downloads', direction: '-1'});
+      const q = new URLSearchParams({
+        search: String(query).trim(),
+        limit: String(limit),
+        sort: 'downloads',
+        direction: '-1',
+      });
       const {body} = await request(`${base}/api/models?${q}`, `the model search`, {signal});
       const list = parseJson(body, 'the model search');
-      if (!Array.isArray(list)) throw new HubError('invalid', 'The model search did not answer a list.');
-      return list.filter((m) => m && typeof m.id === 'string').slice(0, limit).map((m) => ({
-        id: m.id,
-        downloads: Number.isFinite(m.downloads) ? m.downloads : null,
-        pipeline_tag: typeof m.pipeline_tag === 'string' ? m.pipeline_tag : '',
-        gated: Boolean(m.gated),
-      }));
+      if (!Array.isArray(list))
+        throw new HubError('invalid', 'The model search did not answer a list.');
+      return list
+        .filter((m) => m && typeof m.id === 'string')
+        .slice(0, limit)
+        .map((m) => ({
+          id: m.id,
+          downloads: Number.isFinite(m.downloads) ? m.downloads : null,
+          pipeline_tag: typeof m.pipeline_tag === 'string' ? m.pipeline_tag : '',
+          gated: Boolean(m.gated),
+        }));
     },
 
     /** Model info at a revision: {sha, files[]}. */
@@ -263,12 +329,17 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
     async json(id, rev, file, {signal, maxBytes = Infinity} = {}) {
       const what = label(id, rev, file);
       const {body} = await request(resolveUrl(id, rev, file), what, {signal, id});
-      if (body.length > maxBytes) throw new HubError('invalid', `${what} is over ${maxBytes >> 20} MiB: not a model file.`);
+      if (body.length > maxBytes)
+        throw new HubError('invalid', `${what} is over ${maxBytes >> 20} MiB: not a model file.`);
       if (file === 'config.json' || file === 'params.json') {
         try {
           return parseConfigText(body);
         } catch (e) {
-          throw new HubError('invalid', `${what} is not a JSON object (${e.message}; starts "${startOf(body)}", a proxy or captive portal?). Retry; or ${FORWARD}.`, {retryable: true});
+          throw new HubError(
+            'invalid',
+            `${what} is not a JSON object (${e.message}; starts "${startOf(body)}", a proxy or captive portal?). Retry; or ${FORWARD}.`,
+            {retryable: true},
+          );
         }
       }
       return parseJson(body, what);
@@ -282,11 +353,19 @@ export function createHub({endpoint = DEFAULT_ENDPOINT, token = '', fetchFn = gl
      */
     async bytes(id, rev, file, from, to, {signal, allowShort = false} = {}) {
       const what = label(id, rev, file);
-      const {res, body} = await request(resolveUrl(id, rev, file), what, {signal, id, range: [from, to]});
+      const {res, body} = await request(resolveUrl(id, rev, file), what, {
+        signal,
+        id,
+        range: [from, to],
+      });
       const want = to - from + 1;
       const slice = res.status === 206 ? body : body.subarray(from, to + 1);
       if (slice.length < want && !allowShort) {
-        throw new HubError('truncated', `${what}: asked for bytes ${from}-${to}, got ${plural(slice.length, 'byte')}. Retry; or ${FORWARD}.`, {retryable: true});
+        throw new HubError(
+          'truncated',
+          `${what}: asked for bytes ${from}-${to}, got ${plural(slice.length, 'byte')}. Retry; or ${FORWARD}.`,
+          {retryable: true},
+        );
       }
       return slice.subarray(0, Math.min(want, slice.length));
     },

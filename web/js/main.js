@@ -2,7 +2,13 @@
 // memory happens here; the core (wasm) is the only place that knows bytes.
 import {$, $$, fill, h} from './dom.js';
 import {EstimatorError, sharedEngine} from './engine.js';
-import {defaultPreset, defaultState, FIELD_BY_NAME, initialState, stateToRequest} from './fields.js';
+import {
+  defaultPreset,
+  defaultState,
+  FIELD_BY_NAME,
+  initialState,
+  stateToRequest,
+} from './fields.js';
 import {buildForm} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
 import {parseQuery, stateToQuery} from './url-state.js';
@@ -21,7 +27,7 @@ let form;
 let urlProblems = [];
 let renders = 0;
 let activeComponent = '';
-let source;  // model-source.js
+let source; // model-source.js
 
 function fatal(message) {
   const box = $('#loading');
@@ -34,8 +40,15 @@ function fatal(message) {
 function renderProblems(list) {
   const el = $('#problems');
   fill(
-      el,
-      list.length ? h('ul', {}, list.map((p) => h('li', {}, `${p.name}: ${p.message}`))) : null);
+    el,
+    list.length
+      ? h(
+          'ul',
+          {},
+          list.map((p) => h('li', {}, `${p.name}: ${p.message}`)),
+        )
+      : null,
+  );
 }
 
 function showError(err) {
@@ -64,7 +77,11 @@ function syncVendors(r, state) {
   const vendors = vendorsOf(r.gpus);
   const current = [...sel.options].slice(1).map((o) => o.value);
   if (current.join() !== vendors.join()) {
-    fill(sel, h('option', {value: ''}, 'All'), vendors.map((v) => h('option', {value: v}, v)));
+    fill(
+      sel,
+      h('option', {value: ''}, 'All'),
+      vendors.map((v) => h('option', {value: v}, v)),
+    );
   }
   sel.value = vendors.includes(want) ? want : '';
 }
@@ -83,9 +100,11 @@ function render(r, state) {
     renderWarnings($('#warnings'), r.warnings);
     syncVendors(r, state);
     renderGpus(
-        $('#gpus'), r,
-        {vendor: $('#vendor').value, minGib: state.min_gib, highlight: r.target?.id ?? state.gpu},
-        catalog);
+      $('#gpus'),
+      r,
+      {vendor: $('#vendor').value, minGib: state.min_gib, highlight: r.target?.id ?? state.gpu},
+      catalog,
+    );
     renderRecommend($('#recommend'), r.recommend, applyChange, catalog);
     renderShare(state, pageUrl, defaults);
     renderSticky($('#sticky-total'), r);
@@ -125,26 +144,24 @@ function flushUrl() {
 function setUrl(href) {
   urlPending = href;
   const wait = 150 - (performance.now() - urlLast);
-  if (wait <= 0)
-    flushUrl();
-  else if (!urlTimer)
-    urlTimer = setTimeout(flushUrl, wait);
+  if (wait <= 0) flushUrl();
+  else if (!urlTimer) urlTimer = setTimeout(flushUrl, wait);
 }
 
 function recompute() {
   const state = {
     ...form.read(),
-    embed: document.body.classList.contains('embed') ? '1' : undefined
+    embed: document.body.classList.contains('embed') ? '1' : undefined,
   };
   form.update(state);
   const {request, problems} = stateToRequest(state, catalog, source.configs);
   const list = [
     ...urlProblems,
-    ...problems.map(
-        (p) =>
-            (p.name === 'config' && state.config ?
-                 {name: 'config', message: configProblem(state.config) ?? p.message} :
-                 p))
+    ...problems.map((p) =>
+      p.name === 'config' && state.config
+        ? {name: 'config', message: configProblem(state.config) ?? p.message}
+        : p,
+    ),
   ];
   renderProblems(list);
   form.markInvalid(problems.map((p) => p.name));
@@ -154,7 +171,9 @@ function recompute() {
     if (!state.model) renderCheckpoint($('#model-checkpoint'), undefined, null);
     if (state.embed === '1')
       renderCompactError(
-          $('#compact'), list.map((p) => p.message).join('; ') || 'No model chosen.');
+        $('#compact'),
+        list.map((p) => p.message).join('; ') || 'No model chosen.',
+      );
     document.body.dataset.ready = 'true';
     return;
   }
@@ -166,8 +185,7 @@ function recompute() {
   } catch (e) {
     if (!(e instanceof EstimatorError)) throw e;
     form.markInvalid([e.field, ...problems.map((p) => p.name)].filter(Boolean));
-    if (state.embed === '1')
-      renderCompactError($('#compact'), e.message);
+    if (state.embed === '1') renderCompactError($('#compact'), e.message);
     else {
       showError(e);
       $('#sticky-total').hidden = true;
@@ -181,7 +199,7 @@ function wire() {
   const root = $('#app');
   root.addEventListener('input', (e) => {
     if (e.target.closest('#chart, .share')) return undefined;
-    if (e.target.closest('#model-box')) return undefined;  // model-source.js
+    if (e.target.closest('#model-box')) return undefined; // model-source.js
     urlProblems = [];
     return recompute();
   });
@@ -218,8 +236,11 @@ async function start() {
     catalog = engine.catalog({presetCounts: false});
     performance.mark('vramfit-catalog');
   } catch (e) {
-    fatal(`The estimator could not start: ${
-        e.message}. Reload the page; if it persists, this browser may lack WebAssembly exception support.`);
+    fatal(
+      `The estimator could not start: ${
+        e.message
+      }. Reload the page; if it persists, this browser may lack WebAssembly exception support.`,
+    );
     return;
   }
   $('#version').textContent = `v${engine.version}`;
@@ -243,12 +264,9 @@ async function start() {
   form.write(state);
   source = createModelSource(recompute, {engine});
   wire();
-  if (state.config)
-    source.onConfigText();
-  else if (state.model)
-    source.loadHub();
-  else
-    recompute();
+  if (state.config) source.onConfigText();
+  else if (state.model) source.loadHub();
+  else recompute();
 }
 
 start();

@@ -27,7 +27,8 @@ export function createModelSearch({input, list, status, getHub, onPick, onExact 
 
   function setActive(i) {
     active = i;
-    for (const [n, li] of [...list.children].entries()) li.setAttribute('aria-selected', String(n === i));
+    for (const [n, li] of [...list.children].entries())
+      li.setAttribute('aria-selected', String(n === i));
     if (i >= 0) {
       input.setAttribute('aria-activedescendant', list.children[i].id);
       list.children[i].scrollIntoView?.({block: 'nearest'});
@@ -43,16 +44,27 @@ export function createModelSearch({input, list, status, getHub, onPick, onExact 
   }
 
   function render() {
-    fill(list, results.map((m, i) => {
-      const bits = [m.pipeline_tag, m.downloads !== null ? `${formatCount(m.downloads)} downloads` : '', m.gated ? 'gated' : '']
-                       .filter(Boolean)
-                       .join(' · ');
-      const li = h('li', {id: `model-opt-${i}`, role: 'option', 'aria-selected': 'false', 'data-id': m.id},
-                   h('span', {class: 'opt-id'}, m.id), bits ? h('span', {class: 'muted opt-meta'}, ` ${bits}`) : null);
-      li.addEventListener('mousedown', (e) => e.preventDefault());  // keep focus in the field
-      li.addEventListener('click', () => pick(i));
-      return li;
-    }));
+    fill(
+      list,
+      results.map((m, i) => {
+        const bits = [
+          m.pipeline_tag,
+          m.downloads !== null ? `${formatCount(m.downloads)} downloads` : '',
+          m.gated ? 'gated' : '',
+        ]
+          .filter(Boolean)
+          .join(' · ');
+        const li = h(
+          'li',
+          {id: `model-opt-${i}`, role: 'option', 'aria-selected': 'false', 'data-id': m.id},
+          h('span', {class: 'opt-id'}, m.id),
+          bits ? h('span', {class: 'muted opt-meta'}, ` ${bits}`) : null,
+        );
+        li.addEventListener('mousedown', (e) => e.preventDefault()); // keep focus in the field
+        li.addEventListener('click', () => pick(i));
+        return li;
+      }),
+    );
     const open = results.length > 0 && document.activeElement === input;
     list.hidden = !open;
     input.setAttribute('aria-expanded', String(open));
@@ -130,8 +142,12 @@ export function createModelSearch({input, list, status, getHub, onPick, onExact 
 
   input.addEventListener('input', onInput);
   input.addEventListener('blur', close);
-  return {onKey, close, cancel: () => {
-    clearTimeout(timer);
-    controller?.abort();
-  }};
+  return {
+    onKey,
+    close,
+    cancel: () => {
+      clearTimeout(timer);
+      controller?.abort();
+    },
+  };
 }

@@ -4,7 +4,14 @@
 // model changes. The last good result stays on screen while a load runs.
 import {$, fill, h} from './dom.js';
 import {ConfigError, parseConfigText} from './config-text.js';
-import {checkModelId, checkRevision, createHub, DEFAULT_TIMEOUT_MS, HubError, normalizeEndpoint} from './hub.js';
+import {
+  checkModelId,
+  checkRevision,
+  createHub,
+  DEFAULT_TIMEOUT_MS,
+  HubError,
+  normalizeEndpoint,
+} from './hub.js';
 import {createHubCache} from './hub-cache.js';
 import {hubKey, loadHubModel} from './hub-model.js';
 import {createTokenStore} from './hub-token.js';
@@ -34,11 +41,11 @@ function when(ms) {
 
 /** Creates the model box logic; `configs` is what stateToRequest reads. */
 export function createModelSource(recompute, {engine}) {
-  const configs = new Map();   // hubKey -> loaded repo (hub-model.js)
-  const failures = new Map();  // hubKey -> HubError of the last failed load
+  const configs = new Map(); // hubKey -> loaded repo (hub-model.js)
+  const failures = new Map(); // hubKey -> HubError of the last failed load
   const cache = createHubCache();
   const tokens = createTokenStore();
-  let current = null;          // {key, controller} of the load in flight
+  let current = null; // {key, controller} of the load in flight
 
   // The test suite shortens the timeout with an init script.
   const timeoutMs = () => Number(globalThis.VRAMFIT_HUB_TIMEOUT_MS) || DEFAULT_TIMEOUT_MS;
@@ -62,7 +69,10 @@ export function createModelSource(recompute, {engine}) {
   }
 
   function showGgufFiles(files) {
-    fill($('#gguf-files'), files.map((f) => h('option', {value: f})));
+    fill(
+      $('#gguf-files'),
+      files.map((f) => h('option', {value: f})),
+    );
     $('#gguf-box').hidden = files.length === 0 && !$('#gguf_file').value;
   }
 
@@ -71,7 +81,9 @@ export function createModelSource(recompute, {engine}) {
     if (entry.gguf_file) bits.push(`GGUF header of ${entry.gguf_file}`);
     else bits.push(entry.config_file ?? 'config.json');
     if (entry.header?.format === 'safetensors')
-      bits.push(`safetensors headers of ${entry.header.files.length} file${entry.header.files.length === 1 ? '' : 's'}`);
+      bits.push(
+        `safetensors headers of ${entry.header.files.length} file${entry.header.files.length === 1 ? '' : 's'}`,
+      );
     const rev = entry.sha ? ` (commit ${entry.sha.slice(0, 7)})` : '';
     const from = cached ? `the cache (fetched ${when(entry.saved)})` : new URL(entry.source).host;
     const note = entry.header_note ? ` Exact weight bytes unavailable: ${entry.header_note}.` : '';
@@ -99,7 +111,7 @@ export function createModelSource(recompute, {engine}) {
     $('#preset').value = '';
     $('#config').value = '';
     // Loaded in this tab, else kept from an earlier visit.
-    const known = refresh ? undefined : configs.get(key) ?? cache.get(key);
+    const known = refresh ? undefined : (configs.get(key) ?? cache.get(key));
     if (known?.config) {
       const fromCache = !configs.has(key);
       configs.set(key, known);
@@ -118,7 +130,10 @@ export function createModelSource(recompute, {engine}) {
     const hub = hubFor(endpoint);
     try {
       const entry = await loadHubModel(hub, engine, {
-        id: s.model, revision: s.revision, ggufFile: s.gguf_file, signal: controller.signal,
+        id: s.model,
+        revision: s.revision,
+        ggufFile: s.gguf_file,
+        signal: controller.signal,
         progress: (text) => {
           if (!controller.signal.aborted) setStatus(text, 'busy');
         },
@@ -170,8 +185,7 @@ export function createModelSource(recompute, {engine}) {
   function explainMissing(state, problems) {
     if (state.model && !state.config && !problems.some((p) => p.name === 'model')) {
       const key = hubKey(state);
-      if (failures.has(key))
-        setStatus(failures.get(key).message, 'error');
+      if (failures.has(key)) setStatus(failures.get(key).message, 'error');
       else if (current?.key !== key)
         setStatus(`Press Enter or "Fetch" to load ${state.model} from the Hub.`);
     } else if (!state.model && !state.config && !state.preset) {
@@ -188,7 +202,11 @@ export function createModelSource(recompute, {engine}) {
     const entry = state.model && !state.config ? configs.get(hubKey(state)) : undefined;
     if (!entry?.header) return entry;
     const {summary, index_total_size: total = null} = entry.header;
-    return {...entry, compare: (params) => engine.checkpointPlan({summaries: [summary], index_total_size: total, params})};
+    return {
+      ...entry,
+      compare: (params) =>
+        engine.checkpointPlan({summaries: [summary], index_total_size: total, params}),
+    };
   }
 
   async function readFile(file) {

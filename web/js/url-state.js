@@ -14,9 +14,12 @@ const VIEW_CHECKS = {
  * invalid or unknown ones become { name, message } problems.
  */
 export function parseQuery(query, catalog) {
-  const params = query instanceof URLSearchParams ? query :
-      typeof query === 'string'                   ? new URLSearchParams(query) :
-                                                    new URLSearchParams(Object.entries(query ?? {}));
+  const params =
+    query instanceof URLSearchParams
+      ? query
+      : typeof query === 'string'
+        ? new URLSearchParams(query)
+        : new URLSearchParams(Object.entries(query ?? {}));
   const state = {};
   const problems = [];
   for (const [name, raw] of params) {
@@ -25,16 +28,12 @@ export function parseQuery(query, catalog) {
       const r = checkValue(field, raw, catalog);
       // A malformed Hub id or config stays in the state: the page shows the
       // problem next to the text the user gave, and sends nothing for it.
-      if (r.ok && ['bool', 'tristate', 'enum'].includes(field.kind))
-        state[name] = String(r.value);
-      else if (r.ok || name === 'model' || name === 'config')
-        state[name] = raw;
+      if (r.ok && ['bool', 'tristate', 'enum'].includes(field.kind)) state[name] = String(r.value);
+      else if (r.ok || name === 'model' || name === 'config') state[name] = raw;
       if (!r.ok) problems.push({name, message: r.message});
     } else if (VIEW_PARAMS.includes(name)) {
-      if (VIEW_CHECKS[name](raw))
-        state[name] = raw;
-      else
-        problems.push({name, message: `invalid ${name} "${raw}"`});
+      if (VIEW_CHECKS[name](raw)) state[name] = raw;
+      else problems.push({name, message: `invalid ${name} "${raw}"`});
     } else {
       problems.push({name, message: `unknown parameter "${name}" ignored`});
     }
@@ -59,7 +58,6 @@ export function stateToQuery(state, defaults = {}) {
 /** The request-relevant subset of a state (drops view-only params). */
 export function requestState(state) {
   const out = {};
-  for (const [k, v] of Object.entries(state))
-    if (FIELD_BY_NAME.has(k)) out[k] = v;
+  for (const [k, v] of Object.entries(state)) if (FIELD_BY_NAME.has(k)) out[k] = v;
   return out;
 }

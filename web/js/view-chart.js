@@ -9,23 +9,32 @@ const inPeak = (c) => c.in_peak !== false;
 
 function explain(panel, c, total) {
   const inputs = Object.entries(c.inputs ?? {});
-  const share = inPeak(c) ? ` · ${formatPercent(c.bytes, total)} of the total` :
-                            ' · not live at the peak, so not in the total';
+  const share = inPeak(c)
+    ? ` · ${formatPercent(c.bytes, total)} of the total`
+    : ' · not live at the peak, so not in the total';
   const flags = [];
   if (typeof c.uncertainty === 'number' && c.uncertainty > 0)
     flags.push(`± ${Math.round(c.uncertainty * 100)} % uncertainty`);
   if (c.runtime) flags.push('runtime overhead (not a tensor)');
   fill(
-      panel, h('h3', {}, String(c.label ?? c.id)),
-      h('p', {}, h('strong', {}, formatGiB(c.bytes)), ` · ${formatGB(c.bytes)}${share}`),
-      flags.length ? h('p', {class: 'muted'}, flags.join(' · ')) : null,
-      c.formula ? h('p', {class: 'formula'}, h('code', {}, String(c.formula))) : null,
-      // The formula's inputs are its variables (core names and values), shown as code like it.
-      inputs.length ? h('dl', {class: 'inputs'},
-                        inputs.map(([k, v]) => [h('dt', {}, h('code', {}, k)),
-                                                h('dd', {}, h('code', {}, formatValue(v)))])) :
-                      null,
-      c.note ? h('p', {class: 'muted'}, String(c.note)) : null);
+    panel,
+    h('h3', {}, String(c.label ?? c.id)),
+    h('p', {}, h('strong', {}, formatGiB(c.bytes)), ` · ${formatGB(c.bytes)}${share}`),
+    flags.length ? h('p', {class: 'muted'}, flags.join(' · ')) : null,
+    c.formula ? h('p', {class: 'formula'}, h('code', {}, String(c.formula))) : null,
+    // The formula's inputs are its variables (core names and values), shown as code like it.
+    inputs.length
+      ? h(
+          'dl',
+          {class: 'inputs'},
+          inputs.map(([k, v]) => [
+            h('dt', {}, h('code', {}, k)),
+            h('dd', {}, h('code', {}, formatValue(v))),
+          ]),
+        )
+      : null,
+    c.note ? h('p', {class: 'muted'}, String(c.note)) : null,
+  );
   panel.dataset.component = String(c.id);
 }
 
@@ -35,9 +44,10 @@ export function renderChart(el, r, opts = {}) {
   const stacked = comps.filter(inPeak);
   const sum = stacked.reduce((s, c) => s + Math.max(0, c.bytes), 0);
   const total = r.total_bytes ?? sum;
-  const colors =
-      assignColors([...stacked, ...comps.filter((c) => !inPeak(c))].map((c) => String(c.id)),
-                   componentOrder(opts.catalog));
+  const colors = assignColors(
+    [...stacked, ...comps.filter((c) => !inPeak(c))].map((c) => String(c.id)),
+    componentOrder(opts.catalog),
+  );
   const colorOf = (c) => colors.get(String(c.id));
   const cap = opts.capacity;
   const scale = Math.max(sum, cap?.bytes ?? 0) || 1;
@@ -69,8 +79,11 @@ export function renderChart(el, r, opts = {}) {
   }
   let marker = null;
   if (cap && cap.bytes > 0) {
-    marker =
-        h('div', {class: 'cap-marker'}, h('span', {}, `${cap.name}: ${formatGiB(cap.bytes, 1)}`));
+    marker = h(
+      'div',
+      {class: 'cap-marker'},
+      h('span', {}, `${cap.name}: ${formatGiB(cap.bytes, 1)}`),
+    );
     const pos = Math.min(100, (100 * cap.bytes) / scale);
     marker.style.setProperty('left', `${pos}%`);
     marker.classList.toggle('label-right', pos < 50);
@@ -79,42 +92,81 @@ export function renderChart(el, r, opts = {}) {
   const rows = comps.map((c) => {
     const sw = h('span', {class: 'swatch', 'aria-hidden': 'true'});
     sw.style.setProperty('background', colorOf(c));
-    const btn =
-        h('button', {type: 'button', class: 'linklike', 'data-component': c.id}, sw,
-          String(c.label ?? c.id));
+    const btn = h(
+      'button',
+      {type: 'button', class: 'linklike', 'data-component': c.id},
+      sw,
+      String(c.label ?? c.id),
+    );
     for (const ev of ['mouseenter', 'focus', 'click']) btn.addEventListener(ev, show(c));
     return h(
-        'tr', {'data-id': c.id, 'data-bytes': c.bytes, class: inPeak(c) ? null : 'off-peak'},
-        h('th', {scope: 'row'}, btn,
-          inPeak(c) ? null : h('span', {class: 'muted small-note'}, ' not at peak')),
-        h('td', {class: 'num'}, formatGiB(c.bytes)),
-        h('td', {class: 'num hide-narrow'}, formatGB(c.bytes)),
-        h('td', {class: 'num'}, inPeak(c) ? formatPercent(c.bytes, total) : '—'));
+      'tr',
+      {'data-id': c.id, 'data-bytes': c.bytes, class: inPeak(c) ? null : 'off-peak'},
+      h(
+        'th',
+        {scope: 'row'},
+        btn,
+        inPeak(c) ? null : h('span', {class: 'muted small-note'}, ' not at peak'),
+      ),
+      h('td', {class: 'num'}, formatGiB(c.bytes)),
+      h('td', {class: 'num hide-narrow'}, formatGB(c.bytes)),
+      h('td', {class: 'num'}, inPeak(c) ? formatPercent(c.bytes, total) : '—'),
+    );
   });
-  const phases = Array.isArray(r.phases) && r.phases.length > 1 ?
-      h('p', {class: 'phases muted'}, 'Phases: ',
-        r.phases.map(
-            (p, i) =>
-                [i ? ' · ' : '',
-                 p.id === r.peak_phase ?
-                     h('strong', {}, `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)} (peak)`) :
-                     `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)}`])) :
-      null;
+  const phases =
+    Array.isArray(r.phases) && r.phases.length > 1
+      ? h(
+          'p',
+          {class: 'phases muted'},
+          'Phases: ',
+          r.phases.map((p, i) => [
+            i ? ' · ' : '',
+            p.id === r.peak_phase
+              ? h('strong', {}, `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)} (peak)`)
+              : `${phaseLabel(opts.catalog, p.id)} ${formatGiB(p.bytes)}`,
+          ]),
+        )
+      : null;
   fill(
-      el, h('div', {class: 'bar-wrap'}, bar, marker), phases,
-      h('div', {class: 'chart-cols'},
-        h('table', {class: 'legend', id: 'components'},
-          h('caption', {class: 'sr-only'}, 'Components'),
-          h('thead', {},
-            h('tr', {}, h('th', {scope: 'col'}, 'Component'),
-              h('th', {scope: 'col', class: 'num'}, 'GiB'),
-              h('th', {scope: 'col', class: 'num hide-narrow'}, 'GB'),
-              h('th', {scope: 'col', class: 'num'}, 'Share'))),
-          h('tbody', {}, rows),
-          h('tfoot', {},
-            h('tr', {}, h('th', {scope: 'row'}, 'Total'), h('td', {class: 'num'}, formatGiB(total)),
-              h('td', {class: 'num hide-narrow'}, formatGB(total)), h('td', {}, '')))),
-        panel));
+    el,
+    h('div', {class: 'bar-wrap'}, bar, marker),
+    phases,
+    h(
+      'div',
+      {class: 'chart-cols'},
+      h(
+        'table',
+        {class: 'legend', id: 'components'},
+        h('caption', {class: 'sr-only'}, 'Components'),
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {scope: 'col'}, 'Component'),
+            h('th', {scope: 'col', class: 'num'}, 'GiB'),
+            h('th', {scope: 'col', class: 'num hide-narrow'}, 'GB'),
+            h('th', {scope: 'col', class: 'num'}, 'Share'),
+          ),
+        ),
+        h('tbody', {}, rows),
+        h(
+          'tfoot',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {scope: 'row'}, 'Total'),
+            h('td', {class: 'num'}, formatGiB(total)),
+            h('td', {class: 'num hide-narrow'}, formatGB(total)),
+            h('td', {}, ''),
+          ),
+        ),
+      ),
+      panel,
+    ),
+  );
   const keep = opts.active && comps.find((c) => String(c.id) === opts.active);
   const biggest = comps.reduce((a, c) => (!a || c.bytes > a.bytes ? c : a), null);
   if (keep || biggest) show(keep || biggest)();

@@ -33,25 +33,30 @@ function fitLine(r, gpuId, catalog) {
   if (chosen) {
     const head = chosen.headroom_bytes;
     return h(
-        'p', {class: 'vf-fit'}, `${chosen.name}: `,
-        h('strong', {class: String(chosen.verdict)},
-          verdictLabel(catalog, chosen.verdict)),
-        typeof head === 'number' ?
-            ` (${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom)` :
-            '');
+      'p',
+      {class: 'vf-fit'},
+      `${chosen.name}: `,
+      h('strong', {class: String(chosen.verdict)}, verdictLabel(catalog, chosen.verdict)),
+      typeof head === 'number'
+        ? ` (${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom)`
+        : '',
+    );
   }
-  const fitting = gpus.filter((g) => g.verdict === 'fits')
-                      .sort((a, b) => (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0))
-                      .slice(0, 3);
+  const fitting = gpus
+    .filter((g) => g.verdict === 'fits')
+    .sort((a, b) => (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0))
+    .slice(0, 3);
   if (!gpus.length) return null;
   return h(
-      'p', {class: 'vf-fit'},
-      fitting.length ?
-          [
-            'Smallest GPUs that fit: ',
-            h('span', {class: 'fits'}, fitting.map((g) => String(g.name)).join(', '))
-          ] :
-          h('span', {class: 'no'}, 'Fits on none of the listed single GPUs.'));
+    'p',
+    {class: 'vf-fit'},
+    fitting.length
+      ? [
+          'Smallest GPUs that fit: ',
+          h('span', {class: 'fits'}, fitting.map((g) => String(g.name)).join(', ')),
+        ]
+      : h('span', {class: 'no'}, 'Fits on none of the listed single GPUs.'),
+  );
 }
 
 /**
@@ -61,11 +66,14 @@ function fitLine(r, gpuId, catalog) {
 export function renderCompact(el, r, {gpu = '', link = '', catalog = null} = {}) {
   const comps = (r.components ?? []).filter((c) => c.bytes > 0 && c.in_peak !== false);
   const total = r.total_bytes;
-  const colors = assignColors(comps.map((c) => String(c.id)), componentOrder(catalog));
+  const colors = assignColors(
+    comps.map((c) => String(c.id)),
+    componentOrder(catalog),
+  );
   const bar = h('div', {
     class: 'vf-bar',
     role: 'img',
-    'aria-label': comps.map((c) => `${c.label ?? c.id} ${formatGiB(c.bytes)}`).join(', ')
+    'aria-label': comps.map((c) => `${c.label ?? c.id} ${formatGiB(c.bytes)}`).join(', '),
   });
   const legend = h('ul', {class: 'vf-legend'});
   comps.forEach((c) => {
@@ -79,21 +87,41 @@ export function renderCompact(el, r, {gpu = '', link = '', catalog = null} = {})
   });
   const model = r.model?.id ?? r.model?.name ?? 'model';
   fill(
-      el,
-      h('div', {class: 'vf-compact', part: 'result'}, h('p', {class: 'vf-model'}, String(model)),
-        h('p', {class: 'vf-total'}, h('span', {class: 'vf-total-gib'}, formatGiB(total)),
-          h('small', {}, formatGB(total))),
-        r.range ? h('p', {class: 'vf-band'},
-                    `likely ${formatGiB(r.range.low_bytes)} – ${formatGiB(r.range.high_bytes)}`) :
-                  null,
-        bar, legend, fitLine(r, gpu, catalog),
-        link ? h('p', {class: 'vf-meta'},
-                 h('a', {href: link, target: '_blank', rel: 'noopener'}, 'Details on vramfit ↗')) :
-               null));
+    el,
+    h(
+      'div',
+      {class: 'vf-compact', part: 'result'},
+      h('p', {class: 'vf-model'}, String(model)),
+      h(
+        'p',
+        {class: 'vf-total'},
+        h('span', {class: 'vf-total-gib'}, formatGiB(total)),
+        h('small', {}, formatGB(total)),
+      ),
+      r.range
+        ? h(
+            'p',
+            {class: 'vf-band'},
+            `likely ${formatGiB(r.range.low_bytes)} – ${formatGiB(r.range.high_bytes)}`,
+          )
+        : null,
+      bar,
+      legend,
+      fitLine(r, gpu, catalog),
+      link
+        ? h(
+            'p',
+            {class: 'vf-meta'},
+            h('a', {href: link, target: '_blank', rel: 'noopener'}, 'Details on vramfit ↗'),
+          )
+        : null,
+    ),
+  );
 }
 
 export function renderCompactError(el, message) {
   fill(
-      el,
-      h('div', {class: 'vf-compact'}, h('p', {class: 'vf-error', role: 'alert'}, String(message))));
+    el,
+    h('div', {class: 'vf-compact'}, h('p', {class: 'vf-error', role: 'alert'}, String(message))),
+  );
 }

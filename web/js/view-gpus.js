@@ -7,7 +7,8 @@ import {verdictLabel} from './labels.js';
 /** A header with a short form for phones (the long one stays for screen readers). */
 function headerText(long, short) {
   return [
-    h('span', {class: 'long'}, long), h('span', {class: 'short', 'aria-hidden': 'true'}, short)
+    h('span', {class: 'long'}, long),
+    h('span', {class: 'short', 'aria-hidden': 'true'}, short),
   ];
 }
 
@@ -22,48 +23,78 @@ export function vendorsOf(gpus) {
 export function renderGpus(el, r, filters = {}, catalog = null) {
   const all = Array.isArray(r.gpus) ? r.gpus : [];
   const minBytes = (Number(filters.minGib) || 0) * 2 ** 30;
-  const shown = all.filter((g) => !filters.vendor || String(g.vendor) === filters.vendor)
-                    .filter((g) => !(g.memory_bytes < minBytes))
-                    .sort(
-                        (a, b) => (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0) ||
-                            String(a.name).localeCompare(String(b.name)));
+  const shown = all
+    .filter((g) => !filters.vendor || String(g.vendor) === filters.vendor)
+    .filter((g) => !(g.memory_bytes < minBytes))
+    .sort(
+      (a, b) =>
+        (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0) ||
+        String(a.name).localeCompare(String(b.name)),
+    );
   const counts = {fits: 0, tight: 0, no: 0};
-  for (const g of shown)
-    if (g.verdict in counts) counts[g.verdict] += 1;
+  for (const g of shown) if (g.verdict in counts) counts[g.verdict] += 1;
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
     const head = g.headroom_bytes;
     return h(
-        'tr',
-        {class: `v-${verdict}${g.id === filters.highlight ? ' highlight' : ''}`, 'data-gpu': g.id},
-        h('th', {scope: 'row'}, String(g.name ?? g.id),
-          h('span', {class: 'vendor'}, ` ${g.custom ? 'custom' : String(g.vendor ?? '')}`)),
-        h('td', {
+      'tr',
+      {class: `v-${verdict}${g.id === filters.highlight ? ' highlight' : ''}`, 'data-gpu': g.id},
+      h(
+        'th',
+        {scope: 'row'},
+        String(g.name ?? g.id),
+        h('span', {class: 'vendor'}, ` ${g.custom ? 'custom' : String(g.vendor ?? '')}`),
+      ),
+      h(
+        'td',
+        {
           class: 'num',
-          title: typeof g.usable_bytes === 'number' ? `usable ${formatGiB(g.usable_bytes, 2)}` :
-                                                      null
+          title:
+            typeof g.usable_bytes === 'number' ? `usable ${formatGiB(g.usable_bytes, 2)}` : null,
         },
-          formatGiB(g.memory_bytes, 1)),
-        h('td', {}, h('span', {class: `badge ${verdict}`}, verdictLabel(catalog, verdict))),
-        h('td', {class: `num ${typeof head === 'number' && head < 0 ? 'neg' : ''}`},
-          typeof head === 'number' ? `${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)}` :
-                                     '—'),
-        h('td', {class: 'num'}, formatInt(g.max_batch_size)),
-        h('td', {class: 'num'}, formatInt(g.max_seq_len)));
+        formatGiB(g.memory_bytes, 1),
+      ),
+      h('td', {}, h('span', {class: `badge ${verdict}`}, verdictLabel(catalog, verdict))),
+      h(
+        'td',
+        {class: `num ${typeof head === 'number' && head < 0 ? 'neg' : ''}`},
+        typeof head === 'number' ? `${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)}` : '—',
+      ),
+      h('td', {class: 'num'}, formatInt(g.max_batch_size)),
+      h('td', {class: 'num'}, formatInt(g.max_seq_len)),
+    );
   });
   fill(
-      el,
-      h('p', {class: 'gpu-counts', id: 'gpu-counts'},
-        `${shown.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
-            counts.no} do not fit`),
-      h('div',
-        {class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'GPU fit matrix'},
-        h('table', {class: 'gpus', id: 'gpu-table'},
-          h('thead', {},
-            h('tr', {}, h('th', {scope: 'col'}, 'GPU'),
-              h('th', {scope: 'col', class: 'num'}, 'Memory'), h('th', {scope: 'col'}, 'Verdict'),
-              h('th', {scope: 'col', class: 'num'}, 'Headroom'),
-              h('th', {scope: 'col', class: 'num'}, headerText('Max batch', 'batch')),
-              h('th', {scope: 'col', class: 'num'}, headerText('Max context', 'ctx')))),
-          h('tbody', {}, rows))));
+    el,
+    h(
+      'p',
+      {class: 'gpu-counts', id: 'gpu-counts'},
+      `${shown.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
+        counts.no
+      } do not fit`,
+    ),
+    h(
+      'div',
+      {class: 'table-scroll', tabindex: '0', role: 'region', 'aria-label': 'GPU fit matrix'},
+      h(
+        'table',
+        {class: 'gpus', id: 'gpu-table'},
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            h('th', {scope: 'col'}, 'GPU'),
+            h('th', {scope: 'col', class: 'num'}, 'Memory'),
+            h('th', {scope: 'col'}, 'Verdict'),
+            h('th', {scope: 'col', class: 'num'}, 'Headroom'),
+            h('th', {scope: 'col', class: 'num'}, headerText('Max batch', 'batch')),
+            h('th', {scope: 'col', class: 'num'}, headerText('Max context', 'ctx')),
+          ),
+        ),
+        h('tbody', {}, rows),
+      ),
+    ),
+  );
 }

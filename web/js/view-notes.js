@@ -12,9 +12,9 @@ import {verdictLabel} from './labels.js';
 export function renderRecommend(el, list, onApply, catalog = null) {
   const items = (Array.isArray(list) ? list : []).map((rec) => {
     const label = String(rec.label ?? rec.id ?? '');
-    const verdict = rec.verdict ? h('span', {class: `badge ${rec.verdict}`},
-                                    verdictLabel(catalog, rec.verdict)) :
-                                  null;
+    const verdict = rec.verdict
+      ? h('span', {class: `badge ${rec.verdict}`}, verdictLabel(catalog, rec.verdict))
+      : null;
     let apply = null;
     if (rec.change && typeof rec.change === 'object' && onApply) {
       apply = h('button', {type: 'button', class: 'small'}, 'Apply');
@@ -22,27 +22,31 @@ export function renderRecommend(el, list, onApply, catalog = null) {
       apply.addEventListener('click', () => onApply(rec.change));
     }
     return h(
-        'li', {'data-rec': String(rec.id ?? ''), 'data-total': String(rec.total_bytes ?? '')},
-        h('strong', {}, label), rec.why ? `: ${String(rec.why)}` : '',
-        typeof rec.total_bytes === 'number' ? ` → ${formatGiB(rec.total_bytes)}` : '',
-        typeof rec.saves_bytes === 'number' ?
-            h('span', {class: 'muted'}, ` (saves ${formatGiB(rec.saves_bytes)})`) :
-            null,
-        verdict ? ' ' : null, verdict, apply ? ' ' : null, apply);
+      'li',
+      {'data-rec': String(rec.id ?? ''), 'data-total': String(rec.total_bytes ?? '')},
+      h('strong', {}, label),
+      rec.why ? `: ${String(rec.why)}` : '',
+      typeof rec.total_bytes === 'number' ? ` → ${formatGiB(rec.total_bytes)}` : '',
+      typeof rec.saves_bytes === 'number'
+        ? h('span', {class: 'muted'}, ` (saves ${formatGiB(rec.saves_bytes)})`)
+        : null,
+      verdict ? ' ' : null,
+      verdict,
+      apply ? ' ' : null,
+      apply,
+    );
   });
   fill(el, items.length ? h('ul', {}, items) : null);
   el.closest('section')?.toggleAttribute('hidden', items.length === 0);
 }
 
 export function renderWarnings(el, list) {
-  const items =
-      (Array.isArray(list) ? list : [])
-          .map(
-              (w) => (
-                  typeof w === 'string' ?
-                      h('li', {}, w) :
-                      // The code stays data (data-code): the message is the text.
-                      h('li', {'data-code': w.code ?? ''}, String(w.message ?? w.code ?? ''))));
+  const items = (Array.isArray(list) ? list : []).map((w) =>
+    typeof w === 'string'
+      ? h('li', {}, w)
+      : // The code stays data (data-code): the message is the text.
+        h('li', {'data-code': w.code ?? ''}, String(w.message ?? w.code ?? '')),
+  );
   fill(el, items.length ? h('ul', {}, items) : null);
   el.closest('section')?.toggleAttribute('hidden', items.length === 0);
 }

@@ -4,11 +4,12 @@ import {$} from './dom.js';
 import {requestState} from './url-state.js';
 
 /** Escapes a value for a double-quoted HTML attribute. */
-export const attr = (v) => String(v)
-                               .replace(/&/g, '&amp;')
-                               .replace(/"/g, '&quot;')
-                               .replace(/</g, '&lt;')
-                               .replace(/>/g, '&gt;');
+export const attr = (v) =>
+  String(v)
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 
 /**
  * @param {object} state the page state
@@ -18,14 +19,14 @@ export const attr = (v) => String(v)
 export function renderShare(state, pageUrl, defaults) {
   $('#share-url').value = pageUrl(state);
   const base = new URL('.', location.href).href;
-  const attrs =
-      Object.entries(requestState(state))
-          .filter(([k, v]) => !(defaults[k] !== undefined && String(defaults[k]) === String(v)))
-          .map(([k, v]) => ` ${k}="${attr(v)}"`)
-          .join('');
+  const attrs = Object.entries(requestState(state))
+    .filter(([k, v]) => !(defaults[k] !== undefined && String(defaults[k]) === String(v)))
+    .map(([k, v]) => ` ${k}="${attr(v)}"`)
+    .join('');
   $('#snippet-element').value =
-      `<script type="module" src="${attr(base)}js/widget.js"></script>\n` +
-      `<vramfit-estimate${attrs}></vramfit-estimate>`;
-  $('#snippet-iframe').value = `<iframe src="${attr(pageUrl(state, {embed: true}))}" ` +
-      'title="vramfit estimate" width="420" height="300" loading="lazy"></iframe>';
+    `<script type="module" src="${attr(base)}js/widget.js"></script>\n` +
+    `<vramfit-estimate${attrs}></vramfit-estimate>`;
+  $('#snippet-iframe').value =
+    `<iframe src="${attr(pageUrl(state, {embed: true}))}" ` +
+    'title="vramfit estimate" width="420" height="300" loading="lazy"></iframe>';
 }

@@ -17,12 +17,18 @@ function modelLine(r, catalog) {
     bits.push(`${formatCount(p.trainable)} trainable`);
   const wf = r.weights_format;
   if (wf?.dtype)
-    bits.push(`weights ${dtypeLabel(catalog, wf.dtype)}${
-        typeof wf.bits === 'number' ? ` (${Number(wf.bits.toFixed(3))} bits)` : ''}`);
+    bits.push(
+      `weights ${dtypeLabel(catalog, wf.dtype)}${
+        typeof wf.bits === 'number' ? ` (${Number(wf.bits.toFixed(3))} bits)` : ''
+      }`,
+    );
   return h(
-      'p', {class: 'model-line'}, h('strong', {id: 'model-name'}, String(name)),
-      bits.length ? ` · ${bits.join(' · ')}` : '',
-      m.approximate ? h('span', {class: 'muted'}, ' · approximate architecture') : null);
+    'p',
+    {class: 'model-line'},
+    h('strong', {id: 'model-name'}, String(name)),
+    bits.length ? ` · ${bits.join(' · ')}` : '',
+    m.approximate ? h('span', {class: 'muted'}, ' · approximate architecture') : null,
+  );
 }
 
 /** The request's `gpu`, when given: verdict with colour and text. */
@@ -30,14 +36,17 @@ function targetLine(t, catalog) {
   if (!t || typeof t !== 'object') return null;
   const head = t.headroom_bytes;
   return h(
-      'p', {class: 'target', id: 'target'}, `On ${String(t.name ?? t.id)}: `,
-      h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
-      typeof head === 'number' ?
-          ` ${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom` :
-          '',
-      typeof t.max_batch_size === 'number' && t.max_batch_size > 0 ?
-          h('span', {class: 'muted'}, ` · max batch ${t.max_batch_size}`) :
-          null);
+    'p',
+    {class: 'target', id: 'target'},
+    `On ${String(t.name ?? t.id)}: `,
+    h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
+    typeof head === 'number'
+      ? ` ${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom`
+      : '',
+    typeof t.max_batch_size === 'number' && t.max_batch_size > 0
+      ? h('span', {class: 'muted'}, ` · max batch ${t.max_batch_size}`)
+      : null,
+  );
 }
 
 /** `catalog` gives the peak phase's label (engine.catalog()). */
@@ -47,35 +56,63 @@ export function renderSummary(el, r, catalog) {
   const high = r.range?.high_bytes;
   const peak = r.peak_allocated_bytes;
   const reserved = r.reserved_bytes;
-  const band = typeof low === 'number' && typeof high === 'number' ?
-      h('p', {class: 'band', id: 'band'}, 'likely between ',
-        h('span', {class: 'nowrap'}, formatGiB(low)), ' and ',
-        h('span', {class: 'nowrap'}, formatGiB(high)),
-        h('span', {class: 'muted'}, ` (${formatGB(low)} – ${formatGB(high)})`)) :
-      null;
+  const band =
+    typeof low === 'number' && typeof high === 'number'
+      ? h(
+          'p',
+          {class: 'band', id: 'band'},
+          'likely between ',
+          h('span', {class: 'nowrap'}, formatGiB(low)),
+          ' and ',
+          h('span', {class: 'nowrap'}, formatGiB(high)),
+          h('span', {class: 'muted'}, ` (${formatGB(low)} – ${formatGB(high)})`),
+        )
+      : null;
   const phase = r.peak_phase ? phaseLabel(catalog, r.peak_phase) : '';
   const row = (label, id, bytes, text) =>
-      (typeof bytes === 'number' ?
-           [
-             h('dt', {}, `${label} `, h('span', {class: 'muted', id}, formatGiB(bytes))),
-             h('dd', {}, text)
-           ] :
-           null);
+    typeof bytes === 'number'
+      ? [
+          h('dt', {}, `${label} `, h('span', {class: 'muted', id}, formatGiB(bytes))),
+          h('dd', {}, text),
+        ]
+      : null;
   fill(
-      el, modelLine(r, catalog),
-      h('p', {class: 'total'}, h('span', {id: 'total', 'data-bytes': total}, formatGiB(total)),
-        h('span', {class: 'total-gb', id: 'total-gb'}, formatGB(total)),
-        phase ? h('span', {class: 'muted phase'}, `peak at ${phase}`) : null),
-      band, targetLine(r.target, catalog),
-      h('dl', {class: 'compare'},
-        row('Total', 'total-again', total,
-            'per GPU, what nvidia-smi (or rocm-smi) shows for the process: ' +
-                'reserved memory plus the CUDA context.'),
-        row('Reserved', 'reserved', reserved,
-            'compares with torch.cuda.max_memory_reserved(): allocations plus ' +
-                'the caching allocator’s free-but-kept blocks.'),
-        row('Peak allocated', 'peak', peak,
-            'compares with torch.cuda.max_memory_allocated(): live tensors only.')));
+    el,
+    modelLine(r, catalog),
+    h(
+      'p',
+      {class: 'total'},
+      h('span', {id: 'total', 'data-bytes': total}, formatGiB(total)),
+      h('span', {class: 'total-gb', id: 'total-gb'}, formatGB(total)),
+      phase ? h('span', {class: 'muted phase'}, `peak at ${phase}`) : null,
+    ),
+    band,
+    targetLine(r.target, catalog),
+    h(
+      'dl',
+      {class: 'compare'},
+      row(
+        'Total',
+        'total-again',
+        total,
+        'per GPU, what nvidia-smi (or rocm-smi) shows for the process: ' +
+          'reserved memory plus the CUDA context.',
+      ),
+      row(
+        'Reserved',
+        'reserved',
+        reserved,
+        'compares with torch.cuda.max_memory_reserved(): allocations plus ' +
+          'the caching allocator’s free-but-kept blocks.',
+      ),
+      row(
+        'Peak allocated',
+        'peak',
+        peak,
+        'compares with torch.cuda.max_memory_allocated(): live tensors only.',
+      ),
+    ),
+  );
 }
 
 /** Phone-width bar with the total, so edits in the form show at once. */
@@ -83,7 +120,9 @@ export function renderSticky(el, r) {
   const gpus = r.gpus ?? [];
   const fit = gpus.filter((g) => g.verdict === 'fits').length;
   fill(
-      el, h('strong', {}, formatGiB(r.total_bytes)),
-      ` · fits ${fit} of ${gpus.length} GPUs · results ↓`);
+    el,
+    h('strong', {}, formatGiB(r.total_bytes)),
+    ` · fits ${fit} of ${gpus.length} GPUs · results ↓`,
+  );
   el.hidden = false;
 }

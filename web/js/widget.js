@@ -12,7 +12,7 @@ import {COMPACT_CSS, renderCompact, renderCompactError} from './view-compact.js'
 
 const ATTRIBUTES = FIELDS.map((f) => f.name);
 let sheet = null;
-const hubModels = new Map();  // hubKey -> loaded repo, shared by all widgets (no token)
+const hubModels = new Map(); // hubKey -> loaded repo, shared by all widgets (no token)
 
 export class VramfitEstimate extends HTMLElement {
   static get observedAttributes() {
@@ -57,11 +57,13 @@ export class VramfitEstimate extends HTMLElement {
   fail(code, field, message) {
     this.result = null;
     renderCompactError(this.box, message);
-    this.dispatchEvent(new CustomEvent('vramfit-error', {
-      detail: {code, field, message},
-      bubbles: true,
-      composed: true,
-    }));
+    this.dispatchEvent(
+      new CustomEvent('vramfit-error', {
+        detail: {code, field, message},
+        bubbles: true,
+        composed: true,
+      }),
+    );
   }
 
   async compute() {
@@ -82,9 +84,14 @@ export class VramfitEstimate extends HTMLElement {
     if (state.model && !state.config && !hubModels.has(key) && !problems.length) {
       try {
         const hub = createHub({endpoint: normalizeEndpoint(state.endpoint)});
-        hubModels.set(key, await loadHubModel(hub, engine, {
-          id: state.model, revision: state.revision || 'main', ggufFile: state.gguf_file ?? '',
-        }));
+        hubModels.set(
+          key,
+          await loadHubModel(hub, engine, {
+            id: state.model,
+            revision: state.revision || 'main',
+            ggufFile: state.gguf_file ?? '',
+          }),
+        );
       } catch (e) {
         this.fail('fetch_failed', 'model', e.message);
         return;
@@ -95,8 +102,10 @@ export class VramfitEstimate extends HTMLElement {
     if (all.length || !built.request) {
       const p = all[0];
       this.fail(
-          'invalid_attribute', p?.name ?? 'preset',
-          p ? `${p.name}: ${p.message}` : 'Set a preset, model or config attribute.');
+        'invalid_attribute',
+        p?.name ?? 'preset',
+        p ? `${p.name}: ${p.message}` : 'Set a preset, model or config attribute.',
+      );
       return;
     }
     try {
@@ -106,7 +115,8 @@ export class VramfitEstimate extends HTMLElement {
       page.search = stateToQuery(state, defaultState(catalog));
       renderCompact(this.box, r, {gpu: state.gpu ?? '', link: page.href, catalog});
       this.dispatchEvent(
-          new CustomEvent('vramfit-result', {detail: r, bubbles: true, composed: true}));
+        new CustomEvent('vramfit-result', {detail: r, bubbles: true, composed: true}),
+      );
     } catch (e) {
       if (!(e instanceof EstimatorError)) throw e;
       this.fail(e.code, e.field, e.message);

@@ -61,8 +61,10 @@ json parse_config(const HubFile& f, const std::string& body) {
   bool too_deep = false;
   json cfg = parse_limited(body, &too_deep);
   if (too_deep) {
-    throw HubError("invalid", describe(f) + " is nested deeper than 256 levels: not a model "
-                                            "config. " + kOffline);
+    throw HubError("invalid", describe(f) +
+                                  " is nested deeper than 256 levels: not a model "
+                                  "config. " +
+                                  kOffline);
   }
   if (cfg.is_discarded() || !cfg.is_object()) {
     std::string head = body.substr(0, 60);
@@ -122,7 +124,8 @@ json fetch_config(const HubSettings& s, const HubFile& repo, const CheckpointPla
                  describe({repo.id, repo.revision, plan.config_files.at(0)}) + " not found" + rest +
                      " (" + status + "). The repo may not have " + (several ? "them" : "it") +
                      " at this revision (a GGUF-only repo: add --gguf-file NAME.gguf to read the "
-                     "config from a GGUF header); " + kOffline,
+                     "config from a GGUF header); " +
+                     kOffline,
                  status);
 }
 
@@ -133,7 +136,8 @@ void add_notes(HubCheckpoint& c, const std::optional<SafetensorsIndex>& index,
   for (size_t i = 0; i < headers.size(); ++i) {
     const std::string& file = c.files[i];
     for (const auto& t : headers[i].tensors) {
-      if (!seen.insert(t.name).second) c.notes.push_back("tensor " + t.name + " appears in more than one shard");
+      if (!seen.insert(t.name).second)
+        c.notes.push_back("tensor " + t.name + " appears in more than one shard");
       if (!index) continue;
       auto it = index->weight_map.find(t.name);
       if (it == index->weight_map.end()) {
@@ -145,7 +149,8 @@ void add_notes(HubCheckpoint& c, const std::optional<SafetensorsIndex>& index,
   }
   if (index) {
     for (const auto& [name, file] : index->weight_map) {
-      if (!seen.count(name)) c.notes.push_back("the index lists " + name + " (" + file + ") but no shard has it");
+      if (!seen.count(name))
+        c.notes.push_back("the index lists " + name + " (" + file + ") but no shard has it");
     }
   }
   if (c.notes.size() > 10) {
@@ -244,12 +249,13 @@ GgufHeader read_gguf(const HubSettings& s, const HubFile& f) {
       if (e.needed() > kHubGgufHeaderMax) {
         throw HubError("invalid", describe(f) + ": GGUF header of " + std::to_string(e.needed()) +
                                       " bytes, more than vramfit reads (" +
-                                      std::to_string(kHubGgufHeaderMax >> 20) + " MiB). " + kOffline);
+                                      std::to_string(kHubGgufHeaderMax >> 20) + " MiB). " +
+                                      kOffline);
       }
       want = std::min(kHubGgufHeaderMax, std::max(e.needed(), want * 2));
     } catch (const Error& e) {
-      throw HubError("invalid", describe(f) + " is not a valid GGUF file: " + e.what() + ". " +
-                                    kOffline);
+      throw HubError("invalid",
+                     describe(f) + " is not a valid GGUF file: " + e.what() + ". " + kOffline);
     }
   }
 }
@@ -291,15 +297,19 @@ ModelFetch fetch_model(const std::string& id, const std::string& revision,
   const std::string at = repo.revision == "main" ? "" : " at revision " + repo.revision;
   if (plan.problem == "gguf_file_missing") {
     std::string some;
-    for (size_t i = 0; i < plan.gguf_files.size() && i < 4; ++i) some += (i ? ", " : "") + plan.gguf_files[i];
+    for (size_t i = 0; i < plan.gguf_files.size() && i < 4; ++i)
+      some += (i ? ", " : "") + plan.gguf_files[i];
     if (plan.gguf_files.size() > 4) some += ", ...";
-    throw HubError("no_file", id + " has no file " + plan.gguf_file + at + "; pick one of its GGUF files" +
+    throw HubError("no_file", id + " has no file " + plan.gguf_file + at +
+                                  "; pick one of its GGUF files" +
                                   (some.empty() ? "" : " (" + some + ")") + " with --gguf-file");
   }
   if (plan.problem == "no_config") {
-    throw HubError("no_file", id + " has no config.json" + at + " (nor params.json or a GGUF file), so "
-                                   "there is nothing to estimate from. Check the id and --revision; or " +
-                                   kOffline);
+    throw HubError("no_file",
+                   id + " has no config.json" + at +
+                       " (nor params.json or a GGUF file), so "
+                       "there is nothing to estimate from. Check the id and --revision; or " +
+                       kOffline);
   }
   ModelFetch f;
   json cfg;

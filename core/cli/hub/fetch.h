@@ -19,13 +19,13 @@ namespace vramfit {
 namespace cli {
 
 struct HubCheckpoint {
-  std::string format;                  // "safetensors" or "gguf"
-  std::vector<std::string> files;      // shards or GGUF parts read
+  std::string format;              // "safetensors" or "gguf"
+  std::vector<std::string> files;  // shards or GGUF parts read
   std::vector<CheckpointTensor> tensors;
-  CheckpointSummary summary;           // per-file sums, merged by the core
+  CheckpointSummary summary;                // per-file sums, merged by the core
   std::optional<int64_t> index_total_size;  // model.safetensors.index.json
   int64_t header_bytes_fetched = 0;
-  std::vector<std::string> notes;      // index/header disagreements
+  std::vector<std::string> notes;  // index/header disagreements
 };
 
 // What `--model` puts in the request, plus the checkpoint headers when
@@ -33,7 +33,7 @@ struct HubCheckpoint {
 // when the repo has no config.json. A failure to read the safetensors
 // headers is not fatal: `checkpoint_note` says why.
 struct ModelFetch {
-  nlohmann::json model;  // {"config": {...}, "id": ORG/NAME}
+  nlohmann::json model;                     // {"config": {...}, "id": ORG/NAME}
   std::string config_file = "config.json";  // or "params.json", or the GGUF file
   std::optional<HubCheckpoint> checkpoint;
   std::string checkpoint_note;

@@ -20,7 +20,6 @@ std::string describe(const HubFile& f) {
 #ifdef VRAMFIT_HAVE_CURL
 namespace {
 
-
 struct Origin {
   std::string scheme, host, port;
   bool operator==(const Origin& o) const {
@@ -135,11 +134,12 @@ Resp get(const HubSettings& s, const Request& q, size_t cap) {
   global_init();
   Origin home;
   if (!origin_of(s.endpoint, home) || (home.scheme != "http" && home.scheme != "https")) {
-    throw HubError("bad_endpoint", "HF_ENDPOINT \"" + s.endpoint +
-                                 "\" is not an http(s) URL; unset it to use https://huggingface.co");
+    throw HubError("bad_endpoint",
+                   "HF_ENDPOINT \"" + s.endpoint +
+                       "\" is not an http(s) URL; unset it to use https://huggingface.co");
   }
-  std::string url = q.file.empty() ? info_url(s, q.id, q.revision)
-                                   : file_url(s, q.id, q.revision, q.file);
+  std::string url =
+      q.file.empty() ? info_url(s, q.id, q.revision) : file_url(s, q.id, q.revision, q.file);
   for (int hop = 0; hop < 8; ++hop) {
     Resp r;
     r.cap = cap;
@@ -195,7 +195,8 @@ Resp get(const HubSettings& s, const Request& q, size_t cap) {
 
 std::string what_file(const Request& q) {
   if (q.file.empty()) {
-    return "the model info of " + q.id + (q.revision == "main" ? "" : " (revision " + q.revision + ")");
+    return "the model info of " + q.id +
+           (q.revision == "main" ? "" : " (revision " + q.revision + ")");
   }
   return describe({q.id, q.revision, q.file});
 }
@@ -207,26 +208,27 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
     switch (r.code) {
       case CURLE_COULDNT_RESOLVE_HOST:
       case CURLE_COULDNT_RESOLVE_PROXY:
-        throw HubError("unreachable", "cannot resolve " + r.host + " (offline, or a DNS failure) fetching " +
-                                  what + ". Check the network and HF_ENDPOINT, then retry; or " +
-                                  forward);
+        throw HubError("unreachable",
+                       "cannot resolve " + r.host + " (offline, or a DNS failure) fetching " +
+                           what + ". Check the network and HF_ENDPOINT, then retry; or " + forward);
       case CURLE_COULDNT_CONNECT:
         throw HubError("unreachable", "cannot connect to " + s.endpoint + " (" + r.error +
-                                      ") fetching " + what + ". Check the network, then retry; or " +
-                                      forward);
+                                          ") fetching " + what +
+                                          ". Check the network, then retry; or " + forward);
       case CURLE_OPERATION_TIMEDOUT:
         throw HubError("timeout", "no complete answer from " + r.host + " within " +
                                       secs(s.total_timeout_ms) + " s fetching " + what +
                                       ". Retry (a slow link can raise VRAMFIT_HTTP_TIMEOUT, in "
-                                      "seconds); or " + forward);
+                                      "seconds); or " +
+                                      forward);
       case CURLE_PARTIAL_FILE:
       case CURLE_RECV_ERROR:
       case CURLE_GOT_NOTHING:
         throw HubError("truncated", "the response for " + what + " was cut off (" + r.error +
                                         "). Retry; or " + forward);
       default:
-        throw HubError("http", "fetching " + what + " failed: " + r.error + ". Retry; or " +
-                                   forward);
+        throw HubError("http",
+                       "fetching " + what + " failed: " + r.error + ". Retry; or " + forward);
     }
   }
   if (r.status >= 200 && r.status < 300) return;
@@ -235,18 +237,21 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
   // The Hub answers 401 RepoNotFound to anonymous requests for a repo that
   // does not exist (or is private: it does not say which).
   if (code == "RepoNotFound" && (r.status == 404 || s.token.empty())) {
-    throw HubError("not_found",
-                   q.id + ": no such model repository on " + s.endpoint + " (" + st + "). Check "
-                       "the id (ORG/NAME)" + (s.token.empty() ? "; a private repo needs HF_TOKEN" : "") +
-                       "; or " + forward);
+    throw HubError("not_found", q.id + ": no such model repository on " + s.endpoint + " (" + st +
+                                    "). Check "
+                                    "the id (ORG/NAME)" +
+                                    (s.token.empty() ? "; a private repo needs HF_TOKEN" : "") +
+                                    "; or " + forward);
   }
   if (r.status == 404 && code == "RevisionNotFound") {
     throw HubError("no_revision", q.id + ": revision \"" + q.revision + "\" not found (" + st +
-                                      "). Check --revision (a branch, tag or commit); or " + forward);
+                                      "). Check --revision (a branch, tag or commit); or " +
+                                      forward);
   }
   if (r.status == 404) {
-    throw HubError("no_file", what + " not found (" + st +
-                                  "). The repo may not have this file at this revision; " + forward,
+    throw HubError("no_file",
+                   what + " not found (" + st +
+                       "). The repo may not have this file at this revision; " + forward,
                    st);
   }
   if (r.status == 401 || r.status == 403) {
@@ -255,7 +260,8 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
       throw HubError("unauthorized",
                      q.id + " is gated or private (" + st + "): accept its terms on " + page +
                          ", then set HF_TOKEN (or log in with `hf auth login`, which writes the "
-                         "token file); or " + forward);
+                         "token file); or " +
+                         forward);
     }
     throw HubError("unauthorized",
                    q.id + ": the token from " + s.token_source + " has no access (" + st +
@@ -267,7 +273,8 @@ void check(const HubSettings& s, const Request& q, const Resp& r, const std::str
     throw HubError("rate_limited",
                    "the Hub is rate-limiting requests (" + st +
                        (after.empty() ? "" : ", retry after " + after + " s") +
-                       "). Wait and retry" + (s.token.empty() ? " (requests with HF_TOKEN get higher limits)" : "") +
+                       "). Wait and retry" +
+                       (s.token.empty() ? " (requests with HF_TOKEN get higher limits)" : "") +
                        "; or " + forward);
   }
   if (r.status >= 500) {
@@ -343,7 +350,9 @@ namespace {
 }
 }  // namespace
 
-std::string fetch_file(const HubSettings&, const HubFile&, size_t, const std::string&) { no_curl(); }
+std::string fetch_file(const HubSettings&, const HubFile&, size_t, const std::string&) {
+  no_curl();
+}
 std::string fetch_model_info(const HubSettings&, const std::string&, const std::string&, size_t,
                              const std::string&) {
   no_curl();

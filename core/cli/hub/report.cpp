@@ -44,15 +44,19 @@ void print_checkpoint(const HubCheckpoint& c, const nlohmann::json& response) {
               with_commas((c.header_bytes_fetched + 1023) / 1024).c_str());
   row("stored", bytes_str(s.total_bytes));
   for (const auto& [dtype, bytes] : s.bytes_by_dtype) {
-    row("  " + dtype, bytes_str(bytes) + ", " + with_commas(s.params_by_dtype.count(dtype) ? s.params_by_dtype.at(dtype) : 0) + " params");
+    row("  " + dtype,
+        bytes_str(bytes) + ", " +
+            with_commas(s.params_by_dtype.count(dtype) ? s.params_by_dtype.at(dtype) : 0) +
+            " params");
   }
   if (s.overhead_bytes > 0) {
     row("quantisation scales/zeros", bytes_str(s.overhead_bytes) + " (not parameters)");
   }
   if (c.index_total_size) {
-    row("index total_size", with_commas(*c.index_total_size) +
-                                (*c.index_total_size == s.total_bytes ? " (matches the headers)"
-                                                                      : " (differs from the headers)"));
+    row("index total_size",
+        with_commas(*c.index_total_size) + (*c.index_total_size == s.total_bytes
+                                                ? " (matches the headers)"
+                                                : " (differs from the headers)"));
   }
   row("params from headers", with_commas(s.params));
   if (s.packed_tensors > 0) {
@@ -69,22 +73,26 @@ void print_checkpoint(const HubCheckpoint& c, const nlohmann::json& response) {
     row("vs config count", with_commas(cfg) + towers + ": equal");
   } else {
     char pct[32];
-    std::snprintf(pct, sizeof pct, "%+.2f%%", cfg > 0 ? 100.0 * static_cast<double>(d) / static_cast<double>(cfg) : 0.0);
-    row("vs config count", with_commas(cfg) + towers + ": " + (d > 0 ? "+" : "") +
-                               with_commas(d) + " (" + pct + ")");
+    std::snprintf(pct, sizeof pct, "%+.2f%%",
+                  cfg > 0 ? 100.0 * static_cast<double>(d) / static_cast<double>(cfg) : 0.0);
+    row("vs config count",
+        with_commas(cfg) + towers + ": " + (d > 0 ? "+" : "") + with_commas(d) + " (" + pct + ")");
     if (cmp.reason == "files_store_more") {
-      std::printf("  the files store tensors the config-based count leaves out (MTP/draft "
-                  "layers, towers the config does not describe, a tied head saved twice)\n");
+      std::printf(
+          "  the files store tensors the config-based count leaves out (MTP/draft "
+          "layers, towers the config does not describe, a tied head saved twice)\n");
     } else {
-      std::printf("  the config-based count includes tensors the files do not store (an "
-                  "untied head saved once, layers the files omit)%s\n",
-                  cmp.packing_guessed ? " or the packing guess (quantization_config bits, else "
-                                        "4) is wrong for this checkpoint"
-                                      : "");
+      std::printf(
+          "  the config-based count includes tensors the files do not store (an "
+          "untied head saved once, layers the files omit)%s\n",
+          cmp.packing_guessed ? " or the packing guess (quantization_config bits, else "
+                                "4) is wrong for this checkpoint"
+                              : "");
     }
   }
-  std::printf("  the estimate's weights use the config count x the weights dtype; these "
-              "header bytes are the exact on-disk sizes\n");
+  std::printf(
+      "  the estimate's weights use the config count x the weights dtype; these "
+      "header bytes are the exact on-disk sizes\n");
   for (const auto& n : c.notes) std::printf("  note: %s\n", n.c_str());
 }
 

@@ -39,8 +39,10 @@ HubSettings hub_settings_from_env() {
       std::string home = env("HF_HOME");
       if (home.empty()) {
         std::string xdg = env("XDG_CACHE_HOME");
-        if (!xdg.empty()) home = xdg + "/huggingface";
-        else if (!env("HOME").empty()) home = env("HOME") + "/.cache/huggingface";
+        if (!xdg.empty())
+          home = xdg + "/huggingface";
+        else if (!env("HOME").empty())
+          home = env("HOME") + "/.cache/huggingface";
       }
       if (!home.empty()) path = home + "/token";
     }
@@ -72,11 +74,13 @@ HubSettings hub_settings_from_env() {
 void check_model_id(const std::string& id) {
   auto ok_part = [](const std::string& p) {
     if (p.empty() || p.size() > 96 || p == "." || p == ".." || p.front() == '-' ||
-        p.front() == '.' || p.find("--") != std::string::npos || p.find("..") != std::string::npos) {
+        p.front() == '.' || p.find("--") != std::string::npos ||
+        p.find("..") != std::string::npos) {
       return false;
     }
     for (char c : p) {
-      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.') return false;
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+        return false;
     }
     return true;
   };

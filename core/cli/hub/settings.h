@@ -43,8 +43,8 @@ constexpr int kHubExitCode = 3;  // exit status of a failed Hub fetch
 
 struct HubSettings {
   std::string endpoint = "https://huggingface.co";
-  std::string token;           // empty: anonymous
-  std::string token_source;    // "HF_TOKEN", "token file <path>" or ""
+  std::string token;         // empty: anonymous
+  std::string token_source;  // "HF_TOKEN", "token file <path>" or ""
   long connect_timeout_ms = 10000;
   long total_timeout_ms = 30000;
 };

@@ -43,8 +43,8 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
 // [{"index"} | {"files"}] (try in order), "problem": null | "no_config" |
 // "gguf_file_missing", "limits": {"json_file_bytes",
 // "safetensors_header_bytes", "gguf_header_bytes", "gguf_first_read_bytes"},
-// "packed_bits"} plus, with an index, "index": {"shards", "total_size"}; with summaries, "summary" (their sum),
-// "index_total_size_matches", and with params "comparison": {"config_params",
+// "packed_bits"} plus, with an index, "index": {"shards", "total_size"}; with summaries, "summary"
+// (their sum), "index_total_size_matches", and with params "comparison": {"config_params",
 // "header_params", "difference", "reason", "packing_guessed"}.
 std::string checkpoint_plan_json(const std::string& input_json);
 

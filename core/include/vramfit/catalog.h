@@ -17,12 +17,12 @@ struct Gpu {
   std::string name;                  // display name, e.g. "H100 SXM"
   std::string vendor;                // nvidia / amd / intel / apple
   std::vector<std::string> aliases;  // what users type: "h100", "4090"
-  int64_t memory_mib = 0;    // nvidia-smi "Total" (Apple: Metal working set)
-  int64_t memory_bytes = 0;  // memory_mib * 2^20
-  bool memory_measured = false;  // true: seen in a public log; false: nominal
-  std::string memory_source;     // "measured: <where>" or "nominal: ..."
-  double nominal_gb = 0;         // marketing size, display only
-  double bandwidth_gbps = 0;     // datasheet memory bandwidth, GB/s
+  int64_t memory_mib = 0;            // nvidia-smi "Total" (Apple: Metal working set)
+  int64_t memory_bytes = 0;          // memory_mib * 2^20
+  bool memory_measured = false;      // true: seen in a public log; false: nominal
+  std::string memory_source;         // "measured: <where>" or "nominal: ..."
+  double nominal_gb = 0;             // marketing size, display only
+  double bandwidth_gbps = 0;         // datasheet memory bandwidth, GB/s
   // Dense tensor TFLOPS, FP32 accumulate (half the sparsity figure). Absent
   // when the GPU lacks the type or no figure is published (see note).
   std::optional<double> bf16_tflops;

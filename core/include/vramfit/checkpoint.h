@@ -57,8 +57,8 @@ constexpr uint64_t kSafetensorsMaxHeader = 100000000;  // as safetensors itself
 struct SafetensorsHeader {
   std::vector<CheckpointTensor> tensors;        // sorted by offset_begin
   std::map<std::string, std::string> metadata;  // "__metadata__" (string -> string)
-  int64_t header_length = 0;  // N of the 8-byte prefix (JSON text length)
-  int64_t data_bytes = 0;     // sum of tensor bytes (== the data section)
+  int64_t header_length = 0;                    // N of the 8-byte prefix (JSON text length)
+  int64_t data_bytes = 0;                       // sum of tensor bytes (== the data section)
   int64_t file_bytes() const { return 8 + header_length + data_bytes; }
 };
 
@@ -102,20 +102,20 @@ struct GgmlType {
   int64_t block_size;
   int64_t type_size;
 };
-const GgmlType* find_ggml_type(uint32_t id);     // nullptr when unknown
+const GgmlType* find_ggml_type(uint32_t id);  // nullptr when unknown
 const std::vector<GgmlType>& ggml_types();
 
 // The hyperparameters of a GGUF that matter to the estimator; 0 = absent.
 struct GgufHyper {
   int64_t block_count = 0;
   int64_t embedding_length = 0;
-  int64_t feed_forward_length = 0;     // max over layers when per-layer
-  int64_t head_count = 0;              // max over layers when per-layer
-  int64_t head_count_kv = 0;           // max over layers when per-layer
-  int64_t key_length = 0;              // attention.key_length (head dim)
+  int64_t feed_forward_length = 0;  // max over layers when per-layer
+  int64_t head_count = 0;           // max over layers when per-layer
+  int64_t head_count_kv = 0;        // max over layers when per-layer
+  int64_t key_length = 0;           // attention.key_length (head dim)
   int64_t value_length = 0;
   int64_t context_length = 0;
-  int64_t vocab_size = 0;              // <arch>.vocab_size, else tokens array
+  int64_t vocab_size = 0;  // <arch>.vocab_size, else tokens array
   int64_t expert_count = 0;
   int64_t expert_used_count = 0;
   int64_t expert_feed_forward_length = 0;
@@ -123,19 +123,19 @@ struct GgufHyper {
   int64_t sliding_window = 0;
   double rope_freq_base = 0;
   double rms_epsilon = 0;
-  int64_t file_type = -1;              // general.file_type (LLAMA_FTYPE)
+  int64_t file_type = -1;  // general.file_type (LLAMA_FTYPE)
 };
 
 struct GgufHeader {
-  uint32_t version = 0;          // 2 or 3
+  uint32_t version = 0;  // 2 or 3
   int64_t tensor_count = 0;
   int64_t kv_count = 0;
-  int64_t alignment = 32;        // general.alignment
-  int64_t header_bytes = 0;      // bytes up to the end of the tensor infos
-  int64_t data_offset = 0;       // header_bytes rounded up to alignment
-  int64_t data_bytes = 0;        // data section (padded tensors)
-  std::string architecture;      // general.architecture
-  std::string name;              // general.name
+  int64_t alignment = 32;    // general.alignment
+  int64_t header_bytes = 0;  // bytes up to the end of the tensor infos
+  int64_t data_offset = 0;   // header_bytes rounded up to alignment
+  int64_t data_bytes = 0;    // data section (padded tensors)
+  std::string architecture;  // general.architecture
+  std::string name;          // general.name
   // Scalar metadata (numbers, bools, strings up to 4 KiB) and numeric arrays
   // up to 65536 entries as JSON; longer arrays only by length.
   std::map<std::string, nlohmann::json> metadata;
@@ -172,16 +172,16 @@ bool is_quant_overhead(const std::string& name);
 
 struct CheckpointSummary {
   int64_t tensors = 0;
-  int64_t total_bytes = 0;                      // every stored tensor
+  int64_t total_bytes = 0;  // every stored tensor
   std::map<std::string, int64_t> bytes_by_dtype;
-  std::map<std::string, int64_t> params_by_dtype;   // after packing correction
-  std::map<std::string, int64_t> bytes_by_role;     // tensor_role_name keys
+  std::map<std::string, int64_t> params_by_dtype;  // after packing correction
+  std::map<std::string, int64_t> bytes_by_role;    // tensor_role_name keys
   std::map<std::string, int64_t> params_by_role;
-  int64_t stored_elements = 0;   // plain sum of shapes: the Hub's "parameters"
-  int64_t params = 0;            // packed ints unpacked, overhead excluded
-  int64_t overhead_bytes = 0;    // quantisation side tensors
+  int64_t stored_elements = 0;  // plain sum of shapes: the Hub's "parameters"
+  int64_t params = 0;           // packed ints unpacked, overhead excluded
+  int64_t overhead_bytes = 0;   // quantisation side tensors
   int64_t overhead_elements = 0;
-  int64_t packed_tensors = 0;    // tensors whose values hold several weights
+  int64_t packed_tensors = 0;  // tensors whose values hold several weights
 };
 
 // Sums a tensor list. `packed_bits`: bits per weight inside packed int32
@@ -200,7 +200,7 @@ nlohmann::json checkpoint_summary_json(const CheckpointSummary& s);
 // One file's header as a front end reads it: the totals and the summary;
 // for GGUF the whole header too (the config comes from it).
 struct CheckpointFileHeader {
-  std::string format;                           // "safetensors" or "gguf"
+  std::string format;  // "safetensors" or "gguf"
   int64_t data_bytes = 0;
   int64_t tensors = 0;
   std::map<std::string, std::string> metadata;  // safetensors __metadata__
@@ -230,7 +230,7 @@ constexpr uint64_t kHubGgufFirstRead = uint64_t{1} << 20;  // then as the parser
 // Where the safetensors weights are: an index to read for the shard list,
 // or the shard files themselves.
 struct SafetensorsSource {
-  std::string index;               // "" when `files` is the list
+  std::string index;  // "" when `files` is the list
   std::vector<std::string> files;
 };
 

@@ -20,8 +20,8 @@ struct Component {
   const char* id = "";     // weights, kv_cache, activations, ... (SCHEMA.md)
   const char* label = "";  // short human label
   int64_t bytes = 0;
-  double uncertainty = 0;  // relative, for the low/high band
-  bool runtime = false;    // not a PyTorch tensor (context, fragmentation)
+  double uncertainty = 0;    // relative, for the low/high band
+  bool runtime = false;      // not a PyTorch tensor (context, fragmentation)
   const char* formula = "";  // how it was computed (empty unless explaining)
   nlohmann::json inputs = nlohmann::json::object();
 };
@@ -35,22 +35,22 @@ struct Phase {
 
 // The resolved weight format and which rule decided it.
 struct WeightFormat {
-  std::string dtype;      // dtype id ("bf16", "nf4", "custom")
-  double bits = 16;       // effective bits per quantised weight
-  std::string rule;       // request / quantization_config / repo_name / ...
+  std::string dtype;  // dtype id ("bf16", "nf4", "custom")
+  double bits = 16;   // effective bits per quantised weight
+  std::string rule;   // request / quantization_config / repo_name / ...
 };
 
 struct Breakdown {
   WeightFormat weights;
   int64_t trainable_params = 0;
   int64_t lora_params = 0;
-  std::vector<Component> components;   // every component, live or not
+  std::vector<Component> components;  // every component, live or not
   std::vector<Phase> phases;
   std::string peak_phase;
-  int64_t peak_allocated_bytes = 0;    // ~ torch.cuda.max_memory_allocated
-  int64_t reserved_bytes = 0;          // peak x (1 + fragmentation)
-  int64_t total_bytes = 0;             // ~ nvidia-smi: reserved + context
-  int64_t low_bytes = 0;               // band on total_bytes
+  int64_t peak_allocated_bytes = 0;  // ~ torch.cuda.max_memory_allocated
+  int64_t reserved_bytes = 0;        // peak x (1 + fragmentation)
+  int64_t total_bytes = 0;           // ~ nvidia-smi: reserved + context
+  int64_t low_bytes = 0;             // band on total_bytes
   int64_t high_bytes = 0;
   double fragmentation = 0;
   std::vector<std::pair<std::string, std::string>> warnings;  // code, text
@@ -60,7 +60,6 @@ struct Breakdown {
 WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req);
 
 // Full estimate. `explain` = false skips formula/inputs text (searches).
-Breakdown estimate_memory(const ModelSpec& spec, const Request& req,
-                          bool explain = true);
+Breakdown estimate_memory(const ModelSpec& spec, const Request& req, bool explain = true);
 
 }  // namespace vramfit

@@ -13,8 +13,14 @@ namespace vramfit {
 enum class Task { inference, full, lora, qlora, dora, qdora };
 enum class Precision { bf16_mixed, fp16_mixed, bf16_pure, fp32 };
 enum class Optimizer {
-  adamw, adamw_fused, adamw_8bit, paged_adamw_8bit, adafactor, sgd,
-  sgd_momentum, lion
+  adamw,
+  adamw_fused,
+  adamw_8bit,
+  paged_adamw_8bit,
+  adafactor,
+  sgd,
+  sgd_momentum,
+  lion
 };
 enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked };
@@ -38,11 +44,11 @@ struct LoraOptions {
 
 struct ParallelOptions {
   int64_t tp = 1, pp = 1, dp = 1, ep = 1;
-  int zero = 0;                 // 0-3; fsdp == zero 3
+  int zero = 0;  // 0-3; fsdp == zero 3
   bool fsdp = false;
   bool offload_optimizer = false;
   bool offload_params = false;
-  int64_t microbatches = 0;     // pipeline micro-batches in flight (0 = pp)
+  int64_t microbatches = 0;  // pipeline micro-batches in flight (0 = pp)
 };
 
 struct CustomGpu {
@@ -60,7 +66,7 @@ struct Request {
   std::string checkpoint_source;
 
   Task task = Task::inference;
-  std::string weights_dtype;   // "" = auto-detect (quant config, name, dtype)
+  std::string weights_dtype;          // "" = auto-detect (quant config, name, dtype)
   std::optional<double> custom_bits;  // {"bits": b, "group_size": g}
   int64_t custom_group = 0;
   Precision precision = Precision::bf16_mixed;
@@ -68,26 +74,26 @@ struct Request {
   int64_t batch_size = 1;
   int64_t seq_len = 2048;
   std::optional<int64_t> prompt_len;  // inference: prefill length (<= seq_len)
-  bool logits_all = false;  // inference_mode "forward": logits for every position
+  bool logits_all = false;            // inference_mode "forward": logits for every position
   bool gradient_checkpointing = false;
   Optimizer optimizer = Optimizer::adamw;
   bool optimizer_in_backward = false;
   LoraOptions lora;
   Attention attention = Attention::sdpa;
-  std::string kv_cache_dtype;   // "" = same as compute dtype
+  std::string kv_cache_dtype;  // "" = same as compute dtype
   Loss loss = Loss::standard;
   std::optional<int64_t> eval_batch_size;
   std::optional<int64_t> eval_seq_len;
   ParallelOptions parallel;
-  std::string gpu;              // catalogue id/alias: the highlighted GPU
+  std::string gpu;  // catalogue id/alias: the highlighted GPU
   std::vector<CustomGpu> custom_gpus;
   Engine engine = Engine::hf;
-  double gpu_memory_utilization = 0.9;  // vllm
+  double gpu_memory_utilization = 0.9;    // vllm
   int64_t max_num_batched_tokens = 8192;  // vllm chunked prefill budget
-  int64_t cuda_context_mib = 500;   // methodology §8 default
-  double fragmentation = -1;        // reserved/allocated - 1; <0 = default
-  bool search = true;               // per-GPU max batch / max seq searches
-  bool strategies = false;          // compare parallel layouts
+  int64_t cuda_context_mib = 500;         // methodology §8 default
+  double fragmentation = -1;              // reserved/allocated - 1; <0 = default
+  bool search = true;                     // per-GPU max batch / max seq searches
+  bool strategies = false;                // compare parallel layouts
 };
 
 // Validates and fills a Request from JSON (everything except the model,
@@ -101,7 +107,7 @@ const char* attention_name(Attention a);
 const char* loss_name(Loss l);
 const char* engine_name(Engine e);
 bool is_training(Task t);
-bool is_lora(Task t);        // lora, qlora, dora, qdora
+bool is_lora(Task t);            // lora, qlora, dora, qdora
 bool is_quantized_lora(Task t);  // qlora, qdora
 
 // The request as JSON: every field that applies to its task and engine, with

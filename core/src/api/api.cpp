@@ -9,8 +9,8 @@
 #include "api/internal.h"
 #include "api/response_json.h"
 #include "fit/report.h"
-#include "util/json_util.h"
 #include "memory/prepared.h"
+#include "util/json_util.h"
 #include "vramfit/catalog.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
@@ -70,7 +70,8 @@ ResolvedModel resolve_model(const json& req) {
 json components_json(const Breakdown& bd) {
   json arr = json::array();
   const Phase* peak = nullptr;
-  for (const auto& ph : bd.phases) if (ph.id == bd.peak_phase) peak = &ph;
+  for (const auto& ph : bd.phases)
+    if (ph.id == bd.peak_phase) peak = &ph;
   for (const auto& c : bd.components) {
     bool live = c.runtime;
     if (peak) {
@@ -149,8 +150,8 @@ std::string run(const std::string& text) {
       v && (*v < kOldestRequestSchema || *v > kSchemaVersion)) {
     throw Error(ErrorCode::unknown_value, "schema_version",
                 "schema_version " + std::to_string(*v) + " is not supported (this build reads " +
-                    std::to_string(kOldestRequestSchema) + " to " +
-                    std::to_string(kSchemaVersion) + ")");
+                    std::to_string(kOldestRequestSchema) + " to " + std::to_string(kSchemaVersion) +
+                    ")");
   }
   ResolvedModel model = resolve_model(req);
   Request r = parse_request(req);

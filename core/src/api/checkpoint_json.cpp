@@ -79,7 +79,8 @@ std::map<std::string, int64_t> int_map(const json& s, const char* key, const std
   const json* m = jsonu::find(s, key);
   if (!m) return out;
   const std::string at = jsonu::join(path, key);
-  for (const auto& [k, v] : jsonu::as_object(*m, at).items()) out[k] = jsonu::as_int(v, jsonu::join(at, k), 0, kBig);
+  for (const auto& [k, v] : jsonu::as_object(*m, at).items())
+    out[k] = jsonu::as_int(v, jsonu::join(at, k), 0, kBig);
   return out;
 }
 
@@ -106,9 +107,11 @@ json plan_document(const json& in) {
   jsonu::as_object(in, "");
   std::optional<std::vector<std::string>> listing;
   if (const json* f = jsonu::find(in, "files")) {
-    if (!f->is_array()) throw Error(ErrorCode::wrong_type, "files", "files must be an array of file names");
+    if (!f->is_array())
+      throw Error(ErrorCode::wrong_type, "files", "files must be an array of file names");
     listing.emplace();
-    for (size_t i = 0; i < f->size(); ++i) listing->push_back(jsonu::as_string((*f)[i], "files[" + std::to_string(i) + "]"));
+    for (size_t i = 0; i < f->size(); ++i)
+      listing->push_back(jsonu::as_string((*f)[i], "files[" + std::to_string(i) + "]"));
   }
   const std::string gguf = jsonu::opt_string(in, "gguf_file", "").value_or("");
   const CheckpointPlan p = plan_checkpoint(listing ? &*listing : nullptr, gguf);
@@ -122,8 +125,10 @@ json plan_document(const json& in) {
   json& st = out["safetensors"] = json::array();
   for (const auto& s : p.safetensors) {
     json& e = st.emplace_back(json::object());
-    if (!s.index.empty()) e["index"] = s.index;
-    else e["files"] = s.files;
+    if (!s.index.empty())
+      e["index"] = s.index;
+    else
+      e["files"] = s.files;
   }
   out["problem"] = p.problem.empty() ? json() : json(p.problem);
   json& lim = out["limits"];
@@ -143,7 +148,8 @@ json plan_document(const json& in) {
 
   const json* summaries = jsonu::find(in, "summaries");
   if (!summaries) return out;
-  if (!summaries->is_array()) throw Error(ErrorCode::wrong_type, "summaries", "summaries must be an array");
+  if (!summaries->is_array())
+    throw Error(ErrorCode::wrong_type, "summaries", "summaries must be an array");
   std::vector<CheckpointSummary> parts;
   for (size_t i = 0; i < summaries->size(); ++i) {
     parts.push_back(summary_from_json((*summaries)[i], "summaries[" + std::to_string(i) + "]"));
@@ -186,7 +192,8 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
 }
 
 std::string checkpoint_plan_json(const std::string& input_json) {
-  return guarded([&] { return plan_document(jsonu::parse_text(input_json, "checkpoint plan input")); });
+  return guarded(
+      [&] { return plan_document(jsonu::parse_text(input_json, "checkpoint plan input")); });
 }
 
 }  // namespace vramfit

@@ -12,16 +12,26 @@ using json = nlohmann::json;
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::integer: return "int";
-    case Kind::number: return "number";
-    case Kind::boolean: return "bool";
-    case Kind::enumeration: return "enum";
-    case Kind::dtype: return "dtype";
-    case Kind::gpu: return "gpu";
-    case Kind::modules: return "modules";
-    case Kind::gpus: return "gpus";
-    case Kind::weights: return "weights";
-    case Kind::text: return "text";
+    case Kind::integer:
+      return "int";
+    case Kind::number:
+      return "number";
+    case Kind::boolean:
+      return "bool";
+    case Kind::enumeration:
+      return "enum";
+    case Kind::dtype:
+      return "dtype";
+    case Kind::gpu:
+      return "gpu";
+    case Kind::modules:
+      return "modules";
+    case Kind::gpus:
+      return "gpus";
+    case Kind::weights:
+      return "weights";
+    case Kind::text:
+      return "text";
   }
   return "?";
 }

@@ -19,9 +19,13 @@ constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
 template <auto M, typename R>
-auto& ref(R& r) { return r.*M; }
+auto& ref(R& r) {
+  return r.*M;
+}
 template <auto G, auto M, typename R>
-auto& ref(R& r) { return (r.*G).*M; }
+auto& ref(R& r) {
+  return (r.*G).*M;
+}
 
 // Chained setters keep one row readable on a few lines.
 struct Row : Field {
@@ -31,12 +35,32 @@ struct Row : Field {
     label = l;
     group = g;
   }
-  Row& range(double a, double b) { lo = a; hi = b; return *this; }
-  Row& one_of(std::vector<EnumValue> v) { values = std::move(v); return *this; }
-  Row& about(const char* h) { help = h; return *this; }
-  Row& in_units(const char* u) { unit = u; return *this; }
-  Row& derive(const char* how) { derived = how; return *this; }
-  Row& only(unsigned t, unsigned e = ~0u) { tasks = t; engines = e; return *this; }
+  Row& range(double a, double b) {
+    lo = a;
+    hi = b;
+    return *this;
+  }
+  Row& one_of(std::vector<EnumValue> v) {
+    values = std::move(v);
+    return *this;
+  }
+  Row& about(const char* h) {
+    help = h;
+    return *this;
+  }
+  Row& in_units(const char* u) {
+    unit = u;
+    return *this;
+  }
+  Row& derive(const char* how) {
+    derived = how;
+    return *this;
+  }
+  Row& only(unsigned t, unsigned e = ~0u) {
+    tasks = t;
+    engines = e;
+    return *this;
+  }
   Row& cli(const char* f, std::vector<const char*> a = {}) {
     flag = f;
     aliases = std::move(a);
@@ -79,31 +103,31 @@ void add_workload(std::vector<Field>& t) {
                   .about("What the GPU runs: serving, or fine-tuning of all or adapter weights.")
                   .cli("--task")
                   .choice<&Request::task>());
-  t.push_back(
-      Row("weights_dtype", Kind::weights, "Weights dtype", "main")
-          .derive("quantization_config, then nf4 for qlora/qdora, then the repo name, then "
-                  "torch_dtype, then bf16 (full fine-tuning: the precision's master dtype)")
-          .about("Storage format of the frozen or served weights: a dtype id or alias "
-                 "(`vramfit dtypes`), or {\"bits\", \"group_size\"}.")
-          .cli("--weights-dtype", {"--dtype"})
-          .io(
-              [](Request& r, const json& v) {
-                if (v.is_object()) {
-                  r.custom_bits = v.at("bits").get<double>();
-                  r.custom_group = v.at("group_size").get<int64_t>();
-                  r.weights_dtype = "custom";
-                } else {
-                  r.weights_dtype = v.get<std::string>();
-                }
-              },
-              [](const Request& r) {
-                if (r.weights_dtype.empty()) return json();
-                if (r.weights_dtype != "custom" || !r.custom_bits) return json(r.weights_dtype);
-                json j;
-                j["bits"] = *r.custom_bits;
-                j["group_size"] = r.custom_group;
-                return j;
-              }));
+  t.push_back(Row("weights_dtype", Kind::weights, "Weights dtype", "main")
+                  .derive("quantization_config, then nf4 for qlora/qdora, then the repo name, then "
+                          "torch_dtype, then bf16 (full fine-tuning: the precision's master dtype)")
+                  .about("Storage format of the frozen or served weights: a dtype id or alias "
+                         "(`vramfit dtypes`), or {\"bits\", \"group_size\"}.")
+                  .cli("--weights-dtype", {"--dtype"})
+                  .io(
+                      [](Request& r, const json& v) {
+                        if (v.is_object()) {
+                          r.custom_bits = v.at("bits").get<double>();
+                          r.custom_group = v.at("group_size").get<int64_t>();
+                          r.weights_dtype = "custom";
+                        } else {
+                          r.weights_dtype = v.get<std::string>();
+                        }
+                      },
+                      [](const Request& r) {
+                        if (r.weights_dtype.empty()) return json();
+                        if (r.weights_dtype != "custom" || !r.custom_bits)
+                          return json(r.weights_dtype);
+                        json j;
+                        j["bits"] = *r.custom_bits;
+                        j["group_size"] = r.custom_group;
+                        return j;
+                      }));
   t.push_back(Row("weights_dtype.bits", Kind::number, "Bits per weight", "main")
                   .range(1, 32)
                   .in_units("bits")
@@ -184,12 +208,12 @@ void add_training(std::vector<Field>& t) {
                   .only(kTraining)
                   .cli("--optimizer")
                   .choice<&Request::optimizer>());
-  t.push_back(Row("optimizer_in_backward", Kind::boolean, "Optimizer step in backward",
-                  "training-adv")
-                  .about("Fused per-parameter step during backward (torchtune optimizer_in_bwd).")
-                  .only(kTraining)
-                  .cli("--optimizer-in-backward")
-                  .member<&Request::optimizer_in_backward>());
+  t.push_back(
+      Row("optimizer_in_backward", Kind::boolean, "Optimizer step in backward", "training-adv")
+          .about("Fused per-parameter step during backward (torchtune optimizer_in_bwd).")
+          .only(kTraining)
+          .cli("--optimizer-in-backward")
+          .member<&Request::optimizer_in_backward>());
   t.push_back(Row("lora.rank", Kind::integer, "LoRA rank", "lora")
                   .range(1, 1 << 16)
                   .about("Adapter rank r.")
@@ -316,13 +340,12 @@ void add_parallel(std::vector<Field>& t) {
                   .about("Fully sharded data parallel; the same as parallel.zero = 3.")
                   .cli("--fsdp")
                   .member<&Request::parallel, &ParallelOptions::fsdp>());
-  t.push_back(Row("parallel.offload_optimizer", Kind::boolean, "Offload optimizer to CPU",
-                  "parallel")
-                  .about("Optimizer states live in CPU memory.")
-                  .cli("--offload-optimizer")
-                  .member<&Request::parallel, &ParallelOptions::offload_optimizer>());
-  t.push_back(Row("parallel.offload_params", Kind::boolean, "Offload parameters to CPU",
-                  "parallel")
+  t.push_back(
+      Row("parallel.offload_optimizer", Kind::boolean, "Offload optimizer to CPU", "parallel")
+          .about("Optimizer states live in CPU memory.")
+          .cli("--offload-optimizer")
+          .member<&Request::parallel, &ParallelOptions::offload_optimizer>());
+  t.push_back(Row("parallel.offload_params", Kind::boolean, "Offload parameters to CPU", "parallel")
                   .about("Parameters live in CPU memory; needs ZeRO-3 or FSDP.")
                   .cli("--offload-params")
                   .member<&Request::parallel, &ParallelOptions::offload_params>());
@@ -376,28 +399,28 @@ void add_runtime(std::vector<Field>& t) {
                   .range(0.01, 1e6)
                   .in_units("GiB")
                   .about("Memory of a custom GPU."));
-  t.push_back(Row("engine", Kind::enumeration, "Engine", "inference")
-                  .one_of({{"hf", "Hugging Face Transformers"},
-                           {"vllm", "vLLM"},
-                           {"llama_cpp", "llama.cpp"}})
-                  .about("Inference engine: its allocator, KV-cache and graph budgets.")
-                  .cli("--engine")
-                  .choice<&Request::engine>());
-  t.push_back(Row("gpu_memory_utilization", Kind::number, "vLLM gpu_memory_utilization",
-                  "inference")
-                  .range(0.05, 1)
-                  .about("Fraction of GPU memory vLLM may use.")
-                  .only(kInference, kVllm)
-                  .cli("--gpu-memory-utilization", {"--gpu-mem-util"})
-                  .member<&Request::gpu_memory_utilization>());
-  t.push_back(Row("max_num_batched_tokens", Kind::integer, "vLLM max_num_batched_tokens",
-                  "inference")
-                  .range(1, kMaxSeqLen)
-                  .in_units("tokens")
-                  .about("vLLM chunked-prefill token budget per step.")
-                  .only(kInference, kVllm)
-                  .cli("--max-num-batched-tokens", {"--max-batched-tokens"})
-                  .member<&Request::max_num_batched_tokens>());
+  t.push_back(
+      Row("engine", Kind::enumeration, "Engine", "inference")
+          .one_of(
+              {{"hf", "Hugging Face Transformers"}, {"vllm", "vLLM"}, {"llama_cpp", "llama.cpp"}})
+          .about("Inference engine: its allocator, KV-cache and graph budgets.")
+          .cli("--engine")
+          .choice<&Request::engine>());
+  t.push_back(
+      Row("gpu_memory_utilization", Kind::number, "vLLM gpu_memory_utilization", "inference")
+          .range(0.05, 1)
+          .about("Fraction of GPU memory vLLM may use.")
+          .only(kInference, kVllm)
+          .cli("--gpu-memory-utilization", {"--gpu-mem-util"})
+          .member<&Request::gpu_memory_utilization>());
+  t.push_back(
+      Row("max_num_batched_tokens", Kind::integer, "vLLM max_num_batched_tokens", "inference")
+          .range(1, kMaxSeqLen)
+          .in_units("tokens")
+          .about("vLLM chunked-prefill token budget per step.")
+          .only(kInference, kVllm)
+          .cli("--max-num-batched-tokens", {"--max-batched-tokens"})
+          .member<&Request::max_num_batched_tokens>());
   t.push_back(Row("cuda_context_mib", Kind::integer, "CUDA context", "advanced")
                   .range(0, 1 << 16)
                   .in_units("MiB")

@@ -52,9 +52,9 @@ json check_modules(const Field& f, const json& t) {
                 "lora.targets must be \"all-linear\" or an array of strings");
   }
   if (t.empty() || t.size() > static_cast<size_t>(f.hi)) {
-    throw Error(ErrorCode::out_of_range, f.path,
-                "lora.targets must list 1 to " + std::to_string(static_cast<int>(f.hi)) +
-                    " module names");
+    throw Error(
+        ErrorCode::out_of_range, f.path,
+        "lora.targets must list 1 to " + std::to_string(static_cast<int>(f.hi)) + " module names");
   }
   json out = json::array();
   for (size_t i = 0; i < t.size(); ++i) {
@@ -87,11 +87,10 @@ json parse_gpus_text(const Field& f, const std::string& text) {
     const std::string name = sep == std::string::npos ? "" : trim(item.substr(0, sep));
     const std::string gib = sep == std::string::npos ? "" : trim(item.substr(sep + 1));
     const auto digits = gib.find_first_not_of("0123456789");
-    const bool decimal =
-        !gib.empty() && digits != 0 &&
-        (digits == std::string::npos ||
-         (gib[digits] == '.' && digits + 1 < gib.size() &&
-          gib.find_first_not_of("0123456789", digits + 1) == std::string::npos));
+    const bool decimal = !gib.empty() && digits != 0 &&
+                         (digits == std::string::npos ||
+                          (gib[digits] == '.' && digits + 1 < gib.size() &&
+                           gib.find_first_not_of("0123456789", digits + 1) == std::string::npos));
     if (name.empty() || !decimal) {
       throw Error(ErrorCode::invalid_request, p,
                   std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\"");
@@ -106,8 +105,9 @@ json parse_gpus_text(const Field& f, const std::string& text) {
 json check_gpus(const Field& f, const json& given) {
   const json g = given.is_string() ? parse_gpus_text(f, given.get<std::string>()) : given;
   if (!g.is_array()) {
-    throw Error(ErrorCode::wrong_type, f.path,
-                "custom_gpus must be an array of {\"name\", \"memory_gib\"} or \"name:GiB,...\" text");
+    throw Error(
+        ErrorCode::wrong_type, f.path,
+        "custom_gpus must be an array of {\"name\", \"memory_gib\"} or \"name:GiB,...\" text");
   }
   if (g.size() > static_cast<size_t>(f.hi)) {
     throw Error(ErrorCode::out_of_range, f.path,
@@ -123,9 +123,9 @@ json check_gpus(const Field& f, const json& given) {
     e["name"] = jsonu::opt_string(g[i], "name", p).value_or("custom " + std::to_string(i + 1));
     const std::string& n = e["name"].get_ref<const std::string&>();
     if (n.empty() || n.size() > static_cast<size_t>(name.hi)) {
-      throw Error(ErrorCode::out_of_range, p + ".name",
-                  p + ".name must be 1 to " + std::to_string(static_cast<int>(name.hi)) +
-                      " characters");
+      throw Error(
+          ErrorCode::out_of_range, p + ".name",
+          p + ".name must be 1 to " + std::to_string(static_cast<int>(name.hi)) + " characters");
     }
     auto gib = jsonu::opt_number(g[i], "memory_gib", p, mem.lo, mem.hi);
     if (!gib) jsonu::missing(p, "memory_gib");
@@ -143,13 +143,14 @@ json check_weights(const json& w) {
     if (!bits) jsonu::missing("weights_dtype", "bits");
     json out;
     out["bits"] = *bits;
-    out["group_size"] = jsonu::opt_int(w, "group_size", "weights_dtype",
-                                       static_cast<int64_t>(g.lo), static_cast<int64_t>(g.hi))
+    out["group_size"] = jsonu::opt_int(w, "group_size", "weights_dtype", static_cast<int64_t>(g.lo),
+                                       static_cast<int64_t>(g.hi))
                             .value_or(0);
     return out;
   }
-  throw Error(ErrorCode::wrong_type, "weights_dtype",
-              "weights_dtype must be a dtype id (\"bf16\", \"nf4\", ...) or {\"bits\", \"group_size\"}");
+  throw Error(
+      ErrorCode::wrong_type, "weights_dtype",
+      "weights_dtype must be a dtype id (\"bf16\", \"nf4\", ...) or {\"bits\", \"group_size\"}");
 }
 
 // The value checked against the field's kind and bounds, in the form its
@@ -158,18 +159,26 @@ json check(const Field& f, const json& v) {
   switch (f.kind) {
     case Kind::integer:
       return jsonu::as_int(v, f.path, static_cast<int64_t>(f.lo), static_cast<int64_t>(f.hi));
-    case Kind::number: return jsonu::as_number(v, f.path, f.lo, f.hi);
-    case Kind::boolean: return jsonu::as_bool(v, f.path);
-    case Kind::enumeration: return check_enum(f, v);
+    case Kind::number:
+      return jsonu::as_number(v, f.path, f.lo, f.hi);
+    case Kind::boolean:
+      return jsonu::as_bool(v, f.path);
+    case Kind::enumeration:
+      return check_enum(f, v);
     case Kind::dtype: {
       const std::string s = jsonu::as_string(v, f.path);
       return s == "auto" ? "" : s;
     }
-    case Kind::gpu: return jsonu::as_string(v, f.path);
-    case Kind::text: return jsonu::as_string(v, f.path);
-    case Kind::modules: return check_modules(f, v);
-    case Kind::gpus: return check_gpus(f, v);
-    case Kind::weights: return check_weights(v);
+    case Kind::gpu:
+      return jsonu::as_string(v, f.path);
+    case Kind::text:
+      return jsonu::as_string(v, f.path);
+    case Kind::modules:
+      return check_modules(f, v);
+    case Kind::gpus:
+      return check_gpus(f, v);
+    case Kind::weights:
+      return check_weights(v);
   }
   return v;
 }
@@ -178,8 +187,8 @@ json check(const Field& f, const json& v) {
 void check_consistency(const json& req, Request& r) {
   if (r.prompt_len && *r.prompt_len > r.seq_len) {
     throw Error(ErrorCode::inconsistent, "prompt_len",
-                "prompt_len (" + std::to_string(*r.prompt_len) +
-                    ") must not exceed seq_len (" + std::to_string(r.seq_len) + ")");
+                "prompt_len (" + std::to_string(*r.prompt_len) + ") must not exceed seq_len (" +
+                    std::to_string(r.seq_len) + ")");
   }
   // An eval object turns the eval phase on; unset sizes follow training's.
   if (jsonu::find(req, "eval")) {

@@ -23,17 +23,29 @@ namespace {
 // and controls need escaping.
 void append_gpu(std::string& out, const GpuFit& f, const std::string& more = "") {
   auto str = [&](const char* key, const std::string& v) {
-    out += '"'; out += key; out += "\":\"";
+    out += '"';
+    out += key;
+    out += "\":\"";
     for (char ch : v) {
       const auto c = static_cast<unsigned char>(ch);
-      if (c == '"' || c == '\\') { out += '\\'; out += ch; }
-      else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
-      else out += ch;
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += ch;
+      } else if (c < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", c);
+        out += buf;
+      } else
+        out += ch;
     }
     out += "\",";
   };
   auto num = [&](const char* key, int64_t v) {
-    out += '"'; out += key; out += "\":"; out += std::to_string(v); out += ',';
+    out += '"';
+    out += key;
+    out += "\":";
+    out += std::to_string(v);
+    out += ',';
   };
   out += '{';
   str("id", f.id);
@@ -46,7 +58,8 @@ void append_gpu(std::string& out, const GpuFit& f, const std::string& more = "")
   num("headroom_bytes", f.headroom_bytes);
   str("verdict", verdict_name(f.verdict));
   num("max_batch_size", f.max_batch_size);
-  out += "\"max_seq_len\":"; out += std::to_string(f.max_seq_len);
+  out += "\"max_seq_len\":";
+  out += std::to_string(f.max_seq_len);
   out += more;
   out += '}';
 }
@@ -124,8 +137,7 @@ std::string response_text(const json& rest, const FitReport& r) {
   // nlohmann's own serializer, appending to `out` (as dump() does into a
   // fresh string), with dump()'s settings (invalid UTF-8 replaced).
   using Serializer = nlohmann::detail::serializer<json>;
-  Serializer ser(nlohmann::detail::output_adapter<char>(out), ' ',
-                 json::error_handler_t::replace);
+  Serializer ser(nlohmann::detail::output_adapter<char>(out), ' ', json::error_handler_t::replace);
   auto key = [&](const char* k) {
     if (out.size() > 1) out += ',';
     ser.dump(json(k), false, false, 0);

@@ -12,8 +12,7 @@ namespace {
 }
 }  // namespace
 
-json load_records(const std::string& text, const char* file,
-                  const char* array_key) {
+json load_records(const std::string& text, const char* file, const char* array_key) {
   json root = jsonu::parse_text(text, file);
   jsonu::as_object(root, file);
   const std::string base = file;
@@ -32,14 +31,13 @@ void reject_unknown_keys(const json& rec, const std::string& path,
                          std::initializer_list<const char*> allowed) {
   jsonu::as_object(rec, path);
   for (const auto& item : rec.items()) {
-    bool known = std::any_of(allowed.begin(), allowed.end(),
-                             [&](const char* k) { return item.key() == k; });
+    bool known =
+        std::any_of(allowed.begin(), allowed.end(), [&](const char* k) { return item.key() == k; });
     if (!known) bad(jsonu::join(path, item.key()), "unknown field");
   }
 }
 
-std::string req_string(const json& rec, const char* key,
-                       const std::string& path) {
+std::string req_string(const json& rec, const char* key, const std::string& path) {
   const json* v = jsonu::find(rec, key);
   if (!v) jsonu::missing(path, key);
   std::string s = jsonu::as_string(*v, jsonu::join(path, key));
@@ -47,8 +45,7 @@ std::string req_string(const json& rec, const char* key,
   return s;
 }
 
-double req_number(const json& rec, const char* key, const std::string& path,
-                  double lo, double hi) {
+double req_number(const json& rec, const char* key, const std::string& path, double lo, double hi) {
   const json* v = jsonu::find(rec, key);
   if (!v) jsonu::missing(path, key);
   return jsonu::as_number(*v, jsonu::join(path, key), lo, hi);
@@ -60,16 +57,14 @@ bool req_bool(const json& rec, const char* key, const std::string& path) {
   return jsonu::as_bool(*v, jsonu::join(path, key));
 }
 
-std::vector<std::string> string_list(const json& rec, const char* key,
-                                     const std::string& path) {
+std::vector<std::string> string_list(const json& rec, const char* key, const std::string& path) {
   std::vector<std::string> out;
   const json* v = jsonu::find(rec, key);
   if (!v) return out;
   const std::string p = jsonu::join(path, key);
   if (!v->is_array()) bad(p, "must be an array of strings");
   for (size_t i = 0; i < v->size(); ++i) {
-    std::string s =
-        jsonu::as_string((*v)[i], p + "[" + std::to_string(i) + "]");
+    std::string s = jsonu::as_string((*v)[i], p + "[" + std::to_string(i) + "]");
     if (s.empty()) bad(p, "contains an empty string");
     out.push_back(std::move(s));
   }
@@ -77,14 +72,9 @@ std::vector<std::string> string_list(const json& rec, const char* key,
 }
 
 void check_slug(const std::string& id, const std::string& path) {
-  auto ok_first = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-  };
-  auto ok_rest = [&](char c) {
-    return ok_first(c) || c == '-' || c == '_' || c == '.';
-  };
-  if (id.empty() || !ok_first(id[0]) ||
-      !std::all_of(id.begin() + 1, id.end(), ok_rest)) {
+  auto ok_first = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  auto ok_rest = [&](char c) { return ok_first(c) || c == '-' || c == '_' || c == '.'; };
+  if (id.empty() || !ok_first(id[0]) || !std::all_of(id.begin() + 1, id.end(), ok_rest)) {
     bad(path, "\"" + id + "\" is not a lower-case slug");
   }
 }
@@ -98,15 +88,13 @@ std::string lookup_key(const std::string& text) {
   return out;
 }
 
-void KeyIndex::add(const std::string& text, size_t record,
-                   const std::string& path) {
+void KeyIndex::add(const std::string& text, size_t record, const std::string& path) {
   std::string key = lookup_key(text);
   if (key.empty()) bad(path, "\"" + text + "\" gives an empty lookup key");
   auto [it, inserted] = map_.emplace(key, record);
   // The same record may reach one key twice (name and alias); two may not.
   if (!inserted && it->second != record) {
-    bad(path, "\"" + text + "\" is already used by record " +
-                  std::to_string(it->second));
+    bad(path, "\"" + text + "\" is already used by record " + std::to_string(it->second));
   }
 }
 

@@ -18,24 +18,20 @@ using json = nlohmann::json;
 
 // Parses `text` as `file`, checks {"schema": 1, "<array_key>": [...]} and
 // returns the array.
-json load_records(const std::string& text, const char* file,
-                  const char* array_key);
+json load_records(const std::string& text, const char* file, const char* array_key);
 
 // Throws inconsistent when `rec` has a key outside `allowed`.
 void reject_unknown_keys(const json& rec, const std::string& path,
                          std::initializer_list<const char*> allowed);
 
 // Required non-empty string / number / bool members.
-std::string req_string(const json& rec, const char* key,
-                       const std::string& path);
-double req_number(const json& rec, const char* key, const std::string& path,
-                  double lo, double hi);
+std::string req_string(const json& rec, const char* key, const std::string& path);
+double req_number(const json& rec, const char* key, const std::string& path, double lo, double hi);
 bool req_bool(const json& rec, const char* key, const std::string& path);
 // (Required integers: jsonu::req_int.)
 
 // Optional array of non-empty strings ([] when absent).
-std::vector<std::string> string_list(const json& rec, const char* key,
-                                     const std::string& path);
+std::vector<std::string> string_list(const json& rec, const char* key, const std::string& path);
 
 // Ids are stable slugs: [a-z0-9] first, then [a-z0-9._-].
 void check_slug(const std::string& id, const std::string& path);

@@ -13,31 +13,28 @@ struct KindName {
   DTypeKind kind;
   const char* name;
 };
-const KindName kKinds[] = {
-    {DTypeKind::floating, "float"}, {DTypeKind::integer, "int"},
-    {DTypeKind::bnb, "bnb"},        {DTypeKind::gptq, "gptq"},
-    {DTypeKind::awq, "awq"},        {DTypeKind::gguf, "gguf"},
-    {DTypeKind::mx, "mx"}};
+const KindName kKinds[] = {{DTypeKind::floating, "float"}, {DTypeKind::integer, "int"},
+                           {DTypeKind::bnb, "bnb"},        {DTypeKind::gptq, "gptq"},
+                           {DTypeKind::awq, "awq"},        {DTypeKind::gguf, "gguf"},
+                           {DTypeKind::mx, "mx"}};
 
 DTypeKind parse_kind(const std::string& s, const std::string& path) {
   for (const auto& k : kKinds) {
     if (s == k.name) return k.kind;
   }
-  throw Error(ErrorCode::unknown_value, path,
-              path + ": unknown dtype kind \"" + s + "\"");
+  throw Error(ErrorCode::unknown_value, path, path + ": unknown dtype kind \"" + s + "\"");
 }
 
 // Block and group sizes are optional; 0 means "not blocked/grouped".
 int opt_size(const json& rec, const char* key, const std::string& path) {
-  return static_cast<int>(
-      jsonu::opt_int(rec, key, path, 1, 1 << 20).value_or(0));
+  return static_cast<int>(jsonu::opt_int(rec, key, path, 1, 1 << 20).value_or(0));
 }
 
 DType parse_dtype(const json& rec, const std::string& path) {
   catalog::reject_unknown_keys(
       rec, path,
-      {"id", "label", "kind", "bits_per_weight", "base_bits_per_weight",
-       "block_size", "group_size", "aliases", "kv_cache", "note", "source"});
+      {"id", "label", "kind", "bits_per_weight", "base_bits_per_weight", "block_size", "group_size",
+       "aliases", "kv_cache", "note", "source"});
   DType d;
   d.id = catalog::req_string(rec, "id", path);
   catalog::check_slug(d.id, path + ".id");
@@ -47,8 +44,7 @@ DType parse_dtype(const json& rec, const std::string& path) {
   d.bits_per_weight = catalog::req_number(rec, "bits_per_weight", path, 1, 32);
   d.bytes_per_weight = d.bits_per_weight / 8.0;
   d.base_bits_per_weight =
-      jsonu::opt_number(rec, "base_bits_per_weight", path, 1, 32)
-          .value_or(d.bits_per_weight);
+      jsonu::opt_number(rec, "base_bits_per_weight", path, 1, 32).value_or(d.bits_per_weight);
   d.block_size = opt_size(rec, "block_size", path);
   d.group_size = opt_size(rec, "group_size", path);
   d.aliases = catalog::string_list(rec, "aliases", path);
@@ -97,8 +93,7 @@ std::vector<DType> parse_dtype_table(const std::string& json_text) {
   json records = catalog::load_records(json_text, "dtypes.json", "dtypes");
   std::vector<DType> out;
   for (size_t i = 0; i < records.size(); ++i) {
-    out.push_back(parse_dtype(records[i],
-                              "dtypes.json.dtypes[" + std::to_string(i) + "]"));
+    out.push_back(parse_dtype(records[i], "dtypes.json.dtypes[" + std::to_string(i) + "]"));
   }
   index_dtypes(out);  // throws on a duplicate id or alias
   return out;

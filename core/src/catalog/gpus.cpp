@@ -16,17 +16,14 @@ const char* const kVendors[] = {"nvidia", "amd", "intel", "apple"};
 const char* const kFormFactors[] = {"pcie", "sxm", "oam", "soc", "superchip"};
 
 template <size_t N>
-void check_one_of(const std::string& v, const char* const (&set)[N],
-                  const std::string& path) {
+void check_one_of(const std::string& v, const char* const (&set)[N], const std::string& path) {
   if (std::find(std::begin(set), std::end(set), v) == std::end(set)) {
-    throw Error(ErrorCode::unknown_value, path,
-                path + ": unknown value \"" + v + "\"");
+    throw Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\"");
   }
 }
 
 // Present but possibly null: "no BF16" must be said, not forgotten.
-std::optional<double> nullable_tflops(const json& rec, const char* key,
-                                      const std::string& path) {
+std::optional<double> nullable_tflops(const json& rec, const char* key, const std::string& path) {
   if (!rec.contains(key)) jsonu::missing(path, key);
   return jsonu::opt_number(rec, key, path, 0.1, 100000.0);
 }
@@ -45,19 +42,18 @@ bool measured_flag(const std::string& src, const std::string& path) {
 void check_capacity(const Gpu& g, const std::string& path) {
   double nominal_mib = g.nominal_gb * 1024.0;
   if (g.memory_mib > nominal_mib || g.memory_mib < 0.5 * nominal_mib) {
-    throw Error(ErrorCode::inconsistent, path + ".memory_mib",
-                path + ".memory_mib = " + std::to_string(g.memory_mib) +
-                    " does not fit nominal_gb");
+    throw Error(
+        ErrorCode::inconsistent, path + ".memory_mib",
+        path + ".memory_mib = " + std::to_string(g.memory_mib) + " does not fit nominal_gb");
   }
 }
 
 Gpu parse_gpu(const json& rec, const std::string& path) {
   catalog::reject_unknown_keys(
       rec, path,
-      {"id", "name", "vendor", "aliases", "memory_mib", "memory_source",
-       "nominal_gb", "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp8",
-       "fp4", "arch", "form_factor", "unified_memory", "year", "source",
-       "note"});
+      {"id", "name", "vendor", "aliases", "memory_mib", "memory_source", "nominal_gb",
+       "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp8", "fp4", "arch", "form_factor",
+       "unified_memory", "year", "source", "note"});
   Gpu g;
   g.id = catalog::req_string(rec, "id", path);
   catalog::check_slug(g.id, path + ".id");
@@ -65,8 +61,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.vendor = catalog::req_string(rec, "vendor", path);
   check_one_of(g.vendor, kVendors, path + ".vendor");
   g.aliases = catalog::string_list(rec, "aliases", path);
-  g.memory_mib =
-      jsonu::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
+  g.memory_mib = jsonu::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
   g.memory_bytes = g.memory_mib * kBytesPerMiB;
   g.memory_source = catalog::req_string(rec, "memory_source", path);
   g.memory_measured = measured_flag(g.memory_source, path + ".memory_source");
@@ -96,8 +91,7 @@ const char* const kBrandPrefixes[] = {"nvidia",   "geforce", "tesla", "amd",
 bool strip_brand(std::string& key) {
   for (const char* p : kBrandPrefixes) {
     const std::string prefix = p;
-    if (key.size() > prefix.size() &&
-        key.compare(0, prefix.size(), prefix) == 0) {
+    if (key.size() > prefix.size() && key.compare(0, prefix.size(), prefix) == 0) {
       key.erase(0, prefix.size());
       return true;
     }
@@ -139,8 +133,7 @@ std::vector<Gpu> parse_gpu_catalog(const std::string& json_text) {
   json records = catalog::load_records(json_text, "gpus.json", "gpus");
   std::vector<Gpu> out;
   for (size_t i = 0; i < records.size(); ++i) {
-    out.push_back(
-        parse_gpu(records[i], "gpus.json.gpus[" + std::to_string(i) + "]"));
+    out.push_back(parse_gpu(records[i], "gpus.json.gpus[" + std::to_string(i) + "]"));
   }
   index_gpus(out);  // throws on a duplicate id, alias or name
   return out;

@@ -73,7 +73,8 @@ const nlohmann::json& preset_config(const std::string& id) {
   std::string hint;
   for (const auto& p : preset_list()) {
     std::string l = lower(p.id);
-    if (!tail.empty() && l.find(tail.substr(0, std::min<size_t>(tail.size(), 6))) != std::string::npos) {
+    if (!tail.empty() &&
+        l.find(tail.substr(0, std::min<size_t>(tail.size(), 6))) != std::string::npos) {
       hint += (hint.empty() ? "" : ", ") + p.id;
     }
   }

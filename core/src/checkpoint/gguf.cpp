@@ -18,25 +18,48 @@ namespace {
 using json = nlohmann::json;
 
 enum ValueType : uint32_t {
-  kU8 = 0, kI8 = 1, kU16 = 2, kI16 = 3, kU32 = 4, kI32 = 5, kF32 = 6, kBool = 7,
-  kString = 8, kArray = 9, kU64 = 10, kI64 = 11, kF64 = 12
+  kU8 = 0,
+  kI8 = 1,
+  kU16 = 2,
+  kI16 = 3,
+  kU32 = 4,
+  kI32 = 5,
+  kF32 = 6,
+  kBool = 7,
+  kString = 8,
+  kArray = 9,
+  kU64 = 10,
+  kI64 = 11,
+  kF64 = 12
 };
 
-constexpr uint64_t kMaxString = uint64_t{64} << 20;   // one key or value
-constexpr uint64_t kMaxCount = uint64_t{1} << 20;     // tensors, kv pairs
-constexpr uint64_t kMaxArray = uint64_t{1} << 40;     // elements of one array
-constexpr size_t kMaxName = 64;                        // GGML_MAX_NAME
-constexpr int kMaxDims = 4;                            // GGML_MAX_DIMS
+constexpr uint64_t kMaxString = uint64_t{64} << 20;  // one key or value
+constexpr uint64_t kMaxCount = uint64_t{1} << 20;    // tensors, kv pairs
+constexpr uint64_t kMaxArray = uint64_t{1} << 40;    // elements of one array
+constexpr size_t kMaxName = 64;                      // GGML_MAX_NAME
+constexpr int kMaxDims = 4;                          // GGML_MAX_DIMS
 constexpr size_t kKeepString = 4096;
 constexpr uint64_t kKeepArray = 65536;
 
 int scalar_size(uint32_t t) {
   switch (t) {
-    case kU8: case kI8: case kBool: return 1;
-    case kU16: case kI16: return 2;
-    case kU32: case kI32: case kF32: return 4;
-    case kU64: case kI64: case kF64: return 8;
-    default: return 0;
+    case kU8:
+    case kI8:
+    case kBool:
+      return 1;
+    case kU16:
+    case kI16:
+      return 2;
+    case kU32:
+    case kI32:
+    case kF32:
+      return 4;
+    case kU64:
+    case kI64:
+    case kF64:
+      return 8;
+    default:
+      return 0;
   }
 }
 
@@ -86,15 +109,24 @@ struct Reader {
 
 json scalar(Reader& r, uint32_t type, const std::string& what) {
   switch (type) {
-    case kU8: return static_cast<uint8_t>(r.uint(1, what));
-    case kI8: return static_cast<int8_t>(static_cast<uint8_t>(r.uint(1, what)));
-    case kU16: return static_cast<uint16_t>(r.uint(2, what));
-    case kI16: return static_cast<int16_t>(static_cast<uint16_t>(r.uint(2, what)));
-    case kU32: return static_cast<uint32_t>(r.uint(4, what));
-    case kI32: return static_cast<int32_t>(static_cast<uint32_t>(r.uint(4, what)));
-    case kU64: return r.uint(8, what);
-    case kI64: return static_cast<int64_t>(r.uint(8, what));
-    case kBool: return r.uint(1, what) != 0;
+    case kU8:
+      return static_cast<uint8_t>(r.uint(1, what));
+    case kI8:
+      return static_cast<int8_t>(static_cast<uint8_t>(r.uint(1, what)));
+    case kU16:
+      return static_cast<uint16_t>(r.uint(2, what));
+    case kI16:
+      return static_cast<int16_t>(static_cast<uint16_t>(r.uint(2, what)));
+    case kU32:
+      return static_cast<uint32_t>(r.uint(4, what));
+    case kI32:
+      return static_cast<int32_t>(static_cast<uint32_t>(r.uint(4, what)));
+    case kU64:
+      return r.uint(8, what);
+    case kI64:
+      return static_cast<int64_t>(r.uint(8, what));
+    case kBool:
+      return r.uint(1, what) != 0;
     case kF32: {
       uint32_t u = static_cast<uint32_t>(r.uint(4, what));
       float f;
@@ -107,7 +139,8 @@ json scalar(Reader& r, uint32_t type, const std::string& what) {
       std::memcpy(&d, &u, 8);
       return d;
     }
-    default: return nullptr;
+    default:
+      return nullptr;
   }
 }
 

@@ -9,7 +9,12 @@ namespace vramfit {
 using json = nlohmann::json;
 
 json gguf_to_config_json(const GgufHeader& h) {
-  struct Map { const char* arch; const char* model_type; const char* cls; bool moe; };
+  struct Map {
+    const char* arch;
+    const char* model_type;
+    const char* cls;
+    bool moe;
+  };
   static const Map kMap[] = {
       {"llama", "llama", "LlamaForCausalLM", false},
       {"mistral", "mistral", "MistralForCausalLM", false},

@@ -4,8 +4,8 @@
 // CLI and the page fetch what this decides.
 #include <algorithm>
 #include <cctype>
-#include <nlohmann/json.hpp>
 #include <cstdio>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 
@@ -74,11 +74,11 @@ std::optional<SafetensorsSource> pick_safetensors(const std::vector<std::string>
 }
 
 void check_gguf_name(const std::string& file) {
-  if (file.find("..") != std::string::npos || file[0] == '/' || file.find('\\') != std::string::npos ||
-      file.size() < 6 || !is_gguf(file)) {
-    throw Error(ErrorCode::invalid_request, "gguf_file",
-                "the GGUF file must be a .gguf file name in the repo, got \"" + file.substr(0, 80) +
-                    "\"");
+  if (file.find("..") != std::string::npos || file[0] == '/' ||
+      file.find('\\') != std::string::npos || file.size() < 6 || !is_gguf(file)) {
+    throw Error(
+        ErrorCode::invalid_request, "gguf_file",
+        "the GGUF file must be a .gguf file name in the repo, got \"" + file.substr(0, 80) + "\"");
   }
 }
 }  // namespace
@@ -111,7 +111,8 @@ std::string default_gguf(const std::vector<std::string>& gguf_files) {
   return gguf_files.empty() ? std::string() : gguf_files.front();
 }
 
-CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing, const std::string& gguf_file) {
+CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing,
+                               const std::string& gguf_file) {
   if (!gguf_file.empty()) check_gguf_name(gguf_file);
   CheckpointPlan p;
   if (!listing) {
@@ -194,7 +195,9 @@ CheckpointComparison compare_checkpoint(const CheckpointSummary& s, int64_t conf
   c.config_params = config_params;
   c.header_params = s.params;
   c.difference = s.params - config_params;
-  c.reason = c.difference == 0 ? "equal" : c.difference > 0 ? "files_store_more" : "config_counts_more";
+  c.reason = c.difference == 0  ? "equal"
+             : c.difference > 0 ? "files_store_more"
+                                : "config_counts_more";
   c.packing_guessed = s.packed_tensors > 0;
   return c;
 }

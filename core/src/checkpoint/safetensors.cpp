@@ -23,7 +23,6 @@ std::string field(const std::string& tensor, const char* key) {
   return "safetensors." + tensor + (key[0] ? std::string(".") + key : std::string());
 }
 
-
 uint64_t le64(const std::string& b) {
   uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(b[static_cast<size_t>(i)]);
@@ -50,12 +49,11 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; 
 
 int safetensors_dtype_bits(const std::string& d) {
   static const std::map<std::string, int> kBits = {
-      {"BOOL", 8},     {"U8", 8},          {"I8", 8},           {"F8_E4M3", 8},
-      {"F8_E5M2", 8},  {"F8_E8M0", 8},     {"F8_E4M3FNUZ", 8},  {"F8_E5M2FNUZ", 8},
-      {"I16", 16},     {"U16", 16},        {"F16", 16},         {"BF16", 16},
-      {"I32", 32},     {"U32", 32},        {"F32", 32},         {"F64", 64},
-      {"I64", 64},     {"U64", 64},        {"C64", 64},         {"F4", 4},
-      {"F6_E2M3", 6},  {"F6_E3M2", 6}};
+      {"BOOL", 8},    {"U8", 8},          {"I8", 8},          {"F8_E4M3", 8}, {"F8_E5M2", 8},
+      {"F8_E8M0", 8}, {"F8_E4M3FNUZ", 8}, {"F8_E5M2FNUZ", 8}, {"I16", 16},    {"U16", 16},
+      {"F16", 16},    {"BF16", 16},       {"I32", 32},        {"U32", 32},    {"F32", 32},
+      {"F64", 64},    {"I64", 64},        {"U64", 64},        {"C64", 64},    {"F4", 4},
+      {"F6_E2M3", 6}, {"F6_E3M2", 6}};
   auto it = kBits.find(d);
   return it == kBits.end() ? 0 : it->second;
 }
@@ -71,11 +69,13 @@ uint64_t safetensors_header_length(const std::string& first) {
   if (n > kSafetensorsMaxHeader) {
     throw Error(ErrorCode::too_large, "safetensors.header_length",
                 "safetensors: header length " + std::to_string(n) + " exceeds the " +
-                    std::to_string(kSafetensorsMaxHeader) + "-byte limit (not a safetensors file?)");
+                    std::to_string(kSafetensorsMaxHeader) +
+                    "-byte limit (not a safetensors file?)");
   }
   if (n < 2) {
-    throw Error(ErrorCode::out_of_range, "safetensors.header_length",
-                "safetensors: header length " + std::to_string(n) + " is too small for a JSON object");
+    throw Error(
+        ErrorCode::out_of_range, "safetensors.header_length",
+        "safetensors: header length " + std::to_string(n) + " is too small for a JSON object");
   }
   return n;
 }
@@ -86,21 +86,22 @@ SafetensorsHeader parse_safetensors_header(const std::string& bytes,
   std::string text;
   size_t first = 0;
   while (first < bytes.size() && is_space(bytes[first])) ++first;
-  const bool json_alone =
-      first < bytes.size() && bytes[first] == '{' &&
-      (bytes.size() < 8 || le64(bytes) > kSafetensorsMaxHeader);
+  const bool json_alone = first < bytes.size() && bytes[first] == '{' &&
+                          (bytes.size() < 8 || le64(bytes) > kSafetensorsMaxHeader);
   if (json_alone) {
     if (bytes.size() > kSafetensorsMaxHeader) {
-      throw Error(ErrorCode::too_large, "safetensors.header_length",
-                  "safetensors: header is over " + std::to_string(kSafetensorsMaxHeader) + " bytes");
+      throw Error(
+          ErrorCode::too_large, "safetensors.header_length",
+          "safetensors: header is over " + std::to_string(kSafetensorsMaxHeader) + " bytes");
     }
     text = bytes;
   } else {
     const uint64_t n = safetensors_header_length(bytes);
     if (bytes.size() - 8 < n) {
       throw TruncatedInput("safetensors.header",
-                           "safetensors: header of " + std::to_string(n) + " bytes is cut off after " +
-                               std::to_string(bytes.size() - 8) + " bytes",
+                           "safetensors: header of " + std::to_string(n) +
+                               " bytes is cut off after " + std::to_string(bytes.size() - 8) +
+                               " bytes",
                            8 + n);
     }
     if (bytes[8] != '{') {
@@ -111,7 +112,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& bytes,
   }
   out.header_length = static_cast<int64_t>(text.size());
 
-  const json h = jsonu::parse_text(text, "safetensors header", kSafetensorsMaxHeader, kMaxHeaderDepth);
+  const json h =
+      jsonu::parse_text(text, "safetensors header", kSafetensorsMaxHeader, kMaxHeaderDepth);
   if (!h.is_object()) {
     throw Error(ErrorCode::wrong_type, "safetensors", "safetensors header must be a JSON object");
   }
@@ -196,8 +198,8 @@ SafetensorsHeader parse_safetensors_header(const std::string& bytes,
     if (need != t.bytes) {
       throw Error(ErrorCode::inconsistent, field(name, "shape"),
                   field(name, "shape") + ": " + std::to_string(t.elements) + " values of " +
-                      t.dtype + " need " + std::to_string(need) +
-                      " bytes but data_offsets span " + std::to_string(t.bytes));
+                      t.dtype + " need " + std::to_string(need) + " bytes but data_offsets span " +
+                      std::to_string(t.bytes));
     }
     out.tensors.push_back(std::move(t));
   }
@@ -213,20 +215,18 @@ SafetensorsHeader parse_safetensors_header(const std::string& bytes,
       const std::string why =
           t.offset_begin < expect
               ? "overlaps " + (prev ? "\"" + prev->name + "\"" : std::string("the previous tensor"))
-              : "leaves a hole of " + std::to_string(t.offset_begin - expect) +
-                    " bytes before it";
+              : "leaves a hole of " + std::to_string(t.offset_begin - expect) + " bytes before it";
       throw Error(ErrorCode::inconsistent, field(t.name, "data_offsets"),
-                  field(t.name, "data_offsets") + ": begins at " +
-                      std::to_string(t.offset_begin) + ", expected " + std::to_string(expect) +
-                      " (" + why + ")");
+                  field(t.name, "data_offsets") + ": begins at " + std::to_string(t.offset_begin) +
+                      ", expected " + std::to_string(expect) + " (" + why + ")");
     }
     expect = t.offset_end;
     prev = &t;
   }
   out.data_bytes = expect;
   if (file_size) {
-    const uint64_t want = 8 + static_cast<uint64_t>(out.header_length) +
-                          static_cast<uint64_t>(out.data_bytes);
+    const uint64_t want =
+        8 + static_cast<uint64_t>(out.header_length) + static_cast<uint64_t>(out.data_bytes);
     if (*file_size != want) {
       throw Error(ErrorCode::inconsistent, "safetensors.file_size",
                   "safetensors: the file has " + std::to_string(*file_size) +
@@ -244,8 +244,7 @@ SafetensorsIndex parse_safetensors_index(const json& index) {
   SafetensorsIndex out;
   if (const json* meta = jsonu::find(index, "metadata")) {
     jsonu::as_object(*meta, p + ".metadata");
-    out.total_size = jsonu::opt_int(*meta, "total_size", p + ".metadata", 0,
-                                    int64_t{1} << 60);
+    out.total_size = jsonu::opt_int(*meta, "total_size", p + ".metadata", 0, int64_t{1} << 60);
   }
   const json* wm = jsonu::find(index, "weight_map");
   if (!wm) jsonu::missing(p, "weight_map");

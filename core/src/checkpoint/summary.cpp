@@ -15,25 +15,39 @@ bool ends_with(const std::string& s, const std::string& suf) {
 bool has(const std::string& s, const char* needle) { return s.find(needle) != std::string::npos; }
 
 // Side-tensor suffixes of quantised checkpoints (not parameters).
-const char* const kOverheadSuffixes[] = {
-    ".qzeros", ".scales", ".g_idx", ".weight_scale", ".weight_scale_inv",
-    ".weight_scale_2", ".input_scale", ".weight_zero_point", ".weight_shape",
-    ".weight_global_scale", ".input_global_scale", ".absmax", ".quant_map",
-    ".nested_absmax", ".nested_quant_map", ".SCB", ".weight_format", ".k_scale",
-    ".v_scale", "_scales"};
+const char* const kOverheadSuffixes[] = {".qzeros",
+                                         ".scales",
+                                         ".g_idx",
+                                         ".weight_scale",
+                                         ".weight_scale_inv",
+                                         ".weight_scale_2",
+                                         ".input_scale",
+                                         ".weight_zero_point",
+                                         ".weight_shape",
+                                         ".weight_global_scale",
+                                         ".input_global_scale",
+                                         ".absmax",
+                                         ".quant_map",
+                                         ".nested_absmax",
+                                         ".nested_quant_map",
+                                         ".SCB",
+                                         ".weight_format",
+                                         ".k_scale",
+                                         ".v_scale",
+                                         "_scales"};
 
 // "x.q_proj.qweight" -> "x.q_proj.weight"; "experts.down_proj_blocks" ->
 // "experts.down_proj"; otherwise the name itself.
 std::string base_name(const std::string& name) {
   const auto qs = name.find(".quant_state.");
   if (qs != std::string::npos) return name.substr(0, qs);
-  for (const char* suf : {".qweight", ".weight_packed", ".qzeros", ".scales", ".g_idx",
-                          ".weight_scale_inv", ".weight_scale_2", ".weight_scale",
-                          ".input_scale", ".weight_zero_point", ".weight_shape",
-                          ".weight_global_scale", ".input_global_scale", ".SCB",
-                          ".weight_format", ".absmax", ".quant_map", ".nested_absmax",
-                          ".nested_quant_map"}) {
-    if (ends_with(name, suf)) return name.substr(0, name.size() - std::string(suf).size()) + ".weight";
+  for (const char* suf :
+       {".qweight", ".weight_packed", ".qzeros", ".scales", ".g_idx", ".weight_scale_inv",
+        ".weight_scale_2", ".weight_scale", ".input_scale", ".weight_zero_point", ".weight_shape",
+        ".weight_global_scale", ".input_global_scale", ".SCB", ".weight_format", ".absmax",
+        ".quant_map", ".nested_absmax", ".nested_quant_map"}) {
+    if (ends_with(name, suf))
+      return name.substr(0, name.size() - std::string(suf).size()) + ".weight";
   }
   for (const char* suf : {"_blocks", "_scales"}) {
     if (ends_with(name, suf)) return name.substr(0, name.size() - std::string(suf).size());
@@ -53,10 +67,10 @@ TensorRole classify_gguf(const std::string& n) {
   if (has(n, "ffn_gate_inp")) return TensorRole::router;
   if (has(n, "_exps")) return TensorRole::expert_linear;
   if (ends_with(n, ".bias")) return TensorRole::bias;
-  for (const char* m : {".attn_q.", ".attn_k.", ".attn_v.", ".attn_qkv.", ".attn_output.",
-                        ".attn_q_a.", ".attn_q_b.", ".attn_kv_a_mqa.", ".attn_kv_b.",
-                        ".attn_k_b.", ".attn_v_b.", ".ffn_gate.", ".ffn_up.", ".ffn_down.",
-                        ".ffn_gate_shexp.", ".ffn_up_shexp.", ".ffn_down_shexp."}) {
+  for (const char* m :
+       {".attn_q.", ".attn_k.", ".attn_v.", ".attn_qkv.", ".attn_output.", ".attn_q_a.",
+        ".attn_q_b.", ".attn_kv_a_mqa.", ".attn_kv_b.", ".attn_k_b.", ".attn_v_b.", ".ffn_gate.",
+        ".ffn_up.", ".ffn_down.", ".ffn_gate_shexp.", ".ffn_up_shexp.", ".ffn_down_shexp."}) {
     if (has(n, m)) return TensorRole::linear;
   }
   return TensorRole::other;
@@ -65,15 +79,24 @@ TensorRole classify_gguf(const std::string& n) {
 
 const char* tensor_role_name(TensorRole role) {
   switch (role) {
-    case TensorRole::embedding: return "embedding";
-    case TensorRole::position: return "position";
-    case TensorRole::lm_head: return "lm_head";
-    case TensorRole::linear: return "linear";
-    case TensorRole::expert_linear: return "expert_linear";
-    case TensorRole::router: return "router";
-    case TensorRole::norm: return "norm";
-    case TensorRole::bias: return "bias";
-    case TensorRole::other: return "other";
+    case TensorRole::embedding:
+      return "embedding";
+    case TensorRole::position:
+      return "position";
+    case TensorRole::lm_head:
+      return "lm_head";
+    case TensorRole::linear:
+      return "linear";
+    case TensorRole::expert_linear:
+      return "expert_linear";
+    case TensorRole::router:
+      return "router";
+    case TensorRole::norm:
+      return "norm";
+    case TensorRole::bias:
+      return "bias";
+    case TensorRole::other:
+      return "other";
   }
   return "other";
 }
@@ -87,8 +110,8 @@ bool is_quant_overhead(const std::string& name) {
 }
 
 TensorRole classify_tensor_name(const std::string& raw) {
-  if (raw.rfind("blk.", 0) == 0 || raw.rfind("token_embd", 0) == 0 ||
-      raw.rfind("output", 0) == 0 || raw.rfind("position_embd", 0) == 0) {
+  if (raw.rfind("blk.", 0) == 0 || raw.rfind("token_embd", 0) == 0 || raw.rfind("output", 0) == 0 ||
+      raw.rfind("position_embd", 0) == 0) {
     return classify_gguf(raw);
   }
   const std::string n = base_name(raw);
@@ -107,15 +130,15 @@ TensorRole classify_tensor_name(const std::string& raw) {
     return TensorRole::embedding;
   }
   const bool expert = has(n, ".experts.") && !has(n, "shared_expert");
-  if (!expert && (ends_with(n, ".gate.weight") || has(n, ".router.") ||
-                  has(n, "e_score_correction_bias"))) {
+  if (!expert &&
+      (ends_with(n, ".gate.weight") || has(n, ".router.") || has(n, "e_score_correction_bias"))) {
     return TensorRole::router;
   }
   if (ends_with(n, ".bias") && !expert) return TensorRole::bias;
   if (expert) return TensorRole::expert_linear;
-  for (const char* m : {"_proj", ".dense", ".fc1", ".fc2", ".c_attn", ".c_proj", ".c_fc",
-                        "query_key_value", ".w1.", ".w2.", ".w3.", ".wqkv", ".wo.", ".wi.",
-                        ".qkv.", ".out_proj"}) {
+  for (const char* m :
+       {"_proj", ".dense", ".fc1", ".fc2", ".c_attn", ".c_proj", ".c_fc", "query_key_value", ".w1.",
+        ".w2.", ".w3.", ".wqkv", ".wo.", ".wi.", ".qkv.", ".out_proj"}) {
     if (has(n, m)) return TensorRole::linear;
   }
   return TensorRole::other;
@@ -156,7 +179,8 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
     }
     int64_t per_value = 1;
     const bool int8ish = t.dtype == "U8" || t.dtype == "I8";
-    if (t.dtype == "I32" && (ends_with(t.name, ".qweight") || ends_with(t.name, ".weight_packed"))) {
+    if (t.dtype == "I32" &&
+        (ends_with(t.name, ".qweight") || ends_with(t.name, ".weight_packed"))) {
       // 3-bit GPTQ packs 32 weights into 3 int32 words: 32/3 per value.
       per_value = packed_bits == 3 ? 0 : 32 / packed_bits;
     } else if (int8ish && ends_with(t.name, ".weight_packed")) {
@@ -166,8 +190,7 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
     } else if (t.dtype == "U8" && bnb4.count(t.name)) {
       per_value = 2;  // bitsandbytes nf4/fp4
     } else if (int8ish && ends_with(t.name, ".weight")) {
-      const std::string* sd =
-          sibling_dtype(t.name.substr(0, t.name.size() - 7) + ".weight_scale");
+      const std::string* sd = sibling_dtype(t.name.substr(0, t.name.size() - 7) + ".weight_scale");
       if (sd && *sd == "F8_E4M3") per_value = 2;  // NVFP4 (modelopt)
     }
     int64_t params = per_value == 0 ? t.elements / 3 * 32 : t.elements * per_value;

@@ -3,22 +3,20 @@
 // on model_type, then read dtype, quantisation and towers. Field lookup (Src)
 // and the tensor inventory (Inventory) live here too because every family
 // parser uses them.
+#include "vramfit/config.h"
+
 #include <algorithm>
 #include <map>
 
 #include "config/internal.h"
-#include "vramfit/config.h"
 
 namespace vramfit {
 namespace cfg {
 
-Src::Src(const json& text, std::string text_path, const json& top,
-         std::string top_path)
-    : text_(&text), top_(&top), text_path_(std::move(text_path)),
-      top_path_(std::move(top_path)) {}
+Src::Src(const json& text, std::string text_path, const json& top, std::string top_path)
+    : text_(&text), top_(&top), text_path_(std::move(text_path)), top_path_(std::move(top_path)) {}
 
-const json* Src::find(std::initializer_list<const char*> keys,
-                      std::string* where) const {
+const json* Src::find(std::initializer_list<const char*> keys, std::string* where) const {
   for (const char* k : keys) {
     if (const json* v = jsonu::find(*text_, k)) {
       if (where) *where = jsonu::join(text_path_, k);
@@ -39,8 +37,8 @@ bool Src::has(std::initializer_list<const char*> keys) const {
   return find(keys, nullptr) != nullptr;
 }
 
-std::optional<int64_t> Src::i(std::initializer_list<const char*> keys,
-                              int64_t lo, int64_t hi) const {
+std::optional<int64_t> Src::i(std::initializer_list<const char*> keys, int64_t lo,
+                              int64_t hi) const {
   std::string where;
   const json* v = find(keys, &where);
   if (!v) return std::nullopt;
@@ -74,8 +72,7 @@ std::optional<double> Src::num(std::initializer_list<const char*> keys) const {
   return jsonu::as_number(*v, where, -1e300, 1e300);
 }
 
-int64_t checked_product(std::initializer_list<int64_t> factors,
-                        const std::string& path) {
+int64_t checked_product(std::initializer_list<int64_t> factors, const std::string& path) {
   int64_t out = 1;
   for (int64_t f : factors) {
     if (__builtin_mul_overflow(out, f, &out) || out > kMaxTotalParams) {
@@ -86,32 +83,28 @@ int64_t checked_product(std::initializer_list<int64_t> factors,
   return out;
 }
 
-void Inventory::add(const std::string& name, TensorRole role, int64_t rows,
-                    int64_t cols, int layer, int64_t count, bool routed) {
+void Inventory::add(const std::string& name, TensorRole role, int64_t rows, int64_t cols, int layer,
+                    int64_t count, bool routed) {
   if (rows <= 0 || cols <= 0 || count <= 0) {
     throw Error(ErrorCode::out_of_range, path_,
                 "tensor " + name + " would have a zero or negative size");
   }
   int64_t n = 0, sum = 0;
-  if (__builtin_mul_overflow(rows, cols, &n) ||
-      __builtin_mul_overflow(n, count, &n) ||
+  if (__builtin_mul_overflow(rows, cols, &n) || __builtin_mul_overflow(n, count, &n) ||
       __builtin_add_overflow(total_, n, &sum) || sum > kMaxTotalParams) {
-    throw Error(ErrorCode::out_of_range, path_,
-                "the model would have more than 10^15 parameters");
+    throw Error(ErrorCode::out_of_range, path_, "the model would have more than 10^15 parameters");
   }
   total_ = sum;
   out_.push_back(TensorGroup{name, role, rows, cols, count, layer, routed});
 }
 
-void Inventory::linear(const std::string& name, int64_t out, int64_t in,
-                       bool bias, int layer, TensorRole role, int64_t count,
-                       bool routed) {
+void Inventory::linear(const std::string& name, int64_t out, int64_t in, bool bias, int layer,
+                       TensorRole role, int64_t count, bool routed) {
   add(name, role, out, in, layer, count, routed);
   if (bias) add(name + ".bias", TensorRole::bias, out, 1, layer, count, routed);
 }
 
-void Inventory::norm(const std::string& name, int64_t width, NormKind kind,
-                     int layer) {
+void Inventory::norm(const std::string& name, int64_t width, NormKind kind, int layer) {
   add(name, TensorRole::norm, width, 1, layer);
   if (kind == NormKind::layer) {
     add(name + ".bias", TensorRole::norm, width, 1, layer);
@@ -139,14 +132,20 @@ const json* nested_text(const json& top, std::string* key) {
 
 // Text model_type for composite configs whose text_config omits it.
 std::string default_text_type(const std::string& top_type) {
-  static const std::map<std::string, std::string> kMap = {
-      {"llava", "llama"},          {"llava_next", "llama"},
-      {"vipllava", "llama"},       {"gemma3", "gemma3_text"},
-      {"llama4", "llama4_text"},   {"mllama", "mllama_text_model"},
-      {"qwen2_vl", "qwen2"},       {"qwen2_5_vl", "qwen2"},
-      {"qwen3_vl", "qwen3"},       {"qwen3_vl_moe", "qwen3_moe"},
-      {"mistral3", "mistral"},     {"qwen3_5", "qwen3_5_text"},
-      {"qwen3_5_moe", "qwen3_5_moe_text"},     {"gemma3n", "gemma3n_text"}};
+  static const std::map<std::string, std::string> kMap = {{"llava", "llama"},
+                                                          {"llava_next", "llama"},
+                                                          {"vipllava", "llama"},
+                                                          {"gemma3", "gemma3_text"},
+                                                          {"llama4", "llama4_text"},
+                                                          {"mllama", "mllama_text_model"},
+                                                          {"qwen2_vl", "qwen2"},
+                                                          {"qwen2_5_vl", "qwen2"},
+                                                          {"qwen3_vl", "qwen3"},
+                                                          {"qwen3_vl_moe", "qwen3_moe"},
+                                                          {"mistral3", "mistral"},
+                                                          {"qwen3_5", "qwen3_5_text"},
+                                                          {"qwen3_5_moe", "qwen3_5_moe_text"},
+                                                          {"gemma3n", "gemma3n_text"}};
   auto it = kMap.find(top_type);
   return it == kMap.end() ? top_type : it->second;
 }
@@ -161,8 +160,7 @@ std::string read_dtype(const Src& src) {
 }  // namespace
 }  // namespace cfg
 
-ModelSpec parse_model_config(const nlohmann::json& config,
-                             const std::string& path) {
+ModelSpec parse_model_config(const nlohmann::json& config, const std::string& path) {
   using namespace cfg;
   jsonu::as_object(config, path);
   if (is_mistral_params(config)) {
@@ -181,8 +179,8 @@ ModelSpec parse_model_config(const nlohmann::json& config,
 
   ModelSpec spec;
   auto top_type = jsonu::opt_string(config, "model_type", path).value_or("");
-  auto own_type = text ? jsonu::opt_string(*text, "model_type", text_path)
-                       : std::optional<std::string>();
+  auto own_type =
+      text ? jsonu::opt_string(*text, "model_type", text_path) : std::optional<std::string>();
   spec.model_type = own_type ? *own_type : top_type;
   // The family parsers look up spec.family (the text model_type) and then
   // replace it with our family key.

@@ -103,8 +103,7 @@ void parse_decilm(const Src& src, ModelSpec& s) {
   if (!blocks) jsonu::missing(src.path(), "block_configs");
   if (!blocks->is_array() || static_cast<int64_t>(blocks->size()) != s.num_layers) {
     throw Error(ErrorCode::inconsistent, where,
-                where + " must list one block per layer (" +
-                    std::to_string(s.num_layers) + ")");
+                where + " must list one block per layer (" + std::to_string(s.num_layers) + ")");
   }
   const Rules rules;
   s.layers.assign(static_cast<size_t>(s.num_layers), LayerSpec{});

@@ -42,10 +42,14 @@ class MoePlan {
   }
   bool operator()(int64_t i) const {
     switch (p_) {
-      case MoePlacement::none: return false;
-      case MoePlacement::all: return true;
-      case MoePlacement::qwen: return !listed_.count(i) && (i + 1) % step_ == 0;
-      case MoePlacement::deepseek: return i >= first_ && i % step_ == 0;
+      case MoePlacement::none:
+        return false;
+      case MoePlacement::all:
+        return true;
+      case MoePlacement::qwen:
+        return !listed_.count(i) && (i + 1) % step_ == 0;
+      case MoePlacement::deepseek:
+        return i >= first_ && i % step_ == 0;
       case MoePlacement::llama4:
         return use_list_ ? listed_.count(i) > 0 : (i + 1) % step_ == 0;
     }
@@ -79,9 +83,12 @@ void apply_windows(const Src& src, ModelSpec& s, WindowRule rule) {
     LayerSpec& l = s.layers[i];
     if (!types.empty()) {
       const std::string& t = types[i];
-      if (t == "sliding_attention") l.window = sw;
-      else if (t == "chunked_attention") l.chunk = chunk;
-      else if (t == "linear_attention") l.mixer = MixerKind::linear_attention;
+      if (t == "sliding_attention")
+        l.window = sw;
+      else if (t == "chunked_attention")
+        l.chunk = chunk;
+      else if (t == "linear_attention")
+        l.mixer = MixerKind::linear_attention;
       else if (t != "full_attention" && t != "attention") {
         throw Error(ErrorCode::unknown_value, src.at("layer_types"),
                     "layer type '" + t + "' is not supported here");
@@ -89,7 +96,9 @@ void apply_windows(const Src& src, ModelSpec& s, WindowRule rule) {
       continue;
     }
     switch (rule) {
-      case WindowRule::all: l.window = sw; break;
+      case WindowRule::all:
+        l.window = sw;
+        break;
       case WindowRule::qwen:
         if (i >= src.i({"max_window_layers"}, 0, kMaxLayers).value_or(28)) l.window = sw;
         break;
@@ -111,7 +120,8 @@ void apply_windows(const Src& src, ModelSpec& s, WindowRule rule) {
         if ((i + 1) % every != 0) l.mixer = MixerKind::linear_attention;
         break;
       }
-      case WindowRule::none: break;
+      case WindowRule::none:
+        break;
     }
   }
 }
@@ -176,8 +186,7 @@ void emit_mla(Inventory& inv, const ModelSpec& s, int layer) {
   }
   inv.linear("kv_a_proj_with_mqa", m.kv_lora_rank + m.qk_rope_head_dim, h, b, layer);
   inv.norm("kv_a_layernorm", m.kv_lora_rank, NormKind::rms, layer);
-  inv.linear("kv_b_proj", n * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank,
-             false, layer);
+  inv.linear("kv_b_proj", n * (m.qk_nope_head_dim + m.v_head_dim), m.kv_lora_rank, false, layer);
   inv.linear("o_proj", h, n * m.v_head_dim, b, layer);
 }
 
@@ -195,8 +204,8 @@ void emit_indexer(const Src& src, Inventory& inv, const ModelSpec& s, int layer)
 }
 
 // Mllama cross-attention layer: attends to vision tokens (fixed length).
-void emit_cross_attention(Inventory& inv, const Rules& r, const LayerSpec& l,
-                          int64_t h, int layer) {
+void emit_cross_attention(Inventory& inv, const Rules& r, const LayerSpec& l, int64_t h,
+                          int layer) {
   AttnStyle st = r.attn;
   st.q = "cross_attn.q_proj";
   st.k = "cross_attn.k_proj";
@@ -208,8 +217,7 @@ void emit_cross_attention(Inventory& inv, const Rules& r, const LayerSpec& l,
   inv.add("cross_attn_mlp_gate", TensorRole::other, 1, 1, layer);
 }
 
-void emit_positions_and_embeddings(const Src& src, Inventory& inv,
-                                   const Rules& r, ModelSpec& s) {
+void emit_positions_and_embeddings(const Src& src, Inventory& inv, const Rules& r, ModelSpec& s) {
   if (r.family == "opt") {
     // OPT: token table in word_embed_proj_dim, learned positions with an
     // offset of 2, project_in/out when the two widths differ (OPT-350m).
@@ -231,15 +239,13 @@ void emit_positions_and_embeddings(const Src& src, Inventory& inv,
   emit_head(inv, r, s);
 }
 
-void emit_inventory(const Src& src, ModelSpec& s, const Rules& r,
-                    const MoeStyle& ms) {
+void emit_inventory(const Src& src, ModelSpec& s, const Rules& r, const MoeStyle& ms) {
   Inventory inv(s.tensors, src.path());
   emit_positions_and_embeddings(src, inv, r, s);
   std::set<int64_t> cross;
   if (r.family == "mllama") {
-    cross = src.has({"cross_attention_layers"})
-                ? int_set(src, "cross_attention_layers", kMaxLayers)
-                : std::set<int64_t>{3, 8, 13, 18, 23, 28, 33, 38};
+    cross = src.has({"cross_attention_layers"}) ? int_set(src, "cross_attention_layers", kMaxLayers)
+                                                : std::set<int64_t>{3, 8, 13, 18, 23, 28, 33, 38};
   }
   DeltaNetDims dn;
   for (const auto& l : s.layers) {

@@ -32,9 +32,7 @@ void llama_like(const Src& src, ModelSpec& s, Rules& r, bool tie_default) {
 
 // ---- families -------------------------------------------------------------
 
-void llama(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
-  llama_like(src, s, r, false);
-}
+void llama(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) { llama_like(src, s, r, false); }
 
 void mixtral(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   llama_like(src, s, r, false);
@@ -50,8 +48,7 @@ void qwen2(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   r.attn.qkv_bias = true;
   r.attn.o_bias = false;
   read_moe(src, s, {"num_experts"}, {"moe_intermediate_size"});
-  s.moe.shared_width =
-      src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
+  s.moe.shared_width = src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
   m.shared_name = "shared_expert";
   m.shared_gate = s.moe.shared_width > 0;
 }
@@ -69,20 +66,17 @@ void qwen3_next(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   r.attn.qk_norm = QkNorm::per_head;
   r.attn.output_gate = flag(src, {"attn_output_gate"}, true);
   read_moe(src, s, {"num_experts"}, {"moe_intermediate_size"});
-  s.moe.shared_width =
-      src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
+  s.moe.shared_width = src.i({"shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0);
   m.shared_name = "shared_expert";
   m.shared_gate = s.moe.shared_width > 0;
 }
 
-void gemma(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
-  llama_like(src, s, r, true);
-}
+void gemma(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) { llama_like(src, s, r, true); }
 
 void gemma2(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   gemma(src, s, r, m);
-  r.layer_norms = {"input_layernorm", "post_attention_layernorm",
-                   "pre_feedforward_layernorm", "post_feedforward_layernorm"};
+  r.layer_norms = {"input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm",
+                   "post_feedforward_layernorm"};
 }
 
 void gemma3(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
@@ -115,8 +109,7 @@ void deepseek(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   int64_t shared = src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(0);
   s.moe.shared_width = shared * s.moe.expert_width;
   auto topk = src.s({"topk_method"}).value_or("");
-  m.score_bias = topk == "noaux_tc" ||
-                 (topk.empty() && s.model_type == "deepseek_v3");
+  m.score_bias = topk == "noaux_tc" || (topk.empty() && s.model_type == "deepseek_v3");
   if (s.model_type == "deepseek_v32") {
     s.approximate = true;
     s.warnings.push_back(
@@ -141,8 +134,7 @@ void llama4(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   read_moe(src, s, {"num_local_experts"}, {"intermediate_size"});
   s.moe.shared_width = s.moe.expert_width;  // one shared expert, always
   // Dense layers use intermediate_size_mlp (Llama4TextConfig default 16384).
-  s.intermediate =
-      src.i({"intermediate_size_mlp"}, 1, kMaxWidth).value_or(16384);
+  s.intermediate = src.i({"intermediate_size_mlp"}, 1, kMaxWidth).value_or(16384);
   m.router = "router";
   m.fused = true;
   m.shared_name = "shared_expert";
@@ -263,8 +255,7 @@ void falcon(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   // Old remote-code "RefinedWeb" (Falcon-40B) is the new decoder layout.
   bool new_arch = flag(src, {"new_decoder_architecture"}, s.model_type == "RefinedWeb");
   if (new_arch) {
-    s.num_kv_heads = src.i({"num_kv_heads", "n_head_kv"}, 1, kMaxHeads)
-                         .value_or(s.num_heads);
+    s.num_kv_heads = src.i({"num_kv_heads", "n_head_kv"}, 1, kMaxHeads).value_or(s.num_heads);
   } else {
     s.num_kv_heads = flag(src, {"multi_query"}, true) ? 1 : s.num_heads;
   }

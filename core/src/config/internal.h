@@ -32,8 +32,7 @@ constexpr int64_t kMaxTotalParams = 1000000000000000;  // 1e15
 // fields there). Errors name the path where the value was found.
 class Src {
  public:
-  Src(const json& text, std::string text_path, const json& top,
-      std::string top_path);
+  Src(const json& text, std::string text_path, const json& top, std::string top_path);
 
   bool nested() const { return text_ != top_; }
   const json& text() const { return *text_; }
@@ -42,11 +41,9 @@ class Src {
   const std::string& top_path() const { return top_path_; }
 
   // First alias present (text config, then top level); sets *where.
-  const json* find(std::initializer_list<const char*> keys,
-                   std::string* where) const;
+  const json* find(std::initializer_list<const char*> keys, std::string* where) const;
   bool has(std::initializer_list<const char*> keys) const;
-  std::optional<int64_t> i(std::initializer_list<const char*> keys,
-                           int64_t lo, int64_t hi) const;
+  std::optional<int64_t> i(std::initializer_list<const char*> keys, int64_t lo, int64_t hi) const;
   // A positive size; missing_field naming the first alias when absent.
   int64_t need(std::initializer_list<const char*> keys, int64_t hi) const;
   std::optional<bool> b(std::initializer_list<const char*> keys) const;
@@ -65,21 +62,18 @@ class Src {
 // Product of sizes (state elements, patch kernels, merged widths), or
 // out_of_range at `path` when it exceeds kMaxTotalParams: products of capped
 // dimensions can otherwise overflow int64 before any tensor is counted.
-int64_t checked_product(std::initializer_list<int64_t> factors,
-                        const std::string& path);
+int64_t checked_product(std::initializer_list<int64_t> factors, const std::string& path);
 
 // Appends tensor groups to an inventory, checking shapes and the running
 // total so that no later sum can overflow int64.
 class Inventory {
  public:
-  Inventory(std::vector<TensorGroup>& out, std::string path)
-      : out_(out), path_(std::move(path)) {}
-  void add(const std::string& name, TensorRole role, int64_t rows,
-           int64_t cols, int layer, int64_t count = 1, bool routed = false);
+  Inventory(std::vector<TensorGroup>& out, std::string path) : out_(out), path_(std::move(path)) {}
+  void add(const std::string& name, TensorRole role, int64_t rows, int64_t cols, int layer,
+           int64_t count = 1, bool routed = false);
   // Linear weight (out x in) and, when `bias`, its bias vector (out x 1).
-  void linear(const std::string& name, int64_t out, int64_t in, bool bias,
-              int layer, TensorRole role = TensorRole::linear,
-              int64_t count = 1, bool routed = false);
+  void linear(const std::string& name, int64_t out, int64_t in, bool bias, int layer,
+              TensorRole role = TensorRole::linear, int64_t count = 1, bool routed = false);
   void norm(const std::string& name, int64_t width, NormKind kind, int layer);
 
  private:
@@ -101,7 +95,7 @@ struct AttnStyle {
   bool o_bias = false;
   QkNorm qk_norm = QkNorm::none;
   NormKind qk_norm_kind = NormKind::rms;
-  bool sinks = false;  // gpt-oss learned attention sinks (n_h)
+  bool sinks = false;        // gpt-oss learned attention sinks (n_h)
   bool output_gate = false;  // Qwen3-Next/3.5: q_proj also emits a gate
 };
 
@@ -119,8 +113,7 @@ struct Rules {
   std::string family;
   AttnStyle attn;
   MlpStyle mlp;
-  std::vector<std::string> layer_norms = {"input_layernorm",
-                                          "post_attention_layernorm"};
+  std::vector<std::string> layer_norms = {"input_layernorm", "post_attention_layernorm"};
   std::string final_norm = "norm";  // empty = none (OLMo-1 non-parametric)
   std::string embed = "embed_tokens";
   std::string embed_norm;         // BLOOM word_embeddings_layernorm
@@ -132,17 +125,17 @@ struct Rules {
 
 // MoE module layout of a family.
 struct MoeStyle {
-  std::string router = "gate";      // "router" for gpt-oss / llama4
-  bool router_bias = false;         // gpt-oss
-  bool score_bias = false;          // DeepSeek-V3 e_score_correction_bias
-  bool fused = false;               // experts.gate_up_proj (Llama-4, gpt-oss)
-  bool expert_bias = false;         // gpt-oss
+  std::string router = "gate";  // "router" for gpt-oss / llama4
+  bool router_bias = false;     // gpt-oss
+  bool score_bias = false;      // DeepSeek-V3 e_score_correction_bias
+  bool fused = false;           // experts.gate_up_proj (Llama-4, gpt-oss)
+  bool expert_bias = false;     // gpt-oss
   const char* w_gate = "gate_proj";
   const char* w_up = "up_proj";
   const char* w_down = "down_proj";
-  bool gated = true;                // Nemotron-H experts are up/down only
+  bool gated = true;  // Nemotron-H experts are up/down only
   std::string shared_name = "shared_experts";
-  bool shared_gate = false;         // Qwen2-MoE shared_expert_gate (h -> 1)
+  bool shared_gate = false;  // Qwen2-MoE shared_expert_gate (h -> 1)
 };
 
 // Defaults transformers applies to a sparse nested text_config (LLaVA's
@@ -172,12 +165,12 @@ struct Family {
 const Family* find_family(const std::string& model_type);
 
 // Family entry points (config_*.cpp).
-void parse_decoder(const Src& src, ModelSpec& spec);    // transformer LMs
-void parse_mamba(const Src& src, ModelSpec& spec);      // mamba (v1)
-void parse_nemotron_h(const Src& src, ModelSpec& spec); // hybrid mamba2
-void parse_jamba(const Src& src, ModelSpec& spec);      // hybrid mamba1+MoE
-void parse_decilm(const Src& src, ModelSpec& spec);     // block_configs
-void parse_t5(const Src& src, ModelSpec& spec);         // encoder-decoder
+void parse_decoder(const Src& src, ModelSpec& spec);     // transformer LMs
+void parse_mamba(const Src& src, ModelSpec& spec);       // mamba (v1)
+void parse_nemotron_h(const Src& src, ModelSpec& spec);  // hybrid mamba2
+void parse_jamba(const Src& src, ModelSpec& spec);       // hybrid mamba1+MoE
+void parse_decilm(const Src& src, ModelSpec& spec);      // block_configs
+void parse_t5(const Src& src, ModelSpec& spec);          // encoder-decoder
 void parse_quant(const json& top, const std::string& path, QuantSpec& q);
 void parse_towers(const json& top, const std::string& path, ModelSpec& spec);
 
@@ -199,18 +192,17 @@ void note_mistral_params(const json& params, ModelSpec& spec);
 
 // Qwen-VL family vision towers (config_towers_qwen.cpp).
 bool is_qwen_vision(const std::string& type);
-void qwen_vision_tower(const json& v, const std::string& p, const std::string& type,
-                       int64_t text_h, Inventory& inv);
+void qwen_vision_tower(const json& v, const std::string& p, const std::string& type, int64_t text_h,
+                       Inventory& inv);
 
 // Shared helpers (config/layers.cpp).
 void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* dflt);
 void validate_heads(const Src& src, ModelSpec& spec);
-void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l,
-                    int64_t hidden, int layer);
-void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden,
-              int64_t width, int layer, const std::string& prefix = "");
-void emit_moe(Inventory& inv, const MoeStyle& st, const ModelSpec& spec,
-              int layer);
+void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l, int64_t hidden,
+                    int layer);
+void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden, int64_t width, int layer,
+              const std::string& prefix = "");
+void emit_moe(Inventory& inv, const MoeStyle& st, const ModelSpec& spec, int layer);
 void emit_embeddings(Inventory& inv, const Rules& r, const ModelSpec& spec);
 void emit_head(Inventory& inv, const Rules& r, const ModelSpec& spec);
 bool flag(const Src& src, std::initializer_list<const char*> keys, bool dflt);

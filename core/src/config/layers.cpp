@@ -8,8 +8,8 @@ namespace cfg {
 
 namespace {
 
-int64_t dim_or_default(const Src& src, std::initializer_list<const char*> keys,
-                       int64_t hi, int64_t dflt) {
+int64_t dim_or_default(const Src& src, std::initializer_list<const char*> keys, int64_t hi,
+                       int64_t dflt) {
   if (auto v = src.i(keys, 1, hi)) return *v;
   // Sparse nested configs get the family defaults transformers would apply;
   // a top-level config missing a size is a user error.
@@ -22,25 +22,19 @@ int64_t dim_or_default(const Src& src, std::initializer_list<const char*> keys,
 void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* d) {
   static const Defaults kNone;
   if (!d) d = &kNone;
-  spec.hidden = dim_or_default(
-      src, {"hidden_size", "n_embd", "d_model", "n_embed", "dim"}, kMaxWidth,
-      d->hidden);
-  spec.num_layers = dim_or_default(
-      src, {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
-      kMaxLayers, d->layers);
-  spec.num_heads = dim_or_default(
-      src, {"num_attention_heads", "n_head", "num_heads"}, kMaxHeads, d->heads);
-  spec.vocab = dim_or_default(src, {"vocab_size", "padded_vocab_size"},
-                              kMaxWidth, d->vocab);
+  spec.hidden = dim_or_default(src, {"hidden_size", "n_embd", "d_model", "n_embed", "dim"},
+                               kMaxWidth, d->hidden);
+  spec.num_layers = dim_or_default(src, {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
+                                   kMaxLayers, d->layers);
+  spec.num_heads =
+      dim_or_default(src, {"num_attention_heads", "n_head", "num_heads"}, kMaxHeads, d->heads);
+  spec.vocab = dim_or_default(src, {"vocab_size", "padded_vocab_size"}, kMaxWidth, d->vocab);
   spec.num_kv_heads = src.i({"num_key_value_heads"}, 1, kMaxHeads)
                           .value_or(d->kv_heads ? d->kv_heads : spec.num_heads);
-  auto inter = src.i({"intermediate_size", "ffn_dim", "n_inner",
-                      "ffn_hidden_size"}, 1, kMaxWidth);
+  auto inter = src.i({"intermediate_size", "ffn_dim", "n_inner", "ffn_hidden_size"}, 1, kMaxWidth);
   spec.intermediate = inter ? *inter : (src.nested() ? d->intermediate : 0);
-  spec.max_positions =
-      src.i({"max_position_embeddings", "n_positions", "n_ctx"}, 1,
-            1000000000)
-          .value_or(d->max_positions);
+  spec.max_positions = src.i({"max_position_embeddings", "n_positions", "n_ctx"}, 1, 1000000000)
+                           .value_or(d->max_positions);
   auto hd = src.i({"head_dim"}, 1, kMaxWidth);
   spec.head_dim = hd ? *hd : d->head_dim;
 }
@@ -49,17 +43,14 @@ void validate_heads(const Src& src, ModelSpec& spec) {
   if (spec.head_dim == 0) {
     if (spec.hidden % spec.num_heads != 0) {
       throw Error(ErrorCode::inconsistent, src.at("num_attention_heads"),
-                  "hidden size " + std::to_string(spec.hidden) +
-                      " is not divisible by " + std::to_string(spec.num_heads) +
-                      " attention heads and no head_dim is given");
+                  "hidden size " + std::to_string(spec.hidden) + " is not divisible by " +
+                      std::to_string(spec.num_heads) + " attention heads and no head_dim is given");
     }
     spec.head_dim = spec.hidden / spec.num_heads;
   }
-  if (spec.num_kv_heads > spec.num_heads ||
-      spec.num_heads % spec.num_kv_heads != 0) {
+  if (spec.num_kv_heads > spec.num_heads || spec.num_heads % spec.num_kv_heads != 0) {
     throw Error(ErrorCode::inconsistent, src.at("num_key_value_heads"),
-                std::to_string(spec.num_kv_heads) +
-                    " key/value heads do not divide " +
+                std::to_string(spec.num_kv_heads) + " key/value heads do not divide " +
                     std::to_string(spec.num_heads) + " attention heads");
   }
 }
@@ -73,8 +64,8 @@ std::vector<std::string> layer_types(const Src& src, int64_t layers) {
   }
   if (static_cast<int64_t>(v->size()) != layers) {
     throw Error(ErrorCode::inconsistent, where,
-                where + " has " + std::to_string(v->size()) +
-                    " entries for " + std::to_string(layers) + " layers");
+                where + " has " + std::to_string(v->size()) + " entries for " +
+                    std::to_string(layers) + " layers");
   }
   std::vector<std::string> out;
   for (size_t i = 0; i < v->size(); ++i) {
@@ -83,8 +74,8 @@ std::vector<std::string> layer_types(const Src& src, int64_t layers) {
   return out;
 }
 
-void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l,
-                    int64_t hidden, int layer) {
+void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l, int64_t hidden,
+                    int layer) {
   int64_t q_dim = l.n_heads * l.head_dim;
   int64_t kv_dim = l.n_kv_heads * l.head_dim;
   int64_t v_dim = l.n_kv_heads * l.v_head_dim;
@@ -107,11 +98,9 @@ void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l,
   if (st.sinks) inv.add("sinks", TensorRole::other, l.n_heads, 1, layer);
 }
 
-void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden,
-              int64_t width, int layer, const std::string& prefix) {
-  auto name = [&](const char* n) {
-    return prefix.empty() ? std::string(n) : prefix + "." + n;
-  };
+void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden, int64_t width, int layer,
+              const std::string& prefix) {
+  auto name = [&](const char* n) { return prefix.empty() ? std::string(n) : prefix + "." + n; };
   if (st.kind == MlpKind::gated) {
     if (st.fused_gate_up) {
       inv.linear(name(st.fused_gate_up), 2 * width, hidden, st.bias, layer);
@@ -125,8 +114,7 @@ void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden,
   inv.linear(name(st.down), hidden, width, st.bias, layer);
 }
 
-void emit_moe(Inventory& inv, const MoeStyle& st, const ModelSpec& spec,
-              int layer) {
+void emit_moe(Inventory& inv, const MoeStyle& st, const ModelSpec& spec, int layer) {
   const int64_t e = spec.moe.num_experts, w = spec.moe.expert_width;
   const int64_t h = spec.hidden;
   inv.add(st.router, TensorRole::router, e, h, layer);
@@ -158,8 +146,7 @@ void emit_moe(Inventory& inv, const MoeStyle& st, const ModelSpec& spec,
 }
 
 void emit_embeddings(Inventory& inv, const Rules& r, const ModelSpec& spec) {
-  inv.add(r.embed, TensorRole::embedding, spec.vocab + r.extra_vocab,
-          spec.hidden, -1);
+  inv.add(r.embed, TensorRole::embedding, spec.vocab + r.extra_vocab, spec.hidden, -1);
 }
 
 void emit_head(Inventory& inv, const Rules& r, const ModelSpec& spec) {
@@ -169,21 +156,18 @@ void emit_head(Inventory& inv, const Rules& r, const ModelSpec& spec) {
 }
 
 // Routed experts, top-k and expert width; shared width is set by callers.
-void read_moe(const Src& src, ModelSpec& s,
-              std::initializer_list<const char*> e_keys,
+void read_moe(const Src& src, ModelSpec& s, std::initializer_list<const char*> e_keys,
               std::initializer_list<const char*> w_keys) {
   auto e = src.i(e_keys, 0, kMaxExperts);
   if (!e || *e == 0) return;  // dense model (e.g. Qwen-MoE with 0 experts)
   s.moe.num_experts = *e;
-  s.moe.experts_per_token =
-      src.need({"num_experts_per_tok", "experts_per_token", "num_experts_per_token",
-                "moe_topk", "top_k"},
-               kMaxExperts);
+  s.moe.experts_per_token = src.need(
+      {"num_experts_per_tok", "experts_per_token", "num_experts_per_token", "moe_topk", "top_k"},
+      kMaxExperts);
   if (s.moe.experts_per_token > s.moe.num_experts) {
     throw Error(ErrorCode::inconsistent, src.at("num_experts_per_tok"),
-                "num_experts_per_tok " + std::to_string(s.moe.experts_per_token) +
-                    " exceeds the " + std::to_string(s.moe.num_experts) +
-                    " routed experts");
+                "num_experts_per_tok " + std::to_string(s.moe.experts_per_token) + " exceeds the " +
+                    std::to_string(s.moe.num_experts) + " routed experts");
   }
   s.moe.expert_width = src.need(w_keys, kMaxWidth);
 }

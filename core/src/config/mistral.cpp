@@ -92,8 +92,8 @@ void map_quant(const json& p, const std::string& path, json& top) {
 }  // namespace
 
 bool is_mistral_params(const json& config) {
-  if (!config.is_object() || config.contains("model_type") ||
-      config.contains("hidden_size") || config.contains("num_hidden_layers")) {
+  if (!config.is_object() || config.contains("model_type") || config.contains("hidden_size") ||
+      config.contains("num_hidden_layers")) {
     return false;
   }
   for (const char* k : {"dim", "n_layers", "n_heads", "n_kv_heads", "hidden_dim"}) {
@@ -110,14 +110,14 @@ json mistral_params_to_hf(const json& p, const std::string& path) {
   const int64_t kv = jsonu::opt_int(p, "n_kv_heads", path, 1, kMaxHeads).value_or(heads);
   if (kv > heads || heads % kv != 0) {
     throw Error(ErrorCode::inconsistent, jsonu::join(path, "n_kv_heads"),
-                std::to_string(kv) + " key/value heads do not divide " +
-                    std::to_string(heads) + " attention heads");
+                std::to_string(kv) + " key/value heads do not divide " + std::to_string(heads) +
+                    " attention heads");
   }
   auto head_dim = jsonu::opt_int(p, "head_dim", path, 1, kMaxWidth);
   if (!head_dim && dim % heads != 0) {
     throw Error(ErrorCode::inconsistent, jsonu::join(path, "n_heads"),
-                "dim " + std::to_string(dim) + " is not divisible by " +
-                    std::to_string(heads) + " heads and no head_dim is given");
+                "dim " + std::to_string(dim) + " is not divisible by " + std::to_string(heads) +
+                    " heads and no head_dim is given");
   }
   hf["hidden_size"] = dim;
   hf["num_hidden_layers"] = layers;
@@ -151,8 +151,8 @@ json mistral_params_to_hf(const json& p, const std::string& path) {
   if (vision) {
     json v = jsonu::as_object(*vision, vpath);
     v["model_type"] = "pixtral";
-    top = {{"model_type", "pixtral"}, {"text_config", std::move(hf)},
-           {"vision_config", std::move(v)}};
+    top = {
+        {"model_type", "pixtral"}, {"text_config", std::move(hf)}, {"vision_config", std::move(v)}};
   } else {
     top = std::move(hf);
   }

@@ -10,9 +10,7 @@ int64_t group_params(const TensorGroup& t) { return t.count * t.rows * t.cols; }
 
 // Active share of a routed group: count*rows*cols * k/E, split so that the
 // intermediate products stay small (n/E*k <= n, (n%E)*k < E*k).
-int64_t active_share(int64_t n, int64_t k, int64_t e) {
-  return n / e * k + (n % e) * k / e;
-}
+int64_t active_share(int64_t n, int64_t k, int64_t e) { return n / e * k + (n % e) * k / e; }
 
 }  // namespace
 

@@ -6,8 +6,7 @@ namespace cfg {
 
 namespace {
 
-std::vector<std::string> string_list(const json& q, const char* key,
-                                     const std::string& path) {
+std::vector<std::string> string_list(const json& q, const char* key, const std::string& path) {
   std::vector<std::string> out;
   const json* v = jsonu::find(q, key);
   if (!v) return out;
@@ -30,13 +29,11 @@ void parse_bnb(const json& q, const std::string& p, QuantSpec& out) {
   out.bits = four ? 4 : 8;
   if (four) {
     out.quant_type = jsonu::opt_string(q, "bnb_4bit_quant_type", p).value_or("fp4");
-    out.double_quant =
-        jsonu::opt_bool(q, "bnb_4bit_use_double_quant", p).value_or(false);
+    out.double_quant = jsonu::opt_bool(q, "bnb_4bit_use_double_quant", p).value_or(false);
     out.group_size = 64;  // quantize_4bit blocksize
   }
   auto skip = string_list(q, "llm_int8_skip_modules", p);
-  out.modules_not_converted.insert(out.modules_not_converted.end(), skip.begin(),
-                                   skip.end());
+  out.modules_not_converted.insert(out.modules_not_converted.end(), skip.begin(), skip.end());
 }
 
 // compressed-tensors: bits from the first config group's weights.
@@ -75,17 +72,16 @@ void parse_quant(const json& top, const std::string& path, QuantSpec& out) {
     out.method = m;
     out.bits = jsonu::opt_int(*q, m == "gptq" ? "bits" : "w_bit", p, 1, 16)
                    .value_or(jsonu::opt_int(*q, "bits", p, 1, 16).value_or(4));
-    out.group_size = jsonu::opt_int(*q, m == "gptq" ? "group_size" : "q_group_size",
-                                    p, -1, kMaxWidth)
-                         .value_or(jsonu::opt_int(*q, "group_size", p, -1, kMaxWidth)
-                                       .value_or(128));
+    out.group_size =
+        jsonu::opt_int(*q, m == "gptq" ? "group_size" : "q_group_size", p, -1, kMaxWidth)
+            .value_or(jsonu::opt_int(*q, "group_size", p, -1, kMaxWidth).value_or(128));
   } else if (m == "fp8") {
     out.method = "fp8";
     out.bits = 8;
     const json* blk = jsonu::find(*q, "weight_block_size");
     if (blk && blk->is_array() && !blk->empty()) {
-      out.group_size = jsonu::as_int((*blk)[0], jsonu::join(p, "weight_block_size[0]"),
-                                     1, kMaxWidth);
+      out.group_size =
+          jsonu::as_int((*blk)[0], jsonu::join(p, "weight_block_size[0]"), 1, kMaxWidth);
     }
   } else if (m == "mxfp4") {
     out.method = "mxfp4";

@@ -81,8 +81,7 @@ void parse_mamba(const Src& src, ModelSpec& s) {
 namespace {
 
 struct Mamba2Dims {
-  int64_t heads = 0, head_dim = 0, groups = 0, state = 0, kernel = 0, d_in = 0,
-          conv_dim = 0;
+  int64_t heads = 0, head_dim = 0, groups = 0, state = 0, kernel = 0, d_in = 0, conv_dim = 0;
   bool bias = false, conv_bias = false;
 };
 
@@ -104,8 +103,7 @@ Mamba2Dims mamba2_dims(const Src& src) {
 }
 
 void emit_mamba2(Inventory& inv, const Mamba2Dims& m, int64_t h, int i) {
-  inv.linear("mixer.in_proj", 2 * m.d_in + 2 * m.groups * m.state + m.heads, h,
-             m.bias, i);
+  inv.linear("mixer.in_proj", 2 * m.d_in + 2 * m.groups * m.state + m.heads, h, m.bias, i);
   inv.add("mixer.conv1d", TensorRole::other, m.conv_dim, m.kernel, i);
   if (m.conv_bias) inv.add("mixer.conv1d.bias", TensorRole::bias, m.conv_dim, 1, i);
   inv.add("mixer.dt_bias", TensorRole::other, m.heads, 1, i);
@@ -136,9 +134,8 @@ std::string hybrid_pattern(const Src& src, int64_t layers, std::string* where) {
 void read_nemotron_moe(const Src& src, ModelSpec& s) {
   read_moe(src, s, {"n_routed_experts"}, {"moe_intermediate_size"});
   if (s.moe.num_experts == 0) jsonu::missing(src.path(), "n_routed_experts");
-  s.moe.shared_width =
-      src.i({"moe_shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0) *
-      src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(1);
+  s.moe.shared_width = src.i({"moe_shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0) *
+                       src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(1);
 }
 
 struct HybridParts {
@@ -148,8 +145,8 @@ struct HybridParts {
   MoeStyle moe;
 };
 
-void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char kind,
-                       int i, const Src& src, const std::string& where) {
+void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char kind, int i,
+                       const Src& src, const std::string& where) {
   LayerSpec& l = s.layers[i];
   l.mixer = MixerKind::none;
   l.ffn = FfnKind::none;
@@ -281,8 +278,8 @@ DeltaNetDims read_deltanet(const Src& src) {
   d.kernel = src.i({"linear_conv_kernel_dim"}, 1, kMaxWidth).value_or(4);
   // deltanet_state() = v_heads*k_dim*v_dim + conv_dim*kernel must fit int64.
   const std::string& p = src.path();
-  const int64_t conv = 2 * checked_product({d.k_heads, d.k_dim}, p) +
-                       checked_product({d.v_heads, d.v_dim}, p);
+  const int64_t conv =
+      2 * checked_product({d.k_heads, d.k_dim}, p) + checked_product({d.v_heads, d.v_dim}, p);
   checked_product({d.v_heads, d.k_dim, d.v_dim}, p);
   checked_product({conv, d.kernel}, p);
   return d;

@@ -14,16 +14,15 @@ struct T5Dims {
   bool gated;
 };
 
-void emit_t5_attention(Inventory& inv, const T5Dims& d, const std::string& pre,
-                       bool rel_bias, int layer) {
+void emit_t5_attention(Inventory& inv, const T5Dims& d, const std::string& pre, bool rel_bias,
+                       int layer) {
   const int64_t inner = d.heads * d.d_kv;
   inv.linear(pre + ".q", inner, d.d_model, false, layer);
   inv.linear(pre + ".k", inner, d.d_model, false, layer);
   inv.linear(pre + ".v", inner, d.d_model, false, layer);
   inv.linear(pre + ".o", d.d_model, inner, false, layer);
   if (rel_bias) {
-    inv.add(pre + ".relative_attention_bias", TensorRole::other, d.buckets,
-            d.heads, layer);
+    inv.add(pre + ".relative_attention_bias", TensorRole::other, d.buckets, d.heads, layer);
   }
 }
 

@@ -71,8 +71,7 @@ void clip(Inventory& inv, const Vit& d) {
 
 void siglip(Inventory& inv, const Vit& d, bool head) {
   const int64_t patches = (d.image / d.patch) * (d.image / d.patch);
-  inv.linear("patch_embedding", d.h, d.kernel, true, -1,
-             TensorRole::other);
+  inv.linear("patch_embedding", d.h, d.kernel, true, -1, TensorRole::other);
   inv.add("position_embedding", TensorRole::other, patches, d.h, -1);
   vit_layers(inv, d);
   inv.norm("post_layernorm", d.h, NormKind::layer, -1);
@@ -95,8 +94,7 @@ void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
   jsonu::as_object(*v, p);
   const std::string top_type = jsonu::opt_string(top, "model_type", path).value_or("");
   // Older composite configs leave vision_config.model_type out.
-  const std::string type =
-      jsonu::opt_string(*v, "model_type", p).value_or(top_type);
+  const std::string type = jsonu::opt_string(*v, "model_type", p).value_or(top_type);
   TowerSpec tower;
   tower.name = "vision";
   Inventory inv(tower.tensors, p);
@@ -131,8 +129,7 @@ void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
     vit_layers(inv, d);
     inv.linear("projector", text_h, d.h, true, -1);
     tower.approximate = true;
-    spec.warnings.push_back("vision tower '" + type +
-                            "' counted as a generic ViT (approximate)");
+    spec.warnings.push_back("vision tower '" + type + "' counted as a generic ViT (approximate)");
   }
   spec.towers.push_back(std::move(tower));
 }

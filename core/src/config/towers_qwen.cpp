@@ -61,11 +61,11 @@ void qwen_block(Inventory& inv, const QwenVit& d, const std::string& type) {
     gated.bias = true;
     emit_mlp(inv, gated, d.h, d.inter, -1, "mlp");
   } else if (type == "qwen2_vl") {
-    emit_mlp(inv, MlpStyle{MlpKind::plain, "", "fc1", "fc2", nullptr, true}, d.h,
-             d.inter, -1, "mlp");
+    emit_mlp(inv, MlpStyle{MlpKind::plain, "", "fc1", "fc2", nullptr, true}, d.h, d.inter, -1,
+             "mlp");
   } else {
-    emit_mlp(inv, MlpStyle{MlpKind::plain, "", "linear_fc1", "linear_fc2", nullptr, true},
-             d.h, d.inter, -1, "mlp");
+    emit_mlp(inv, MlpStyle{MlpKind::plain, "", "linear_fc1", "linear_fc2", nullptr, true}, d.h,
+             d.inter, -1, "mlp");
   }
 }
 
@@ -85,8 +85,8 @@ bool is_qwen_vision(const std::string& type) {
          type == "qwen3_vl_moe" || type == "qwen3_5" || type == "qwen3_5_moe";
 }
 
-void qwen_vision_tower(const json& v, const std::string& p, const std::string& type,
-                       int64_t text_h, Inventory& inv) {
+void qwen_vision_tower(const json& v, const std::string& p, const std::string& type, int64_t text_h,
+                       Inventory& inv) {
   const QwenVit d = read_qwen_vit(v, p, type, text_h);
   const bool v3 = type != "qwen2_vl" && type != "qwen2_5_vl";
   const int64_t kernel = d.kernel;

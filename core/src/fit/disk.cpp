@@ -14,10 +14,9 @@ DiskSizes disk_sizes(const Prepared& p) {
   if (p.req.task == Task::full) {
     // The optimizer's state dict saved beside the weights: the same bytes
     // the memory model keeps, for the whole model instead of one GPU's share.
-    const double factored =
-        p.req.optimizer == Optimizer::adafactor
-            ? mem::weight_bytes(*p.spec, p.fmt, 2, mem::Shard{}).factored_state
-            : 0;
+    const double factored = p.req.optimizer == Optimizer::adafactor
+                                ? mem::weight_bytes(*p.spec, p.fmt, 2, mem::Shard{}).factored_state
+                                : 0;
     const double state = trainable_param_bytes(p.req);
     out.checkpoint_with_optimizer_bytes = static_cast<int64_t>(
         n * stored + optimizer_state_bytes(p.req.optimizer, n, state, factored));

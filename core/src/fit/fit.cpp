@@ -26,18 +26,23 @@ int64_t search(F need, int64_t limit, int64_t hi) {
   int64_t lo = 1, top = 2;
   int64_t need_lo = need(1), need_top = 0;
   while (true) {
-    if (top > hi) { top = hi + 1; need_top = -1; break; }
+    if (top > hi) {
+      top = hi + 1;
+      need_top = -1;
+      break;
+    }
     need_top = need(top);
     if (need_top > limit) break;
-    lo = top; need_lo = need_top;
+    lo = top;
+    need_lo = need_top;
     top *= 2;
   }
   bool bisect = false;
   while (top - lo > 1) {
     int64_t mid;
     if (!bisect && need_top > need_lo) {
-      const double frac = static_cast<double>(limit - need_lo) /
-                          static_cast<double>(need_top - need_lo);
+      const double frac =
+          static_cast<double>(limit - need_lo) / static_cast<double>(need_top - need_lo);
       mid = lo + static_cast<int64_t>(frac * static_cast<double>(top - lo));
       mid = std::min(std::max(mid, lo + 1), top - 1);
     } else {
@@ -45,7 +50,13 @@ int64_t search(F need, int64_t limit, int64_t hi) {
     }
     bisect = !bisect;
     const int64_t v = need(mid);
-    if (v <= limit) { lo = mid; need_lo = v; } else { top = mid; need_top = v; }
+    if (v <= limit) {
+      lo = mid;
+      need_lo = v;
+    } else {
+      top = mid;
+      need_top = v;
+    }
   }
   return lo;
 }
@@ -54,7 +65,8 @@ int64_t search(F need, int64_t limit, int64_t hi) {
 
 const std::vector<VerdictInfo>& verdict_table() {
   static const std::vector<VerdictInfo> table = {
-      {Verdict::fits, "fits", "fits", "needs at most 95 % of the usable memory (5 % safety reserve)"},
+      {Verdict::fits, "fits", "fits",
+       "needs at most 95 % of the usable memory (5 % safety reserve)"},
       {Verdict::tight, "tight", "tight", "fits only by using the 5 % safety reserve"},
       {Verdict::no, "no", "does not fit", "needs more than the usable memory"},
   };
@@ -104,8 +116,8 @@ std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpe
 }
 
 int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
-  return search([&](int64_t b) { return evaluate(p, b, s, false).total_bytes; },
-                limit_of(usable), hi);
+  return search([&](int64_t b) { return evaluate(p, b, s, false).total_bytes; }, limit_of(usable),
+                hi);
 }
 
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
@@ -128,7 +140,10 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   auto add = [&](const std::string& id, const std::string& name, const std::string& vendor,
                  int64_t mem, bool custom) {
     GpuFit f;
-    f.id = id; f.name = name; f.vendor = vendor; f.custom = custom;
+    f.id = id;
+    f.name = name;
+    f.vendor = vendor;
+    f.custom = custom;
     f.memory_bytes = mem;
     f.usable_bytes = usable_of(p.req, mem);
     f.need_bytes = bd.total_bytes;

@@ -69,12 +69,12 @@ std::vector<Candidate> candidates(const ModelSpec& spec, const Request& req, int
                  r.optimizer = Optimizer::adamw_8bit;
                  return {{{"optimizer", std::string("adamw_8bit")}}, "8-bit AdamW optimizer"};
                }});
-  c.push_back({"chunked_loss", "chunked cross-entropy: no full fp32 logits",
-               [=](Request& r) -> Step {
-                 if (!train || r.loss != Loss::standard) return {};
-                 r.loss = Loss::chunked;
-                 return {{{"loss", std::string("chunked")}}, "chunked loss"};
-               }});
+  c.push_back(
+      {"chunked_loss", "chunked cross-entropy: no full fp32 logits", [=](Request& r) -> Step {
+         if (!train || r.loss != Loss::standard) return {};
+         r.loss = Loss::chunked;
+         return {{{"loss", std::string("chunked")}}, "chunked loss"};
+       }});
   if (req.batch_size > 1) {
     const int64_t mb = fitting_batch(spec, req, usable);
     c.push_back({"smaller_batch",
@@ -136,8 +136,10 @@ void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more)
   for (const auto& m : more) {
     auto it = std::find_if(into.begin(), into.end(),
                            [&](const FieldChange& f) { return f.path == m.path; });
-    if (it != into.end()) it->value = m.value;
-    else into.push_back(m);
+    if (it != into.end())
+      it->value = m.value;
+    else
+      into.push_back(m);
   }
 }
 }  // namespace

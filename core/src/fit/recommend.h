@@ -26,7 +26,7 @@ struct Recommendation {
   std::vector<FieldChange> changes;  // all fields it sets (several when combined)
   std::string label;                 // prose for display
   std::string why;
-  std::vector<std::string> parts;    // combined: the labels of its steps
+  std::vector<std::string> parts;  // combined: the labels of its steps
   int64_t total_bytes = 0;
   int64_t saves_bytes = 0;
   Verdict verdict = Verdict::no;

@@ -23,10 +23,10 @@ struct Target {
 
 struct FitReport {
   std::vector<GpuFit> gpus;
-  std::string smallest_gpu;  // catalogue id; empty when none fits
+  std::string smallest_gpu;      // catalogue id; empty when none fits
   std::optional<Target> target;  // the request's `gpu`
   DiskSizes disk;
-  std::optional<std::vector<Strategy>> strategies;  // when requested
+  std::optional<std::vector<Strategy>> strategies;            // when requested
   std::vector<std::pair<std::string, std::string>> warnings;  // {code, message}
 };
 

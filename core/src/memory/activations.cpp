@@ -20,11 +20,11 @@ namespace {
 struct Ctx {
   const ModelSpec* spec;
   const Request* req;
-  double beta;         // compute dtype bytes
-  bool full;           // all weights trainable
-  bool autocast;       // torch.autocast active
-  bool fp32_params;    // full FT with fp32 master params (mixed / fp32)
-  double lora_bytes;   // adapter dtype bytes
+  double beta;        // compute dtype bytes
+  bool full;          // all weights trainable
+  bool autocast;      // torch.autocast active
+  bool fp32_params;   // full FT with fp32 master params (mixed / fp32)
+  double lora_bytes;  // adapter dtype bytes
   double rank;
 };
 
@@ -66,7 +66,7 @@ double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_
 struct LayerLinears {
   int attn_in = 0, attn_in_t = 0;  // q/k/v (or fused qkv) and how many LoRA
   int o_t = 0;
-  int mlp_in = 0, mlp_in_t = 0;    // gate/up (or fc1)
+  int mlp_in = 0, mlp_in_t = 0;  // gate/up (or fc1)
   int down_t = 0;
   int norms = 0, qk_norms = 0;
   int expert_t = 0;
@@ -85,8 +85,8 @@ Slot slot_of(const std::string& n) {
   if (has("down_proj") || has("fc2") || has("dense_4h_to_h") || has("mlp.c_proj") || has("w2")) {
     return Slot::down;
   }
-  if (has("gate") || has("up_proj") || has("fc1") || has("h_to_4h") || has("c_fc") ||
-      has("w1") || has("w3")) {
+  if (has("gate") || has("up_proj") || has("fc1") || has("h_to_4h") || has("c_fc") || has("w1") ||
+      has("w3")) {
     return Slot::mlp_in;
   }
   return Slot::attn_in;
@@ -105,7 +105,10 @@ LayerLinears scan_layer(const ModelSpec& s, const std::vector<const TensorGroup*
   for (const TensorGroup* tp : tensors) {
     const TensorGroup& t = *tp;
     if (t.role == TensorRole::norm && t.name.find("bias") == std::string::npos) {
-      if (t.rows == s.hidden) ++l.norms; else ++l.qk_norms;
+      if (t.rows == s.hidden)
+        ++l.norms;
+      else
+        ++l.qk_norms;
       continue;
     }
     if (t.role != TensorRole::linear && t.role != TensorRole::expert_linear) continue;
@@ -114,15 +117,28 @@ LayerLinears scan_layer(const ModelSpec& s, const std::vector<const TensorGroup*
       it = names.emplace(t.name, NameInfo{slot_of(t.name), is_targeted_name(t.name, lora)}).first;
     }
     const bool tg = it->second.targeted;
-    if (t.role == TensorRole::expert_linear) { l.expert_t += tg; continue; }
+    if (t.role == TensorRole::expert_linear) {
+      l.expert_t += tg;
+      continue;
+    }
     if (tg) l.targeted_out += static_cast<double>(t.rows * t.count);
     const Slot slot = it->second.slot;
     if (t.cols != s.hidden && slot != Slot::down && slot != Slot::out_proj) continue;  // MLA inner
     switch (slot) {
-      case Slot::out_proj: l.o_t += tg; break;
-      case Slot::down: l.down_t += tg; break;
-      case Slot::mlp_in: ++l.mlp_in; l.mlp_in_t += tg; break;
-      case Slot::attn_in: ++l.attn_in; l.attn_in_t += tg; break;
+      case Slot::out_proj:
+        l.o_t += tg;
+        break;
+      case Slot::down:
+        l.down_t += tg;
+        break;
+      case Slot::mlp_in:
+        ++l.mlp_in;
+        l.mlp_in_t += tg;
+        break;
+      case Slot::attn_in:
+        ++l.attn_in;
+        l.attn_in_t += tg;
+        break;
     }
   }
   return l;
@@ -137,13 +153,13 @@ double norm_saves(const Ctx& c, const ModelSpec& s) {
 
 }  // namespace
 
-ActivationBytes activation_bytes(const ModelSpec& s, const Request& req,
-                                 const LoraSize& lora, int64_t tp) {
-  Ctx c{&s, &req, static_cast<double>(compute_bytes(req)), req.task == Task::full,
-        false, false, static_cast<double>(req.lora.dtype_bytes),
-        static_cast<double>(req.lora.rank)};
-  const bool mixed = req.precision == Precision::bf16_mixed ||
-                     req.precision == Precision::fp16_mixed;
+ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const LoraSize& lora,
+                                 int64_t tp) {
+  Ctx c{
+      &s,    &req,  static_cast<double>(compute_bytes(req)),   req.task == Task::full,
+      false, false, static_cast<double>(req.lora.dtype_bytes), static_cast<double>(req.lora.rank)};
+  const bool mixed =
+      req.precision == Precision::bf16_mixed || req.precision == Precision::fp16_mixed;
   // Autocast default: on for full fine-tuning in a *_mixed precision (HF
   // Trainer bf16=True on an fp32 model); off for LoRA-family tasks, where the
   // base is loaded in bf16 and PEFT's fp32 adapters then cast their inputs to
@@ -161,7 +177,8 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req,
   // Tensors grouped by layer once (the inventory is in no particular order).
   std::vector<std::vector<const TensorGroup*>> by_layer(s.layers.size());
   for (const auto& tg : s.tensors) {
-    if (tg.layer >= 0 && static_cast<size_t>(tg.layer) < by_layer.size()) by_layer[tg.layer].push_back(&tg);
+    if (tg.layer >= 0 && static_cast<size_t>(tg.layer) < by_layer.size())
+      by_layer[tg.layer].push_back(&tg);
   }
   for (int i = 0; i < static_cast<int>(s.layers.size()); ++i) {
     const LayerSpec& L = s.layers[i];
@@ -211,8 +228,8 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req,
         rep += 4.0 * e;  // fp32 router softmax
         // Each token visits k experts: gathered input + expert MLP + output
         // kept for the routing-weight product.
-        split += k * (2.0 * c.beta * h +
-                      mlp(static_cast<double>(s.moe.expert_width), ll.expert_t > 0));
+        split +=
+            k * (2.0 * c.beta * h + mlp(static_cast<double>(s.moe.expert_width), ll.expert_t > 0));
         if (s.moe.shared_width > 0) split += mlp(static_cast<double>(s.moe.shared_width), 0);
       }
     }

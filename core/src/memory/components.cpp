@@ -112,12 +112,11 @@ void gradients(const Ctx& c, Emit& e) {
 void optimizer_states(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   const double state = state_bytes(p);
-  const double opt =
-      p.req.parallel.offload_optimizer
-          ? 0
-          : optimizer_state_bytes(p.req.optimizer, static_cast<double>(p.trainable), state,
-                                  p.factored_state) /
-                optimizer_shard(p);
+  const double opt = p.req.parallel.offload_optimizer
+                         ? 0
+                         : optimizer_state_bytes(p.req.optimizer, static_cast<double>(p.trainable),
+                                                 state, p.factored_state) /
+                               optimizer_shard(p);
   e.set(opt, "trainable params x state bytes (AdamW: m and v)",
         INPUTS({{"optimizer", optimizer_name(p.req.optimizer)},
                 {"state_bytes", static_cast<int64_t>(state)}}));

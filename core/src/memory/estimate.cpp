@@ -61,13 +61,14 @@ void validate_parallel(const ModelSpec& s, const Request& r) {
 // headers) and nothing re-quantises or re-casts the weights, they replace the
 // config-derived figure; sharding keeps the config-derived per-GPU share.
 void use_checkpoint_bytes(const ModelSpec& spec, const Request& req, int64_t hp, Prepared& p) {
-  const bool as_stored = req.weights_dtype.empty() &&
-                         (req.task == Task::inference || req.task == Task::lora ||
-                          req.task == Task::dora);
+  const bool as_stored =
+      req.weights_dtype.empty() &&
+      (req.task == Task::inference || req.task == Task::lora || req.task == Task::dora);
   if (req.checkpoint_bytes <= 0 || !as_stored) return;
   const mem::WeightBytes whole = mem::weight_bytes(spec, p.fmt, hp, mem::Shard{});
-  const double share = whole.total > 0 ? static_cast<double>(p.weights.total) /
-                                             static_cast<double>(whole.total) : 1.0;
+  const double share = whole.total > 0
+                           ? static_cast<double>(p.weights.total) / static_cast<double>(whole.total)
+                           : 1.0;
   const double scale = static_cast<double>(req.checkpoint_bytes) * share /
                        static_cast<double>(std::max<int64_t>(p.weights.total, 1));
   p.weights.quantized = mem::to_bytes(static_cast<double>(p.weights.quantized) * scale);
@@ -91,12 +92,13 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   p.lora = mem::lora_size(spec, req);
   p.act = mem::activation_bytes(spec, req, p.lora, p.shard.tp);
   p.kv_bytes = kv_dtype_bytes(req, p.beta);
-  const double per_gpu = static_cast<double>(p.params.total) /
-                         static_cast<double>(p.shard.tp * p.shard.pp);
+  const double per_gpu =
+      static_cast<double>(p.params.total) / static_cast<double>(p.shard.tp * p.shard.pp);
   p.trainable = req.task == Task::full ? mem::to_bytes(per_gpu) : p.lora.params;
   p.factored_state = req.task == Task::full ? p.weights.factored_state : p.lora.factored_state;
-  p.fragmentation = req.fragmentation >= 0 ? req.fragmentation
-                    : req.engine == Engine::vllm ? 0.03 : 0.10;
+  p.fragmentation = req.fragmentation >= 0       ? req.fragmentation
+                    : req.engine == Engine::vllm ? 0.03
+                                                 : 0.10;
   if (spec.approximate) {
     p.warnings.push_back({"approximate_architecture",
                           "model_type \"" + spec.model_type +
@@ -121,8 +123,8 @@ int64_t add_bytes(int64_t a, int64_t b) {
 // (ties: the earlier phase); returns its bit.
 uint32_t take_peak(const Prepared& p, const std::vector<uint32_t>& live_in, Breakdown& out,
                    bool explain) {
-  const uint32_t task_phases = is_training(p.req.task) ? mem::kTrainingPhases
-                                                       : mem::kInferencePhases;
+  const uint32_t task_phases =
+      is_training(p.req.task) ? mem::kTrainingPhases : mem::kInferencePhases;
   uint32_t peak_bit = 0;
   for (const auto& d : mem::phase_table()) {
     if (!(d.bit & task_phases) || (d.applies && !d.applies(p.req))) continue;
@@ -161,8 +163,8 @@ void total_and_band(const std::vector<uint32_t>& live_in, uint32_t peak_bit, Bre
 
 // Runs the rows whose phases meet `phases` (or the runtime rows) in table
 // order; `live_in` gets each added component's phase set.
-void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain,
-                    Breakdown& out, std::vector<uint32_t>& live_in) {
+void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain, Breakdown& out,
+                    std::vector<uint32_t>& live_in) {
   for (const auto& d : mem::component_table()) {
     if (d.runtime != runtime || (!runtime && !(d.phases & phases))) continue;
     mem::Emit e;
@@ -194,8 +196,8 @@ Breakdown evaluate(const Prepared& p, int64_t b, int64_t s, bool explain) {
   std::vector<uint32_t> live_in;
   live_in.reserve(24);
   mem::Ctx ctx{p, b, s, out.components};
-  const uint32_t task_phases = is_training(p.req.task) ? mem::kTrainingPhases
-                                                       : mem::kInferencePhases;
+  const uint32_t task_phases =
+      is_training(p.req.task) ? mem::kTrainingPhases : mem::kInferencePhases;
   add_components(ctx, false, task_phases, explain, out, live_in);
   const uint32_t peak_bit = take_peak(p, live_in, out, explain);
   out.fragmentation = p.fragmentation;

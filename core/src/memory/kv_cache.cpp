@@ -8,8 +8,8 @@
 namespace vramfit {
 namespace mem {
 
-int64_t kv_cache_bytes(const ModelSpec& s, const Request& req, int64_t b,
-                       int64_t seq, double kv_bytes, const Shard& sh) {
+int64_t kv_cache_bytes(const ModelSpec& s, const Request& req, int64_t b, int64_t seq,
+                       double kv_bytes, const Shard& sh) {
   double total = 0;
   const bool hf = req.engine == Engine::hf;
   const size_t per_stage = (s.layers.size() + sh.pp - 1) / sh.pp;
@@ -22,8 +22,8 @@ int64_t kv_cache_bytes(const ModelSpec& s, const Request& req, int64_t b,
       // that caches no text tokens (Mllama cross-attention). TP shards heads,
       // replicating when n_kv < tp.
       if (L.kv_cache_dim <= 0 || L.n_kv_heads <= 0) continue;
-      const double heads = std::max<double>(1.0, static_cast<double>(L.n_kv_heads) /
-                                                      static_cast<double>(sh.tp));
+      const double heads =
+          std::max<double>(1.0, static_cast<double>(L.n_kv_heads) / static_cast<double>(sh.tp));
       per_tok = heads * static_cast<double>(L.kv_cache_dim / L.n_kv_heads) * kv_bytes;
     } else if (L.mixer == MixerKind::mla) {
       // HF caches the decompressed per-head K/V; vLLM and llama.cpp the

@@ -24,8 +24,7 @@ WeightFormat from_dtype(const std::string& id, const std::string& rule) {
   const DType* d = find_dtype(id);
   if (!d) {
     throw Error(ErrorCode::unknown_value, "weights_dtype",
-                "weights_dtype: unknown format \"" + id +
-                    "\" (see `vramfit dtypes` for the list)");
+                "weights_dtype: unknown format \"" + id + "\" (see `vramfit dtypes` for the list)");
   }
   return {d->id, d->bits_per_weight, rule};
 }
@@ -84,16 +83,16 @@ WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req) {
     WeightFormat f = from_dtype(req.weights_dtype, "request");
     if (is_quantized_lora(req.task) && f.bits >= 16) {
       throw Error(ErrorCode::inconsistent, "weights_dtype",
-                  std::string("task ") + task_name(req.task) + " trains on a quantised base; weights_dtype " +
-                      f.dtype + " is not quantised (use nf4, int8, gptq_int4, ... or task lora)");
+                  std::string("task ") + task_name(req.task) +
+                      " trains on a quantised base; weights_dtype " + f.dtype +
+                      " is not quantised (use nf4, int8, gptq_int4, ... or task lora)");
     }
     return f;
   }
   if (req.task == Task::full) {
     // Full fine-tuning: the precision regime decides (methodology §5.1).
-    return req.precision == Precision::bf16_pure
-               ? from_dtype("bf16", "precision")
-               : from_dtype("fp32", "precision");
+    return req.precision == Precision::bf16_pure ? from_dtype("bf16", "precision")
+                                                 : from_dtype("fp32", "precision");
   }
   std::string id = from_quant(spec.quant);
   if (!id.empty()) return from_dtype(id, "quantization_config");
@@ -161,15 +160,15 @@ WeightBytes weight_bytes(const ModelSpec& spec, const WeightFormat& fmt,
   double quant = 0, high = 0, linear = 0, embed = 0, head = 0;
   std::vector<double> layer_params(spec.layers.size(), 0.0);
   for (const auto& t : spec.tensors) {
-    const double n = static_cast<double>(t.rows) * static_cast<double>(t.cols) *
-                     static_cast<double>(t.count);
+    const double n =
+        static_cast<double>(t.rows) * static_cast<double>(t.cols) * static_cast<double>(t.count);
     const double per_gpu = n / split_of(t, sh);
     if (t.layer >= 0 && static_cast<size_t>(t.layer) < layer_params.size()) {
       layer_params[t.layer] += n;
     }
     const bool q = low_bit ? is_quantisable(fmt, t.role, has_experts) : true;
-    const double bytes = q ? per_gpu * fmt.bits / 8.0
-                           : per_gpu * static_cast<double>(high_precision_bytes);
+    const double bytes =
+        q ? per_gpu * fmt.bits / 8.0 : per_gpu * static_cast<double>(high_precision_bytes);
     if (t.role == TensorRole::linear || t.role == TensorRole::expert_linear) {
       linear += per_gpu;
       w.largest_linear = std::max(w.largest_linear, t.rows * t.cols);
@@ -187,24 +186,31 @@ WeightBytes weight_bytes(const ModelSpec& spec, const WeightFormat& fmt,
       quant += 4.0 * static_cast<double>(t.cols * t.count) / split_of(t, sh) /
                static_cast<double>(t.layer >= 0 ? sh.pp : 1);
     }
-    if (t.layer < 0 && t.role == TensorRole::embedding) embed += bytes;
-    else if (t.layer < 0 && t.role == TensorRole::lm_head) head += bytes;
-    else if (q && low_bit) quant += bytes / static_cast<double>(sh.pp);
-    else high += bytes / static_cast<double>(t.layer >= 0 ? sh.pp : 1);
+    if (t.layer < 0 && t.role == TensorRole::embedding)
+      embed += bytes;
+    else if (t.layer < 0 && t.role == TensorRole::lm_head)
+      head += bytes;
+    else if (q && low_bit)
+      quant += bytes / static_cast<double>(sh.pp);
+    else
+      high += bytes / static_cast<double>(t.layer >= 0 ? sh.pp : 1);
   }
   // Vision / audio towers are loaded with the model and stay in 16-bit
   // (quantisation integrations skip them); they sit on the first stage.
   for (const auto& tower : spec.towers) {
     for (const auto& t : tower.tensors) {
-      const double n = static_cast<double>(t.rows) * static_cast<double>(t.cols) *
-                       static_cast<double>(t.count);
+      const double n =
+          static_cast<double>(t.rows) * static_cast<double>(t.cols) * static_cast<double>(t.count);
       high += n * static_cast<double>(high_precision_bytes) / static_cast<double>(sh.tp);
     }
   }
   // Pipeline stages: the first holds the embedding, the last the head; the
   // busiest stage is reported (§9.6).
   const double ends = sh.pp > 1 ? std::max(embed, head) : embed + head;
-  if (low_bit && fmt.dtype.rfind("q", 0) == 0) quant += ends; else high += ends;
+  if (low_bit && fmt.dtype.rfind("q", 0) == 0)
+    quant += ends;
+  else
+    high += ends;
   double divisor = sh.shard_params ? static_cast<double>(sh.dp) : 1.0;
   w.quantized = to_bytes(quant / divisor);
   w.high_precision = to_bytes(high / divisor);
@@ -258,8 +264,7 @@ LoraSize lora_size(const ModelSpec& spec, const Request& req) {
     if (__builtin_mul_overflow(r, t.rows + t.cols, &n) ||
         __builtin_add_overflow(n, dora ? t.rows : 0, &n) ||
         __builtin_mul_overflow(n, t.count, &n) ||
-        __builtin_add_overflow(out.params, n, &out.params) ||
-        out.params > 1000000000000000) {
+        __builtin_add_overflow(out.params, n, &out.params) || out.params > 1000000000000000) {
       throw Error(ErrorCode::out_of_range, "lora.rank",
                   "lora.rank = " + std::to_string(r) +
                       " gives more than 10^15 adapter parameters on this model");
@@ -268,10 +273,9 @@ LoraSize lora_size(const ModelSpec& spec, const Request& req) {
     // lora_A (r x in) and lora_B (out x r): rows + cols each; DoRA vector.
     out.factored_state += static_cast<double>(t.count) * 4.0 *
                           static_cast<double>((r + t.cols) + (t.rows + r) + (dora ? t.rows : 0));
-    auto it = std::find_if(out.targets.begin(), out.targets.end(),
-                           [&](const LoraTarget& x) {
-                             return x.name == t.name && x.in == t.cols && x.out == t.rows;
-                           });
+    auto it = std::find_if(out.targets.begin(), out.targets.end(), [&](const LoraTarget& x) {
+      return x.name == t.name && x.in == t.cols && x.out == t.rows;
+    });
     if (it == out.targets.end()) {
       out.targets.push_back({t.name, t.cols, t.rows, t.count});
     } else {

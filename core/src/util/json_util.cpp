@@ -8,30 +8,35 @@ namespace jsonu {
 namespace {
 const char* type_name(const json& v) {
   switch (v.type()) {
-    case json::value_t::null: return "null";
-    case json::value_t::boolean: return "a boolean";
-    case json::value_t::string: return "a string";
-    case json::value_t::array: return "an array";
-    case json::value_t::object: return "an object";
+    case json::value_t::null:
+      return "null";
+    case json::value_t::boolean:
+      return "a boolean";
+    case json::value_t::string:
+      return "a string";
+    case json::value_t::array:
+      return "an array";
+    case json::value_t::object:
+      return "an object";
     case json::value_t::number_float:
     case json::value_t::number_integer:
-    case json::value_t::number_unsigned: return "a number";
-    default: return "an unsupported value";
+    case json::value_t::number_unsigned:
+      return "a number";
+    default:
+      return "an unsupported value";
   }
 }
 
 [[noreturn]] void wrong(const std::string& path, const char* want, const json& v) {
-  throw Error(ErrorCode::wrong_type, path,
-              path + " must be " + want + ", got " + type_name(v));
+  throw Error(ErrorCode::wrong_type, path, path + " must be " + want + ", got " + type_name(v));
 }
 }  // namespace
 
-json parse_text(const std::string& text, const std::string& what, size_t max_bytes,
-                int max_depth) {
+json parse_text(const std::string& text, const std::string& what, size_t max_bytes, int max_depth) {
   if (text.size() > max_bytes) {
     throw Error(ErrorCode::too_large, what,
-                what + " is " + std::to_string(text.size()) +
-                    " bytes; the limit is " + std::to_string(max_bytes));
+                what + " is " + std::to_string(text.size()) + " bytes; the limit is " +
+                    std::to_string(max_bytes));
   }
   // nlohmann's lexer ends the input at a NUL byte, which would silently
   // accept "{...}\0garbage": reject NUL bytes outright.
@@ -44,8 +49,7 @@ json parse_text(const std::string& text, const std::string& what, size_t max_byt
     // nlohmann reports the depth before the new container opens.
     if (depth >= max_depth) {
       throw Error(ErrorCode::too_large, what,
-                  what + " is nested deeper than " + std::to_string(max_depth) +
-                      " levels");
+                  what + " is nested deeper than " + std::to_string(max_depth) + " levels");
     }
     return true;
   };
@@ -94,13 +98,12 @@ int64_t as_int(const json& v, const std::string& path, int64_t lo, int64_t hi) {
   } else if (v.is_number_float()) {
     double d = v.get<double>();
     if (!std::isfinite(d) || d != std::floor(d)) {
-      throw Error(ErrorCode::out_of_range, path,
-                  path + " must be a whole number, got " + v.dump());
+      throw Error(ErrorCode::out_of_range, path, path + " must be a whole number, got " + v.dump());
     }
     if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
       throw Error(ErrorCode::out_of_range, path,
-                  path + " = " + v.dump() + " is outside [" + std::to_string(lo) +
-                      ", " + std::to_string(hi) + "]");
+                  path + " = " + v.dump() + " is outside [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
     }
     out = static_cast<int64_t>(d);
   } else {
@@ -108,8 +111,8 @@ int64_t as_int(const json& v, const std::string& path, int64_t lo, int64_t hi) {
   }
   if (out < lo || out > hi) {
     throw Error(ErrorCode::out_of_range, path,
-                path + " = " + std::to_string(out) + " is outside [" +
-                    std::to_string(lo) + ", " + std::to_string(hi) + "]");
+                path + " = " + std::to_string(out) + " is outside [" + std::to_string(lo) + ", " +
+                    std::to_string(hi) + "]");
   }
   return out;
 }
@@ -118,9 +121,9 @@ double as_number(const json& v, const std::string& path, double lo, double hi) {
   if (!v.is_number()) wrong(path, "a number", v);
   double d = v.get<double>();
   if (!std::isfinite(d) || d < lo || d > hi) {
-    throw Error(ErrorCode::out_of_range, path,
-                path + " = " + v.dump() + " is outside [" + json(lo).dump() + ", " +
-                    json(hi).dump() + "]");
+    throw Error(
+        ErrorCode::out_of_range, path,
+        path + " = " + v.dump() + " is outside [" + json(lo).dump() + ", " + json(hi).dump() + "]");
   }
   return d;
 }
@@ -140,36 +143,33 @@ const json& as_object(const json& v, const std::string& path) {
   return v;
 }
 
-std::optional<int64_t> opt_int(const json& obj, const char* key,
-                               const std::string& path, int64_t lo, int64_t hi) {
+std::optional<int64_t> opt_int(const json& obj, const char* key, const std::string& path,
+                               int64_t lo, int64_t hi) {
   const json* v = find(obj, key);
   if (!v) return std::nullopt;
   return as_int(*v, join(path, key), lo, hi);
 }
 
-int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo,
-                int64_t hi) {
+int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo, int64_t hi) {
   const json* v = find(obj, key);
   if (!v) missing(path, key);
   return as_int(*v, join(path, key), lo, hi);
 }
 
-std::optional<double> opt_number(const json& obj, const char* key,
-                                 const std::string& path, double lo, double hi) {
+std::optional<double> opt_number(const json& obj, const char* key, const std::string& path,
+                                 double lo, double hi) {
   const json* v = find(obj, key);
   if (!v) return std::nullopt;
   return as_number(*v, join(path, key), lo, hi);
 }
 
-std::optional<bool> opt_bool(const json& obj, const char* key,
-                             const std::string& path) {
+std::optional<bool> opt_bool(const json& obj, const char* key, const std::string& path) {
   const json* v = find(obj, key);
   if (!v) return std::nullopt;
   return as_bool(*v, join(path, key));
 }
 
-std::optional<std::string> opt_string(const json& obj, const char* key,
-                                      const std::string& path) {
+std::optional<std::string> opt_string(const json& obj, const char* key, const std::string& path) {
   const json* v = find(obj, key);
   if (!v) return std::nullopt;
   return as_string(*v, join(path, key));

@@ -18,8 +18,8 @@ constexpr int kMaxDepth = 256;                // nesting levels
 
 // Parses text; invalid_json (with line and column) or too_large on failure.
 // The limits default to those of requests; header parsers pass their own.
-json parse_text(const std::string& text, const std::string& what,
-                size_t max_bytes = kMaxInputBytes, int max_depth = kMaxDepth);
+json parse_text(const std::string& text, const std::string& what, size_t max_bytes = kMaxInputBytes,
+                int max_depth = kMaxDepth);
 
 std::string join(const std::string& path, const std::string& key);
 
@@ -33,17 +33,14 @@ bool as_bool(const json& v, const std::string& path);
 std::string as_string(const json& v, const std::string& path);
 const json& as_object(const json& v, const std::string& path);
 
-std::optional<int64_t> opt_int(const json& obj, const char* key,
-                               const std::string& path, int64_t lo, int64_t hi);
+std::optional<int64_t> opt_int(const json& obj, const char* key, const std::string& path,
+                               int64_t lo, int64_t hi);
 // As opt_int, but absent (or null) throws missing_field.
-int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo,
-                int64_t hi);
-std::optional<double> opt_number(const json& obj, const char* key,
-                                 const std::string& path, double lo, double hi);
-std::optional<bool> opt_bool(const json& obj, const char* key,
-                             const std::string& path);
-std::optional<std::string> opt_string(const json& obj, const char* key,
-                                      const std::string& path);
+int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo, int64_t hi);
+std::optional<double> opt_number(const json& obj, const char* key, const std::string& path,
+                                 double lo, double hi);
+std::optional<bool> opt_bool(const json& obj, const char* key, const std::string& path);
+std::optional<std::string> opt_string(const json& obj, const char* key, const std::string& path);
 
 // Throws missing_field for `path.key`.
 [[noreturn]] void missing(const std::string& path, const char* key);

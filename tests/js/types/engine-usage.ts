@@ -2,7 +2,14 @@
 // (scripts/test-web.sh). It is never run; it must only type-check.
 import {EstimatorError, loadEngine} from '../../../web/js/engine.js';
 
-import type {EstimateRequest, EstimateResponse, GpuFit, RecommendationId, RequestChange, Verdict} from '../../../web/js/engine.js';
+import type {
+  EstimateRequest,
+  EstimateResponse,
+  GpuFit,
+  RecommendationId,
+  RequestChange,
+  Verdict,
+} from '../../../web/js/engine.js';
 
 export async function example(bytes: Uint8Array): Promise<number> {
   const engine = await loadEngine({wasmBinary: bytes});
@@ -28,14 +35,19 @@ export async function example(bytes: Uint8Array): Promise<number> {
     for (const rec of r.recommend ?? []) {
       const id: RecommendationId = rec.id;
       const change: RequestChange = rec.change;
-      const next: EstimateRequest = {...request, ...change, weights_dtype: change.weights_dtype ?? undefined};
+      const next: EstimateRequest = {
+        ...request,
+        ...change,
+        weights_dtype: change.weights_dtype ?? undefined,
+      };
       labels.push(`${id}: ${rec.label} -> ${next.batch_size ?? 1}`);
     }
     const disk: number = r.disk.checkpoint_bytes + (r.disk.lora_adapter_bytes ?? 0);
     const layouts: string[] = (r.strategies ?? []).map((s) => `${s.name} ${s.parallel.tp}`);
     labels.push(`${disk} ${layouts.length} ${r.target?.gpus_needed?.count ?? 0}`);
-    return r.total_bytes + r.range.low_bytes + labels.length + version.length +
-        (v === 'no' ? 0 : 1);
+    return (
+      r.total_bytes + r.range.low_bytes + labels.length + version.length + (v === 'no' ? 0 : 1)
+    );
   } catch (e) {
     if (e instanceof EstimatorError) {
       const code: string = e.code;
@@ -48,5 +60,5 @@ export async function example(bytes: Uint8Array): Promise<number> {
 
 // @ts-expect-error the model reference is required
 export const bad: EstimateRequest = {
-  task: 'inference'
+  task: 'inference',
 };
