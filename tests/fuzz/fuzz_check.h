@@ -18,7 +18,8 @@ using json = nlohmann::json;
 
 inline bool is_int(const json& v) { return v.is_number_integer() || v.is_number_unsigned(); }
 
-// Walks a success response: no nulls (NaN/inf dump as null), byte counts
+// Walks a success response: no nulls (NaN/inf dump as null; a
+// recommendation's change is the one place null means something), byte counts
 // ("bytes", "*_bytes") are integers, non-negative except headroom_bytes
 // (usable - need). Returns the first problem, or "".
 inline std::string walk(const json& v, const std::string& path) {
@@ -38,6 +39,15 @@ inline std::string walk(const json& v, const std::string& path) {
         if (k != "headroom_bytes" && x.is_number_integer() && x.get<int64_t>() < 0) {
           return "negative byte count " + path + "." + k + " = " + x.dump();
         }
+      }
+      // A recommendation's change: null is "back to the default" (SCHEMA.md).
+      if (k == "change" && x.is_object()) {
+        for (auto c = x.begin(); c != x.end(); ++c) {
+          if (c.value().is_null()) continue;
+          std::string p = walk(c.value(), path + ".change." + c.key());
+          if (!p.empty()) return p;
+        }
+        continue;
       }
       std::string p = walk(x, path + "." + k);
       if (!p.empty()) return p;
