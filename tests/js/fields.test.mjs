@@ -8,7 +8,7 @@ import {before, test} from 'node:test';
 import {fileURLToPath} from 'node:url';
 
 import {loadEngine} from '../../web/js/engine.js';
-import {defaultState, FIELDS, fieldLabel, optionsFor} from '../../web/js/fields.js';
+import {applies, defaultState, FIELDS, fieldLabel, optionsFor} from '../../web/js/fields.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let catalog;
@@ -57,7 +57,7 @@ test('request enum options carry the core labels, never a bare id', () => {
     );
     for (const [i, o] of opts.entries()) {
       assert.equal(o.label, values[i].label, `${f.name}=${o.value}`);
-      assert.ok(o.label.length > 0);
+      assert.notEqual(o.label, o.value, `${f.name}=${o.value}: a label, not the id`);
     }
   }
   assert.equal(
@@ -76,4 +76,24 @@ test('labels come from the core; defaults from catalog.defaults', () => {
   assert.equal(d.seq_len, '2048');
   assert.equal(d['lora.dtype'], 'fp32');
   assert.equal(d.gpu_memory_utilization, '0.9');
+});
+
+// Which fields the form shows and the request carries follow the core's
+// fields[].tasks / engines: e.g. LoRA rows for adapter tasks only,
+// vLLM's budget for inference with vLLM only.
+test('a field applies where the core table says, and nowhere else', () => {
+  const byName = new Map(FIELDS.map((f) => [f.name, f]));
+  const shown = (name, state) => applies(byName.get(name), state, catalog);
+  assert.equal(shown('lora.rank', {task: 'qlora'}), true);
+  assert.equal(shown('lora.rank', {task: 'full'}), false);
+  assert.equal(shown('lora.rank', {}), false, 'default task: inference');
+  assert.equal(shown('optimizer', {task: 'full'}), true);
+  assert.equal(shown('optimizer', {task: 'inference'}), false);
+  assert.equal(shown('engine', {task: 'inference'}), true);
+  assert.equal(shown('engine', {task: 'lora'}), false);
+  assert.equal(shown('gpu_memory_utilization', {task: 'inference', engine: 'vllm'}), true);
+  assert.equal(shown('gpu_memory_utilization', {task: 'inference', engine: 'hf'}), false);
+  assert.equal(shown('gpu_memory_utilization', {task: 'lora', engine: 'vllm'}), false);
+  assert.equal(shown('parallel.zero', {task: 'inference'}), false);
+  assert.equal(shown('parallel.tp', {task: 'inference'}), true);
 });

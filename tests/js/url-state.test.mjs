@@ -23,6 +23,12 @@ const catalog = {
       aliases: ['4090'],
     },
   ],
+  // The core's fields[].tasks (core/src/api/fields_table.cpp) for the rows
+  // these tests drop: training-only and adapter-only.
+  fields: [
+    {path: 'gradient_checkpointing', tasks: ['full', 'lora', 'qlora', 'dora', 'qdora']},
+    {path: 'lora.rank', tasks: ['lora', 'qlora', 'dora', 'qdora']},
+  ],
   dtypes: [
     {id: 'bf16', kv_cache: true, aliases: ['bfloat16']},
     {id: 'nf4'},

@@ -94,6 +94,16 @@ for (const [name, query] of Object.entries(CASES)) {
     const badges = await page.$$eval('.badge', (els) => els.map((e) => e.textContent.trim()));
     assert.ok(badges.length > 0);
     assert.ok(!badges.some((b) => b === 'no' || b === ''), badges.join('|'));
+    // GPU vendors: the fit table and the vendor filter show names, not ids.
+    const vendors = await page.$$eval('#gpus .vendor, #vendor option', (els) =>
+      els.map((e) => e.textContent.trim()),
+    );
+    assert.ok(vendors.includes('NVIDIA') && vendors.includes('Apple'), vendors.join('|'));
+    const vendorIds = ['nvidia', 'amd', 'intel', 'apple', 'custom'];
+    assert.deepEqual(
+      vendors.filter((v) => vendorIds.includes(v)),
+      [],
+    );
     await shot(page, `labels-${name}`);
     assert.deepEqual(page.problems, []);
   });

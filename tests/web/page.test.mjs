@@ -129,14 +129,16 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
     assert.equal(r.cells, 5);
   }
   const vendors = await page.$$eval('#vendor option', (os) =>
-    os.map((o) => o.value).filter(Boolean),
+    os.filter((o) => o.value).map((o) => ({value: o.value, text: o.textContent})),
   );
   assert.ok(vendors.length > 0);
-  await change(page, () => page.selectOption('#vendor', vendors[0]));
+  // Options carry the vendor id as value and its name as text ("amd" / "AMD").
+  assert.deepEqual(vendors[0], {value: 'amd', text: 'AMD'});
+  await change(page, () => page.selectOption('#vendor', vendors[0].value));
   const shownVendors = await page.$$eval('#gpu-table .vendor', (v) => [
     ...new Set(v.map((e) => e.textContent.trim())),
   ]);
-  assert.deepEqual(shownVendors, [vendors[0]]);
+  assert.deepEqual(shownVendors, ['AMD']);
   await change(page, () => page.selectOption('#vendor', ''));
   const all = await page.locator('#gpu-table tbody tr').count();
   await change(page, () => page.fill('#min_gib', '70'));

@@ -300,6 +300,8 @@ export interface Catalog {
     aliases: string[];
     [key: string]: unknown;
   }>;
+  /** Every GPU `vendor` id with its display name ("nvidia" -> "NVIDIA"). */
+  gpu_vendors: Array<{id: string; label: string}>;
   dtypes: Array<{
     id: string;
     label: string;

@@ -6,18 +6,11 @@
 import {checkModelId, checkRevision, normalizeEndpoint} from './hub.js';
 import {hubKey} from './hub-model.js';
 
-// Which tasks train and which train adapters: the `tasks` of the core's
-// precision and lora.rank rows (this list only serves before a catalogue).
-const isTraining = (s) => Boolean(s.task) && s.task !== 'inference';
-const isInference = (s) => !isTraining(s);
-const isAdapter = (s) => isTraining(s) && s.task !== 'full';
-const isVllm = (s) => isInference(s) && s.engine === 'vllm';
-
 /**
- * Layout only: which control (kind), where it goes (group) and when it shows
- * (when). A request field's label, help, bounds, options with labels and
- * default come from the catalogue's request field table (catalog.fields,
- * limits, enums, defaults: core/src/api/fields_table.cpp); the model box's fields
+ * Layout only: which control (kind) and where it goes (group). A request
+ * field's label, help, bounds, options with labels, default and the tasks and
+ * engines it applies to come from the catalogue's request field table
+ * (catalog.fields, limits, enums, defaults: core/src/api/fields_table.cpp); the model box's fields
  * (group 'model') are page settings with their own label.
  * kind: enum | int | number | bool | tristate | text | list | json | gpus
  * source: where enum options come from when not catalog.enums[name]
@@ -35,25 +28,25 @@ export const FIELDS = [
   { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', unset: 'auto' },
   { name: 'batch_size', kind: 'int', group: 'main' },
   { name: 'seq_len', kind: 'int', group: 'main' },
-  { name: 'prompt_len', kind: 'int', group: 'inference', when: isInference },
-  { name: 'inference_mode', kind: 'enum', group: 'inference', when: isInference },
-  { name: 'engine', kind: 'enum', group: 'inference', when: isInference },
-  { name: 'kv_cache_dtype', kind: 'enum', group: 'inference', unset: 'compute dtype', when: isInference },
-  { name: 'gpu_memory_utilization', kind: 'number', group: 'inference', when: isVllm },
-  { name: 'max_num_batched_tokens', kind: 'int', group: 'inference', when: isVllm },
-  { name: 'precision', kind: 'enum', group: 'training', when: isTraining },
-  { name: 'optimizer', kind: 'enum', group: 'training', when: isTraining },
-  { name: 'gradient_checkpointing', kind: 'bool', group: 'training', when: isTraining },
-  { name: 'loss', kind: 'enum', group: 'training', when: isTraining },
-  { name: 'autocast', kind: 'tristate', group: 'training-adv', when: isTraining },
-  { name: 'optimizer_in_backward', kind: 'bool', group: 'training-adv', when: isTraining },
-  { name: 'eval.batch_size', kind: 'int', group: 'training-adv', when: isTraining },
-  { name: 'eval.seq_len', kind: 'int', group: 'training-adv', when: isTraining },
-  { name: 'lora.rank', kind: 'int', group: 'lora', when: isAdapter },
-  { name: 'lora.alpha', kind: 'number', group: 'lora', when: isAdapter },
-  { name: 'lora.targets', kind: 'list', group: 'lora', maxLength: 500, when: isAdapter },
-  { name: 'lora.dropout', kind: 'number', group: 'lora', when: isAdapter },
-  { name: 'lora.dtype', kind: 'enum', group: 'lora', when: isAdapter },
+  { name: 'prompt_len', kind: 'int', group: 'inference' },
+  { name: 'inference_mode', kind: 'enum', group: 'inference' },
+  { name: 'engine', kind: 'enum', group: 'inference' },
+  { name: 'kv_cache_dtype', kind: 'enum', group: 'inference', unset: 'compute dtype' },
+  { name: 'gpu_memory_utilization', kind: 'number', group: 'inference' },
+  { name: 'max_num_batched_tokens', kind: 'int', group: 'inference' },
+  { name: 'precision', kind: 'enum', group: 'training' },
+  { name: 'optimizer', kind: 'enum', group: 'training' },
+  { name: 'gradient_checkpointing', kind: 'bool', group: 'training' },
+  { name: 'loss', kind: 'enum', group: 'training' },
+  { name: 'autocast', kind: 'tristate', group: 'training-adv' },
+  { name: 'optimizer_in_backward', kind: 'bool', group: 'training-adv' },
+  { name: 'eval.batch_size', kind: 'int', group: 'training-adv' },
+  { name: 'eval.seq_len', kind: 'int', group: 'training-adv' },
+  { name: 'lora.rank', kind: 'int', group: 'lora' },
+  { name: 'lora.alpha', kind: 'number', group: 'lora' },
+  { name: 'lora.targets', kind: 'list', group: 'lora', maxLength: 500 },
+  { name: 'lora.dropout', kind: 'number', group: 'lora' },
+  { name: 'lora.dtype', kind: 'enum', group: 'lora' },
   { name: 'attention', kind: 'enum', group: 'advanced' },
   { name: 'cuda_context_mib', kind: 'int', group: 'advanced' },
   { name: 'fragmentation', kind: 'number', group: 'advanced' },
@@ -63,10 +56,10 @@ export const FIELDS = [
   { name: 'parallel.dp', kind: 'int', group: 'parallel' },
   { name: 'parallel.ep', kind: 'int', group: 'parallel' },
   { name: 'parallel.microbatches', kind: 'int', group: 'parallel' },
-  { name: 'parallel.zero', kind: 'int', group: 'parallel', when: isTraining },
-  { name: 'parallel.fsdp', kind: 'bool', group: 'parallel', when: isTraining },
-  { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel', when: isTraining },
-  { name: 'parallel.offload_params', kind: 'bool', group: 'parallel', when: isTraining },
+  { name: 'parallel.zero', kind: 'int', group: 'parallel' },
+  { name: 'parallel.fsdp', kind: 'bool', group: 'parallel' },
+  { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel' },
+  { name: 'parallel.offload_params', kind: 'bool', group: 'parallel' },
   { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', unset: 'none' },
   { name: 'custom_gpus', kind: 'gpus', group: 'gpu', maxLength: 2000 },
 ];
@@ -91,6 +84,20 @@ function fieldTable(catalog) {
 /** The core's description of a request field (label, help, unit...), or undefined. */
 export function fieldInfo(field, catalog) {
   return fieldTable(catalog).get(field.name);
+}
+
+/**
+ * Whether a request field applies to the state's task and engine: the
+ * catalogue's fields[].tasks and .engines (a field without them applies to
+ * all). Without a catalogue every field applies.
+ */
+export function applies(field, state, catalog) {
+  const info = fieldInfo(field, catalog);
+  if (!info) return true;
+  const chosen = (name) => state[name] || String(catalog?.defaults?.[name] ?? '');
+  if (Array.isArray(info.tasks) && !info.tasks.includes(chosen('task'))) return false;
+  if (Array.isArray(info.engines) && !info.engines.includes(chosen('engine'))) return false;
+  return true;
 }
 
 /** The field's label: the page's own, the catalogue's, else its name. */
@@ -304,7 +311,7 @@ export function stateToRequest(state, catalog, configs = new Map()) {
   for (const field of FIELDS) {
     const raw = state[field.name];
     if (raw === undefined || raw === '' || field.group === 'model') continue;
-    if (field.when && !field.when(state)) continue;
+    if (!applies(field, state, catalog)) continue;
     const r = checkValue(field, raw, catalog);
     if (!r.ok) problems.push({name: field.name, message: r.message});
     else setPath(request, field.name, r.value);

@@ -1,7 +1,7 @@
 // Builds the settings form from FIELDS and the catalogue, and moves values
 // between the form and a state object (name -> string).
 import {fill, h} from './dom.js';
-import {fieldInfo, fieldLabel, FIELDS, limitsFor, optionsFor} from './fields.js';
+import {applies, fieldInfo, fieldLabel, FIELDS, limitsFor, optionsFor} from './fields.js';
 import {formatCount} from './format.js';
 
 // Help texts beyond the core's (catalog.fields[].help): how the page writes a value.
@@ -140,10 +140,8 @@ export function buildForm(root, catalog, defaults) {
     }
   }
 
-  const applies = (field, state) => !field.when || field.when(state);
-
   function update(state) {
-    for (const {field, wrap} of controls.values()) wrap.hidden = !applies(field, state);
+    for (const {field, wrap} of controls.values()) wrap.hidden = !applies(field, state, catalog);
     for (const group of root.querySelectorAll('[data-group-box]')) {
       const fields = [...group.querySelectorAll('[data-field]')];
       group.hidden = fields.length > 0 && fields.every((f) => f.hidden);

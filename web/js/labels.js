@@ -20,3 +20,8 @@ export function verdictLabel(catalog, id) {
 export function dtypeLabel(catalog, id) {
   return catalog?.dtypes?.find((d) => d.id === id)?.label ?? String(id);
 }
+
+/** Display name of a GPU vendor id ("nvidia" -> "NVIDIA"), from catalog.gpu_vendors. */
+export function vendorLabel(catalog, id) {
+  return catalog?.gpu_vendors?.find((v) => v.id === id)?.label ?? String(id);
+}

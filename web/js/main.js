@@ -11,6 +11,7 @@ import {
 } from './fields.js';
 import {buildForm} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
+import {vendorLabel} from './labels.js';
 import {parseQuery, stateToQuery} from './url-state.js';
 import {renderChart} from './view-chart.js';
 import {renderCheckpoint} from './view-checkpoint.js';
@@ -80,7 +81,7 @@ function syncVendors(r, state) {
     fill(
       sel,
       h('option', {value: ''}, 'All'),
-      vendors.map((v) => h('option', {value: v}, v)),
+      vendors.map((v) => h('option', {value: v}, vendorLabel(catalog, v))),
     );
   }
   sel.value = vendors.includes(want) ? want : '';

@@ -2,7 +2,7 @@
 // max context. Filtering by vendor and minimum memory happens here.
 import {fill, h} from './dom.js';
 import {formatGiB, formatInt} from './format.js';
-import {verdictLabel} from './labels.js';
+import {vendorLabel, verdictLabel} from './labels.js';
 
 /** A header with a short form for phones (the long one stays for screen readers). */
 function headerText(long, short) {
@@ -43,7 +43,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
         'th',
         {scope: 'row'},
         String(g.name ?? g.id),
-        h('span', {class: 'vendor'}, ` ${g.custom ? 'custom' : String(g.vendor ?? '')}`),
+        h('span', {class: 'vendor'}, ` ${vendorLabel(catalog, String(g.vendor ?? ''))}`),
       ),
       h(
         'td',

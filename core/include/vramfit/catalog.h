@@ -64,6 +64,15 @@ const char* dtype_kind_name(DTypeKind kind);
 // The built-in GPU list, parsed once from the embedded gpus.json.
 const std::vector<Gpu>& gpu_catalog();
 
+// The vendors a GPU record may name, with their display labels.
+struct GpuVendor {
+  const char* id;     // gpus.json "vendor"
+  const char* label;  // "NVIDIA"
+};
+const std::vector<GpuVendor>& gpu_vendors();
+// The vendor of a request's custom_gpus entries (never in gpus.json).
+constexpr GpuVendor kCustomGpuVendor = {"custom", "Custom"};
+
 // Case-insensitive lookup by id, alias or name; spaces, '-' and '_' are
 // ignored ("RTX 4090" == "rtx-4090") and a leading vendor/brand word is
 // dropped ("NVIDIA GeForce RTX 4090"), so nvidia-smi names work. nullptr

@@ -143,6 +143,9 @@ json catalog_document(bool preset_counts) {
   out["vramfit_version"] = version();
   out["presets"] = std::move(presets);
   out["gpus"] = std::move(gpus);
+  json& vendors = out["gpu_vendors"] = json::array();
+  for (const GpuVendor& v : gpu_vendors()) vendors.push_back({{"id", v.id}, {"label", v.label}});
+  vendors.push_back({{"id", kCustomGpuVendor.id}, {"label", kCustomGpuVendor.label}});
   out["dtypes"] = std::move(dtypes);
   out["enums"] = std::move(enums);
   out["defaults"] = std::move(defaults);

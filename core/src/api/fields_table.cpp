@@ -141,7 +141,7 @@ void add_workload(std::vector<Field>& t) {
                   .one_of({{"bf16_mixed", "bf16 mixed (fp32 master weights)"},
                            {"fp16_mixed", "fp16 mixed (fp32 master weights)"},
                            {"bf16_pure", "Pure bf16 (bf16 optimizer states)"},
-                           {"fp32", "fp32"}})
+                           {"fp32", "Full fp32 (weights, gradients, states)"}})
                   .about("How parameters, master weights and optimizer states are stored.")
                   .only(kTraining)
                   .cli("--precision")
@@ -233,7 +233,9 @@ void add_training(std::vector<Field>& t) {
                   .cli("--lora-dropout")
                   .member<&Request::lora, &LoraOptions::dropout>());
   t.push_back(Row("lora.dtype", Kind::enumeration, "Adapter dtype", "lora")
-                  .one_of({{"fp32", "fp32"}, {"bf16", "bf16"}, {"fp16", "fp16"}})
+                  .one_of({{"fp32", "fp32, 4 bytes (PEFT default)"},
+                           {"bf16", "bf16, 2 bytes"},
+                           {"fp16", "fp16, 2 bytes"}})
                   .about("Storage of the adapter weights.")
                   .only(kAdapters)
                   .cli("--lora-dtype")
@@ -334,19 +336,23 @@ void add_parallel(std::vector<Field>& t) {
                   .range(0, 3)
                   .about("Shards optimizer states (1), gradients (2) and parameters (3) over dp; "
                          "training only.")
+                  .only(kTraining)
                   .cli("--zero")
                   .member<&Request::parallel, &ParallelOptions::zero>());
   t.push_back(Row("parallel.fsdp", Kind::boolean, "FSDP (= ZeRO-3)", "parallel")
                   .about("Fully sharded data parallel; the same as parallel.zero = 3.")
+                  .only(kTraining)
                   .cli("--fsdp")
                   .member<&Request::parallel, &ParallelOptions::fsdp>());
   t.push_back(
       Row("parallel.offload_optimizer", Kind::boolean, "Offload optimizer to CPU", "parallel")
           .about("Optimizer states live in CPU memory.")
+          .only(kTraining)
           .cli("--offload-optimizer")
           .member<&Request::parallel, &ParallelOptions::offload_optimizer>());
   t.push_back(Row("parallel.offload_params", Kind::boolean, "Offload parameters to CPU", "parallel")
                   .about("Parameters live in CPU memory; needs ZeRO-3 or FSDP.")
+                  .only(kTraining)
                   .cli("--offload-params")
                   .member<&Request::parallel, &ParallelOptions::offload_params>());
   t.push_back(Row("parallel.microbatches", Kind::integer, "Pipeline microbatches", "parallel")
@@ -404,6 +410,7 @@ void add_runtime(std::vector<Field>& t) {
           .one_of(
               {{"hf", "Hugging Face Transformers"}, {"vllm", "vLLM"}, {"llama_cpp", "llama.cpp"}})
           .about("Inference engine: its allocator, KV-cache and graph budgets.")
+          .only(kInference)
           .cli("--engine")
           .choice<&Request::engine>());
   t.push_back(

@@ -221,6 +221,15 @@ Request parse_request(const json& req) {
     if (const json* v = locate(req, f.path)) f.set(r, check(f, *v));
   }
   check_consistency(req, r);
+  // A field given for a task or engine it does not apply to takes no effect
+  // (and is left out of the echo): back to its default. Table order resets
+  // `engine` before the engine-specific rows that depend on it.
+  static const Request defaults;
+  for (const Field& f : fields::request_fields()) {
+    if (!f.set || !f.get || fields::applies(f, r)) continue;
+    const json d = f.get(defaults);
+    if (!d.is_null()) f.set(r, d);
+  }
   return r;
 }
 

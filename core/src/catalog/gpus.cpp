@@ -12,7 +12,6 @@ using catalog::json;
 
 constexpr int64_t kBytesPerMiB = int64_t{1} << 20;
 
-const char* const kVendors[] = {"nvidia", "amd", "intel", "apple"};
 const char* const kFormFactors[] = {"pcie", "sxm", "oam", "soc", "superchip"};
 
 template <size_t N>
@@ -48,6 +47,12 @@ void check_capacity(const Gpu& g, const std::string& path) {
   }
 }
 
+void check_vendor(const std::string& v, const std::string& path) {
+  for (const GpuVendor& known : gpu_vendors())
+    if (v == known.id) return;
+  throw Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\"");
+}
+
 Gpu parse_gpu(const json& rec, const std::string& path) {
   catalog::reject_unknown_keys(
       rec, path,
@@ -59,7 +64,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   catalog::check_slug(g.id, path + ".id");
   g.name = catalog::req_string(rec, "name", path);
   g.vendor = catalog::req_string(rec, "vendor", path);
-  check_one_of(g.vendor, kVendors, path + ".vendor");
+  check_vendor(g.vendor, path + ".vendor");
   g.aliases = catalog::string_list(rec, "aliases", path);
   g.memory_mib = jsonu::req_int(rec, "memory_mib", path, 256, int64_t{1} << 24);
   g.memory_bytes = g.memory_mib * kBytesPerMiB;
@@ -140,6 +145,12 @@ std::vector<Gpu> parse_gpu_catalog(const std::string& json_text) {
 }
 
 const std::vector<Gpu>& gpu_catalog() { return embedded_catalog().gpus; }
+
+const std::vector<GpuVendor>& gpu_vendors() {
+  static const std::vector<GpuVendor> v = {
+      {"nvidia", "NVIDIA"}, {"amd", "AMD"}, {"intel", "Intel"}, {"apple", "Apple"}};
+  return v;
+}
 
 const Gpu* find_gpu(const std::string& id_or_alias) {
   const Catalog& c = embedded_catalog();

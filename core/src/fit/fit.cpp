@@ -159,7 +159,7 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   for (const auto& g : gpu_catalog()) add(g.id, g.name, g.vendor, g.memory_bytes, false);
   for (size_t i = 0; i < p.req.custom_gpus.size(); ++i) {
     const auto& c = p.req.custom_gpus[i];
-    add("custom-" + std::to_string(i + 1), c.name, "custom", c.memory_bytes, true);
+    add("custom-" + std::to_string(i + 1), c.name, kCustomGpuVendor.id, c.memory_bytes, true);
   }
   return out;
 }
