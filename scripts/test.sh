@@ -8,25 +8,34 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh all
 export NODE_PATH=/usr/share/nodejs
+# Each phase prints how long the one before it took (CI has 20 minutes on 2 cores).
+phase() {
+  if [[ -n ${PHASE:-} ]]; then echo "-- ${PHASE}: $((SECONDS - PHASE_START)) s (total ${SECONDS} s)"; fi
+  PHASE=$1 PHASE_START=$SECONDS
+  [[ -n $1 ]] && echo "== $1"
+  return 0
+}
+echo "-- install-deps: ${SECONDS} s"
 
-echo "== format (clang-format 14, Prettier)"
+phase "format (clang-format 14, Prettier)"
 bash scripts/format.sh --check
 
-echo "== native build and tests"
+phase "native build and tests"
 bash scripts/build-native.sh
 ctest --test-dir build --output-on-failure -j2
 
-echo "== AddressSanitizer + UBSan build, every native test again"
+phase "AddressSanitizer + UBSan build, every native test again"
 bash scripts/test-sanitize.sh
 
-echo "== fuzzing (bounded: ${FUZZ_SECONDS:-20} s per target)"
+phase "fuzzing (bounded: ${FUZZ_SECONDS:-20} s per target)"
 bash scripts/fuzz.sh "${FUZZ_SECONDS:-20}"
 
-echo "== accuracy benchmark (measured peaks vs estimates)"
+phase "accuracy benchmark (measured peaks vs estimates)"
 bash scripts/bench-accuracy.sh build/vramfit
 
 if [[ -x scripts/test-web.sh || -f scripts/test-web.sh ]]; then
-  echo "== wasm module and browser tests"
+  phase "wasm module and browser tests"
   # The native CLI lets the module tests compare native and wasm answers.
   VRAMFIT_CLI="$PWD/build/vramfit" bash scripts/test-web.sh
 fi
+phase ""
