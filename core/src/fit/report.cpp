@@ -1,5 +1,6 @@
 #include "fit/report.h"
 
+#include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
 
@@ -10,7 +11,17 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   const Request& r = p.req;
   FitReport out;
   out.gpus = fit_all(p, bd);
-  if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) out.smallest_gpu = g->id;
+  if (r.engine == Engine::vllm) {
+    // Per GPU: vLLM's pool and defaults depend on the card.
+    int64_t best = 0;
+    for (const auto& f : out.gpus) {
+      if (f.custom || f.verdict != Verdict::fits || (best && f.memory_bytes >= best)) continue;
+      best = f.memory_bytes;
+      out.smallest_gpu = f.id;
+    }
+  } else if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) {
+    out.smallest_gpu = g->id;
+  }
   out.warnings = request_warnings(spec, r);
   if (!r.gpu.empty()) {
     const Gpu* g = find_gpu(r.gpu);
@@ -24,6 +35,15 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       t.fit = f;
       t.gpus_needed = gpus_needed(spec, r, f.usable_bytes);
       if (f.verdict != Verdict::fits) t.recommend = recommend(spec, r, bd, f.usable_bytes);
+    }
+  }
+  if (r.engine == Engine::vllm) {
+    // vLLM's start-up figures for the highlighted GPU (else the first custom one).
+    for (const auto& f : out.gpus) {
+      if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
+      out.vllm_gpu = f.id;
+      out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name);
+      break;
     }
   }
   out.disk = disk_sizes(p);
