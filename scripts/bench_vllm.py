@@ -77,7 +77,8 @@ def request(row):
     }
     if len(m) > 2:
         req["weights_dtype"] = m[2]
-    else:  # the dtype vLLM loaded (a float32 config is served in bfloat16 by default)
+    elif not row["quantization"]:
+        # the dtype vLLM loaded (a float32 config is served in bfloat16 by default)
         req["weights_dtype"] = {"bfloat16": "bf16", "float16": "fp16",
                                 "float32": "fp32"}[row["model_dtype"]]
     if row["quantization"] == "fp8":

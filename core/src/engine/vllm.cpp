@@ -38,6 +38,7 @@ struct Params {
   double large_min_gib = 70;
   std::string large_excludes;
   double sampler_bytes_per_logit = 14;
+  int64_t moe_chunk_tokens = 16384;
   double non_torch_single = 0.25, non_torch_tp_extra = 0;
   int64_t sliding_extra_blocks = 1;
 };
@@ -57,6 +58,8 @@ const Params& params() {
     out.large_excludes = catalog::req_string(s, "large_gpu_excludes", at);
     out.sampler_bytes_per_logit =
         catalog::req_number(j.at("sampler_bytes_per_logit"), "value", at, 0, 64);
+    out.moe_chunk_tokens =
+        jsonu::req_int(j.at("moe_workspace"), "chunk_tokens", at + ".moe_workspace", 1, 1 << 24);
     const json& nt = j.at("non_torch_gib");
     out.non_torch_single = catalog::req_number(nt, "single_gpu", at, 0, 64);
     out.non_torch_tp_extra = catalog::req_number(nt, "tensor_parallel_extra", at, 0, 64);
@@ -174,8 +177,17 @@ int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs) {
   // The sampler warm-up: min(max_num_seqs, tokens) rows of full-vocabulary
   // logits (gathered across TP), while the forward's hidden states are held.
   const double reqs = std::min(double(max_num_seqs), tokens);
-  const double sampler = reqs * double(m.vocab) * params().sampler_bytes_per_logit +
-                         tokens * double(m.hidden) * double(p.beta);
+  double sampler = reqs * double(m.vocab) * params().sampler_bytes_per_logit +
+                   tokens * double(m.hidden) * double(p.beta);
+  // MoE: the fused-MoE workspaces persist (WorkspaceManager) from the forward
+  // into the sampler warm-up.
+  if (m.moe.num_experts > 0) {
+    const double M = std::min(tokens, double(params().moe_chunk_tokens));
+    const double N = 2.0 * double(m.moe.expert_width) / double(p.shard.tp);
+    const double K = double(m.hidden);
+    sampler +=
+        double(p.beta) * M * (double(m.moe.experts_per_token) * (std::max(N, K) + N / 2.0) + K);
+  }
   return mem::to_bytes(std::max(forward, sampler));
 }
 
@@ -196,7 +208,7 @@ VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::stri
   st.activation = vllm_profile_peak(p, st.max_num_seqs);
   st.available_kv = st.requested - st.weights - st.non_torch - st.activation;
   st.block_size = r.block_size ? *r.block_size : params().block_size;
-  st.max_model_len = r.max_model_len ? *r.max_model_len
+  st.max_model_len = r.max_model_len             ? *r.max_model_len
                      : p.spec->max_positions > 0 ? p.spec->max_positions
                                                  : r.seq_len;
   const Layout lay = layout_of(p, st.block_size);

@@ -25,15 +25,15 @@ struct VllmStartup {
   int64_t max_num_seqs = 0;
   int64_t max_model_len = 0;
   int64_t block_size = 0;
-  int64_t num_blocks = 0;  // of the shared pool (0 when refused)
-  int64_t kv_tokens = 0;   // "GPU KV cache size: N tokens" (per replica)
+  int64_t num_blocks = 0;      // of the shared pool (0 when refused)
+  int64_t kv_tokens = 0;       // "GPU KV cache size: N tokens" (per replica)
   double max_concurrency = 0;  // "Maximum concurrency for max_model_len tokens per request"
   // vLLM refuses to start when one request of max_model_len does not fit
   // (check_enough_kv_cache_memory); then the largest length that would.
   bool starts = false;
-  int64_t needed_kv = 0;                 // one request at max_model_len
-  int64_t largest_max_model_len = 0;     // estimate_max_model_len; 0 if none
-  std::string refusal;                   // vLLM's message, empty when it starts
+  int64_t needed_kv = 0;              // one request at max_model_len
+  int64_t largest_max_model_len = 0;  // estimate_max_model_len; 0 if none
+  std::string refusal;                // vLLM's message, empty when it starts
 };
 
 VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::string& gpu_name);
