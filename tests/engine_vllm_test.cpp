@@ -118,3 +118,20 @@ TEST_CASE("vLLM: a max_model_len above the model's is refused, naming the field"
   REQUIRE(r.contains("error"));
   CHECK(r["error"]["field"] == "max_model_len");
 }
+
+TEST_CASE("vLLM: a refusal is answered with the largest max_model_len first", "[engine][vllm]") {
+  // Same model and layout as above on the catalogue H100 SXM: vLLM refuses the
+  // default 131,072; the first recommendation is vLLM's own estimate, and
+  // applying it makes the verdict "fits".
+  const json r = run({{"model", {{"preset", "meta-llama/Llama-3.1-70B"}}},
+                      {"engine", "vllm"},
+                      {"parallel", {{"tp", 2}}},
+                      {"gpu_memory_utilization", 0.9},
+                      {"gpu", "h100-sxm-80g"}});
+  REQUIRE(r["target"]["verdict"] == "no");
+  REQUIRE(r["recommend"].size() > 0);
+  const json& first = r["recommend"][0];
+  CHECK(first["id"] == "vllm_max_model_len");
+  CHECK(first["change"]["max_model_len"] == r["engine"]["vllm"]["largest_max_model_len"]);
+  CHECK(first["verdict"] == "fits");
+}

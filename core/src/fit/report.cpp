@@ -1,10 +1,52 @@
 #include "fit/report.h"
 
+#include <algorithm>
+
 #include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
 
 namespace vramfit {
+
+namespace {
+// A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
+Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
+  auto startup = [&spec, &g](const Request& r) {
+    return engine::vllm_startup(prepare(spec, r), g.memory_bytes, g.name);
+  };
+  Judge j;
+  j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
+    try {
+      GpuFit f;
+      f.memory_bytes = g.memory_bytes;
+      Request probe = r;
+      probe.search = false;
+      fit_vllm(prepare(spec, probe), g.name, f);
+      return {f.need_bytes, f.verdict};
+    } catch (const Error&) {
+      return {-1, Verdict::no};
+    }
+  };
+  j.fitting_batch = [&spec, &g, startup](const Request& r) -> int64_t {
+    try {
+      const Prepared p = prepare(spec, r);
+      return std::max<int64_t>(
+          1, std::min(r.batch_size - 1, engine::vllm_max_batch(p, startup(r), r.seq_len)));
+    } catch (const Error&) {
+      return 1;
+    }
+  };
+  j.max_model_len = [startup](const Request& r) -> int64_t {
+    try {
+      const engine::VllmStartup st = startup(r);
+      return st.starts ? 0 : st.largest_max_model_len;
+    } catch (const Error&) {
+      return 0;
+    }
+  };
+  return j;
+}
+}  // namespace
 
 FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   const ModelSpec& spec = *p.spec;
@@ -34,7 +76,11 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       Target& t = out.target.emplace();
       t.fit = f;
       t.gpus_needed = gpus_needed(spec, r, f.usable_bytes);
-      if (f.verdict != Verdict::fits) t.recommend = recommend(spec, r, bd, f.usable_bytes);
+      if (f.verdict != Verdict::fits) {
+        t.recommend = recommend(
+            spec, r, r.engine == Engine::vllm ? f.need_bytes : bd.total_bytes,
+            r.engine == Engine::vllm ? vllm_judge(spec, *g) : usable_judge(spec, f.usable_bytes));
+      }
     }
   }
   if (r.engine == Engine::vllm) {
