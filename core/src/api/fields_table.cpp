@@ -417,10 +417,12 @@ void add_runtime(std::vector<Field>& t) {
       Row("max_num_batched_tokens", Kind::integer, "vLLM max_num_batched_tokens", "inference")
           .range(1, kMaxSeqLen)
           .in_units("tokens")
+          .derive("8192 on GPUs with >= 70 GiB other than A100, else 2048 (vLLM serve)")
           .about("vLLM chunked-prefill token budget per step.")
           .only(kInference, kVllm)
           .cli("--max-num-batched-tokens", {"--max-batched-tokens"})
-          .member<&Request::max_num_batched_tokens>());
+          .io([](Request& r, const json& v) { r.max_num_batched_tokens = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.max_num_batched_tokens); }));
   t.push_back(Row("max_num_seqs", Kind::integer, "vLLM max_num_seqs", "inference")
                   .range(1, kMaxBatchSize)
                   .derive("1024 on GPUs with >= 70 GiB other than A100, else 256 (vLLM serve)")

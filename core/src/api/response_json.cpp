@@ -136,6 +136,7 @@ void add_fit_report(json& out, const FitReport& r) {
     j["available_kv_cache_memory_gib"] =
         std::round(double(v.available_kv) / 1073741824.0 * 100) / 100;
     j["max_num_seqs"] = v.max_num_seqs;
+    j["max_num_batched_tokens"] = v.max_num_batched_tokens;
     j["max_model_len"] = v.max_model_len;
     j["block_size"] = v.block_size;
     j["starts"] = v.starts;

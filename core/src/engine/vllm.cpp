@@ -35,6 +35,7 @@ constexpr double kGiB = 1073741824.0;
 struct Params {
   int64_t block_size = 16;
   int64_t seqs_large = 1024, seqs_other = 256;
+  int64_t tokens_large = 8192, tokens_other = 2048;
   double large_min_gib = 70;
   std::string large_excludes;
   double sampler_bytes_per_logit = 14;
@@ -55,6 +56,9 @@ const Params& params() {
     out.seqs_large = jsonu::req_int(s, "large_gpu", at + ".max_num_seqs", 1, 1 << 20);
     out.seqs_other = jsonu::req_int(s, "other_gpu", at + ".max_num_seqs", 1, 1 << 20);
     out.large_min_gib = catalog::req_number(s, "large_gpu_min_gib", at, 0, 1e6);
+    const json& t = j.at("max_num_batched_tokens");
+    out.tokens_large = jsonu::req_int(t, "large_gpu", at + ".max_num_batched_tokens", 1, 1 << 24);
+    out.tokens_other = jsonu::req_int(t, "other_gpu", at + ".max_num_batched_tokens", 1, 1 << 24);
     out.large_excludes = catalog::req_string(s, "large_gpu_excludes", at);
     out.sampler_bytes_per_logit =
         catalog::req_number(j.at("sampler_bytes_per_logit"), "value", at, 0, 64);
@@ -135,19 +139,18 @@ int64_t blocks_of(const KvType& t, int64_t len, int64_t block, int64_t batched) 
 
 // Blocks of the shared pool one request of `len` tokens takes
 // (get_max_concurrency_for_kv_cache_config's num_block_per_request).
-int64_t request_blocks(const Prepared& p, const Layout& lay, int64_t len, int64_t block) {
+int64_t request_blocks(const Layout& lay, int64_t len, int64_t block, int64_t batched) {
   int64_t n = 0;
   for (const auto& [t, c] : lay.layers)
-    n += cdiv(c, lay.group_size) * blocks_of(t, len, block, p.req.max_num_batched_tokens);
+    n += cdiv(c, lay.group_size) * blocks_of(t, len, block, batched);
   return n;
 }
 
 // Bytes one request of `len` tokens needs summed over every layer
 // (check_enough_kv_cache_memory's max_memory_usage_bytes).
-int64_t request_bytes(const Prepared& p, const Layout& lay, int64_t len, int64_t block) {
+int64_t request_bytes(const Layout& lay, int64_t len, int64_t block, int64_t batched) {
   int64_t n = 0;
-  for (const auto& [t, c] : lay.layers)
-    n += c * blocks_of(t, len, block, p.req.max_num_batched_tokens) * lay.page;
+  for (const auto& [t, c] : lay.layers) n += c * blocks_of(t, len, block, batched) * lay.page;
   return n;
 }
 
@@ -159,19 +162,30 @@ std::string gib(int64_t b) {
 
 }  // namespace
 
-int64_t vllm_max_num_seqs(const Request& r, int64_t total_bytes, const std::string& gpu_name) {
-  if (r.max_num_seqs) return *r.max_num_seqs;
+namespace {
+// get_batch_defaults' rule: >= 70 GiB and not an A100.
+bool large_gpu(int64_t total_bytes, const std::string& gpu_name) {
   const Params& pr = params();
   std::string name = gpu_name;
   for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  const bool large = double(total_bytes) >= pr.large_min_gib * kGiB &&
-                     name.find(pr.large_excludes) == std::string::npos;
-  return large ? pr.seqs_large : pr.seqs_other;
+  return double(total_bytes) >= pr.large_min_gib * kGiB &&
+         name.find(pr.large_excludes) == std::string::npos;
+}
+}  // namespace
+
+int64_t vllm_max_num_seqs(const Request& r, int64_t total_bytes, const std::string& gpu_name) {
+  if (r.max_num_seqs) return *r.max_num_seqs;
+  return large_gpu(total_bytes, gpu_name) ? params().seqs_large : params().seqs_other;
 }
 
-int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs) {
+int64_t vllm_batched_tokens(const Request& r, int64_t total_bytes, const std::string& gpu_name) {
+  if (r.max_num_batched_tokens) return *r.max_num_batched_tokens;
+  return large_gpu(total_bytes, gpu_name) ? params().tokens_large : params().tokens_other;
+}
+
+int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens) {
   const ModelSpec& m = *p.spec;
-  const double tokens = double(p.req.max_num_batched_tokens);
+  const double tokens = double(batched_tokens);
   // The dummy forward: one layer's live tensors at max_num_batched_tokens.
   const double forward = mem::prefill_live_bytes(p, tokens);
   // The sampler warm-up: min(max_num_seqs, tokens) rows of full-vocabulary
@@ -205,7 +219,8 @@ VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::stri
   st.weights = p.weights.total;
   st.non_torch = vllm_non_torch(p);
   st.max_num_seqs = vllm_max_num_seqs(r, total_bytes, gpu_name);
-  st.activation = vllm_profile_peak(p, st.max_num_seqs);
+  st.max_num_batched_tokens = vllm_batched_tokens(r, total_bytes, gpu_name);
+  st.activation = vllm_profile_peak(p, st.max_num_seqs, st.max_num_batched_tokens);
   st.available_kv = st.requested - st.weights - st.non_torch - st.activation;
   st.block_size = r.block_size ? *r.block_size : params().block_size;
   st.max_model_len = r.max_model_len             ? *r.max_model_len
@@ -222,7 +237,7 @@ VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::stri
     st.starts = true;
     return st;
   }
-  st.needed_kv = request_bytes(p, lay, st.max_model_len, st.block_size);
+  st.needed_kv = request_bytes(lay, st.max_model_len, st.block_size, st.max_num_batched_tokens);
   st.num_blocks = st.available_kv / (lay.page * lay.group_size);
   if (st.needed_kv > st.available_kv) {
     // estimate_max_model_len: binary search for the largest length whose one
@@ -230,7 +245,7 @@ VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::stri
     int64_t lo = 0, hi = st.max_model_len;
     while (hi - lo > 1) {
       const int64_t mid = lo + (hi - lo) / 2;
-      if (request_bytes(p, lay, mid, st.block_size) <= st.available_kv)
+      if (request_bytes(lay, mid, st.block_size, st.max_num_batched_tokens) <= st.available_kv)
         lo = mid;
       else
         hi = mid;
@@ -251,7 +266,8 @@ VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::stri
   st.largest_max_model_len = st.max_model_len;
   st.kv_tokens = st.num_blocks / lay.groups * st.block_size;
   st.max_concurrency =
-      double(st.num_blocks) / double(request_blocks(p, lay, st.max_model_len, st.block_size));
+      double(st.num_blocks) /
+      double(request_blocks(lay, st.max_model_len, st.block_size, st.max_num_batched_tokens));
   return st;
 }
 
@@ -259,8 +275,9 @@ int64_t vllm_max_batch(const Prepared& p, const VllmStartup& st, int64_t len) {
   if (!st.starts || len > st.max_model_len) return 0;
   const Layout lay = layout_of(p, st.block_size);
   if (lay.layers.empty()) return kMaxBatchSize;
-  return std::min<int64_t>(st.num_blocks / request_blocks(p, lay, len, st.block_size),
-                           kMaxBatchSize);
+  return std::min<int64_t>(
+      st.num_blocks / request_blocks(lay, len, st.block_size, st.max_num_batched_tokens),
+      kMaxBatchSize);
 }
 
 int64_t vllm_max_len(const Prepared& p, const VllmStartup& st, int64_t batch) {
@@ -268,7 +285,8 @@ int64_t vllm_max_len(const Prepared& p, const VllmStartup& st, int64_t batch) {
   const Layout lay = layout_of(p, st.block_size);
   if (lay.layers.empty()) return st.max_model_len;
   auto fits = [&](int64_t len) {
-    return batch * request_blocks(p, lay, len, st.block_size) <= st.num_blocks;
+    return batch * request_blocks(lay, len, st.block_size, st.max_num_batched_tokens) <=
+           st.num_blocks;
   };
   if (!fits(1)) return 0;
   int64_t lo = 1, hi = st.max_model_len + 1;
@@ -285,7 +303,8 @@ int64_t vllm_max_len(const Prepared& p, const VllmStartup& st, int64_t batch) {
 int64_t vllm_kv_bytes(const Prepared& p, const VllmStartup& st, int64_t batch, int64_t len) {
   const Layout lay = layout_of(p, st.block_size);
   if (lay.layers.empty()) return 0;
-  return batch * request_blocks(p, lay, len, st.block_size) * lay.page * lay.group_size;
+  return batch * request_blocks(lay, len, st.block_size, st.max_num_batched_tokens) * lay.page *
+         lay.group_size;
 }
 
 }  // namespace engine

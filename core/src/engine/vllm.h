@@ -23,6 +23,7 @@ struct VllmStartup {
   int64_t activation = 0;    // "torch peak memory increase" of the profile run
   int64_t available_kv = 0;  // "Available KV cache memory" (may be <= 0)
   int64_t max_num_seqs = 0;
+  int64_t max_num_batched_tokens = 0;
   int64_t max_model_len = 0;
   int64_t block_size = 0;
   int64_t num_blocks = 0;      // of the shared pool (0 when refused)
@@ -47,10 +48,12 @@ int64_t vllm_max_len(const Prepared& p, const VllmStartup& st, int64_t batch);
 int64_t vllm_kv_bytes(const Prepared& p, const VllmStartup& st, int64_t batch, int64_t len);
 
 // Component formulas (memory/components.cpp rows limited to vLLM).
-int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs);
+int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens);
 int64_t vllm_non_torch(const Prepared& p);
-// max_num_seqs default for a GPU (vLLM's get_batch_defaults), or the request's.
+// max_num_seqs / max_num_batched_tokens: the request's, or vLLM's default for
+// the GPU (engine/arg_utils.py get_batch_defaults, vllm serve).
 int64_t vllm_max_num_seqs(const Request& r, int64_t total_bytes, const std::string& gpu_name);
+int64_t vllm_batched_tokens(const Request& r, int64_t total_bytes, const std::string& gpu_name);
 
 }  // namespace engine
 }  // namespace vramfit

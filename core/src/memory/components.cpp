@@ -342,12 +342,13 @@ void nccl_buffers(const Ctx& c, Emit& e) {
 // vLLM's start-up profile (engine/vllm.cpp, methodology §7.8).
 void vllm_profile_peak(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
-  e.set(static_cast<double>(engine::vllm_profile_peak(p, p.vllm_max_num_seqs)),
-        "max(one layer at max_num_batched_tokens, sampler warm-up: min(max_num_seqs, "
-        "max_num_batched_tokens) x vocab x 14 B + held hidden states and MoE workspaces)",
-        INPUTS({{"max_num_seqs", p.vllm_max_num_seqs},
-                {"max_num_batched_tokens", p.req.max_num_batched_tokens},
-                {"vocab", p.spec->vocab}}));
+  e.set(
+      static_cast<double>(engine::vllm_profile_peak(p, p.vllm_max_num_seqs, p.vllm_batched_tokens)),
+      "max(one layer at max_num_batched_tokens, sampler warm-up: min(max_num_seqs, "
+      "max_num_batched_tokens) x vocab x 14 B + held hidden states and MoE workspaces)",
+      INPUTS({{"max_num_seqs", p.vllm_max_num_seqs},
+              {"max_num_batched_tokens", p.vllm_batched_tokens},
+              {"vocab", p.spec->vocab}}));
 }
 
 void vllm_non_torch(const Ctx& c, Emit& e) {

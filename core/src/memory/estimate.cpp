@@ -99,11 +99,13 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   p.factored_state = req.task == Task::full ? p.weights.factored_state : p.lora.factored_state;
   p.fragmentation = req.fragmentation >= 0 ? req.fragmentation : 0.10;
   if (req.engine == Engine::vllm) {
-    // The breakdown's profile run uses the highlighted GPU's default
-    // max_num_seqs (an H100-class default without one); fit.cpp redoes it per GPU.
+    // The breakdown's profile run uses the highlighted GPU's vLLM
+    // defaults (an H100-class GPU's without one); fit.cpp redoes it per GPU.
     const Gpu* g = req.gpu.empty() ? nullptr : find_gpu(req.gpu);
-    p.vllm_max_num_seqs =
-        engine::vllm_max_num_seqs(req, g ? g->memory_bytes : int64_t{80} << 30, g ? g->name : "");
+    const int64_t mem = g ? g->memory_bytes : int64_t{80} << 30;
+    const std::string name = g ? g->name : "";
+    p.vllm_max_num_seqs = engine::vllm_max_num_seqs(req, mem, name);
+    p.vllm_batched_tokens = engine::vllm_batched_tokens(req, mem, name);
     // vLLM refuses a max_model_len above the model's (config.py get_max_model_len).
     if (req.max_model_len && spec.max_positions > 0 && *req.max_model_len > spec.max_positions) {
       throw Error(ErrorCode::inconsistent, "max_model_len",
