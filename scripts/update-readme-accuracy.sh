@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rewrites the accuracy table in README.md (between the accuracy markers)
+# Rewrites the accuracy tables in README.md (between the accuracy and vllm markers)
 # from the benchmark's current output. Usage: scripts/update-readme-accuracy.sh [vramfit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +15,13 @@ if misses.strip():
 s = open("README.md").read()
 s = re.sub(r"<!-- accuracy:begin -->.*?<!-- accuracy:end -->",
            "<!-- accuracy:begin -->\n" + body + "\n<!-- accuracy:end -->", s, flags=re.S)
+open("README.md", "w").write(s)
+PY
+vllm=$(python3 scripts/bench_vllm.py "${1:-build/vramfit}" --markdown)
+python3 - "$vllm" <<'PY'
+import re, sys
+s = open("README.md").read()
+s = re.sub(r"<!-- vllm:begin -->.*?<!-- vllm:end -->",
+           "<!-- vllm:begin -->\n" + sys.argv[1].strip() + "\n<!-- vllm:end -->", s, flags=re.S)
 open("README.md", "w").write(s)
 PY

@@ -130,8 +130,11 @@ bad = 0
 for f in fields:
     if f["kind"] not in ("int", "number") or "part_of" in f or "flag" not in f:
         continue
-    # The bound, but for layouts the model must allow (heads, layers, experts).
+    # The bound, but for layouts the model must allow (heads, layers, experts)
+    # and vLLM's max_model_len, at most the model's (Qwen3-0.6B: 40,960).
     value = 2 if f["path"] in ("parallel.tp", "parallel.pp", "parallel.ep") else f["max"]
+    if f["path"] == "max_model_len":
+        value = 40960
     preset = "Qwen/Qwen3-30B-A3B" if f["path"] == "parallel.ep" else "Qwen/Qwen3-0.6B"
     args = [bin, "estimate", "--preset", preset, "--task", "lora", "--no-search", "--json"]
     if "engines" in f or f.get("tasks") == ["inference"]:

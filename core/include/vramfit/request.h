@@ -88,12 +88,16 @@ struct Request {
   std::string gpu;  // catalogue id/alias: the highlighted GPU
   std::vector<CustomGpu> custom_gpus;
   Engine engine = Engine::hf;
-  double gpu_memory_utilization = 0.9;    // vllm
-  int64_t max_num_batched_tokens = 8192;  // vllm chunked prefill budget
-  int64_t cuda_context_mib = 500;         // methodology §8 default
-  double fragmentation = -1;              // reserved/allocated - 1; <0 = default
-  bool search = true;                     // per-GPU max batch / max seq searches
-  bool strategies = false;                // compare parallel layouts
+  double gpu_memory_utilization = 0.9;  // vllm
+  // vllm; unset: vLLM's defaults (engine/vllm.cpp, data/engines/vllm.json)
+  std::optional<int64_t> max_num_batched_tokens;  // chunked prefill budget, by GPU memory
+  std::optional<int64_t> max_num_seqs;            // by GPU memory (get_batch_defaults)
+  std::optional<int64_t> max_model_len;           // the model's max_position_embeddings
+  std::optional<int64_t> block_size;              // 16
+  int64_t cuda_context_mib = 500;                 // methodology §8 default
+  double fragmentation = -1;                      // reserved/allocated - 1; <0 = default
+  bool search = true;                             // per-GPU max batch / max seq searches
+  bool strategies = false;                        // compare parallel layouts
 };
 
 // Validates and fills a Request from JSON (everything except the model,

@@ -424,10 +424,39 @@ void add_runtime(std::vector<Field>& t) {
       Row("max_num_batched_tokens", Kind::integer, "vLLM max_num_batched_tokens", "inference")
           .range(1, kMaxSeqLen)
           .in_units("tokens")
+          .derive("8192 on GPUs with >= 70 GiB other than A100, else 2048 (vLLM serve)")
           .about("vLLM chunked-prefill token budget per step.")
           .only(kInference, kVllm)
           .cli("--max-num-batched-tokens", {"--max-batched-tokens"})
-          .member<&Request::max_num_batched_tokens>());
+          .io([](Request& r, const json& v) { r.max_num_batched_tokens = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.max_num_batched_tokens); }));
+  t.push_back(Row("max_num_seqs", Kind::integer, "vLLM max_num_seqs", "inference")
+                  .range(1, kMaxBatchSize)
+                  .derive("1024 on GPUs with >= 70 GiB other than A100, else 256 (vLLM serve)")
+                  .about("vLLM's limit on requests per step; its sampler warm-up runs this many.")
+                  .only(kInference, kVllm)
+                  .cli("--max-num-seqs")
+                  .io([](Request& r, const json& v) { r.max_num_seqs = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.max_num_seqs); }));
+  t.push_back(Row("max_model_len", Kind::integer, "vLLM max_model_len", "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("the model's max_position_embeddings")
+                  .about("Longest request vLLM accepts; it refuses to start when one such "
+                         "request's KV cache does not fit.")
+                  .only(kInference, kVllm)
+                  .cli("--max-model-len")
+                  .io([](Request& r, const json& v) { r.max_model_len = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.max_model_len); }));
+  t.push_back(Row("block_size", Kind::integer, "vLLM block_size", "inference")
+                  .range(1, 1024)
+                  .in_units("tokens")
+                  .derive("16")
+                  .about("Tokens per KV-cache block (vLLM --block-size).")
+                  .only(kInference, kVllm)
+                  .cli("--block-size")
+                  .io([](Request& r, const json& v) { r.block_size = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.block_size); }));
   t.push_back(Row("cuda_context_mib", Kind::integer, "CUDA context", "advanced")
                   .range(0, 1 << 16)
                   .in_units("MiB")
@@ -436,7 +465,7 @@ void add_runtime(std::vector<Field>& t) {
                   .member<&Request::cuda_context_mib>());
   t.push_back(Row("fragmentation", Kind::number, "Allocator fragmentation", "advanced")
                   .range(0, 1)
-                  .derive("0.10 (0.03 under vLLM)")
+                  .derive("0.10 (vLLM sizes its pool from the profile run: none)")
                   .about("Allocator reserve over the allocated peak, as a fraction.")
                   .cli("--fragmentation")
                   .io([](Request& r, const json& v) { r.fragmentation = v.get<double>(); },

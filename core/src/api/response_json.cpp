@@ -1,5 +1,6 @@
 #include "api/response_json.h"
 
+#include <cmath>
 #include <cstdio>
 
 #include "api/internal.h"
@@ -120,6 +121,34 @@ void add_fit_report(json& out, const FitReport& r) {
   if (!r.smallest_gpu.empty()) out["smallest_gpu"] = r.smallest_gpu;  // absent when none fits
   if (r.target && r.target->recommend) out["recommend"] = *r.target->recommend;
   out["disk"] = r.disk;
+  if (r.vllm) {
+    // Named as vLLM logs them (methodology §7.8).
+    const engine::VllmStartup& v = *r.vllm;
+    json& j = out["engine"]["vllm"];
+    j["gpu"] = r.vllm_gpu;
+    j["release"] = "0.19.0";
+    j["total_gpu_memory_bytes"] = v.total;
+    j["requested_memory_bytes"] = v.requested;
+    j["model_weights_bytes"] = v.weights;
+    j["non_torch_memory_bytes"] = v.non_torch;
+    j["activation_peak_bytes"] = v.activation;
+    j["available_kv_cache_memory_bytes"] = v.available_kv;
+    j["available_kv_cache_memory_gib"] =
+        std::round(double(v.available_kv) / 1073741824.0 * 100) / 100;
+    j["max_num_seqs"] = v.max_num_seqs;
+    j["max_num_batched_tokens"] = v.max_num_batched_tokens;
+    j["max_model_len"] = v.max_model_len;
+    j["block_size"] = v.block_size;
+    j["starts"] = v.starts;
+    if (v.starts) {
+      j["num_gpu_blocks"] = v.num_blocks;
+      j["kv_cache_size_tokens"] = v.kv_tokens;
+      j["max_concurrency"] = std::round(v.max_concurrency * 100) / 100;
+    } else {
+      j["refusal"] = v.refusal;
+      j["largest_max_model_len"] = v.largest_max_model_len;
+    }
+  }
   if (r.strategies) out["strategies"] = *r.strategies;
 }
 

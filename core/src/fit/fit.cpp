@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
 
@@ -120,6 +121,30 @@ int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
                 hi);
 }
 
+// vLLM answers from its own start-up arithmetic (engine/vllm.cpp, §7.8):
+// usable = total x gpu_memory_utilization, need = weights + non-torch +
+// profile peak + the KV blocks of batch_size requests of seq_len tokens.
+// "no" when vLLM refuses to start (its refusal adds the KV of one
+// max_model_len request to the need), "fits" when the requests fit the pool
+// at once, "tight" when vLLM starts but holds fewer of them at once.
+void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f) {
+  const Request& r = p.req;
+  const engine::VllmStartup st = engine::vllm_startup(p, f.memory_bytes, gpu_name);
+  int64_t kv = engine::vllm_kv_bytes(p, st, r.batch_size, r.seq_len);
+  if (!st.starts) kv = std::max(kv, st.needed_kv);
+  f.usable_bytes = st.requested;
+  f.need_bytes = st.weights + st.non_torch + st.activation + kv;
+  f.headroom_bytes = f.usable_bytes - f.need_bytes;
+  if (!st.starts || r.seq_len > st.max_model_len)
+    f.verdict = Verdict::no;
+  else
+    f.verdict = f.headroom_bytes >= 0 ? Verdict::fits : Verdict::tight;
+  if (r.search) {
+    f.max_batch_size = engine::vllm_max_batch(p, st, r.seq_len);
+    f.max_seq_len = engine::vllm_max_len(p, st, r.batch_size);
+  }
+}
+
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   std::vector<GpuFit> out;
   // Searches for different GPUs probe mostly the same points: memoise the
@@ -145,6 +170,11 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     f.vendor = vendor;
     f.custom = custom;
     f.memory_bytes = mem;
+    if (p.req.engine == Engine::vllm) {
+      fit_vllm(p, name, f);
+      out.push_back(std::move(f));
+      return;
+    }
     f.usable_bytes = usable_of(p.req, mem);
     f.need_bytes = bd.total_bytes;
     f.headroom_bytes = f.usable_bytes - f.need_bytes;

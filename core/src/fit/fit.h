@@ -46,6 +46,10 @@ Verdict verdict_for(int64_t need, int64_t usable);
 // gpu_memory_utilization of it).
 int64_t usable_of(const Request& req, int64_t memory);
 
+// vLLM's verdict on one GPU (f.memory_bytes set): usable, need, headroom,
+// verdict and, when searching, max batch / context (engine/vllm.cpp, §7.8).
+void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f);
+
 // Every catalogue GPU plus the request's custom GPUs.
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd);
 

@@ -21,18 +21,6 @@ struct Candidate {
   bool batch = false;                   // re-derived when stacked
 };
 
-// Largest micro-batch below the requested one that fits (at least 1).
-int64_t fitting_batch(const ModelSpec& spec, const Request& req, int64_t usable) {
-  Request probe = req;
-  probe.search = false;
-  try {
-    return std::max<int64_t>(
-        1, max_batch(prepare(spec, probe), req.seq_len, usable, req.batch_size - 1));
-  } catch (const Error&) {
-    return 1;
-  }
-}
-
 // Micro-batch `mb`; training keeps the effective batch by accumulating.
 Step batch_step(const Request& req, int64_t mb) {
   std::string label = "batch size " + std::to_string(mb);
@@ -55,9 +43,24 @@ Step task_step(Request& r, Task t, const char* label) {
 bool is_16bit(const std::string& d) { return d.empty() || d == "bf16" || d == "fp16"; }
 
 // Candidate changes, cheapest (no quality cost) first.
-std::vector<Candidate> candidates(const ModelSpec& spec, const Request& req, int64_t usable) {
+std::vector<Candidate> candidates(const Request& req, const Judge& judge) {
   const bool train = is_training(req.task);
   std::vector<Candidate> c;
+  // vLLM refuses to start when one max_model_len request does not fit: the
+  // largest length it would start with (engine/vllm.cpp).
+  c.push_back({"vllm_max_model_len", "vLLM starts when one request of max_model_len fits its pool",
+               [=](Request& r) -> Step {
+                 if (r.engine != Engine::vllm || !judge.max_model_len) return {};
+                 const int64_t len = judge.max_model_len(r);
+                 if (len <= 0) return {};
+                 r.max_model_len = len;
+                 Step s{{{"max_model_len", len}}, "max_model_len " + std::to_string(len)};
+                 if (r.seq_len > len) {
+                   r.seq_len = len;
+                   s.changes.push_back({"seq_len", len});
+                 }
+                 return s;
+               }});
   c.push_back({"gradient_checkpointing", "keep only layer inputs; recompute in backward",
                [=](Request& r) -> Step {
                  if (!train || r.gradient_checkpointing) return {};
@@ -76,7 +79,7 @@ std::vector<Candidate> candidates(const ModelSpec& spec, const Request& req, int
          return {{{"loss", std::string("chunked")}}, "chunked loss"};
        }});
   if (req.batch_size > 1) {
-    const int64_t mb = fitting_batch(spec, req, usable);
+    const int64_t mb = judge.fitting_batch(req);
     c.push_back({"smaller_batch",
                  train ? "same effective batch; gradient accumulation adds no memory"
                        : "fewer concurrent sequences",
@@ -123,14 +126,6 @@ std::vector<Candidate> candidates(const ModelSpec& spec, const Request& req, int
   return c;
 }
 
-int64_t total_of(const ModelSpec& spec, const Request& r) {
-  try {
-    return estimate_memory(spec, r, false).total_bytes;
-  } catch (const Error&) {
-    return -1;  // not a valid request for this model
-  }
-}
-
 // Later steps of a combined change overwrite a field an earlier one set.
 void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more) {
   for (const auto& m : more) {
@@ -144,17 +139,44 @@ void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more)
 }
 }  // namespace
 
-std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
-                                      const Breakdown& bd, int64_t usable) {
+Judge usable_judge(const ModelSpec& spec, int64_t usable) {
+  Judge j;
+  j.need = [&spec, usable](const Request& r) -> std::pair<int64_t, Verdict> {
+    try {
+      const int64_t t = estimate_memory(spec, r, false).total_bytes;
+      return {t, verdict_for(t, usable)};
+    } catch (const Error&) {
+      return {-1, Verdict::no};  // not a valid request for this model
+    }
+  };
+  // Largest micro-batch below the requested one that fits (at least 1).
+  j.fitting_batch = [&spec, usable](const Request& req) -> int64_t {
+    Request probe = req;
+    probe.search = false;
+    try {
+      return std::max<int64_t>(
+          1, max_batch(prepare(spec, probe), req.seq_len, usable, req.batch_size - 1));
+    } catch (const Error&) {
+      return 1;
+    }
+  };
+  return j;
+}
+
+std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
+                                      const Judge& judge) {
   std::vector<Recommendation> out;
-  const auto cands = candidates(spec, req, usable);
-  auto result = [&](const char* id, const char* why, int64_t t) -> Recommendation& {
+  (void)spec;
+  const auto cands = candidates(req, judge);
+  const Verdict now = judge.need(req).second;
+  auto result = [&](const char* id, const char* why,
+                    std::pair<int64_t, Verdict> t) -> Recommendation& {
     Recommendation& e = out.emplace_back();
     e.id = id;
     e.why = why;
-    e.total_bytes = t;
-    e.saves_bytes = bd.total_bytes - t;
-    e.verdict = verdict_for(t, usable);
+    e.total_bytes = t.first;
+    e.saves_bytes = need - t.first;
+    e.verdict = t.second;
     return e;
   };
   bool single_fits = false;
@@ -162,8 +184,10 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
     Request r = req;
     Step s = ch.apply(r);
     if (s.changes.empty()) continue;
-    const int64_t t = total_of(spec, r);
-    if (t < 0 || t >= bd.total_bytes) continue;
+    const auto t = judge.need(r);
+    // Kept when it saves memory, or (vLLM) turns a refusal into a start.
+    if (t.first < 0 || (t.first >= need && !(now == Verdict::no && t.second != Verdict::no)))
+      continue;
     Recommendation& e = result(ch.id, ch.why, t);
     e.changes = std::move(s.changes);
     e.label = std::move(s.label);
@@ -174,20 +198,21 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
   Request r = req;
   std::vector<FieldChange> changes;
   std::vector<std::string> parts;
-  int64_t t = bd.total_bytes;
+  std::pair<int64_t, Verdict> t{need, now};
   for (const auto& ch : cands) {
     Request next = r;
     // After the earlier changes a larger micro-batch may fit.
-    Step s = ch.batch ? batch_step(req, next.batch_size = fitting_batch(spec, r, usable))
-                      : ch.apply(next);
+    Step s = ch.batch ? batch_step(req, next.batch_size = judge.fitting_batch(r)) : ch.apply(next);
     if (s.changes.empty()) continue;
-    const int64_t nt = total_of(spec, next);
-    if (nt < 0 || nt >= t) continue;
+    const auto nt = judge.need(next);
+    if (nt.first < 0 ||
+        (nt.first >= t.first && !(t.second == Verdict::no && nt.second != Verdict::no)))
+      continue;
     r = next;
     t = nt;
     merge(changes, s.changes);
     parts.push_back(std::move(s.label));
-    if (verdict_for(t, usable) == Verdict::fits) break;
+    if (t.second == Verdict::fits) break;
   }
   if (parts.size() < 2) return out;
   Recommendation& e = result("combined", "the changes above applied together, cheapest first", t);

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -32,9 +33,20 @@ struct Recommendation {
   Verdict verdict = Verdict::no;
 };
 
-// Cheapest changes that make the request fit `usable` bytes, each alone
-// when it saves memory, then (when none alone fits) stacked cheapest first.
-std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
-                                      const Breakdown& bd, int64_t usable);
+// How a changed request fares on the target GPU: its need (< 0: not a valid
+// request), its verdict, and the largest batch that fits it (at least 1).
+struct Judge {
+  std::function<std::pair<int64_t, Verdict>(const Request&)> need;
+  std::function<int64_t(const Request&)> fitting_batch;
+  // vLLM: the largest max_model_len it would start with (empty: other engines).
+  std::function<int64_t(const Request&)> max_model_len;
+};
+// The judge of `usable` bytes under vramfit's own verdict rule (§10.2).
+Judge usable_judge(const ModelSpec& spec, int64_t usable);
+
+// Cheapest changes that make the request fit (`need`: its need today), each
+// alone when it saves memory, then (when none alone fits) stacked cheapest first.
+std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
+                                      const Judge& judge);
 
 }  // namespace vramfit

@@ -1,16 +1,69 @@
 #include "fit/report.h"
 
+#include <algorithm>
+
+#include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
 
 namespace vramfit {
+
+namespace {
+// A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
+Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
+  auto startup = [&spec, &g](const Request& r) {
+    return engine::vllm_startup(prepare(spec, r), g.memory_bytes, g.name);
+  };
+  Judge j;
+  j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
+    try {
+      GpuFit f;
+      f.memory_bytes = g.memory_bytes;
+      Request probe = r;
+      probe.search = false;
+      fit_vllm(prepare(spec, probe), g.name, f);
+      return {f.need_bytes, f.verdict};
+    } catch (const Error&) {
+      return {-1, Verdict::no};
+    }
+  };
+  j.fitting_batch = [&spec, &g, startup](const Request& r) -> int64_t {
+    try {
+      const Prepared p = prepare(spec, r);
+      return std::max<int64_t>(
+          1, std::min(r.batch_size - 1, engine::vllm_max_batch(p, startup(r), r.seq_len)));
+    } catch (const Error&) {
+      return 1;
+    }
+  };
+  j.max_model_len = [startup](const Request& r) -> int64_t {
+    try {
+      const engine::VllmStartup st = startup(r);
+      return st.starts ? 0 : st.largest_max_model_len;
+    } catch (const Error&) {
+      return 0;
+    }
+  };
+  return j;
+}
+}  // namespace
 
 FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   const ModelSpec& spec = *p.spec;
   const Request& r = p.req;
   FitReport out;
   out.gpus = fit_all(p, bd);
-  if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) out.smallest_gpu = g->id;
+  if (r.engine == Engine::vllm) {
+    // Per GPU: vLLM's pool and defaults depend on the card.
+    int64_t best = 0;
+    for (const auto& f : out.gpus) {
+      if (f.custom || f.verdict != Verdict::fits || (best && f.memory_bytes >= best)) continue;
+      best = f.memory_bytes;
+      out.smallest_gpu = f.id;
+    }
+  } else if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) {
+    out.smallest_gpu = g->id;
+  }
   out.warnings = request_warnings(spec, r);
   if (!r.gpu.empty()) {
     const Gpu* g = find_gpu(r.gpu);
@@ -23,7 +76,20 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       Target& t = out.target.emplace();
       t.fit = f;
       t.gpus_needed = gpus_needed(spec, r, f.usable_bytes);
-      if (f.verdict != Verdict::fits) t.recommend = recommend(spec, r, bd, f.usable_bytes);
+      if (f.verdict != Verdict::fits) {
+        t.recommend = recommend(
+            spec, r, r.engine == Engine::vllm ? f.need_bytes : bd.total_bytes,
+            r.engine == Engine::vllm ? vllm_judge(spec, *g) : usable_judge(spec, f.usable_bytes));
+      }
+    }
+  }
+  if (r.engine == Engine::vllm) {
+    // vLLM's start-up figures for the highlighted GPU (else the first custom one).
+    for (const auto& f : out.gpus) {
+      if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
+      out.vllm_gpu = f.id;
+      out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name);
+      break;
     }
   }
   out.disk = disk_sizes(p);

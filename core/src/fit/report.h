@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/vllm.h"
 #include "fit/disk.h"
 #include "fit/fit.h"
 #include "fit/recommend.h"
@@ -28,6 +29,10 @@ struct FitReport {
   DiskSizes disk;
   std::optional<std::vector<Strategy>> strategies;            // when requested
   std::vector<std::pair<std::string, std::string>> warnings;  // {code, message}
+  // engine vllm: vLLM's start-up figures on the highlighted GPU (or the
+  // first custom GPU)
+  std::optional<engine::VllmStartup> vllm;
+  std::string vllm_gpu;
 };
 
 // Throws unknown_value when the request names a GPU the catalogue lacks.

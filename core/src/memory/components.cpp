@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/vllm.h"
 #include "memory/optimizer_state.h"
 #include "memory/registry.h"
 
@@ -196,15 +197,10 @@ int64_t prompt_tokens(const Ctx& c) {
   return c.p.req.prompt_len ? std::min(*c.p.req.prompt_len, c.s) : c.s;
 }
 
-// One layer's live tensors while the prompt goes through (methodology §7.6).
-void prefill_activations(const Ctx& c, Emit& e) {
-  const Prepared& p = c.p;
-  const Request& r = p.req;
+}  // namespace
+
+double prefill_live_bytes(const Prepared& p, double chunk) {
   const ModelSpec& m = *p.spec;
-  const int64_t prompt = prompt_tokens(c);
-  double chunk = static_cast<double>(c.b) * static_cast<double>(prompt);
-  if (r.engine == Engine::vllm) chunk = std::min(chunk, double(r.max_num_batched_tokens));
-  if (r.engine == Engine::llama_cpp) chunk = std::min(chunk, 512.0);
   const double h = static_cast<double>(m.hidden);
   const double q = static_cast<double>(m.num_heads * m.head_dim);
   const double kvd = static_cast<double>(m.num_kv_heads * m.head_dim);
@@ -213,6 +209,21 @@ void prefill_activations(const Ctx& c, Emit& e) {
   const double beta = static_cast<double>(p.beta);
   double act = beta * chunk * (2 * h + std::max(2 * q + 2 * kvd, 3 * I) / tp(p));
   if (m.moe.num_experts > 0) act += beta * chunk * h * static_cast<double>(m.moe.experts_per_token);
+  return act;
+}
+
+namespace {
+
+// One layer's live tensors while the prompt goes through (methodology §7.6).
+void prefill_activations(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  const Request& r = p.req;
+  const ModelSpec& m = *p.spec;
+  const int64_t prompt = prompt_tokens(c);
+  double chunk = static_cast<double>(c.b) * static_cast<double>(prompt);
+  if (r.engine == Engine::llama_cpp) chunk = std::min(chunk, 512.0);
+  const double beta = static_cast<double>(p.beta);
+  double act = prefill_live_bytes(p, chunk);
   if (r.attention == Attention::eager) {
     act += static_cast<double>(c.b) * double(m.num_heads) / tp(p) * double(prompt) *
            double(prompt) * (2 * beta + 4);
@@ -328,9 +339,22 @@ void nccl_buffers(const Ctx& c, Emit& e) {
         INPUTS({{"ranks", ranks}}));
 }
 
-void cuda_graphs(const Ctx& c, Emit& e) {
-  if (c.p.req.engine != Engine::vllm) return;
-  e.set(0.5 * kGiB, "vLLM graph capture allowance", INPUTS({}));
+// vLLM's start-up profile (engine/vllm.cpp, methodology §7.8).
+void vllm_profile_peak(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  e.set(
+      static_cast<double>(engine::vllm_profile_peak(p, p.vllm_max_num_seqs, p.vllm_batched_tokens)),
+      "max(one layer at max_num_batched_tokens, sampler warm-up: min(max_num_seqs, "
+      "max_num_batched_tokens) x vocab x 14 B + held hidden states and MoE workspaces)",
+      INPUTS({{"max_num_seqs", p.vllm_max_num_seqs},
+              {"max_num_batched_tokens", p.vllm_batched_tokens},
+              {"vocab", p.spec->vocab}}));
+}
+
+void vllm_non_torch(const Ctx& c, Emit& e) {
+  e.set(static_cast<double>(engine::vllm_non_torch(c.p)),
+        "non-torch increase of the profile run (+ NCCL / all-reduce buffers at TP >= 2)",
+        INPUTS({{"tp", c.p.shard.tp}}));
 }
 
 constexpr uint32_t kSteady = kTrainingPhases;  // alive through the whole step
@@ -368,13 +392,16 @@ const std::vector<ComponentDef>& component_table() {
        0.01, kInferencePhases, false, kv_cache},
       {"prefill_activations", "Prefill activations",
        "One layer's live tensors while the prompt is processed.", 0.3, kPrefill, false,
-       prefill_activations},
+       prefill_activations, kNotVllm},
+      {"vllm_profile_peak", "Profile-run peak (vLLM)",
+       "vLLM's profile run: a max_num_batched_tokens forward and the sampler warm-up.", 0.15,
+       kPrefill, false, vllm_profile_peak, engine_mask(Engine::vllm)},
       {"logits", "Logits",
        "Output logits; in training also the cross-entropy's log-probs and gradients.", 0.15,
-       kForwardEnd | kInferencePhases, false, logits},
+       kForwardEnd | kInferencePhases, false, logits, kNotVllm},
       {"decode_transient", "KV growth copy",
        "One layer's K or V copied as the cache grows (HF DynamicCache).", 0.2, kDecode, false,
-       decode_transient},
+       decode_transient, kNotVllm},
       {"dequant_transient", "Dequantised weight (transient)",
        "A quantised weight matrix dequantised to bf16 for one matmul.", 0.05,
        kForward | kBackwardEnd, false, dequant_transient},
@@ -388,13 +415,15 @@ const std::vector<ComponentDef>& component_table() {
       {"gathered_params", "Gathered layer (ZeRO-3/FSDP)",
        "Sharded parameters gathered for the current layer.", 0.2, kSteady, false, gathered_params},
       {"allocator_overhead", "Allocator reserve",
-       "Freed blocks the caching allocator keeps reserved.", 0.5, 0, true, allocator_overhead},
+       "Freed blocks the caching allocator keeps reserved.", 0.5, 0, true, allocator_overhead,
+       kNotVllm},
       {"cuda_context", "CUDA context", "CUDA context, kernels and library workspaces.", 0.5, 0,
-       true, cuda_context},
+       true, cuda_context, kNotVllm},
       {"nccl_buffers", "NCCL buffers", "Communication buffers when several GPUs work together.",
-       0.5, 0, true, nccl_buffers},
-      {"cuda_graphs", "CUDA graphs", "Memory vLLM sets aside to capture CUDA graphs.", 0.5, 0, true,
-       cuda_graphs},
+       0.5, 0, true, nccl_buffers, kNotVllm},
+      {"vllm_non_torch", "Non-torch memory (vLLM)",
+       "Memory vLLM's profile run sees outside PyTorch: workspaces, NCCL and all-reduce buffers.",
+       0.3, 0, true, vllm_non_torch, engine_mask(Engine::vllm)},
   };
   return rows;
 }

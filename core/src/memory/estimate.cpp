@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/vllm.h"
 #include "memory/prepared.h"
 #include "memory/registry.h"
 #include "vramfit/catalog.h"
@@ -96,9 +97,23 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
       static_cast<double>(p.params.total) / static_cast<double>(p.shard.tp * p.shard.pp);
   p.trainable = req.task == Task::full ? mem::to_bytes(per_gpu) : p.lora.params;
   p.factored_state = req.task == Task::full ? p.weights.factored_state : p.lora.factored_state;
-  p.fragmentation = req.fragmentation >= 0       ? req.fragmentation
-                    : req.engine == Engine::vllm ? 0.03
-                                                 : 0.10;
+  p.fragmentation = req.fragmentation >= 0 ? req.fragmentation : 0.10;
+  if (req.engine == Engine::vllm) {
+    // The breakdown's profile run uses the highlighted GPU's vLLM
+    // defaults (an H100-class GPU's without one); fit.cpp redoes it per GPU.
+    const Gpu* g = req.gpu.empty() ? nullptr : find_gpu(req.gpu);
+    const int64_t mem = g ? g->memory_bytes : int64_t{80} << 30;
+    const std::string name = g ? g->name : "";
+    p.vllm_max_num_seqs = engine::vllm_max_num_seqs(req, mem, name);
+    p.vllm_batched_tokens = engine::vllm_batched_tokens(req, mem, name);
+    // vLLM refuses a max_model_len above the model's (config.py get_max_model_len).
+    if (req.max_model_len && spec.max_positions > 0 && *req.max_model_len > spec.max_positions) {
+      throw Error(ErrorCode::inconsistent, "max_model_len",
+                  "max_model_len = " + std::to_string(*req.max_model_len) +
+                      " exceeds the model's max_position_embeddings (" +
+                      std::to_string(spec.max_positions) + "); vLLM refuses it");
+    }
+  }
   if (spec.approximate) {
     p.warnings.push_back({"approximate_architecture",
                           "model_type \"" + spec.model_type +
@@ -167,6 +182,7 @@ void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain, 
                     std::vector<uint32_t>& live_in) {
   for (const auto& d : mem::component_table()) {
     if (d.runtime != runtime || (!runtime && !(d.phases & phases))) continue;
+    if (!(d.engines & mem::engine_mask(ctx.p.req.engine))) continue;
     mem::Emit e;
     e.explain = explain;
     d.formula(ctx, e);

@@ -22,6 +22,8 @@ struct Prepared {
   double factored_state = 0;  // Adafactor state of the trainable tensors
   int64_t beta = 2;           // compute dtype bytes
   double fragmentation = 0.1;
+  int64_t vllm_max_num_seqs = 0;  // vLLM: the request's, or the default of its GPU
+  int64_t vllm_batched_tokens = 0;
   std::vector<std::pair<std::string, std::string>> warnings;
 };
 

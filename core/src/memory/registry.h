@@ -98,7 +98,14 @@ struct ComponentDef {
   uint32_t phases;          // PhaseBit set; 0 only for runtime components
   bool runtime;             // not a tensor: added on top of the peak phase
   void (*formula)(const Ctx&, Emit&);
+  uint32_t engines = ~0u;  // inference engines it applies to (bit 1 << Engine)
 };
+constexpr uint32_t engine_mask(Engine e) { return 1u << static_cast<unsigned>(e); }
+constexpr uint32_t kNotVllm = ~engine_mask(Engine::vllm);
+
+// Live bytes of one layer while `tokens` prompt tokens go through it
+// (methodology §7.6, flash attention; MoE adds its dispatch buffers).
+double prefill_live_bytes(const Prepared& p, double tokens);
 // Rows in response order (components.cpp).
 const std::vector<ComponentDef>& component_table();
 
