@@ -185,6 +185,34 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
   await page.context().close();
 });
 
+// vLLM answers in its own terms (issue 12): KV tokens and concurrency at
+// max_model_len, or its refusal. 131,072 is Llama-3.1-8B's
+// max_position_embeddings (its config.json), vLLM's default max_model_len;
+// 70B in bf16 (141 GB of weights) cannot start on one 80 GB H100.
+test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not start', async () => {
+  const page = await openPage(browser);
+  await page.goto(
+    `${url}?task=inference&engine=vllm&preset=meta-llama/Llama-3.1-8B&gpu=h100-sxm-80g`,
+  );
+  await ready(page);
+  assert.ok(await page.isVisible('#f-max_model_len'), 'vLLM fields shown under vLLM');
+  assert.match(
+    await page.textContent('#engine-line'),
+    /KV cache [\d.]+ GiB = [\d,]+ tokens · max concurrency [\d.]+x at 131,072 tokens/,
+  );
+  await page.goto(
+    `${url}?task=inference&engine=vllm&preset=meta-llama/Llama-3.1-70B&gpu=h100-sxm-80g`,
+  );
+  await ready(page);
+  assert.match(await page.textContent('#engine-line'), /would not start/);
+  await page.goto(`${url}?task=inference&preset=meta-llama/Llama-3.1-8B&gpu=h100-sxm-80g`);
+  await ready(page);
+  assert.equal(await page.locator('#engine-line').count(), 0, 'HF engine: no vLLM line');
+  assert.equal(await page.isVisible('#f-max_model_len'), false);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a shared URL restores every field and the same result', async () => {
   const page = await openPage(browser);
   await page.goto(url);

@@ -1,7 +1,7 @@
 // The headline: total with its likely band, in GiB and GB, and which
 // PyTorch / nvidia-smi figure each number is comparable to.
 import {fill, h} from './dom.js';
-import {formatCount, formatGB, formatGiB} from './format.js';
+import {formatCount, formatGB, formatGiB, formatInt} from './format.js';
 import {dtypeLabel, phaseLabel, verdictLabel} from './labels.js';
 
 function modelLine(r, catalog) {
@@ -49,6 +49,42 @@ function targetLine(t, catalog) {
   );
 }
 
+/**
+ * vLLM's own start-up answer (response engine.vllm, core/src/engine/vllm.cpp),
+ * in the terms vLLM logs: KV cache, tokens, concurrency; or its refusal with
+ * the largest max_model_len that starts.
+ */
+function vllmLine(v) {
+  if (!v || typeof v !== 'object') return null;
+  const on = `vLLM on ${String(v.gpu ?? 'the GPU')}: `;
+  if (v.starts === false) {
+    return h(
+      'p',
+      {class: 'engine-line', id: 'engine-line'},
+      on,
+      h('span', {class: 'badge no'}, 'would not start'),
+      typeof v.largest_max_model_len === 'number' && v.largest_max_model_len > 0
+        ? ` · largest max_model_len that starts: ${formatInt(v.largest_max_model_len)} tokens`
+        : ' · no max_model_len starts',
+      v.refusal ? h('span', {class: 'muted'}, ` (${String(v.refusal)})`) : null,
+    );
+  }
+  return h(
+    'p',
+    {class: 'engine-line', id: 'engine-line'},
+    on,
+    typeof v.available_kv_cache_memory_bytes === 'number'
+      ? `KV cache ${formatGiB(v.available_kv_cache_memory_bytes)}`
+      : '',
+    typeof v.kv_cache_size_tokens === 'number'
+      ? ` = ${formatInt(v.kv_cache_size_tokens)} tokens`
+      : '',
+    typeof v.max_concurrency === 'number' && typeof v.max_model_len === 'number'
+      ? ` · max concurrency ${v.max_concurrency.toFixed(2)}x at ${formatInt(v.max_model_len)} tokens`
+      : '',
+  );
+}
+
 /** `catalog` gives the peak phase's label (engine.catalog()). */
 export function renderSummary(el, r, catalog) {
   const total = r.total_bytes;
@@ -88,6 +124,7 @@ export function renderSummary(el, r, catalog) {
     ),
     band,
     targetLine(r.target, catalog),
+    vllmLine(r.engine?.vllm),
     h(
       'dl',
       {class: 'compare'},
