@@ -26,6 +26,7 @@ struct Ctx {
   bool fp32_params;   // full FT with fp32 master params (mixed / fp32)
   double lora_bytes;  // adapter dtype bytes
   double rank;
+  bool bnb_input;  // bitsandbytes < 0.43.2 saves each 4-bit matmul's input
 };
 
 bool is_targeted_name(const std::string& name, const LoraSize& lora) {
@@ -46,9 +47,14 @@ double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_
     if (c.autocast && c.fp32_params) return 2.0 * in * n;
     return (c.fp32_params ? 4.0 : c.beta) * in;
   }
-  if (targeted == 0) return 0;
   const double r = c.rank;
   const bool drop = c.req->lora.dropout > 0;
+  // bitsandbytes before 0.43.2 (MatMul4Bit.forward: ctx.tensors = (A, B),
+  // removed by PR #1270) keeps the input of every 4-bit matmul, frozen or
+  // not: one tensor shared by the modules, unless another op saves it.
+  const bool lora_saves_raw = targeted > 0 && !(c.lora_bytes > c.beta) && !drop;
+  const double bnb = c.bnb_input && !already_saved && !lora_saves_raw ? c.beta * in : 0;
+  if (targeted == 0) return bnb;
   double per_module;
   if (c.lora_bytes > c.beta && !c.autocast) {
     per_module = c.lora_bytes * in + (drop ? in : 0);  // fp32 cast (+ mask)
@@ -60,7 +66,7 @@ double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_
     per_module = c.beta * in + in;
   }
   const double a_out = (c.autocast ? 2.0 : c.lora_bytes) * r;  // lora_B input
-  return targeted * (per_module + a_out);
+  return bnb + targeted * (per_module + a_out);
 }
 
 struct LayerLinears {
@@ -155,9 +161,15 @@ double norm_saves(const Ctx& c, const ModelSpec& s) {
 
 ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const LoraSize& lora,
                                  int64_t tp) {
-  Ctx c{
-      &s,    &req,  static_cast<double>(compute_bytes(req)),   req.task == Task::full,
-      false, false, static_cast<double>(req.lora.dtype_bytes), static_cast<double>(req.lora.rank)};
+  Ctx c{&s,
+        &req,
+        static_cast<double>(compute_bytes(req)),
+        req.task == Task::full,
+        false,
+        false,
+        static_cast<double>(req.lora.dtype_bytes),
+        static_cast<double>(req.lora.rank),
+        req.mechanisms.bnb_saves_4bit_input && is_quantized_lora(req.task)};
   const bool mixed =
       req.precision == Precision::bf16_mixed || req.precision == Precision::fp16_mixed;
   // Autocast default: on for full fine-tuning in a *_mixed precision (HF
