@@ -2,13 +2,14 @@
 // only the fields a request leaves out, and the issue-11 scenarios fit with
 // only their stated settings. Expected figures are hand derivations written
 // next to each case, not the code's output.
+#include "vramfit/stacks.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "api_call.h"
 #include "fixture_configs.h"
-#include "vramfit/stacks.h"
 
 using json = nlohmann::json;
 
@@ -51,9 +52,8 @@ TEST_CASE("every stack default names a request field and a value it accepts, for
 }
 
 TEST_CASE("a setting given explicitly wins over the stack's default") {
-  const json base = {{"model", {{"preset", "meta-llama/Llama-3.2-1B"}}},
-                     {"task", "full"},
-                     {"search", false}};
+  const json base = {
+      {"model", {{"preset", "meta-llama/Llama-3.2-1B"}}}, {"task", "full"}, {"search", false}};
   const json d = api(base);
   CHECK(d.at("request").at("optimizer") == "adamw_fused");
   CHECK(d.at("stack_defaults").at("optimizer") == "adamw_fused");
@@ -131,15 +131,16 @@ TEST_CASE("scenario: full FT Llama-3.2-1B bf16 with checkpointing fits an RTX 30
 // about 5.3 GiB at the peak, 6 GiB with reserve and context (the
 // reference: 6-8 GB).
 TEST_CASE("scenario: QLoRA 7B r16 qkvo batch 2 fp16 paged 8-bit fits a 16 GB T4") {
-  const json r = api({{"model", {{"config", load("meta-llama__Llama-2-7b-hf.json")}}},
-                      {"task", "qlora"},
-                      {"precision", "fp16_mixed"},
-                      {"optimizer", "paged_adamw_8bit"},
-                      {"lora", {{"rank", 16}, {"targets", {"q_proj", "k_proj", "v_proj", "o_proj"}}}},
-                      {"batch_size", 2},
-                      {"seq_len", 1024},
-                      {"gpu", "tesla-t4-16g"},
-                      {"search", false}});
+  const json r =
+      api({{"model", {{"config", load("meta-llama__Llama-2-7b-hf.json")}}},
+           {"task", "qlora"},
+           {"precision", "fp16_mixed"},
+           {"optimizer", "paged_adamw_8bit"},
+           {"lora", {{"rank", 16}, {"targets", {"q_proj", "k_proj", "v_proj", "o_proj"}}}},
+           {"batch_size", 2},
+           {"seq_len", 1024},
+           {"gpu", "tesla-t4-16g"},
+           {"search", false}});
   CHECK(r.at("stack_defaults").at("gradient_checkpointing") == true);
   CHECK(gpu_row(r, "tesla-t4-16g").at("verdict") == "fits");
   CHECK(r.at("total_bytes").get<double>() > 5.5 * kGiB);

@@ -69,7 +69,8 @@ Stack parse_stack(const json& rec, const std::string& path) {
   for (size_t i = 0; i < vs->size(); ++i) {
     s.versions.push_back(parse_version((*vs)[i], path + ".versions[" + std::to_string(i) + "]"));
     for (size_t j = 0; j + 1 < s.versions.size(); ++j) {
-      if (s.versions[j].id == s.versions.back().id) bad(path, "repeats version " + s.versions[j].id);
+      if (s.versions[j].id == s.versions.back().id)
+        bad(path, "repeats version " + s.versions[j].id);
     }
   }
   return s;
