@@ -185,3 +185,28 @@ TEST_CASE("bitsandbytes < 0.43.2 adds the saved 4-bit matmul inputs") {
   const double old = component(api(req), "activations");
   CHECK(old - now == Approx(32.0 * 2048 * 38400).epsilon(1e-9));
 }
+
+// Unsloth (methodology §15.4-15.6), Llama-3.1-8B QLoRA all-linear, 1024
+// tokens. Recomputed layer, per token: norm rstd 2 x 4 + residual X 8,192 +
+// QKV X 8,192 + attention 2 x (4,096 + 1,024 + 1,024 + 4,096) + 4 x 32 =
+// 20,608 + MLP X, e, g 8,192 + 2 x 28,672 = 102,536 B; its backward
+// transient DW 28,672 + dY 8,192 = 36,864 B. Offloaded checkpoints: two
+// layer inputs 2 x 8,192 + final norm X and rstd 8,196 = 24,580 B per token
+// on the GPU, 32 x 8,192 B per token in CPU memory.
+TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
+  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                      {"task", "qlora"},
+                      {"stack", "unsloth"},
+                      {"batch_size", 1},
+                      {"seq_len", 1024},
+                      {"search", false}});
+  CHECK(r.at("stack_defaults").at("gradient_checkpointing") == true);
+  CHECK(r.at("stack_defaults").at("loss") == "fused");
+  CHECK(component(r, "activations") == 1024.0 * 24580);
+  CHECK(component(r, "recompute_layer") == 1024.0 * (102536 + 36864));
+  for (const json& c : r.at("components")) {
+    if (c.at("id") == "activations") CHECK(c.at("inputs").at("cpu_bytes") == 1024.0 * 32 * 8192);
+  }
+  // Fused linear cross-entropy: 1024 x 4096 x (4 + 4 + 2) B.
+  CHECK(component(r, "logits") == 1024.0 * 4096 * 10);
+}

@@ -55,6 +55,7 @@ struct ParallelOptions {
 struct StackMechanisms {
   bool bnb_saves_4bit_input = false;   // bitsandbytes < 0.43.2 (methodology §15.3)
   bool offloaded_checkpoints = false;  // Unsloth: checkpoints in CPU memory (§15.4)
+  bool unsloth_kernels = false;        // Unsloth's fused LoRA autograd kernels (§15.6)
 };
 
 struct CustomGpu {

@@ -79,7 +79,8 @@ Stack parse_stack(const json& rec, const std::string& path) {
 }  // namespace
 
 const std::vector<const char*>& stack_mechanism_ids() {
-  static const std::vector<const char*> ids = {"bnb_saves_4bit_input", "offloaded_checkpoints"};
+  static const std::vector<const char*> ids = {"bnb_saves_4bit_input", "offloaded_checkpoints",
+                                               "unsloth_kernels"};
   return ids;
 }
 
