@@ -47,12 +47,13 @@ StackVersion parse_version(const json& rec, const std::string& path) {
   }
   if (const json* m = jsonu::find(rec, "mechanisms")) {
     jsonu::as_object(*m, path + ".mechanisms");
-    for (const auto& [id, src] : m->items()) {
+    for (auto it = m->begin(); it != m->end(); ++it) {
+      const std::string id = it.key();
       const auto& known = stack_mechanism_ids();
       if (std::none_of(known.begin(), known.end(), [&](const char* k) { return id == k; })) {
         bad(path + ".mechanisms", "names an unknown mechanism \"" + id + "\"");
       }
-      v.mechanisms.push_back({id, jsonu::as_string(src, path + ".mechanisms." + id)});
+      v.mechanisms.push_back({id, jsonu::as_string(it.value(), path + ".mechanisms." + id)});
     }
   }
   return v;
