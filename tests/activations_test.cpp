@@ -9,7 +9,17 @@
 namespace {
 using json = nlohmann::json;
 
-json run(const json& req) { return json::parse(vramfit::estimate_json(req.dump())); }
+// The training settings these derivations assume (foreach AdamW, autocast
+// over fp32 params, no checkpointing) unless a test gives its own, so the
+// training stack's defaults (methodology §15) do not apply.
+json run(json req) {
+  for (const auto& [k, v] : {std::pair<const char*, json>{"precision", "bf16_mixed"},
+                             {"optimizer", "adamw"},
+                             {"gradient_checkpointing", false}}) {
+    if (!req.contains(k)) req[k] = v;
+  }
+  return json::parse(vramfit::estimate_json(req.dump()));
+}
 
 int64_t component(const json& r, const std::string& id) {
   for (const auto& c : r.at("components")) {

@@ -186,7 +186,7 @@ if found or bare: print(found, bare[:3], file=sys.stderr); sys.exit(1)
 PY
   then ok "$1"; else bad "$1" "$(head -c 400 "$TMP/py_err")"; fi
 }
-run estimate --preset "$LLAMA" --task full --precision bf16_mixed --optimizer paged_adamw_8bit --dp 8 --zero 3 --gpu 4090 --strategies
+run estimate --preset "$LLAMA" --task full --precision bf16_mixed --optimizer paged_adamw_8bit --dp 8 --zero 3 --gpu 4090 --strategies --no-gradient-checkpointing
 no_raw_ids "estimate text (full, zero3, paged 8-bit, strategies, suggestions): labels only"
 grep -q 'try .*: saves .* -> \(fits\|tight\|does not fit\)' "$TMP/out" && ok "suggestions end with a verdict label" || bad "suggestions end with a verdict label" "$(grep try "$TMP/out" | head -2)"
 run estimate --preset "$LLAMA" --task qlora --optimizer paged_adamw_8bit --loss chunked --gpu 3090 --seq 8192

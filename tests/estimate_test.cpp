@@ -40,8 +40,16 @@ const char* kLlama8B = "meta-llama/Llama-3.1-8B";
 json run_request(const json& req) { return json::parse(vramfit::estimate_json(req.dump())); }
 
 // A request on a preset, with `extra` merged in; searches off unless asked.
+// The training settings these derivations assume (the defaults before
+// training stacks: foreach AdamW, autocast over fp32 params, no
+// checkpointing), given explicitly so the stack's defaults (methodology §15)
+// do not apply; a test's own `extra` still overrides them.
 json preset_req(const std::string& preset, json extra = json::object()) {
-  json r = {{"model", {{"preset", preset}}}, {"search", false}};
+  json r = {{"model", {{"preset", preset}}},
+            {"search", false},
+            {"precision", "bf16_mixed"},
+            {"optimizer", "adamw"},
+            {"gradient_checkpointing", false}};
   for (auto it = extra.begin(); it != extra.end(); ++it) r[it.key()] = it.value();
   return r;
 }

@@ -45,13 +45,17 @@ int64_t component(const json& r, const std::string& id) {
 
 TEST_CASE("Each recommendation applied as data gives the total it promised", "[fit]") {
   // Training: Llama-3.1-8B full fine-tuning, batch 8, on a 24 GB card (no
-  // single change is enough, so a combined one follows). An explicit bf16
+  // single change is enough, so a combined one follows); foreach AdamW and
+  // no checkpointing given, so those suggestions occur. An explicit bf16
   // weights_dtype: the task changes return it to the method's own (null).
   // Inference: batch 16 x 8192 with a long prompt on an L4: halving the
   // context clamps the prompt too.
   const json requests[] = {
       {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
        {"task", "full"},
+       {"precision", "bf16_mixed"},
+       {"optimizer", "adamw"},
+       {"gradient_checkpointing", false},
        {"weights_dtype", "bf16"},
        {"batch_size", 8},
        {"gpu", "rtx-4090-24g"},

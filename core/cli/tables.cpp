@@ -71,6 +71,28 @@ std::string value_label(const json& fields, const char* path, const std::string&
   }
   return id;
 }
+// "Optimizer AdamW (fused), Gradient checkpointing on": the settings the
+// training stack filled in, by their labels.
+std::string stack_defaults_text(const json& d, const json& fields, const std::string& prefix = "") {
+  std::string out;
+  for (const auto& [key, v] : d.items()) {
+    const std::string path = prefix.empty() ? key : prefix + "." + key;
+    if (v.is_object()) {
+      out += (out.empty() ? "" : ", ") + stack_defaults_text(v, fields, path);
+      continue;
+    }
+    std::string label = path;
+    for (const auto& f : fields) {
+      if (f.at("path") == path) label = f.at("label").get<std::string>();
+    }
+    const std::string value = v.is_boolean() ? (v.get<bool>() ? "on" : "off")
+                              : v.is_string()
+                                  ? value_label(fields, path.c_str(), v.get<std::string>())
+                                  : v.dump();
+    out += (out.empty() ? "" : ", ") + label + " " + value;
+  }
+  return out;
+}
 }  // namespace
 
 void print_estimate(const json& r, const json& fields) {
@@ -81,6 +103,14 @@ void print_estimate(const json& r, const json& fields) {
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
+  if (q.contains("stack")) {
+    const std::string given = r.contains("stack_defaults") && !r.at("stack_defaults").empty()
+                                  ? stack_defaults_text(r.at("stack_defaults"), fields)
+                                  : "none";
+    std::printf("stack %s %s; from the stack: %s\n",
+                value_label(fields, "stack", q.at("stack").get<std::string>()).c_str(),
+                q.value("stack_version", "").c_str(), given.c_str());
+  }
   for (const auto& c : r.at("components")) {
     std::string mark = c.at("in_peak").get<bool>() ? "" : "  (not at peak)";
     row(c.at("label").get<std::string>(), gib(c.at("bytes").get<int64_t>()) + mark);

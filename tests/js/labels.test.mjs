@@ -26,8 +26,17 @@ const REQUESTS = [
   {task: 'inference', engine: 'hf'},
   {task: 'inference', engine: 'vllm', parallel: {tp: 2}},
   {task: 'full', parallel: {dp: 8, zero: 3}},
-  {task: 'full', parallel: {dp: 2, zero: 1}, seq_len: 512},
-  {task: 'full', eval: {batch_size: 2}, seq_len: 256},
+  {task: 'full', precision: 'bf16_mixed', parallel: {dp: 2, zero: 1}, seq_len: 512},
+  // Foreach AdamW, autocast over fp32 params, no checkpointing: the components
+  // today's hf training stack defaults leave out.
+  {
+    task: 'full',
+    precision: 'bf16_mixed',
+    optimizer: 'adamw',
+    gradient_checkpointing: false,
+    eval: {batch_size: 2},
+    seq_len: 256,
+  },
   {task: 'lora', gradient_checkpointing: true},
   {task: 'qlora'},
   {task: 'qdora', seq_len: 256},

@@ -213,6 +213,26 @@ test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not s
   await page.context().close();
 });
 
+// Issue 11: the training stack fills what the user leaves out, and the page
+// says so; a value the user sets is theirs. Today's hf stack turns gradient
+// checkpointing on for QLoRA (PEFT prepare_model_for_kbit_training) and uses
+// fused AdamW (transformers adamw_torch_fused with torch >= 2.8).
+test('training stack: its defaults apply when left unset and are named on the page', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?task=qlora&gpu=rtx-3090-24g&batch_size=4&seq_len=1024`);
+  await ready(page);
+  const line = await page.textContent('#stack-line');
+  assert.match(line, /Gradient checkpointing on/);
+  assert.match(line, /fused/i);
+  assert.equal(await page.inputValue('#f-gradient_checkpointing'), '', 'left to the stack');
+  const withStack = await totalBytes(page);
+  await change(page, () => page.selectOption('#f-gradient_checkpointing', 'false'));
+  assert.doesNotMatch(await page.textContent('#stack-line'), /Gradient checkpointing/);
+  assert.ok((await totalBytes(page)) > withStack, 'checkpointing off needs more memory');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a shared URL restores every field and the same result', async () => {
   const page = await openPage(browser);
   await page.goto(url);

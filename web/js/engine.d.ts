@@ -8,12 +8,13 @@
 // prettier-ignore
 export type RequestEnums = {
   task: 'inference'|'full'|'lora'|'qlora'|'dora'|'qdora';
+  stack: 'hf'|'unsloth'|'torchtune'|'litgpt'|'llama_factory'|'axolotl';
   precision: 'bf16_mixed'|'fp16_mixed'|'bf16_pure'|'fp32';
   inference_mode: 'generate'|'forward';
   optimizer: 'adamw'|'adamw_fused'|'adamw_8bit'|'paged_adamw_8bit'|'adafactor'|'sgd'|'sgd_momentum'|'lion';
   'lora.dtype': 'fp32'|'bf16'|'fp16';
   attention: 'sdpa'|'flash'|'eager';
-  loss: 'standard'|'chunked';
+  loss: 'standard'|'chunked'|'fused';
   engine: 'hf'|'vllm'|'llama_cpp';
 };
 // <enums:end>

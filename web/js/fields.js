@@ -25,6 +25,8 @@ export const FIELDS = [
   { name: 'gguf_file', kind: 'text', group: 'model', label: 'GGUF file', maxLength: 300 },
   { name: 'endpoint', kind: 'text', group: 'model', label: 'Hub endpoint', maxLength: 300 },
   { name: 'task', kind: 'enum', group: 'main' },
+  { name: 'stack', kind: 'enum', group: 'main' },
+  { name: 'stack_version', kind: 'text', group: 'main', maxLength: 40 },
   { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', unset: 'auto' },
   { name: 'batch_size', kind: 'int', group: 'main' },
   { name: 'seq_len', kind: 'int', group: 'main' },

@@ -85,6 +85,30 @@ function vllmLine(v) {
   );
 }
 
+/**
+ * The settings the training stack filled in (response stack_defaults:
+ * {field path: value}), with the core's field and value labels.
+ */
+function stackLine(r, catalog) {
+  const d = r.stack_defaults;
+  if (!d || typeof d !== 'object' || Object.keys(d).length === 0) return null;
+  const info = (path) => catalog?.fields?.find((f) => f.path === path);
+  const valueText = (path, v) =>
+    info(path)?.values?.find((x) => x.id === v)?.label ??
+    (typeof v === 'boolean' ? (v ? 'on' : 'off') : String(v));
+  const stack = r.request?.stack;
+  const parts = Object.entries(d).map(
+    ([path, v]) => `${info(path)?.label ?? path} ${valueText(path, v)}`,
+  );
+  return h(
+    'p',
+    {class: 'stack-line muted', id: 'stack-line'},
+    `From ${stack ? valueText('stack', stack) : 'the training stack'}` +
+      `${r.request?.stack_version ? ` (${String(r.request.stack_version)})` : ''}: `,
+    parts.join(' · '),
+  );
+}
+
 /** `catalog` gives the peak phase's label (engine.catalog()). */
 export function renderSummary(el, r, catalog) {
   const total = r.total_bytes;
@@ -125,6 +149,7 @@ export function renderSummary(el, r, catalog) {
     band,
     targetLine(r.target, catalog),
     vllmLine(r.engine?.vllm),
+    stackLine(r, catalog),
     h(
       'dl',
       {class: 'compare'},

@@ -23,7 +23,7 @@ enum class Optimizer {
   lion
 };
 enum class Attention { sdpa, flash, eager };
-enum class Loss { standard, chunked };
+enum class Loss { standard, chunked, fused };
 enum class Engine { hf, vllm, llama_cpp };
 enum class LoraDtype { fp32, bf16, fp16 };
 
@@ -51,6 +51,13 @@ struct ParallelOptions {
   int64_t microbatches = 0;  // pipeline micro-batches in flight (0 = pp)
 };
 
+// Mechanisms a training stack switches on (core/data/stacks.json).
+struct StackMechanisms {
+  bool bnb_saves_4bit_input = false;   // bitsandbytes < 0.43.2 (methodology §15.3)
+  bool offloaded_checkpoints = false;  // Unsloth: checkpoints in CPU memory (§15.4)
+  bool unsloth_kernels = false;        // Unsloth's fused LoRA autograd kernels (§15.6)
+};
+
 struct CustomGpu {
   std::string name;
   int64_t memory_bytes = 0;
@@ -66,6 +73,11 @@ struct Request {
   std::string checkpoint_source;
 
   Task task = Task::inference;
+  std::string stack = "hf";   // training stack id (core/data/stacks.json)
+  std::string stack_version;  // "" = the stack's first (newest) version
+  StackMechanisms mechanisms;
+  // Request field paths the stack filled in (apply_stack_defaults).
+  std::vector<std::string> stack_defaults;
   std::string weights_dtype;          // "" = auto-detect (quant config, name, dtype)
   std::optional<double> custom_bits;  // {"bits": b, "group_size": g}
   int64_t custom_group = 0;
@@ -103,6 +115,13 @@ struct Request {
 // Validates and fills a Request from JSON (everything except the model,
 // which the API resolves). Throws vramfit::Error naming the field.
 Request parse_request(const nlohmann::json& request);
+
+// Training: resolves the stack version and fills every field the stack
+// sets that `request` does not give (nor a rule of the task rules out),
+// recording its path in r.stack_defaults. `stored_dtype` is the model's
+// torch_dtype. Throws unknown_value for a stack_version the stack lacks.
+void apply_stack_defaults(const nlohmann::json& request, const std::string& stored_dtype,
+                          Request& r);
 
 const char* task_name(Task t);
 const char* precision_name(Precision p);

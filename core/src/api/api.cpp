@@ -6,6 +6,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "api/fields.h"
 #include "api/internal.h"
 #include "api/response_json.h"
 #include "fit/report.h"
@@ -110,6 +111,17 @@ json params_json(const ParamCounts& pc, const Breakdown& bd, const ModelSpec& s)
   return j;
 }
 
+// {field path: value} for each field the training stack filled in, and the
+// mechanisms it switched on (core/data/stacks.json).
+json stack_defaults_json(const Request& r) {
+  json j = json::object();
+  for (const std::string& path : r.stack_defaults) {
+    const fields::Field& f = fields::field(path);
+    fields::put(j, path, fields::to_json_value(f, f.get(r)));
+  }
+  return j;
+}
+
 json model_json(const ResolvedModel& m) {
   const ModelSpec& s = m.spec;
   json j = json::object();
@@ -155,6 +167,7 @@ std::string run(const std::string& text) {
   }
   ResolvedModel model = resolve_model(req);
   Request r = parse_request(req);
+  apply_stack_defaults(req, model.spec.stored_dtype, r);
   if (const json* ck = jsonu::find(req.at("model"), "checkpoint")) {
     jsonu::as_object(*ck, "model.checkpoint");
     auto total = jsonu::opt_int(*ck, "total_bytes", "model.checkpoint", 1, int64_t{1} << 52);
@@ -174,6 +187,7 @@ std::string run(const std::string& text) {
   json echo = request_to_json(r);
   echo["weights_dtype"] = bd.weights.dtype;
   out["request"] = echo;
+  if (is_training(r.task)) out["stack_defaults"] = stack_defaults_json(r);
   json& wf = out["weights_format"];
   wf["dtype"] = bd.weights.dtype;
   wf["bits"] = bd.weights.bits;

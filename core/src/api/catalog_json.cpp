@@ -13,6 +13,7 @@
 #include "vramfit/params.h"
 #include "vramfit/presets.h"
 #include "vramfit/request.h"
+#include "vramfit/stacks.h"
 
 namespace vramfit {
 namespace {
@@ -43,6 +44,39 @@ json memory_components_json() {
     json& phases = e["phases"] = json::array();
     for (const auto& ph : mem::phase_table()) {
       if (d.phases & ph.bit) phases.emplace_back(ph.id);
+    }
+  }
+  return arr;
+}
+
+// Training stacks with their versions, defaults and mechanisms, each with
+// its source (core/data/stacks.json): the page shows where a default comes from.
+json stacks_json() {
+  json arr = json::array();
+  for (const Stack& s : stack_catalog()) {
+    json& e = arr.emplace_back(json::object());
+    e["id"] = s.id;
+    e["name"] = s.name;
+    json& versions = e["versions"] = json::array();
+    for (const StackVersion& v : s.versions) {
+      json& ve = versions.emplace_back(json::object());
+      ve["id"] = v.id;
+      ve["name"] = v.name;
+      json& defs = ve["defaults"] = json::array();
+      for (const StackDefault& d : v.defaults) {
+        json& de = defs.emplace_back(json::object());
+        de["field"] = d.field;
+        de["value"] = d.value;
+        if (!d.tasks.empty()) de["tasks"] = d.tasks;
+        if (!d.stored_dtype.empty()) de["stored_dtype"] = d.stored_dtype;
+        de["source"] = d.source;
+      }
+      json& mech = ve["mechanisms"] = json::array();
+      for (const StackMechanism& m : v.mechanisms) {
+        json& me = mech.emplace_back(json::object());
+        me["id"] = m.id;
+        me["source"] = m.source;
+      }
     }
   }
   return arr;
@@ -129,7 +163,7 @@ json catalog_document(bool preset_counts) {
       l["max"] = d["max"];
       l["integer"] = f.kind == fields::Kind::integer;
     }
-    if (!f.get) continue;
+    if (!f.get || f.derived) continue;  // a derived field has no default to show
     json value = fields::to_json_value(f, f.get(request_defaults));
     if (!value.is_null()) fields::put(defaults, f.path, std::move(value));
   }
@@ -152,6 +186,7 @@ json catalog_document(bool preset_counts) {
   out["phases"] = phases_json();
   out["components"] = memory_components_json();
   out["verdicts"] = verdicts_json();
+  out["stacks"] = stacks_json();
   out["limits"] = std::move(limits);
   out["fields"] = std::move(field_list);
   return out;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "api/fields.h"
+#include "vramfit/stacks.h"
 
 namespace vramfit {
 namespace fields {
@@ -91,6 +92,14 @@ struct Row : Field {
 
 json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(); }
 
+// The stack ids and names of core/data/stacks.json (the catalogue is static,
+// so its strings outlive the table).
+std::vector<EnumValue> stack_values() {
+  std::vector<EnumValue> out;
+  for (const Stack& s : stack_catalog()) out.push_back({s.id.c_str(), s.name.c_str()});
+  return out;
+}
+
 // The task, the weights and the sizes of one step.
 void add_workload(std::vector<Field>& t) {
   t.push_back(Row("task", Kind::enumeration, "Task", "main")
@@ -103,6 +112,32 @@ void add_workload(std::vector<Field>& t) {
                   .about("What the GPU runs: serving, or fine-tuning of all or adapter weights.")
                   .cli("--task")
                   .choice<&Request::task>());
+  t.push_back(
+      Row("stack", Kind::enumeration, "Training stack", "training")
+          .one_of(stack_values())
+          .about("Software that runs the training: its release's defaults fill the training "
+                 "settings you leave out (response stack_defaults), and its mechanisms apply.")
+          .only(kTraining)
+          .cli("--stack")
+          .io([](Request& r, const json& v) { r.stack = stack_catalog().at(v.get<size_t>()).id; },
+              [](const Request& r) {
+                const auto& all = stack_catalog();
+                for (size_t i = 0; i < all.size(); ++i) {
+                  if (all[i].id == r.stack) return json(i);
+                }
+                return json();
+              }));
+  t.push_back(Row("stack_version", Kind::text, "Stack version", "training")
+                  .range(1, 40)
+                  .derive("the stack's newest version in the catalogue")
+                  .about("Release of the training stack whose defaults apply (catalogue "
+                         "stacks[].versions).")
+                  .only(kTraining)
+                  .cli("--stack-version")
+                  .io([](Request& r, const json& v) { r.stack_version = v.get<std::string>(); },
+                      [](const Request& r) {
+                        return r.stack_version.empty() ? json() : json(r.stack_version);
+                      }));
   t.push_back(Row("weights_dtype", Kind::weights, "Weights dtype", "main")
                   .derive("quantization_config, then nf4 for qlora/qdora, then the repo name, then "
                           "torch_dtype, then bf16 (full fine-tuning: the precision's master dtype)")
@@ -281,7 +316,8 @@ void add_kernels(std::vector<Field>& t) {
                       }));
   t.push_back(Row("loss", Kind::enumeration, "Loss implementation", "training")
                   .one_of({{"standard", "Standard (cross-entropy on fp32 logits)"},
-                           {"chunked", "Chunked cross-entropy"}})
+                           {"chunked", "Chunked cross-entropy"},
+                           {"fused", "Fused linear cross-entropy (Liger, Unsloth, CCE)"}})
                   .about("How the loss materialises the logits.")
                   .only(kTraining)
                   .cli("--loss")
@@ -485,6 +521,18 @@ void add_runtime(std::vector<Field>& t) {
 }  // namespace
 
 // The rows in parse order: an input with several errors reports the first.
+// A field that a training stack sets when it is left out has no one default:
+// it is derived from the stack (core/data/stacks.json). Front ends leave it
+// unset instead of sending the fallback as if the user had chosen it.
+void mark_stack_defaults(std::vector<Field>& t) {
+  for (const Stack& s : stack_catalog())
+    for (const StackVersion& v : s.versions)
+      for (const StackDefault& d : v.defaults)
+        for (Field& f : t)
+          if (d.field == f.path && !f.derived)
+            f.derived = "the training stack's (catalogue stacks[]); else the value in default";
+}
+
 const std::vector<Field>& request_fields() {
   static const std::vector<Field> table = [] {
     std::vector<Field> t;
@@ -493,6 +541,7 @@ const std::vector<Field>& request_fields() {
     add_kernels(t);
     add_parallel(t);
     add_runtime(t);
+    mark_stack_defaults(t);
     return t;
   }();
   return table;

@@ -1,5 +1,6 @@
 #include "vramfit/request.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <utility>
@@ -7,6 +8,7 @@
 #include "api/fields.h"
 #include "util/json_util.h"
 #include "vramfit/error.h"
+#include "vramfit/stacks.h"
 
 namespace vramfit {
 
@@ -231,6 +233,52 @@ Request parse_request(const json& req) {
     if (!d.is_null()) f.set(r, d);
   }
   return r;
+}
+
+namespace {
+bool listed(const std::vector<std::string>& list, const std::string& v) {
+  return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
+}
+
+const StackVersion& stack_version_of(const Stack& s, const std::string& id) {
+  if (id.empty()) return s.versions.front();
+  std::string allowed;
+  for (const StackVersion& v : s.versions) {
+    if (v.id == id) return v;
+    allowed += (allowed.empty() ? "" : ", ") + v.id;
+  }
+  throw Error(ErrorCode::unknown_value, "stack_version",
+              "stack_version: stack \"" + s.id + "\" has no version \"" + id +
+                  "\" (one of: " + allowed + ")");
+}
+}  // namespace
+
+void apply_stack_defaults(const json& req, const std::string& stored_dtype, Request& r) {
+  r.stack_defaults.clear();
+  r.mechanisms = StackMechanisms{};
+  if (!is_training(r.task)) return;
+  const Stack* s = find_stack(r.stack);
+  if (!s)
+    throw Error(ErrorCode::unknown_value, "stack", "stack: unknown value \"" + r.stack + "\"");
+  const StackVersion& v = stack_version_of(*s, r.stack_version);
+  r.stack_version = v.id;
+  for (const StackMechanism& m : v.mechanisms) {
+    if (m.id == "bnb_saves_4bit_input") r.mechanisms.bnb_saves_4bit_input = true;
+    if (m.id == "offloaded_checkpoints") r.mechanisms.offloaded_checkpoints = true;
+    if (m.id == "unsloth_kernels") r.mechanisms.unsloth_kernels = true;
+  }
+  for (const StackDefault& d : v.defaults) {
+    if (!listed(d.tasks, task_name(r.task)) || !listed(d.stored_dtype, stored_dtype)) continue;
+    const Field& f = fields::field(d.field);
+    if (!f.set || !fields::applies(f, r) || locate(req, f.path)) continue;
+    if (std::find(r.stack_defaults.begin(), r.stack_defaults.end(), d.field) !=
+        r.stack_defaults.end()) {
+      continue;  // an earlier default for this field matched
+    }
+    f.set(r, check(f, d.value));
+    r.stack_defaults.push_back(d.field);
+  }
+  check_consistency(req, r);
 }
 
 const char* task_name(Task t) {

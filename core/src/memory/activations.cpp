@@ -26,6 +26,7 @@ struct Ctx {
   bool fp32_params;   // full FT with fp32 master params (mixed / fp32)
   double lora_bytes;  // adapter dtype bytes
   double rank;
+  bool bnb_input;  // bitsandbytes < 0.43.2 saves each 4-bit matmul's input
 };
 
 bool is_targeted_name(const std::string& name, const LoraSize& lora) {
@@ -46,9 +47,14 @@ double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_
     if (c.autocast && c.fp32_params) return 2.0 * in * n;
     return (c.fp32_params ? 4.0 : c.beta) * in;
   }
-  if (targeted == 0) return 0;
   const double r = c.rank;
   const bool drop = c.req->lora.dropout > 0;
+  // bitsandbytes before 0.43.2 (MatMul4Bit.forward: ctx.tensors = (A, B),
+  // removed by PR #1270) keeps the input of every 4-bit matmul, frozen or
+  // not: one tensor shared by the modules, unless another op saves it.
+  const bool lora_saves_raw = targeted > 0 && !(c.lora_bytes > c.beta) && !drop;
+  const double bnb = c.bnb_input && !already_saved && !lora_saves_raw ? c.beta * in : 0;
+  if (targeted == 0) return bnb;
   double per_module;
   if (c.lora_bytes > c.beta && !c.autocast) {
     per_module = c.lora_bytes * in + (drop ? in : 0);  // fp32 cast (+ mask)
@@ -60,7 +66,7 @@ double linear_inputs(const Ctx& c, double in, int n, int targeted, bool already_
     per_module = c.beta * in + in;
   }
   const double a_out = (c.autocast ? 2.0 : c.lora_bytes) * r;  // lora_B input
-  return targeted * (per_module + a_out);
+  return bnb + targeted * (per_module + a_out);
 }
 
 struct LayerLinears {
@@ -151,13 +157,41 @@ double norm_saves(const Ctx& c, const ModelSpec& s) {
   return 4.0 * h + (c.full ? (c.fp32_params ? 4.0 : c.beta) * h : 0);
 }
 
+// One decoder layer under Unsloth's kernels (unslothai/unsloth
+// unsloth/kernels/fast_lora.py, rms_layernorm.py), bytes per token:
+//  - fast RMSNorm saves its input X and the fp32 rstd; the first norm's X is
+//    the layer input itself (held by the checkpoint), the second's is the
+//    residual after attention;
+//  - LoRA_QKV saves X once for q, k and v (X @ A is recomputed);
+//  - attention saves q, k, v, out + fp32 log-sum-exp (flash/SDPA);
+//  - LoRA_W (o_proj) saves X, the attention output already saved;
+//  - LoRA_MLP saves X, e = X @ G and g = X @ U; h = silu(e) * g is
+//    recomputed in backward.
+double unsloth_layer(const Ctx& c, const LayerSpec& L, int norms, double h, double t) {
+  const double qd = static_cast<double>(L.n_heads * L.head_dim);
+  const double kvd = static_cast<double>(L.n_kv_heads * L.head_dim);
+  const double vd = static_cast<double>(L.n_kv_heads * L.v_head_dim);
+  const double od = static_cast<double>(L.n_heads * L.v_head_dim);
+  const double rep = norms * 4.0 + (norms - 1) * c.beta * h;
+  const double attn =
+      c.beta * h + c.beta * (qd + kvd + vd + od) + 4.0 * static_cast<double>(L.n_heads);
+  const double mlp = c.beta * h + 2.0 * c.beta * static_cast<double>(L.ffn_width);
+  return rep + (attn + mlp) / t;
+}
+
 }  // namespace
 
 ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const LoraSize& lora,
                                  int64_t tp) {
-  Ctx c{
-      &s,    &req,  static_cast<double>(compute_bytes(req)),   req.task == Task::full,
-      false, false, static_cast<double>(req.lora.dtype_bytes), static_cast<double>(req.lora.rank)};
+  Ctx c{&s,
+        &req,
+        static_cast<double>(compute_bytes(req)),
+        req.task == Task::full,
+        false,
+        false,
+        static_cast<double>(req.lora.dtype_bytes),
+        static_cast<double>(req.lora.rank),
+        req.mechanisms.bnb_saves_4bit_input && is_quantized_lora(req.task)};
   const bool mixed =
       req.precision == Precision::bf16_mixed || req.precision == Precision::fp16_mixed;
   // Autocast default: on for full fine-tuning in a *_mixed precision (HF
@@ -167,6 +201,10 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
   c.autocast = req.autocast.value_or(mixed && c.full);
   c.fp32_params = c.full && req.precision != Precision::bf16_pure;
   if (c.full && req.precision == Precision::fp32) c.autocast = false;
+  // Unsloth's fused LoRA kernels replace the HF modules when every linear of
+  // a gated dense layer carries a dropout-free adapter (methodology §15.6).
+  const bool unsloth = req.mechanisms.unsloth_kernels && !c.full && req.lora.all_linear &&
+                       req.lora.dropout == 0 && s.mlp == MlpKind::gated && s.norm == NormKind::rms;
   const double t = static_cast<double>(tp);
   const double h = static_cast<double>(s.hidden);
   const double res = c.fp32_params ? 4.0 : c.beta;  // residual stream dtype
@@ -184,6 +222,12 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
     const LayerSpec& L = s.layers[i];
     const LayerLinears ll = scan_layer(s, by_layer[i], lora, names);
     const int norms = std::max(ll.norms, s.parallel_attention ? 1 : 2);
+    if (unsloth && L.mixer == MixerKind::attention && L.ffn == FfnKind::dense) {
+      const double layer = unsloth_layer(c, L, norms, h, t);
+      out.all_layers += layer;
+      out.max_layer = std::max(out.max_layer, layer);
+      continue;
+    }
     double rep = norms * norm_saves(c, s);
     double split = 0;
     const double nh = static_cast<double>(L.n_heads);
@@ -239,6 +283,15 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
     const double layer = rep + split / t;
     out.all_layers += layer;
     out.max_layer = std::max(out.max_layer, layer);
+  }
+  if (unsloth) {
+    // LoRA_MLP.backward: DW = dY @ W_down^T (I wide) beside the incoming dY;
+    // h, df, de are written into DW, e, g and dX into X's buffer.
+    const double width = static_cast<double>(s.intermediate);
+    out.backward_transient = c.beta * (width / t + h);
+    out.final_saves = c.beta * h + 4.0;  // final fast RMSNorm: X and the fp32 rstd
+    out.all_layers += out.final_saves;
+    return out;
   }
   // Final norm (+ lm_head input when the head trains).
   out.final_saves = norm_saves(c, s) + (c.full ? c.beta * h : 0);

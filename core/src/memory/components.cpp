@@ -149,6 +149,19 @@ void activations(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   const double T = tokens(c);
   const InFlight f = in_flight(p);
+  if (p.req.gradient_checkpointing && p.req.mechanisms.offloaded_checkpoints) {
+    // Unsloth_Offloaded_Gradient_Checkpointer (unsloth/models/_utils.py):
+    // each layer input is copied to CPU in forward and back in backward; the
+    // GPU holds the one in use and the one in transit (methodology §15.4).
+    const double cpu = T * p.act.layer_input * f.layers;
+    e.set(T * (2.0 * p.act.layer_input + p.act.final_saves),
+          "tokens x (2 layer inputs in flight + final norm/head saves); the rest in CPU memory",
+          INPUTS({{"tokens", T},
+                  {"layer_input_bytes_per_token", p.act.layer_input},
+                  {"cpu_bytes", cpu}}),
+          0.05);
+    return;
+  }
   if (p.req.gradient_checkpointing) {
     e.set(T * (p.act.layer_input * f.layers + p.act.final_saves),
           "tokens x (layers x layer input + final norm/head saves)",
@@ -240,6 +253,17 @@ void logits(const Ctx& c, Emit& e) {
   const double V = static_cast<double>(p.spec->vocab);
   if (is_training(r.task)) {
     const double T = tokens(c);
+    if (r.loss == Loss::fused) {
+      // Fused linear cross-entropy (linkedin/Liger-Kernel
+      // ops/fused_linear_cross_entropy.py; Unsloth; Apple CCE): logits are
+      // made chunk by chunk, chunk = T / ceil(V / h) rows, so one fp32 chunk
+      // is ~T x h; plus the grad of the hidden states (methodology §15.5).
+      const double h = static_cast<double>(p.spec->hidden);
+      e.set(T * h * (4.0 + 4.0 + static_cast<double>(p.beta)) / tp(p),
+            "tokens x hidden x (fp32 logits chunk + its grad + grad of the hidden states)",
+            INPUTS({{"tokens", T}, {"hidden", p.spec->hidden}}));
+      return;
+    }
     const double ce = r.loss == Loss::chunked
                           ? T * V * (static_cast<double>(p.beta) + 4.0 + 1.0) / tp(p)
                           : T * V * 12.0 / tp(p);

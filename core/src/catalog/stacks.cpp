@@ -1,0 +1,117 @@
+// Training stacks: parses and validates the embedded stacks.json
+// (methodology §15). Field paths and values are checked where they are
+// applied (api/request.cpp) and, for every stack, by tests/stacks_test.cpp.
+#include "vramfit/stacks.h"
+
+#include <algorithm>
+
+#include "catalog/common.h"
+#include "catalog/embedded.h"
+#include "vramfit/error.h"
+
+namespace vramfit {
+
+namespace {
+using catalog::json;
+
+void bad(const std::string& path, const std::string& msg) {
+  throw Error(ErrorCode::inconsistent, path, path + " " + msg);
+}
+
+StackDefault parse_default(const json& rec, const std::string& path) {
+  catalog::reject_unknown_keys(rec, path, {"field", "value", "tasks", "stored_dtype", "source"});
+  StackDefault d;
+  d.field = catalog::req_string(rec, "field", path);
+  const json* v = jsonu::find(rec, "value");
+  if (!v) jsonu::missing(path, "value");
+  d.value = *v;
+  d.tasks = catalog::string_list(rec, "tasks", path);
+  d.stored_dtype = catalog::string_list(rec, "stored_dtype", path);
+  d.source = catalog::req_string(rec, "source", path);
+  return d;
+}
+
+StackVersion parse_version(const json& rec, const std::string& path) {
+  catalog::reject_unknown_keys(rec, path, {"id", "name", "defaults", "mechanisms"});
+  StackVersion v;
+  v.id = catalog::req_string(rec, "id", path);
+  catalog::check_slug(v.id, path + ".id");
+  v.name = catalog::req_string(rec, "name", path);
+  const json* defs = jsonu::find(rec, "defaults");
+  if (defs) {
+    if (!defs->is_array()) bad(path + ".defaults", "must be an array");
+    for (size_t i = 0; i < defs->size(); ++i) {
+      v.defaults.push_back(
+          parse_default((*defs)[i], path + ".defaults[" + std::to_string(i) + "]"));
+    }
+  }
+  if (const json* m = jsonu::find(rec, "mechanisms")) {
+    jsonu::as_object(*m, path + ".mechanisms");
+    for (auto it = m->begin(); it != m->end(); ++it) {
+      const std::string id = it.key();
+      const auto& known = stack_mechanism_ids();
+      if (std::none_of(known.begin(), known.end(), [&](const char* k) { return id == k; })) {
+        bad(path + ".mechanisms", "names an unknown mechanism \"" + id + "\"");
+      }
+      v.mechanisms.push_back({id, jsonu::as_string(it.value(), path + ".mechanisms." + id)});
+    }
+  }
+  return v;
+}
+
+Stack parse_stack(const json& rec, const std::string& path) {
+  catalog::reject_unknown_keys(rec, path, {"id", "name", "versions"});
+  Stack s;
+  s.id = catalog::req_string(rec, "id", path);
+  catalog::check_slug(s.id, path + ".id");
+  s.name = catalog::req_string(rec, "name", path);
+  const json* vs = jsonu::find(rec, "versions");
+  if (!vs || !vs->is_array() || vs->empty()) bad(path + ".versions", "must list versions");
+  for (size_t i = 0; i < vs->size(); ++i) {
+    s.versions.push_back(parse_version((*vs)[i], path + ".versions[" + std::to_string(i) + "]"));
+    for (size_t j = 0; j + 1 < s.versions.size(); ++j) {
+      if (s.versions[j].id == s.versions.back().id)
+        bad(path, "repeats version " + s.versions[j].id);
+    }
+  }
+  return s;
+}
+
+}  // namespace
+
+const std::vector<const char*>& stack_mechanism_ids() {
+  static const std::vector<const char*> ids = {"bnb_saves_4bit_input", "offloaded_checkpoints",
+                                               "unsloth_kernels"};
+  return ids;
+}
+
+std::vector<Stack> parse_stack_catalog(const std::string& json_text) {
+  json records = catalog::load_records(json_text, "stacks.json", "stacks");
+  std::vector<Stack> out;
+  for (size_t i = 0; i < records.size(); ++i) {
+    out.push_back(parse_stack(records[i], "stacks.json.stacks[" + std::to_string(i) + "]"));
+    for (size_t j = 0; j + 1 < out.size(); ++j) {
+      if (out[j].id == out.back().id) bad("stacks.json", "repeats stack " + out[j].id);
+    }
+  }
+  if (out.empty()) bad("stacks.json", "lists no stack");
+  return out;
+}
+
+const std::vector<Stack>& stack_catalog() {
+  static const std::vector<Stack> table = [] {
+    const EmbeddedFile* f = find_embedded("stacks.json");
+    if (!f) throw Error(ErrorCode::internal, "", "stacks.json is not embedded");
+    return parse_stack_catalog(std::string(f->data, f->size));
+  }();
+  return table;
+}
+
+const Stack* find_stack(const std::string& id) {
+  for (const Stack& s : stack_catalog()) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace vramfit
