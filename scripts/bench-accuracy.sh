@@ -4,3 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 scripts/bench_accuracy.py "${1:-build/vramfit}" "${@:2}"
+echo
+python3 scripts/bench_llamacpp.py "${1:-build/vramfit}"

@@ -17,3 +17,4 @@ s = re.sub(r"<!-- accuracy:begin -->.*?<!-- accuracy:end -->",
            "<!-- accuracy:begin -->\n" + body + "\n<!-- accuracy:end -->", s, flags=re.S)
 open("README.md", "w").write(s)
 PY
+python3 scripts/bench_llamacpp.py "${1:-build/vramfit}" --readme >/dev/null

@@ -15,6 +15,7 @@ export type RequestEnums = {
   attention: 'sdpa'|'flash'|'eager';
   loss: 'standard'|'chunked';
   engine: 'hf'|'vllm'|'llama_cpp';
+  flash_attn: 'auto'|'on'|'off';
 };
 // <enums:end>
 

@@ -26,6 +26,7 @@ enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked };
 enum class Engine { hf, vllm, llama_cpp };
 enum class LoraDtype { fp32, bf16, fp16 };
+enum class FlashAttn { automatic, on, off };  // llama.cpp -fa auto|on|off
 
 // Request bounds that other modules search up to (fit's max batch / seq).
 // They keep every byte product far below 2^63 (see memory/estimate.cpp).
@@ -49,6 +50,17 @@ struct ParallelOptions {
   bool offload_optimizer = false;
   bool offload_params = false;
   int64_t microbatches = 0;  // pipeline micro-batches in flight (0 = pp)
+};
+
+// llama.cpp (llama-server) settings; unset values take the engine's defaults
+// from core/data/engines/llama_cpp.json.
+struct LlamaCppOptions {
+  std::optional<int64_t> n_gpu_layers;  // layers on the GPU; > n_layer: the output layer too
+  std::optional<int64_t> n_ubatch;
+  std::optional<int64_t> n_batch;
+  FlashAttn flash_attn = FlashAttn::automatic;
+  std::string cache_type_k;  // "" = engine default (f16)
+  std::string cache_type_v;
 };
 
 struct CustomGpu {
@@ -90,6 +102,7 @@ struct Request {
   Engine engine = Engine::hf;
   double gpu_memory_utilization = 0.9;    // vllm
   int64_t max_num_batched_tokens = 8192;  // vllm chunked prefill budget
+  LlamaCppOptions llama_cpp;              // engine llama_cpp
   int64_t cuda_context_mib = 500;         // methodology §8 default
   double fragmentation = -1;              // reserved/allocated - 1; <0 = default
   bool search = true;                     // per-GPU max batch / max seq searches

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/llama_cpp.h"
 #include "memory/prepared.h"
 #include "memory/registry.h"
 #include "vramfit/catalog.h"
@@ -96,9 +97,15 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
       static_cast<double>(p.params.total) / static_cast<double>(p.shard.tp * p.shard.pp);
   p.trainable = req.task == Task::full ? mem::to_bytes(per_gpu) : p.lora.params;
   p.factored_state = req.task == Task::full ? p.weights.factored_state : p.lora.factored_state;
-  p.fragmentation = req.fragmentation >= 0       ? req.fragmentation
-                    : req.engine == Engine::vllm ? 0.03
-                                                 : 0.10;
+  // llama.cpp's buffers are exact sizes (ggml backend buffers, no caching
+  // allocator): no fragmentation reserve by default.
+  p.fragmentation = req.fragmentation >= 0            ? req.fragmentation
+                    : req.engine == Engine::vllm      ? 0.03
+                    : req.engine == Engine::llama_cpp ? 0.0
+                                                      : 0.10;
+  if (req.engine == Engine::llama_cpp && req.task == Task::inference) {
+    llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types
+  }
   if (spec.approximate) {
     p.warnings.push_back({"approximate_architecture",
                           "model_type \"" + spec.model_type +
