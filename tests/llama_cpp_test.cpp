@@ -23,7 +23,8 @@ json config(const std::string& name) {
 const char* kPythia = "EleutherAI__pythia-2.8b.json";
 const char* kOpenLlama = "openlm-research__open_llama_7b_v2.json";
 
-json llama(const char* model, const std::string& dtype, int64_t n_ctx, json extra = json::object()) {
+json llama(const char* model, const std::string& dtype, int64_t n_ctx,
+           json extra = json::object()) {
   json r = {{"model", {{"config", config(model)}}},
             {"task", "inference"},
             {"engine", "llama_cpp"},
@@ -96,8 +97,8 @@ TEST_CASE("llama.cpp K and V cache types apart, n_ctx padded to 256", "[llama_cp
   // Hand derivation, pythia (32 layers, 2560 K and V per token): K q8_0 = 2560 / 32 x 34 =
   // 2720 B, V q4_0 = 2560 / 32 x 18 = 1440 B; x 2048 cells x 32 layers = 272,629,760 B
   // = 260.00 MiB.
-  const json b =
-      llama(kPythia, "q4_0", 2048, {{"flash_attn", "on"}, {"cache_type_k", "q8_0"}, {"cache_type_v", "q4_0"}});
+  const json b = llama(kPythia, "q4_0", 2048,
+                       {{"flash_attn", "on"}, {"cache_type_k", "q8_0"}, {"cache_type_v", "q4_0"}});
   CHECK(b["kv_buffer_gpu_mib"] == Approx(260.00).margin(0.005));
   CHECK(b["cache_type_k"] == "Q8_0");
   // n_ctx 1000 -> 1024 cells (GGML_PAD(n_ctx, 256)): f16 K+V 2 x 2560 x 2 B x 1024 x 32 =
@@ -117,7 +118,8 @@ TEST_CASE("llama.cpp: the response's components are the GPU buffers", "[llama_cp
                       {"search", false}});
   const json& b = r["engine"]["llama_cpp"];
   const double mib = 1048576.0;
-  CHECK(comp(r, "weights").get<double>() / mib == Approx(b["model_buffer_gpu_mib"].get<double>()).margin(0.01));
+  CHECK(comp(r, "weights").get<double>() / mib ==
+        Approx(b["model_buffer_gpu_mib"].get<double>()).margin(0.01));
   CHECK(comp(r, "kv_cache").get<double>() / mib == Approx(640.0).margin(0.01));
   CHECK(comp(r, "compute_buffer").get<double>() / mib == Approx(162.0).margin(0.01));
   CHECK(comp(r, "logits").is_null());  // inside the compute buffer
@@ -144,7 +146,8 @@ TEST_CASE("llama.cpp largest n_gpu_layers fits the named GPU", "[llama_cpp]") {
 
 TEST_CASE("llama.cpp settings: bad cache types name their field", "[llama_cpp]") {
   auto err = [](json extra) {
-    json r = {{"model", {{"preset", "Qwen/Qwen3-0.6B"}}}, {"task", "inference"}, {"engine", "llama_cpp"}};
+    json r = {
+        {"model", {{"preset", "Qwen/Qwen3-0.6B"}}}, {"task", "inference"}, {"engine", "llama_cpp"}};
     for (auto it = extra.begin(); it != extra.end(); ++it) r[it.key()] = it.value();
     return json::parse(vramfit::estimate_json(r.dump()))["error"];
   };

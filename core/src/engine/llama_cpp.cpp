@@ -63,7 +63,8 @@ std::string cache_type(const std::string& given, const char* field) {
     if (t.get<std::string>() == v) return upper(v);
   }
   std::string list;
-  for (const json& t : data().at("cache_types")) list += (list.empty() ? "" : ", ") + t.get<std::string>();
+  for (const json& t : data().at("cache_types"))
+    list += (list.empty() ? "" : ", ") + t.get<std::string>();
   throw Error(ErrorCode::unknown_value, field,
               std::string(field) + ": unknown value \"" + v + "\" (one of: " + list + ")");
 }
@@ -118,7 +119,10 @@ Cat category_of(const TensorGroup& t) {
 
 struct Tensor {
   Cat cat;
-  int layer;  // -1: input/output
+  bool experts = false;  // a 3-D stack of routed experts (ne[2] > 1)
+  bool router = false;   // ffn_gate_inp: kept F32 by convert_hf_to_gguf
+  bool matrix = false;   // a linear or embedding weight (tensor_allows_quantization)
+  int layer;             // -1: input/output
   bool input;
   int64_t ne0, rows;
   std::string type;
@@ -133,7 +137,8 @@ struct FileType {
 FileType file_type(const std::string& dtype) {
   const json& ft = data().at("ftypes");
   if (ft.contains(dtype)) {
-    return {ft.at(dtype).at("ftype").get<std::string>(), ft.at(dtype).at("type").get<std::string>()};
+    return {ft.at(dtype).at("ftype").get<std::string>(),
+            ft.at(dtype).at("type").get<std::string>()};
   }
   for (const GgmlType& t : ggml_types())
     if (upper(dtype) == t.name) return {"PURE", t.name};
@@ -160,10 +165,12 @@ std::string tensor_type(QuantState& qs, const Tensor& t, const std::string& base
   const int64_t n_gqa = m.num_kv_heads > 0 ? m.num_heads / m.num_kv_heads : 1;
   const int64_t n_expert = m.moe.num_experts;
   const int n_layer = static_cast<int>(m.layers.size());
-  const bool iq_low = f == "MOSTLY_IQ2_XXS" || f == "MOSTLY_IQ2_XS" || f == "MOSTLY_IQ1_S" ||
-                      f == "MOSTLY_IQ1_M";
-  const bool attn_v_like = t.cat == Cat::attn_v || t.cat == Cat::attn_qkv || t.cat == Cat::attn_kv_b;
+  const bool iq_low =
+      f == "MOSTLY_IQ2_XXS" || f == "MOSTLY_IQ2_XS" || f == "MOSTLY_IQ1_S" || f == "MOSTLY_IQ1_M";
+  const bool attn_v_like =
+      t.cat == Cat::attn_v || t.cat == Cat::attn_qkv || t.cat == Cat::attn_kv_b;
   std::string type = base;
+  if (f == "MOSTLY_MXFP4_MOE") return t.experts ? "MXFP4" : "Q8_0";
   if (t.cat == Cat::output || (qs.tied && t.cat == Cat::token_embd)) {
     if (falcon || t.ne0 % type_named(base).block_size != 0) return "Q8_0";
     if (iq_low || f == "MOSTLY_IQ3_XXS") return "Q5_K";
@@ -183,44 +190,62 @@ std::string tensor_type(QuantState& qs, const Tensor& t, const std::string& base
     } else if (t.cat == Cat::ffn_down && t.layer < n_layer / 8) {
       type = "Q2_K";
     } else if (t.cat == Cat::attn_output) {
-      if (n_expert == 8) type = "Q5_K";
-      else if (f == "MOSTLY_IQ1_S" || f == "MOSTLY_IQ1_M") type = "IQ2_XXS";
+      if (n_expert == 8)
+        type = "Q5_K";
+      else if (f == "MOSTLY_IQ1_S" || f == "MOSTLY_IQ1_M")
+        type = "IQ2_XXS";
     }
   } else if (attn_v_like) {
     const int i = qs.i_attention_wv, n = qs.n_attention_wv;
-    if (f == "MOSTLY_Q2_K") type = n_gqa >= 4 ? "Q4_K" : "Q3_K";
-    else if (f == "MOSTLY_IQ3_XXS") type = n_gqa >= 4 ? "Q4_K" : "IQ3_S";
-    else if (f == "MOSTLY_Q3_K_M") type = i < 2 ? "Q5_K" : "Q4_K";
-    else if ((f == "MOSTLY_IQ4_NL" || f == "MOSTLY_IQ4_XS") && n_gqa >= 4) type = "Q5_K";
-    else if ((f == "MOSTLY_Q4_K_M" || f == "MOSTLY_Q5_K_M") && use_more_bits(i, n)) type = "Q6_K";
+    if (f == "MOSTLY_Q2_K")
+      type = n_gqa >= 4 ? "Q4_K" : "Q3_K";
+    else if (f == "MOSTLY_IQ3_XXS")
+      type = n_gqa >= 4 ? "Q4_K" : "IQ3_S";
+    else if (f == "MOSTLY_Q3_K_M")
+      type = i < 2 ? "Q5_K" : "Q4_K";
+    else if ((f == "MOSTLY_IQ4_NL" || f == "MOSTLY_IQ4_XS") && n_gqa >= 4)
+      type = "Q5_K";
+    else if ((f == "MOSTLY_Q4_K_M" || f == "MOSTLY_Q5_K_M") && use_more_bits(i, n))
+      type = "Q6_K";
     // LLM_TYPE_70B: 80-layer Llama models.
     if (n_layer == 80 && m.family == "llama" && (type == "Q3_K" || type == "Q4_K")) type = "Q5_K";
     if (n_expert == 8) type = "Q8_0";
     ++qs.i_attention_wv;
   } else if (t.cat == Cat::attn_k) {
-    if (n_expert == 8) type = "Q8_0";
-    else if (f == "MOSTLY_IQ3_XXS") type = "IQ2_S";
+    if (n_expert == 8)
+      type = "Q8_0";
+    else if (f == "MOSTLY_IQ3_XXS")
+      type = "IQ2_S";
   } else if (t.cat == Cat::attn_q) {
     if (f == "MOSTLY_IQ3_XXS") type = "IQ2_S";
   } else if (t.cat == Cat::ffn_down) {
     const int i = t.layer, n = n_layer;
-    if (f == "MOSTLY_Q2_K") type = "Q3_K";
-    else if (f == "MOSTLY_IQ3_XXS") type = i < n / 8 ? "Q4_K" : "Q3_K";
+    if (f == "MOSTLY_Q2_K")
+      type = "Q3_K";
+    else if (f == "MOSTLY_IQ3_XXS")
+      type = i < n / 8 ? "Q4_K" : "Q3_K";
     else if (f == "MOSTLY_Q3_K_M")
       type = i < n / 16 ? "Q5_K" : (!falcon || use_more_bits(i, n)) ? "Q4_K" : "Q3_K";
     else if (f == "MOSTLY_Q4_K_M") {
-      if (falcon) type = i < n / 16 ? "Q6_K" : use_more_bits(i, n) ? "Q5_K" : "Q4_K";
-      else if (use_more_bits(i, n)) type = "Q6_K";
-    } else if (i < n / 8 && (f == "MOSTLY_IQ4_NL" || f == "MOSTLY_IQ4_XS")) type = "Q5_K";
-    else if (f == "MOSTLY_Q5_K_M" && use_more_bits(i, n)) type = "Q6_K";
+      if (falcon)
+        type = i < n / 16 ? "Q6_K" : use_more_bits(i, n) ? "Q5_K" : "Q4_K";
+      else if (use_more_bits(i, n))
+        type = "Q6_K";
+    } else if (i < n / 8 && (f == "MOSTLY_IQ4_NL" || f == "MOSTLY_IQ4_XS"))
+      type = "Q5_K";
+    else if (f == "MOSTLY_Q5_K_M" && use_more_bits(i, n))
+      type = "Q6_K";
   } else if (t.cat == Cat::attn_output && !falcon) {
     if (n_expert == 8) {
       if (f == "MOSTLY_Q2_K" || f == "MOSTLY_IQ3_XXS" || f == "MOSTLY_Q3_K_M" ||
           f == "MOSTLY_IQ4_NL" || f == "MOSTLY_Q4_K_M" || f == "MOSTLY_IQ4_XS")
         type = "Q5_K";
-    } else if (f == "MOSTLY_Q2_K") type = "Q3_K";
-    else if (f == "MOSTLY_IQ3_XXS") type = "IQ3_S";
-    else if (f == "MOSTLY_Q3_K_M") type = "Q4_K";
+    } else if (f == "MOSTLY_Q2_K")
+      type = "Q3_K";
+    else if (f == "MOSTLY_IQ3_XXS")
+      type = "IQ3_S";
+    else if (f == "MOSTLY_Q3_K_M")
+      type = "Q4_K";
   }
   return type;
 }
@@ -229,11 +254,16 @@ std::string tensor_type(QuantState& qs, const Tensor& t, const std::string& base
 std::string fallback(const std::string& type, int64_t ne0) {
   if (ne0 % type_named(type).block_size == 0) return type;
   std::string r = "F16";
-  if (type.rfind("IQ", 0) == 0 && type != "IQ4_NL") r = "IQ4_NL";
-  else if (type == "Q2_K" || type == "Q3_K" || type == "TQ1_0" || type == "TQ2_0") r = "Q4_0";
-  else if (type == "Q4_K") r = "Q5_0";
-  else if (type == "Q5_K") r = "Q5_1";
-  else if (type == "Q6_K") r = "Q8_0";
+  if (type.rfind("IQ", 0) == 0 && type != "IQ4_NL")
+    r = "IQ4_NL";
+  else if (type == "Q2_K" || type == "Q3_K" || type == "TQ1_0" || type == "TQ2_0")
+    r = "Q4_0";
+  else if (type == "Q4_K")
+    r = "Q5_0";
+  else if (type == "Q5_K")
+    r = "Q5_1";
+  else if (type == "Q6_K")
+    r = "Q8_0";
   return ne0 % type_named(r).block_size == 0 ? r : "F16";
 }
 
@@ -243,8 +273,7 @@ std::vector<Tensor> tensors_of(const ModelSpec& m, const std::string& dtype) {
   const FileType ft = file_type(dtype);
   // 2-D tensors that are not quantised keep the converter's type (F16 in
   // F16-based files, F32 in ALL_F32); 1-D tensors are F32 (convert_hf_to_gguf).
-  const std::string plain =
-      ft.type == "F32" ? "F32" : (ft.type == "BF16" ? "BF16" : "F16");
+  const std::string plain = ft.type == "F32" ? "F32" : (ft.type == "BF16" ? "BF16" : "F16");
   QuantState qs{m, ft.ftype};
   qs.tied = m.tied_embeddings;
   std::vector<Tensor> out;
@@ -255,7 +284,12 @@ std::vector<Tensor> tensors_of(const ModelSpec& m, const std::string& dtype) {
     t.input = g.layer < 0 && (g.role == TensorRole::embedding || g.role == TensorRole::position);
     t.ne0 = g.cols;
     t.rows = g.rows * g.count;
-    if (t.cat == Cat::attn_v || t.cat == Cat::attn_qkv || t.cat == Cat::attn_kv_b) ++qs.n_attention_wv;
+    t.experts = g.role == TensorRole::expert_linear && g.count > 1;
+    t.router = g.role == TensorRole::router;
+    t.matrix = g.role == TensorRole::linear || g.role == TensorRole::expert_linear ||
+               g.role == TensorRole::embedding || g.role == TensorRole::lm_head;
+    if (t.cat == Cat::attn_v || t.cat == Cat::attn_qkv || t.cat == Cat::attn_kv_b)
+      ++qs.n_attention_wv;
     out.push_back(t);
   }
   std::stable_sort(out.begin(), out.end(), [](const Tensor& a, const Tensor& b) {
@@ -263,11 +297,15 @@ std::vector<Tensor> tensors_of(const ModelSpec& m, const std::string& dtype) {
   });
   for (Tensor& t : out) {
     const bool two_d = t.ne0 > 1 && t.rows > 1;
-    const bool quantisable = two_d && (t.cat != Cat::other);
-    if (!two_d) t.type = "F32";
-    else if (!quantisable || !is_quant(ft.type)) t.type = quantisable ? ft.type : plain;
-    else if (ft.ftype == "PURE") t.type = fallback(ft.type, t.ne0);
-    else t.type = fallback(tensor_type(qs, t, ft.type), t.ne0);
+    const bool quantisable = two_d && t.matrix;
+    if (!two_d || t.router)
+      t.type = "F32";
+    else if (!quantisable || !is_quant(ft.type))
+      t.type = quantisable ? ft.type : plain;
+    else if (ft.ftype == "PURE")
+      t.type = fallback(ft.type, t.ne0);
+    else
+      t.type = fallback(tensor_type(qs, t, ft.type), t.ne0);
     t.bytes = row_bytes(t.type, t.ne0, t.rows);
   }
   return out;
@@ -284,8 +322,8 @@ LayerKv layer_kv(const LayerSpec& L, const Settings& s, int64_t cells) {
   if (L.mixer == MixerKind::attention && L.kv_cache_dim > 0 && L.n_kv_heads > 0) {
     // Sliding-window layers get their own cache: n_swa + n_ubatch cells,
     // padded (llama_kv_cache_iswa, swa_full off as llama-server has it).
-    const int64_t c = L.window > 0 ? std::min(cells, pad(L.window + s.n_ubatch, value_of("n_ctx_pad")))
-                                   : cells;
+    const int64_t c =
+        L.window > 0 ? std::min(cells, pad(L.window + s.n_ubatch, value_of("n_ctx_pad"))) : cells;
     const int64_t k = L.n_kv_heads * L.head_dim;
     const int64_t v = L.kv_cache_dim - k;
     return {row_bytes(s.type_k, k, c) + row_bytes(s.type_v, v, c), c};
