@@ -366,10 +366,11 @@ void add_parallel(std::vector<Field>& t) {
 void add_llama_cpp(std::vector<Field>& t) {
   t.push_back(
       Row("n_gpu_layers", Kind::integer, "llama.cpp n_gpu_layers", "inference")
-          .range(-1, 1 << 16)
-          .derive("all layers and the output layer (-1)")
+          .range(-2, 1 << 16)
+          .derive("all layers and the output layer")
           .about("Layers offloaded to the GPU (-ngl), the last ones first; n_layer + 1 "
-                 "also puts the output layer there; -1 = all.")
+                 "also puts the output layer there; negative = all (llama-server's own "
+                 "pick: engine.llama_cpp.max_n_gpu_layers).")
           .only(kInference, kLlamaCpp)
           .cli("--n-gpu-layers", {"--ngl"})
           .io([](Request& r, const json& v) { r.llama_cpp.n_gpu_layers = v.get<int64_t>(); },

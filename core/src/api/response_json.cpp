@@ -206,7 +206,9 @@ json llama_cpp_json(const Prepared& p) {
   j["compute_buffer_host_mib"] = in_mib(b.compute_host);
   j["host_mib"] = in_mib(b.model_cpu + b.kv_cpu + b.compute_host);
   if (const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu)) {
-    const int64_t room = g->memory_bytes - r.cuda_context_mib * 1048576;
+    // llama-server's auto -ngl keeps fit_margin_mib free beside the context.
+    const int64_t room =
+        g->memory_bytes - (r.cuda_context_mib + llama_cpp::fit_margin_mib()) * 1048576;
     const int64_t ngl = llama_cpp::max_gpu_layers(m, p.fmt.dtype, s, room);
     json& x = j["max_n_gpu_layers"] = json::object();
     x["gpu"] = g->id;

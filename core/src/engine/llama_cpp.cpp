@@ -451,6 +451,8 @@ Buffers buffers(const ModelSpec& m, const std::string& dtype, const Settings& s)
   return b;
 }
 
+int64_t fit_margin_mib() { return value_of("fit_margin_mib"); }
+
 int64_t max_gpu_layers(const ModelSpec& m, const std::string& dtype, Settings s,
                        int64_t gpu_bytes) {
   const int64_t n_layer = static_cast<int64_t>(m.layers.size());

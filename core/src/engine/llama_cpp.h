@@ -40,6 +40,9 @@ Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx);
 // id (its llama.cpp file type decides each tensor's GGML type).
 Buffers buffers(const ModelSpec& spec, const std::string& weights_dtype, const Settings& s);
 
+// MiB llama-server's automatic n_gpu_layers leaves free per device.
+int64_t fit_margin_mib();
+
 // The largest n_gpu_layers (0 .. n_layer + 1) whose GPU buffers fit in
 // `gpu_bytes`; -1 when even 0 does not.
 int64_t max_gpu_layers(const ModelSpec& spec, const std::string& weights_dtype, Settings s,
