@@ -159,3 +159,16 @@ TEST_CASE("llama.cpp settings: bad cache types name their field", "[llama_cpp]")
   CHECK(v["code"] == "inconsistent");
   CHECK(v["field"] == "cache_type_v");
 }
+
+TEST_CASE("llama.cpp sliding-window layers keep n_swa + n_ubatch cells", "[llama_cpp]") {
+  // Hand derivation, gemma-3-1b (26 layers, every 6th global, window 512, 1 KV head of 256):
+  // K+V f16 per cell and layer = 2 x 256 x 2 = 1024 B. Global layers (5, 11, 17, 23): 4 x 8192
+  // cells = 32 MiB; the 22 local layers: GGML_PAD(512 + 512, 256) = 1024 cells each = 22 MiB.
+  const json r = api({{"model", {{"preset", "google/gemma-3-1b-it"}}},
+                      {"task", "inference"},
+                      {"engine", "llama_cpp"},
+                      {"weights_dtype", "q8_0"},
+                      {"seq_len", 8192},
+                      {"search", false}});
+  CHECK(r["engine"]["llama_cpp"]["kv_buffer_gpu_mib"] == Approx(54.00).margin(0.005));
+}
