@@ -12,6 +12,7 @@ const isTraining = (s) => Boolean(s.task) && s.task !== 'inference';
 const isInference = (s) => !isTraining(s);
 const isAdapter = (s) => isTraining(s) && s.task !== 'full';
 const isVllm = (s) => isInference(s) && s.engine === 'vllm';
+const isLlamaCpp = (s) => isInference(s) && s.engine === 'llama_cpp';
 
 /**
  * Layout only: which control (kind), where it goes (group) and when it shows
@@ -41,6 +42,12 @@ export const FIELDS = [
   { name: 'kv_cache_dtype', kind: 'enum', group: 'inference', unset: 'compute dtype', when: isInference },
   { name: 'gpu_memory_utilization', kind: 'number', group: 'inference', when: isVllm },
   { name: 'max_num_batched_tokens', kind: 'int', group: 'inference', when: isVllm },
+  { name: 'n_gpu_layers', kind: 'int', group: 'inference', when: isLlamaCpp },
+  { name: 'n_ubatch', kind: 'int', group: 'inference', when: isLlamaCpp },
+  { name: 'n_batch', kind: 'int', group: 'inference', when: isLlamaCpp },
+  { name: 'flash_attn', kind: 'enum', group: 'inference', when: isLlamaCpp },
+  { name: 'cache_type_k', kind: 'text', group: 'inference', maxLength: 16, when: isLlamaCpp },
+  { name: 'cache_type_v', kind: 'text', group: 'inference', maxLength: 16, when: isLlamaCpp },
   { name: 'precision', kind: 'enum', group: 'training', when: isTraining },
   { name: 'optimizer', kind: 'enum', group: 'training', when: isTraining },
   { name: 'gradient_checkpointing', kind: 'bool', group: 'training', when: isTraining },
