@@ -183,7 +183,7 @@ json llama_cpp_json(const Prepared& p) {
   if (r.engine != Engine::llama_cpp || r.task != Task::inference) return json();
   const ModelSpec& m = *p.spec;
   const llama_cpp::Settings s = llama_cpp::settings_of(m, r, r.batch_size * r.seq_len);
-  const llama_cpp::Buffers b = llama_cpp::buffers(m, p.fmt.dtype, s);
+  const llama_cpp::Buffers b = llama_cpp::buffers(m, p.llama_model, s);
   const double mib = 1048576.0;
   auto in_mib = [&](int64_t bytes) {
     return std::round(static_cast<double>(bytes) / mib * 100) / 100;
@@ -209,14 +209,14 @@ json llama_cpp_json(const Prepared& p) {
     // llama-server's auto -ngl keeps fit_margin_mib free beside the context.
     const int64_t room =
         g->memory_bytes - (r.cuda_context_mib + llama_cpp::fit_margin_mib()) * 1048576;
-    const int64_t ngl = llama_cpp::max_gpu_layers(m, p.fmt.dtype, s, room);
+    const int64_t ngl = llama_cpp::max_gpu_layers(m, p.llama_model, s, room);
     json& x = j["max_n_gpu_layers"] = json::object();
     x["gpu"] = g->id;
     x["n_gpu_layers"] = ngl;
     if (ngl >= 0) {
       llama_cpp::Settings at = s;
       at.n_gpu_layers = ngl;
-      const llama_cpp::Buffers c = llama_cpp::buffers(m, p.fmt.dtype, at);
+      const llama_cpp::Buffers c = llama_cpp::buffers(m, p.llama_model, at);
       x["gpu_mib"] = in_mib(c.model_gpu + c.kv_gpu + c.compute_gpu);
       x["host_mib"] = in_mib(c.model_cpu + c.kv_cpu + c.compute_host);
     }

@@ -369,34 +369,52 @@ Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx) {
   return s;
 }
 
-Buffers buffers(const ModelSpec& m, const std::string& dtype, const Settings& s) {
+ModelBytes model_bytes(const ModelSpec& m, const std::string& dtype) {
+  ModelBytes mb;
+  mb.layer.assign(m.layers.size(), 0);
+  // load_tensors: the input layer (token embedding) stays in a CPU buffer;
+  // a tied output is the embedding duplicated on the output device (on the
+  // CPU it is the same mapped data).
+  int64_t embd = 0, norm = 0;
+  bool has_output = false;
+  for (const Tensor& t : tensors_of(m, dtype)) {
+    if (t.input) {
+      mb.input += t.bytes;
+      if (t.cat == Cat::token_embd) embd = t.bytes;
+    } else if (t.layer >= 0 && static_cast<size_t>(t.layer) < mb.layer.size()) {
+      mb.layer[static_cast<size_t>(t.layer)] += t.bytes;
+    } else if (t.cat == Cat::output) {
+      mb.output_weight = t.bytes;
+      has_output = true;
+    } else {
+      norm += t.bytes;
+    }
+  }
+  if (!has_output) mb.output_weight = embd;
+  mb.output_on_gpu = norm + mb.output_weight;
+  mb.output_on_cpu = norm + (has_output ? mb.output_weight : 0);
+  for (const TensorGroup& g : m.tensors)
+    if (category_of(g) == Cat::attn_qkv) mb.fused_qkv = true;
+  return mb;
+}
+
+Buffers buffers(const ModelSpec& m, const ModelBytes& mb, const Settings& s) {
   Buffers b;
   const int64_t n_layer = static_cast<int64_t>(m.layers.size());
   b.n_gpu_layers = s.n_gpu_layers;
   b.flash_attn = s.flash_attn;
   const bool output_gpu = s.n_gpu_layers > n_layer;
-
-  // Model buffers (load_tensors): the input layer (token embedding) stays
-  // in a CPU buffer; a tied output is the embedding duplicated on the
-  // output device.
-  int64_t output_w = 0, embd_w = 0;
-  bool has_output = false;
-  for (const Tensor& t : tensors_of(m, dtype)) {
-    bool gpu = false;
-    if (t.input) {
-      if (t.cat == Cat::token_embd) embd_w = t.bytes;
-    } else if (t.layer >= 0) {
-      gpu = on_gpu(t.layer, n_layer, s.n_gpu_layers);
-    } else {
-      gpu = output_gpu;
-      if (t.cat == Cat::output) output_w = t.bytes, has_output = true;
-    }
-    (gpu ? b.model_gpu : b.model_cpu) += t.bytes;
+  b.model_cpu = mb.input;
+  for (size_t i = 0; i < mb.layer.size(); ++i)
+    (on_gpu(static_cast<int>(i), n_layer, s.n_gpu_layers) ? b.model_gpu : b.model_cpu) +=
+        mb.layer[i];
+  if (output_gpu) {
+    b.model_gpu += mb.output_on_gpu;
+  } else {
+    b.model_cpu += mb.output_on_cpu;
   }
-  if (!has_output) {
-    output_w = embd_w;
-    if (output_gpu) b.model_gpu += embd_w;
-  }
+  const int64_t output_w = mb.output_weight;
+  const bool fused_qkv = mb.fused_qkv;
 
   // KV cache: n_ctx padded; each layer's cache on its layer's device.
   b.kv_cells = pad(s.n_ctx, value_of("n_ctx_pad"));
@@ -416,9 +434,6 @@ Buffers buffers(const ModelSpec& m, const std::string& dtype, const Settings& s)
   const double kv_w = static_cast<double>(m.num_kv_heads * m.head_dim);
   const double mask_rows = static_cast<double>(pad(s.n_ubatch, value_of("kq_mask_pad")));
   const double mask = static_cast<double>(n_kv) * mask_rows * 4;  // f32, built on the host
-  bool fused_qkv = false;
-  for (const TensorGroup& g : m.tensors)
-    if (category_of(g) == Cat::attn_qkv) fused_qkv = true;
   // Alive when the attention scores are allocated: the residual stream,
   // and Q, K, V. A fused QKV output is viewed three ways, so ggml-alloc
   // cannot rope Q and K in place: they get tensors of their own.
@@ -453,12 +468,11 @@ Buffers buffers(const ModelSpec& m, const std::string& dtype, const Settings& s)
 
 int64_t fit_margin_mib() { return value_of("fit_margin_mib"); }
 
-int64_t max_gpu_layers(const ModelSpec& m, const std::string& dtype, Settings s,
-                       int64_t gpu_bytes) {
+int64_t max_gpu_layers(const ModelSpec& m, const ModelBytes& mb, Settings s, int64_t gpu_bytes) {
   const int64_t n_layer = static_cast<int64_t>(m.layers.size());
   for (int64_t ngl = n_layer + 1; ngl >= 0; --ngl) {
     s.n_gpu_layers = ngl;
-    const Buffers b = buffers(m, dtype, s);
+    const Buffers b = buffers(m, mb, s);
     if (b.model_gpu + b.kv_gpu + b.compute_gpu <= gpu_bytes) return ngl;
   }
   return -1;

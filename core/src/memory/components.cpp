@@ -63,14 +63,7 @@ bool llama(const Prepared& p) {
 }
 llama_cpp::Buffers llama_buffers(const Ctx& c) {
   const llama_cpp::Settings s = llama_cpp::settings_of(*c.p.spec, c.p.req, c.b * c.s);
-  llama_cpp::Buffers b = llama_cpp::buffers(*c.p.spec, c.p.fmt.dtype, s);
-  // The file's own tensor bytes (GGUF header) replace the file-type rule's.
-  const int64_t model = b.model_gpu + b.model_cpu;
-  if (c.p.req.checkpoint_bytes > 0 && c.p.req.weights_dtype.empty() && model > 0) {
-    const double k = static_cast<double>(c.p.req.checkpoint_bytes) / static_cast<double>(model);
-    b.model_gpu = mem::to_bytes(static_cast<double>(b.model_gpu) * k);
-  }
-  return b;
+  return llama_cpp::buffers(*c.p.spec, c.p.llama_model, s);
 }
 
 // Pipeline 1F1B: the first stage holds min(pp, micro-batches) micro-batches

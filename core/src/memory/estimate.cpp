@@ -105,6 +105,20 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                                                       : 0.10;
   if (req.engine == Engine::llama_cpp && req.task == Task::inference) {
     llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types
+    p.llama_model = llama_cpp::model_bytes(spec, p.fmt.dtype);
+    // The file's own tensor bytes (GGUF header) scale the file-type rule's.
+    llama_cpp::ModelBytes& mb = p.llama_model;
+    int64_t stored = mb.input + mb.output_on_cpu;
+    for (int64_t l : mb.layer) stored += l;
+    if (req.checkpoint_bytes > 0 && req.weights_dtype.empty() && stored > 0) {
+      const double k = static_cast<double>(req.checkpoint_bytes) / static_cast<double>(stored);
+      auto scale = [k](int64_t& v) { v = mem::to_bytes(static_cast<double>(v) * k); };
+      for (int64_t& l : mb.layer) scale(l);
+      scale(mb.input);
+      scale(mb.output_on_gpu);
+      scale(mb.output_on_cpu);
+      scale(mb.output_weight);
+    }
   }
   if (spec.approximate) {
     p.warnings.push_back({"approximate_architecture",

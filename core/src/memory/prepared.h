@@ -2,6 +2,7 @@
 // batch size or sequence length, so that searches re-evaluate cheaply.
 #pragma once
 
+#include "engine/llama_cpp.h"
 #include "memory/parts.h"
 #include "vramfit/estimate.h"
 #include "vramfit/params.h"
@@ -22,6 +23,7 @@ struct Prepared {
   double factored_state = 0;  // Adafactor state of the trainable tensors
   int64_t beta = 2;           // compute dtype bytes
   double fragmentation = 0.1;
+  llama_cpp::ModelBytes llama_model;  // engine llama_cpp: tensor bytes per layer
   std::vector<std::pair<std::string, std::string>> warnings;
 };
 
