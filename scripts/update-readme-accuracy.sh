@@ -25,3 +25,4 @@ s = re.sub(r"<!-- vllm:begin -->.*?<!-- vllm:end -->",
            "<!-- vllm:begin -->\n" + sys.argv[1].strip() + "\n<!-- vllm:end -->", s, flags=re.S)
 open("README.md", "w").write(s)
 PY
+python3 scripts/bench_llamacpp.py "${1:-build/vramfit}" --readme >/dev/null

@@ -139,7 +139,7 @@ for f in fields:
     args = [bin, "estimate", "--preset", preset, "--task", "lora", "--no-search", "--json"]
     if "engines" in f or f.get("tasks") == ["inference"]:
         args[5] = "inference"
-        args += ["--engine", "vllm"]
+        args += ["--engine", f.get("engines", ["vllm"])[0]]
     if f["path"] == "prompt_len":
         args += ["--seq-len", str(value)]
     for flag in [f["flag"]] + f.get("aliases", []):

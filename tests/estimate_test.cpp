@@ -1133,13 +1133,6 @@ TEST_CASE("TP beyond the KV heads replicates them", "[estimate][kv][parallel]") 
   CHECK(comp(ok(preset_req(kLlama8B, {{"parallel", {{"tp", 16}}}})), "kv_cache") == 33554432LL);
 }
 
-TEST_CASE("llama.cpp prefills in n_ubatch = 512 token chunks", "[estimate][inference]") {
-  // §7.6: T_chunk = n_ubatch 512 for llama.cpp; b 2, s 2048:
-  //   2 B x 512 x 51,200 = 52,428,800 B.
-  CHECK(comp(ok(preset_req(kLlama8B, {{"engine", "llama_cpp"}, {"batch_size", 2}})),
-             "prefill_activations") == 52428800LL);
-}
-
 TEST_CASE("AWQ 4-bit g128 weights follow §4.3 exactly", "[estimate][weights]") {
   // §4.3 AWQ: in x out x q/8 + ceil(in/g) x out x q/8 + ceil(in/g) x out x 2
   // = 4 + 20/128 = 4.15625 bits per weight when g divides in. Tiny llama

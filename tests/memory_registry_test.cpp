@@ -31,6 +31,7 @@ std::vector<json> varied_requests() {
   return {
       req({{"task", "inference"}, {"engine", "hf"}}),
       req({{"task", "inference"}, {"engine", "vllm"}, {"parallel", {{"tp", 2}}}}),
+      req({{"task", "inference"}, {"engine", "llama_cpp"}}),
       req({{"task", "full"}, {"parallel", {{"dp", 8}, {"zero", 3}}}}),
       req({{"task", "full"},
            {"precision", "bf16_mixed"},

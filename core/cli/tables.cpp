@@ -1,5 +1,6 @@
 #include "tables.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -140,6 +141,35 @@ void print_estimate(const json& r, const json& fields) {
                   static_cast<long long>(n.at("parallel").at("dp").get<int64_t>()),
                   static_cast<long long>(n.at("parallel").at("zero").get<int64_t>()),
                   gib(i64(n, "per_gpu_total_bytes")).c_str());
+    }
+  }
+  if (r.contains("engine") && r.at("engine").contains("llama_cpp")) {
+    // llama.cpp's buffers as llama-server prints them (MiB), methodology §16.
+    const json& l = r.at("engine").at("llama_cpp");
+    auto mib = [&](const char* k) { return l.at(k).get<double>(); };
+    const int64_t ngl = l.at("n_gpu_layers").get<int64_t>();
+    const int64_t n_layer = l.at("n_layer").get<int64_t>();
+    std::printf("\nllama.cpp buffers (MiB), %lld of %lld layers%s on the GPU:\n",
+                static_cast<long long>(std::min(ngl, n_layer)), static_cast<long long>(n_layer),
+                ngl > n_layer ? " and the output layer" : "");
+    std::printf("  model    GPU %10.2f  CPU %10.2f\n", mib("model_buffer_gpu_mib"),
+                mib("model_buffer_cpu_mib"));
+    std::printf("  KV       GPU %10.2f  CPU %10.2f  (%lld cells)\n", mib("kv_buffer_gpu_mib"),
+                mib("kv_buffer_cpu_mib"), static_cast<long long>(l.at("kv_cells").get<int64_t>()));
+    std::printf("  compute  GPU %10.2f  host %9.2f\n", mib("compute_buffer_gpu_mib"),
+                mib("compute_buffer_host_mib"));
+    if (l.contains("max_n_gpu_layers")) {
+      const json& x = l.at("max_n_gpu_layers");
+      const int64_t n = x.at("n_gpu_layers").get<int64_t>();
+      if (n < 0) {
+        std::printf("  no layer fits the GPU\n");
+      } else {
+        std::printf(
+            "  llama-server's own pick: %lld layers on the GPU (%.2f MiB there, %.2f MiB "
+            "host)\n",
+            static_cast<long long>(n), x.at("gpu_mib").get<double>(),
+            x.at("host_mib").get<double>());
+      }
     }
   }
   if (r.contains("disk")) {

@@ -3,7 +3,8 @@
 # Whitespace and unread columns are dropped on the way (see below).
 # Presets are the files listed in data/presets/SOURCES.tsv (first column).
 function(vramfit_embed_data data_dir out_cpp)
-  set(files gpus.json dtypes.json stacks.json engines/vllm.json presets/SOURCES.tsv)
+  set(files gpus.json dtypes.json stacks.json engines/vllm.json engines/llama_cpp.json
+            presets/SOURCES.tsv)
   # First column of each row (regex on the raw text: notes may hold ';').
   file(READ ${data_dir}/presets/SOURCES.tsv tsv)
   string(REGEX MATCHALL "\n[^\t\n]+\\.json\t" rows "\n${tsv}")

@@ -25,6 +25,7 @@ before(async () => {
 const REQUESTS = [
   {task: 'inference', engine: 'hf'},
   {task: 'inference', engine: 'vllm', parallel: {tp: 2}},
+  {task: 'inference', engine: 'llama_cpp'},
   {task: 'full', parallel: {dp: 8, zero: 3}},
   {task: 'full', precision: 'bf16_mixed', parallel: {dp: 2, zero: 1}, seq_len: 512},
   // Foreach AdamW, autocast over fp32 params, no checkpointing: the components

@@ -16,6 +16,7 @@ export type RequestEnums = {
   attention: 'sdpa'|'flash'|'eager';
   loss: 'standard'|'chunked'|'fused';
   engine: 'hf'|'vllm'|'llama_cpp';
+  flash_attn: 'auto'|'on'|'off';
 };
 // <enums:end>
 

@@ -26,6 +26,7 @@ enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked, fused };
 enum class Engine { hf, vllm, llama_cpp };
 enum class LoraDtype { fp32, bf16, fp16 };
+enum class FlashAttn { automatic, on, off };  // llama.cpp -fa auto|on|off
 
 // Request bounds that other modules search up to (fit's max batch / seq).
 // They keep every byte product far below 2^63 (see memory/estimate.cpp).
@@ -56,6 +57,17 @@ struct StackMechanisms {
   bool bnb_saves_4bit_input = false;   // bitsandbytes < 0.43.2 (methodology §15.3)
   bool offloaded_checkpoints = false;  // Unsloth: checkpoints in CPU memory (§15.4)
   bool unsloth_kernels = false;        // Unsloth's fused LoRA autograd kernels (§15.6)
+};
+
+// llama.cpp (llama-server) settings; unset values take the engine's defaults
+// from core/data/engines/llama_cpp.json.
+struct LlamaCppOptions {
+  std::optional<int64_t> n_gpu_layers;  // layers on the GPU; > n_layer: the output layer too
+  std::optional<int64_t> n_ubatch;
+  std::optional<int64_t> n_batch;
+  FlashAttn flash_attn = FlashAttn::automatic;
+  std::string cache_type_k;  // "" = engine default (f16)
+  std::string cache_type_v;
 };
 
 struct CustomGpu {
@@ -106,6 +118,7 @@ struct Request {
   std::optional<int64_t> max_num_seqs;            // by GPU memory (get_batch_defaults)
   std::optional<int64_t> max_model_len;           // the model's max_position_embeddings
   std::optional<int64_t> block_size;              // 16
+  LlamaCppOptions llama_cpp;                      // engine llama_cpp
   int64_t cuda_context_mib = 500;                 // methodology §8 default
   double fragmentation = -1;                      // reserved/allocated - 1; <0 = default
   bool search = true;                             // per-GPU max batch / max seq searches

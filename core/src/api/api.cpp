@@ -208,6 +208,9 @@ std::string run(const std::string& text) {
   json& range = out["range"];
   range["low_bytes"] = bd.low_bytes;
   range["high_bytes"] = bd.high_bytes;
+  if (r.engine == Engine::llama_cpp && r.task == Task::inference) {
+    out["engine"]["llama_cpp"] = llama_cpp_json(p);
+  }
   const FitReport fit = fit_report(p, bd);
   add_fit_report(out, fit);
   json& warnings = out["warnings"] = json::array();

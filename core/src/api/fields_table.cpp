@@ -16,6 +16,7 @@ constexpr unsigned kTraining = ~kInference;
 constexpr unsigned kAdapters =
     task_bit(Task::lora) | task_bit(Task::qlora) | task_bit(Task::dora) | task_bit(Task::qdora);
 constexpr unsigned kVllm = engine_bit(Engine::vllm);
+constexpr unsigned kLlamaCpp = engine_bit(Engine::llama_cpp);
 constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
@@ -403,6 +404,71 @@ void add_parallel(std::vector<Field>& t) {
                       }));
 }
 
+// llama.cpp (llama-server) settings; defaults in core/data/engines/llama_cpp.json.
+void add_llama_cpp(std::vector<Field>& t) {
+  t.push_back(
+      Row("n_gpu_layers", Kind::integer, "llama.cpp n_gpu_layers", "inference")
+          .range(-2, 1 << 16)
+          .derive("all layers and the output layer")
+          .about("Layers offloaded to the GPU (-ngl), the last ones first; n_layer + 1 "
+                 "also puts the output layer there; negative = all (llama-server's own "
+                 "pick: engine.llama_cpp.max_n_gpu_layers).")
+          .only(kInference, kLlamaCpp)
+          .cli("--n-gpu-layers", {"--ngl"})
+          .io([](Request& r, const json& v) { r.llama_cpp.n_gpu_layers = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.llama_cpp.n_gpu_layers); }));
+  t.push_back(Row("n_ubatch", Kind::integer, "llama.cpp n_ubatch", "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("512 (llama-server default)")
+                  .about("Physical batch (-ub): tokens per graph evaluation; sizes the compute "
+                         "buffer.")
+                  .only(kInference, kLlamaCpp)
+                  .cli("--n-ubatch", {"--ubatch-size"})
+                  .io([](Request& r, const json& v) { r.llama_cpp.n_ubatch = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.llama_cpp.n_ubatch); }));
+  t.push_back(Row("n_batch", Kind::integer, "llama.cpp n_batch", "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("2048 (llama-server default)")
+                  .about("Logical batch (-b); n_ubatch is capped by it.")
+                  .only(kInference, kLlamaCpp)
+                  .cli("--n-batch")
+                  .io([](Request& r, const json& v) { r.llama_cpp.n_batch = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.llama_cpp.n_batch); }));
+  t.push_back(Row("flash_attn", Kind::enumeration, "llama.cpp flash attention", "inference")
+                  .one_of({{"auto", "Auto (on where the GPU supports it)"},
+                           {"on", "On"},
+                           {"off", "Off (materialises the attention scores)"}})
+                  .about("-fa: with it off the compute buffer holds n_ctx x n_ubatch x heads "
+                         "f32 scores.")
+                  .only(kInference, kLlamaCpp)
+                  .cli("--flash-attn")
+                  .choice<&Request::llama_cpp, &LlamaCppOptions::flash_attn>());
+  t.push_back(
+      Row("cache_type_k", Kind::text, "llama.cpp K cache type", "inference")
+          .range(1, 16)
+          .derive("f16 (llama-server default)")
+          .about("-ctk: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.")
+          .only(kInference, kLlamaCpp)
+          .cli("--cache-type-k")
+          .io([](Request& r, const json& v) { r.llama_cpp.cache_type_k = v.get<std::string>(); },
+              [](const Request& r) {
+                return r.llama_cpp.cache_type_k.empty() ? json() : json(r.llama_cpp.cache_type_k);
+              }));
+  t.push_back(
+      Row("cache_type_v", Kind::text, "llama.cpp V cache type", "inference")
+          .range(1, 16)
+          .derive("f16 (llama-server default)")
+          .about("-ctv: as cache_type_k; a quantised V cache needs flash attention.")
+          .only(kInference, kLlamaCpp)
+          .cli("--cache-type-v")
+          .io([](Request& r, const json& v) { r.llama_cpp.cache_type_v = v.get<std::string>(); },
+              [](const Request& r) {
+                return r.llama_cpp.cache_type_v.empty() ? json() : json(r.llama_cpp.cache_type_v);
+              }));
+}
+
 // GPUs, the inference engine and runtime overheads.
 void add_runtime(std::vector<Field>& t) {
   t.push_back(Row("gpu", Kind::gpu, "Your GPU", "gpu")
@@ -493,21 +559,23 @@ void add_runtime(std::vector<Field>& t) {
                   .cli("--block-size")
                   .io([](Request& r, const json& v) { r.block_size = v.get<int64_t>(); },
                       [](const Request& r) { return optional_json(r.block_size); }));
+  add_llama_cpp(t);
   t.push_back(Row("cuda_context_mib", Kind::integer, "CUDA context", "advanced")
                   .range(0, 1 << 16)
                   .in_units("MiB")
                   .about("CUDA context and library workspaces.")
                   .cli("--cuda-context-mib")
                   .member<&Request::cuda_context_mib>());
-  t.push_back(Row("fragmentation", Kind::number, "Allocator fragmentation", "advanced")
-                  .range(0, 1)
-                  .derive("0.10 (vLLM sizes its pool from the profile run: none)")
-                  .about("Allocator reserve over the allocated peak, as a fraction.")
-                  .cli("--fragmentation")
-                  .io([](Request& r, const json& v) { r.fragmentation = v.get<double>(); },
-                      [](const Request& r) {
-                        return r.fragmentation >= 0 ? json(r.fragmentation) : json();
-                      }));
+  t.push_back(
+      Row("fragmentation", Kind::number, "Allocator fragmentation", "advanced")
+          .range(0, 1)
+          .derive("0.10 (none under vLLM, whose pool is sized by its profile run, or llama.cpp)")
+          .about("Allocator reserve over the allocated peak, as a fraction.")
+          .cli("--fragmentation")
+          .io([](Request& r, const json& v) { r.fragmentation = v.get<double>(); },
+              [](const Request& r) {
+                return r.fragmentation >= 0 ? json(r.fragmentation) : json();
+              }));
   t.push_back(Row("search", Kind::boolean, "Search max batch / context per GPU", "advanced")
                   .about("Per-GPU searches for the largest batch and context that fit.")
                   .cli("--search")

@@ -4,6 +4,8 @@
 #include <cstdio>
 
 #include "api/internal.h"
+#include "engine/llama_cpp.h"
+#include "vramfit/catalog.h"
 
 namespace vramfit {
 
@@ -202,6 +204,52 @@ std::string response_text(const json& rest, const FitReport& r) {
   for (; k < gpu_count; ++k) gpu_member(k);
   out += '}';
   return out;
+}
+
+json llama_cpp_json(const Prepared& p) {
+  const Request& r = p.req;
+  if (r.engine != Engine::llama_cpp || r.task != Task::inference) return json();
+  const ModelSpec& m = *p.spec;
+  const llama_cpp::Settings s = llama_cpp::settings_of(m, r, r.batch_size * r.seq_len);
+  const llama_cpp::Buffers b = llama_cpp::buffers(m, p.llama_model, s);
+  const double mib = 1048576.0;
+  auto in_mib = [&](int64_t bytes) {
+    return std::round(static_cast<double>(bytes) / mib * 100) / 100;
+  };
+  json j = json::object();
+  j["n_ctx"] = s.n_ctx;
+  j["kv_cells"] = b.kv_cells;
+  j["n_gpu_layers"] = b.n_gpu_layers;
+  j["n_layer"] = static_cast<int64_t>(m.layers.size());
+  j["n_ubatch"] = s.n_ubatch;
+  j["n_batch"] = s.n_batch;
+  j["flash_attn"] = b.flash_attn;
+  j["cache_type_k"] = s.type_k;
+  j["cache_type_v"] = s.type_v;
+  j["model_buffer_gpu_mib"] = in_mib(b.model_gpu);
+  j["model_buffer_cpu_mib"] = in_mib(b.model_cpu);
+  j["kv_buffer_gpu_mib"] = in_mib(b.kv_gpu);
+  j["kv_buffer_cpu_mib"] = in_mib(b.kv_cpu);
+  j["compute_buffer_gpu_mib"] = in_mib(b.compute_gpu);
+  j["compute_buffer_host_mib"] = in_mib(b.compute_host);
+  j["host_mib"] = in_mib(b.model_cpu + b.kv_cpu + b.compute_host);
+  if (const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu)) {
+    // llama-server's auto -ngl keeps fit_margin_mib free beside the context.
+    const int64_t room =
+        g->memory_bytes - (r.cuda_context_mib + llama_cpp::fit_margin_mib()) * 1048576;
+    const int64_t ngl = llama_cpp::max_gpu_layers(m, p.llama_model, s, room);
+    json& x = j["max_n_gpu_layers"] = json::object();
+    x["gpu"] = g->id;
+    x["n_gpu_layers"] = ngl;
+    if (ngl >= 0) {
+      llama_cpp::Settings at = s;
+      at.n_gpu_layers = ngl;
+      const llama_cpp::Buffers c = llama_cpp::buffers(m, p.llama_model, at);
+      x["gpu_mib"] = in_mib(c.model_gpu + c.kv_gpu + c.compute_gpu);
+      x["host_mib"] = in_mib(c.model_cpu + c.kv_cpu + c.compute_host);
+    }
+  }
+  return j;
 }
 
 }  // namespace vramfit

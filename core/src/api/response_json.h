@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "fit/report.h"
+#include "memory/prepared.h"
 
 namespace vramfit {
 
@@ -21,6 +22,10 @@ void add_fit_report(nlohmann::json& out, const FitReport& r);
 // Appends {code, message} objects to the array `out`.
 void add_warnings(nlohmann::json& out,
                   const std::vector<std::pair<std::string, std::string>>& list);
+// engine.llama_cpp: llama.cpp's buffers for the request as llama-server
+// prints them, in MiB, and the largest n_gpu_layers that fits the request's
+// GPU (methodology §16). Null for other engines.
+nlohmann::json llama_cpp_json(const Prepared& p);
 // The response text: `rest` (every other member) with the report's `gpus`
 // and `target`, which the GPU-matrix writer writes directly as text.
 std::string response_text(const nlohmann::json& rest, const FitReport& r);

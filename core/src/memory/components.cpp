@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "engine/llama_cpp.h"
 #include "engine/vllm.h"
 #include "memory/optimizer_state.h"
 #include "memory/registry.h"
@@ -56,6 +57,16 @@ double optimizer_shard(const Prepared& p) {
 double tokens(const Ctx& c) { return static_cast<double>(c.b) * static_cast<double>(c.s); }
 double tp(const Prepared& p) { return static_cast<double>(p.shard.tp); }
 
+// llama.cpp allocates fixed buffers (methodology §16): b sequences of s
+// tokens share one unified KV cache of b x s cells.
+bool llama(const Prepared& p) {
+  return p.req.engine == Engine::llama_cpp && !is_training(p.req.task);
+}
+llama_cpp::Buffers llama_buffers(const Ctx& c) {
+  const llama_cpp::Settings s = llama_cpp::settings_of(*c.p.spec, c.p.req, c.b * c.s);
+  return llama_cpp::buffers(*c.p.spec, c.p.llama_model, s);
+}
+
 // Pipeline 1F1B: the first stage holds min(pp, micro-batches) micro-batches
 // of its L/pp layers in flight, i.e. about L layers' worth (methodology §9.6).
 struct InFlight {
@@ -75,6 +86,13 @@ InFlight in_flight(const Prepared& p) {
 void weights(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   const double unc = p.fmt.bits < 16 ? 0.03 : 0.005;
+  if (llama(p)) {
+    e.set(static_cast<double>(llama_buffers(c).model_gpu),
+          "llama.cpp model buffer on the GPU: offloaded layers (and the output layer) with each "
+          "tensor's GGML type; the token embedding stays in a CPU buffer",
+          INPUTS({{"dtype", p.fmt.dtype}}), 0.02);
+    return;
+  }
   if (!is_training(p.req.task)) {
     e.set(static_cast<double>(p.weights.total), "params x bytes per weight, per tensor group",
           INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
@@ -200,6 +218,14 @@ void backward_transient(const Ctx& c, Emit& e) {
 
 void kv_cache(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
+  if (llama(p)) {
+    const llama_cpp::Buffers b = llama_buffers(c);
+    e.set(static_cast<double>(b.kv_gpu),
+          "llama.cpp KV buffer on the GPU: cells (n_ctx padded) x (K row + V row) per offloaded "
+          "layer, K and V in their cache types",
+          INPUTS({{"cells", b.kv_cells}}), 0.0);
+    return;
+  }
   const int64_t kv = kv_cache_bytes(*p.spec, p.req, c.b, c.s, p.kv_bytes, p.shard);
   e.set(static_cast<double>(kv),
         "2 x kv_heads x head_dim x bytes x tokens per layer (windowed layers capped)",
@@ -230,11 +256,11 @@ namespace {
 // One layer's live tensors while the prompt goes through (methodology §7.6).
 void prefill_activations(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
+  if (llama(p)) return;  // inside llama.cpp's compute buffer
   const Request& r = p.req;
   const ModelSpec& m = *p.spec;
   const int64_t prompt = prompt_tokens(c);
-  double chunk = static_cast<double>(c.b) * static_cast<double>(prompt);
-  if (r.engine == Engine::llama_cpp) chunk = std::min(chunk, 512.0);
+  const double chunk = static_cast<double>(c.b) * static_cast<double>(prompt);
   const double beta = static_cast<double>(p.beta);
   double act = prefill_live_bytes(p, chunk);
   if (r.attention == Attention::eager) {
@@ -274,6 +300,7 @@ void logits(const Ctx& c, Emit& e) {
           INPUTS({{"tokens", T}, {"vocab", p.spec->vocab}}));
     return;
   }
+  if (llama(p)) return;  // inside llama.cpp's compute buffer
   const double beta = static_cast<double>(p.beta);
   const int64_t prompt = prompt_tokens(c);
   const double bytes = r.logits_all ? static_cast<double>(c.b) * prompt * V * beta / tp(p)
@@ -282,6 +309,16 @@ void logits(const Ctx& c, Emit& e) {
         r.logits_all ? "batch x prompt x V x bytes (forward over every position)"
                      : "batch x V x (bf16 + fp32) for the last position (generate)",
         INPUTS({{"vocab", p.spec->vocab}}), 0.1);  // no loss buffer: a narrower band
+}
+
+// llama.cpp's GPU compute buffer, reserved once for the worst ubatch.
+void compute_buffer(const Ctx& c, Emit& e) {
+  if (!llama(c.p)) return;
+  const llama_cpp::Buffers b = llama_buffers(c);
+  e.set(static_cast<double>(b.compute_gpu),
+        "ggml-alloc peak of the graph reserved for n_ubatch tokens: max(attention scores or "
+        "flash-attention tensors, FFN, logits + final norm), f32",
+        INPUTS({{"flash_attn", b.flash_attn ? "on" : "off"}}), 0.15);
 }
 
 // DynamicCache grows by torch.cat: one layer's K (or V) exists twice.
@@ -423,6 +460,9 @@ const std::vector<ComponentDef>& component_table() {
       {"logits", "Logits",
        "Output logits; in training also the cross-entropy's log-probs and gradients.", 0.15,
        kForwardEnd | kInferencePhases, false, logits, kNotVllm},
+      {"compute_buffer", "Compute buffer (llama.cpp)",
+       "llama.cpp's GPU compute buffer: the largest graph of one ubatch, reserved at start.", 0.15,
+       kInferencePhases, false, compute_buffer},
       {"decode_transient", "KV growth copy",
        "One layer's K or V copied as the cache grows (HF DynamicCache).", 0.2, kDecode, false,
        decode_transient, kNotVllm},

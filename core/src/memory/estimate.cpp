@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/llama_cpp.h"
 #include "engine/vllm.h"
 #include "memory/prepared.h"
 #include "memory/registry.h"
@@ -97,7 +98,12 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
       static_cast<double>(p.params.total) / static_cast<double>(p.shard.tp * p.shard.pp);
   p.trainable = req.task == Task::full ? mem::to_bytes(per_gpu) : p.lora.params;
   p.factored_state = req.task == Task::full ? p.weights.factored_state : p.lora.factored_state;
-  p.fragmentation = req.fragmentation >= 0 ? req.fragmentation : 0.10;
+  // llama.cpp's buffers are exact sizes (ggml backend buffers, no caching
+  // allocator): no fragmentation reserve by default. vLLM sizes its pool from
+  // the profile run (engine/vllm.cpp): its components carry no reserve either.
+  p.fragmentation = req.fragmentation >= 0            ? req.fragmentation
+                    : req.engine == Engine::llama_cpp ? 0.0
+                                                      : 0.10;
   if (req.engine == Engine::vllm) {
     // The breakdown's profile run uses the highlighted GPU's vLLM
     // defaults (an H100-class GPU's without one); fit.cpp redoes it per GPU.
@@ -112,6 +118,23 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                   "max_model_len = " + std::to_string(*req.max_model_len) +
                       " exceeds the model's max_position_embeddings (" +
                       std::to_string(spec.max_positions) + "); vLLM refuses it");
+    }
+  }
+  if (req.engine == Engine::llama_cpp && req.task == Task::inference) {
+    llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types
+    p.llama_model = llama_cpp::model_bytes(spec, p.fmt.dtype);
+    // The file's own tensor bytes (GGUF header) scale the file-type rule's.
+    llama_cpp::ModelBytes& mb = p.llama_model;
+    int64_t stored = mb.input + mb.output_on_cpu;
+    for (int64_t l : mb.layer) stored += l;
+    if (req.checkpoint_bytes > 0 && req.weights_dtype.empty() && stored > 0) {
+      const double k = static_cast<double>(req.checkpoint_bytes) / static_cast<double>(stored);
+      auto scale = [k](int64_t& v) { v = mem::to_bytes(static_cast<double>(v) * k); };
+      for (int64_t& l : mb.layer) scale(l);
+      scale(mb.input);
+      scale(mb.output_on_gpu);
+      scale(mb.output_on_cpu);
+      scale(mb.output_weight);
     }
   }
   if (spec.approximate) {

@@ -2,6 +2,7 @@
 // batch size or sequence length, so that searches re-evaluate cheaply.
 #pragma once
 
+#include "engine/llama_cpp.h"
 #include "memory/parts.h"
 #include "vramfit/estimate.h"
 #include "vramfit/params.h"
@@ -24,6 +25,7 @@ struct Prepared {
   double fragmentation = 0.1;
   int64_t vllm_max_num_seqs = 0;  // vLLM: the request's, or the default of its GPU
   int64_t vllm_batched_tokens = 0;
+  llama_cpp::ModelBytes llama_model;  // engine llama_cpp: tensor bytes per layer
   std::vector<std::pair<std::string, std::string>> warnings;
 };
 
