@@ -39,7 +39,8 @@ int64_t total(const json& cfg) {
 
 TEST_CASE("config literals: Infinity, -Infinity, NaN outside strings; strings kept") {
   namespace jsonu = vramfit::jsonu;
-  const std::string text = R"({"a": [0.0, Infinity], "b": -Infinity, "c": NaN, "s": "Infinity NaN \" Infinity"})";
+  const std::string text =
+      R"({"a": [0.0, Infinity], "b": -Infinity, "c": NaN, "s": "Infinity NaN \" Infinity"})";
   const json j = jsonu::parse_text(jsonu::map_config_literals(text), "config");
   CHECK(j["a"][1].get<double>() == 1e308);
   CHECK(j["b"].get<double>() == -1e308);
@@ -89,7 +90,8 @@ TEST_CASE("config: architectures names the family when model_type is absent") {
   // 175,620,096 holds a stored copy of the tied head (50257 x 768) and 12
   // causal-mask buffers attn.bias (1024 x 1024); the parameters are
   // 175,620,096 - 38,597,376 - 12,582,912 = 124,439,808 (GPT-2 small).
-  const auto s = vramfit::parse_model_config(config_file("microsoft__DialoGPT-small.abridged.json"));
+  const auto s =
+      vramfit::parse_model_config(config_file("microsoft__DialoGPT-small.abridged.json"));
   CHECK(s.family == "gpt2");
   CHECK(vramfit::count_params(s).total == 175620096 - 50257 * 768 - 12 * 1024 * 1024);
 }
@@ -102,4 +104,21 @@ TEST_CASE("config: unknown architectures keep the generic path") {
                     {"num_hidden_layers", 2},
                     {"vocab_size", 100}};
   CHECK(vramfit::parse_model_config(cfg).family == "generic");
+}
+
+TEST_CASE("config: Nemotron-3-Nano counts no e_score_correction_bias (a buffer)") {
+  // Hub safetensors total 31,577,937,344 (corpus exact, llmfit); the router's
+  // correction bias (23 MoE layers x 128 experts) is a buffer, not stored.
+  CHECK(total(config_file("nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json")) == 31577937344);
+}
+
+TEST_CASE("config: RWKV is unsupported_model, naming model_type") {
+  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B).
+  const json cfg = {{"model_type", "rwkv5"},   {"hidden_size", 2560},
+                    {"num_hidden_layers", 32}, {"attention_hidden_size", 2560},
+                    {"head_size", 64},         {"vocab_size", 65536}};
+  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", cfg}}}}.dump()));
+  REQUIRE(r.contains("error"));
+  CHECK(r["error"]["code"] == "unsupported_model");
+  CHECK(r["error"]["field"] == "model.config.model_type");
 }

@@ -209,6 +209,13 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
     parse_jamba(src, spec);
   } else if (t == "deci" || t == "nemotron-nas") {
     parse_decilm(src, spec);
+  } else if (t.rfind("rwkv", 0) == 0) {
+    // Not a transformer: the generic decoder path would ask for attention
+    // fields it does not have (missing_field); say what is unsupported.
+    throw Error(ErrorCode::unsupported_model, jsonu::join(path, "model_type"),
+                "model_type '" + t +
+                    "' (RWKV: recurrent time-mix and channel-mix blocks, no attention) is not "
+                    "supported");
   } else if (t == "t5" || t == "mt5" || t == "umt5") {
     parse_t5(src, spec);
   } else {

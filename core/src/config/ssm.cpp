@@ -212,7 +212,10 @@ void parse_nemotron_h(const Src& src, ModelSpec& s) {
   parts.attn.qkv_bias = parts.attn.o_bias = s.attention_bias;
   parts.mlp = MlpStyle{MlpKind::plain, "", "up_proj", "down_proj", nullptr, s.mlp_bias};
   parts.moe.gated = false;
-  parts.moe.score_bias = true;  // NemotronHTopkRouter e_score_correction_bias
+  // NemotronHTopkRouter registers e_score_correction_bias as a buffer, not a
+  // parameter (transformers models/nemotron_h/modeling_nemotron_h.py): not
+  // counted (Nemotron-3-Nano's Hub total has no such 23 x 128 values).
+  parts.moe.score_bias = false;
   s.layers.resize(static_cast<size_t>(s.num_layers));
   Inventory inv(s.tensors, src.path());
   inv.add("embeddings", TensorRole::embedding, s.vocab, s.hidden, -1);
