@@ -122,3 +122,11 @@ TEST_CASE("config: RWKV is unsupported_model, naming model_type") {
   CHECK(r["error"]["code"] == "unsupported_model");
   CHECK(r["error"]["field"] == "model.config.model_type");
 }
+
+TEST_CASE("config: EXAONE-4.0-32B counts its per-head q/k norms") {
+  // Hub safetensors total 32,003,216,384 (corpus exact, llmfit); the generic
+  // path missed q_norm + k_norm: 64 layers x 2 x head_dim 128 = 16,384.
+  const auto s = vramfit::parse_model_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
+  CHECK(s.family == "exaone4");
+  CHECK(vramfit::count_params(s).total == 32003216384);
+}

@@ -97,6 +97,15 @@ void olmo2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.attn.qk_norm = QkNorm::full;  // RMSNorm over n_h*d and n_kv*d
 }
 
+// EXAONE 4.0: OLMo 2's post-norm decoder layer with per-head q/k RMSNorm
+// (transformers models/exaone4/modular_exaone4.py: Exaone4DecoderLayer
+// (Olmo2DecoderLayer), q_norm / k_norm = Exaone4RMSNorm(head_dim)).
+void exaone4(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.layer_norms = {"post_attention_layernorm", "post_feedforward_layernorm"};
+  r.attn.qk_norm = QkNorm::per_head;
+}
+
 void olmoe(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   llama_like(src, s, r, false);
   r.attn.qk_norm = QkNorm::full;
@@ -334,6 +343,7 @@ const Entry kTable[] = {
     {"olmo2", {"olmo2", W::none, M::none, nullptr, olmo2}},
     {"olmo3", {"olmo3", W::none, M::none, nullptr, olmo2}},
     {"olmoe", {"olmoe", W::none, M::all, nullptr, olmoe}},
+    {"exaone4", {"exaone4", W::none, M::none, nullptr, exaone4}},
     {"deepseek_v2", {"deepseek_v2", W::none, M::deepseek, nullptr, deepseek}},
     {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
     {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
