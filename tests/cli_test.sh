@@ -267,6 +267,23 @@ expect_rc "malformed config exits 2" 2
 stderr_has "malformed config message has line" 'line 3'
 stderr_has "malformed config message has column" 'column'
 
+# Scripts read stdout: with --json the error object is there too (either order).
+run params --config "$TMP/broken.json" --json
+expect_rc "malformed config with --json exits 2" 2
+jcheck "malformed config: error object on stdout" 'd["error"]["code"] == "invalid_json" and "line 3" in d["error"]["message"]'
+run params --json --config "$TMP/broken.json"
+jcheck "malformed config (--json first): error object on stdout" 'd["error"]["code"] == "invalid_json"'
+
+# A config file may hold Infinity (NVIDIA's time_step_limit [0.0, Infinity]);
+# a request may not, and says where.
+run params --config "$FIX/configs/nvidia__Nemotron-H-56B-Base-8K.json" --json
+expect_rc "config with Infinity exits 0" 0
+jcheck "config with Infinity counted (about 56B)" '55e9 < d["params"]["total"] < 57e9'
+printf '{"model": {"preset": "meta-llama/Llama-3.1-8B"},\n "batch_size": NaN}' >"$TMP/nan.json"
+run estimate --request "$TMP/nan.json" --json
+expect_rc "request with NaN exits 2" 2
+jcheck "request with NaN: invalid_json at line 2" 'd["error"]["code"] == "invalid_json" and "line 2" in d["error"]["message"] and "not JSON numbers" in d["error"]["message"]'
+
 run params --config "$TMP/does-not-exist.json"
 expect_rc "missing config file exits 2" 2
 stderr_has "missing file named on stderr" 'cannot read .*does-not-exist\.json'

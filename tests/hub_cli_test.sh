@@ -118,6 +118,10 @@ log_check "shards read by Range: 0-7 then the header, never whole" \
   "sum(1 for r in L if r['range']=='bytes=0-7')==4 and all(r['range'] for r in L if r['path'].endswith('.safetensors')) and all(r['status']==206 for r in L if r['range'])"
 log_check "no token sent when none is configured" "all(r['authorization'] is None for r in L)"
 
+# NVIDIA's config.json holds time_step_limit [0.0, Infinity], as the Hub serves it.
+run params --model nvidia/Nemotron-H-56B-Base-8K
+expect "params --model: a config.json with Infinity is read" 0 "nvidia/Nemotron-H-56B-Base-8K"
+
 run params --model meta-llama/Meta-Llama-3.1-8B --json
 jcheck "params --json: checkpoint member" \
   "d['checkpoint']['summary']['total_bytes']==16060522496 and d['checkpoint']['summary']['params']==d['params']['total'] and d['checkpoint']['index_total_size']==16060522496 and d['model']['id']=='meta-llama/Meta-Llama-3.1-8B'"

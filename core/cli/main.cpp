@@ -122,6 +122,7 @@ struct Args {
   std::string request_file;
   std::string model_id, revision = "main", gguf_file;
   json req = json::object();
+  json error;  // an unparsable --config file: reported once --json is known
 };
 
 Args parse_args(int argc, char** argv) {
@@ -153,18 +154,32 @@ Args parse_args(int argc, char** argv) {
       a.gguf_file = value();
     else if (f == "--config") {
       std::string path = value();
-      const std::string text = read_file(path);
-      // The core's limits (size, nesting) and line/column messages apply
-      // before the CLI builds anything from the file.
-      const std::string err = vramfit::json_text_error(text, path);
-      if (!err.empty()) fail(err);
-      r["model"] = {{"config", json::parse(text)}};
+      // The core's limits (size, nesting), line/column messages and the
+      // config-only literals (Infinity, NaN) apply before the CLI builds
+      // anything from the file.
+      json c = json::parse(vramfit::config_file_json(read_file(path), path));
+      if (c.contains("error"))
+        a.error = std::move(c);
+      else
+        r["model"] = {{"config", std::move(c["config"])}};
     } else if (request_flag(f, value, r))
       continue;
     else
       fail("unknown flag " + f + "\n" + usage());
   }
   return a;
+}
+
+// The core's error object: a line on stderr and, with --json, the object on
+// stdout (scripts read stdout). Exit 2.
+int report_error(const json& r, bool as_json) {
+  const json& e = r.at("error");
+  const std::string field = e.at("field").get<std::string>();
+  std::fprintf(stderr, "vramfit: error %s%s: %s\n", e.at("code").get<std::string>().c_str(),
+               field.empty() ? "" : (" at " + field).c_str(),
+               e.at("message").get<std::string>().c_str());
+  if (as_json) std::cout << r.dump() << "\n";
+  return 2;
 }
 
 int print_catalog(const Args& a) {
@@ -185,6 +200,7 @@ int print_catalog(const Args& a) {
 
 int main(int argc, char** argv) {
   Args a = parse_args(argc, argv);
+  if (!a.error.is_null()) return report_error(a.error, a.as_json);
   if (a.cmd == "presets" || a.cmd == "gpus" || a.cmd == "dtypes") return print_catalog(a);
   if (a.cmd == "fields") {  // the request field table; the text form is --help's
     if (a.as_json)
@@ -246,16 +262,7 @@ int main(int argc, char** argv) {
   }
   const std::string resp = vramfit::estimate_json(text);
   json r = json::parse(resp);
-  if (r.contains("error")) {
-    const json& e = r["error"];
-    std::fprintf(stderr, "vramfit: error %s%s: %s\n", e["code"].get<std::string>().c_str(),
-                 e["field"].get<std::string>().empty()
-                     ? ""
-                     : (" at " + e["field"].get<std::string>()).c_str(),
-                 e["message"].get<std::string>().c_str());
-    if (a.as_json) std::cout << resp << "\n";
-    return 2;
-  }
+  if (r.contains("error")) return report_error(r, a.as_json);
   if (a.as_json) {
     json out = a.cmd == "params" ? json{{"model", r["model"]}, {"params", r["params"]}} : r;
     if (a.cmd == "params" && ckpt) out["checkpoint"] = vramfit::cli::checkpoint_json(*ckpt, r);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "http.h"
+#include "vramfit/api.h"
 
 namespace vramfit {
 namespace cli {
@@ -58,6 +59,11 @@ json parse_limited(const std::string& body, bool* too_deep) {
 }
 
 json parse_config(const HubFile& f, const std::string& body) {
+  // As a --config file: Python's Infinity / NaN literals (NVIDIA's
+  // Nemotron-H configs) are read (methodology §2.5); failures fall through
+  // to the messages below.
+  json read = json::parse(vramfit::config_file_json(body, "config.json"));
+  if (read.contains("config") && read["config"].is_object()) return std::move(read["config"]);
   bool too_deep = false;
   json cfg = parse_limited(body, &too_deep);
   if (too_deep) {

@@ -23,6 +23,13 @@ std::string catalog_json(bool preset_counts = true);
 // from a file (the CLI's --config).
 std::string json_text_error(const std::string& text, const std::string& what);
 
+// A config.json file's text (`what` names it): {"schema_version", "config"}
+// with the parsed file, or the error object above (invalid_json with line and
+// column, too_large). Unlike a request it may hold the literals Infinity,
+// -Infinity and NaN that Python's json writes (the Hub serves them); they read
+// as 1e308, -1e308 and null (core/src/util/json_util.h says why).
+std::string config_file_json(const std::string& text, const std::string& what);
+
 // One checkpoint file's header (core/include/vramfit/checkpoint.h): `format`
 // "safetensors" or "gguf"; `bytes` the start of the file (or a safetensors
 // JSON header alone); `packed_bits` as checkpoint_plan_json's. Returns

@@ -249,6 +249,15 @@ std::string json_text_error(const std::string& text, const std::string& what) {
   }
 }
 
+std::string config_file_json(const std::string& text, const std::string& what) {
+  return guarded([&] {
+    json out = json::object();
+    out["schema_version"] = kSchemaVersion;
+    out["config"] = jsonu::parse_text(jsonu::map_config_literals(text), what);
+    return dump(out);
+  });
+}
+
 std::string catalog_json(bool preset_counts) {
   auto make = [](bool counts) { return guarded([&] { return catalog_document(counts); }); };
   if (!preset_counts) {

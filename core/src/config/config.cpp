@@ -150,6 +150,13 @@ std::string default_text_type(const std::string& top_type) {
   return it == kMap.end() ? top_type : it->second;
 }
 
+// The model_type that architectures[0] names (families.cpp), or nullptr.
+const char* family_from_architectures(const json& config) {
+  const json* a = jsonu::find(config, "architectures");
+  if (!a || !a->is_array() || a->empty() || !(*a)[0].is_string()) return nullptr;
+  return model_type_for_architecture((*a)[0].get<std::string>());
+}
+
 std::string read_dtype(const Src& src) {
   for (const char* k : {"torch_dtype", "dtype"}) {
     if (auto v = src.s({k})) return *v;
@@ -185,6 +192,13 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   // The family parsers look up spec.family (the text model_type) and then
   // replace it with our family key.
   spec.family = own_type ? *own_type : default_text_type(top_type);
+  if (spec.family.empty()) {
+    if (const char* t = family_from_architectures(config)) {
+      spec.family = t;
+      spec.warnings.push_back(std::string("no model_type: read with the '") + t +
+                              "' rules, from architectures[0]");
+    }
+  }
 
   const std::string t = spec.family;
   if (t == "mamba") {
@@ -195,6 +209,13 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
     parse_jamba(src, spec);
   } else if (t == "deci" || t == "nemotron-nas") {
     parse_decilm(src, spec);
+  } else if (t.rfind("rwkv", 0) == 0) {
+    // Not a transformer: the generic decoder path would ask for attention
+    // fields it does not have (missing_field); say what is unsupported.
+    throw Error(ErrorCode::unsupported_model, jsonu::join(path, "model_type"),
+                "model_type '" + t +
+                    "' (RWKV: recurrent time-mix and channel-mix blocks, no attention) is not "
+                    "supported");
   } else if (t == "t5" || t == "mt5" || t == "umt5") {
     parse_t5(src, spec);
   } else {

@@ -97,6 +97,15 @@ void olmo2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.attn.qk_norm = QkNorm::full;  // RMSNorm over n_h*d and n_kv*d
 }
 
+// EXAONE 4.0: OLMo 2's post-norm decoder layer with per-head q/k RMSNorm
+// (transformers models/exaone4/modular_exaone4.py: Exaone4DecoderLayer
+// (Olmo2DecoderLayer), q_norm / k_norm = Exaone4RMSNorm(head_dim)).
+void exaone4(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  llama_like(src, s, r, false);
+  r.layer_norms = {"post_attention_layernorm", "post_feedforward_layernorm"};
+  r.attn.qk_norm = QkNorm::per_head;
+}
+
 void olmoe(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   llama_like(src, s, r, false);
   r.attn.qk_norm = QkNorm::full;
@@ -190,7 +199,8 @@ void layernorm_family(ModelSpec& s, Rules& r) {
 }
 
 void gpt2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
-  default_intermediate(s, 4);  // n_inner = null => 4h
+  default_intermediate(s, 4);                        // n_inner = null => 4h
+  if (s.max_positions == 0) s.max_positions = 1024;  // GPT2Config n_positions default
   s.num_kv_heads = s.num_heads;
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
   s.attention_bias = s.mlp_bias = true;
@@ -333,6 +343,7 @@ const Entry kTable[] = {
     {"olmo2", {"olmo2", W::none, M::none, nullptr, olmo2}},
     {"olmo3", {"olmo3", W::none, M::none, nullptr, olmo2}},
     {"olmoe", {"olmoe", W::none, M::all, nullptr, olmoe}},
+    {"exaone4", {"exaone4", W::none, M::none, nullptr, exaone4}},
     {"deepseek_v2", {"deepseek_v2", W::none, M::deepseek, nullptr, deepseek}},
     {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
     {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
@@ -353,11 +364,53 @@ const Entry kTable[] = {
     {"opt", {"opt", W::none, M::none, nullptr, opt}},
 };
 
+// Older configs (GPT-2, BLOOM, OPT, GPT-NeoX, Falcon RW files) give only
+// `architectures`; the class names the family, as in vLLM, which picks its
+// implementation from architectures alone (vllm-project/vllm
+// vllm/model_executor/models/registry.py _TEXT_GENERATION_MODELS, v0.11).
+// Generation classes only: a bare *Model or a task head (ForSequence...)
+// has no lm_head or another one, so those stay on the generic path.
+struct ArchEntry {
+  const char* architecture;
+  const char* model_type;  // a key of kTable
+};
+const ArchEntry kArchitectures[] = {
+    {"GPT2LMHeadModel", "gpt2"},
+    {"GPTNeoXForCausalLM", "gpt_neox"},
+    {"BloomForCausalLM", "bloom"},
+    {"OPTForCausalLM", "opt"},
+    {"GPTJForCausalLM", "gptj"},
+    {"FalconForCausalLM", "falcon"},
+    // tiiuae's remote code for Falcon-7B / Falcon-RW; vLLM: ("falcon", ...)
+    {"RWForCausalLM", "RefinedWebModel"},
+    {"LlamaForCausalLM", "llama"},
+    {"LLaMAForCausalLM", "llama"},  // early LLaMA conversions; vLLM: ("llama", ...)
+    {"MistralForCausalLM", "mistral"},
+    {"MixtralForCausalLM", "mixtral"},
+    {"Qwen2ForCausalLM", "qwen2"},
+    {"GemmaForCausalLM", "gemma"},
+    {"PhiForCausalLM", "phi"},
+    {"Starcoder2ForCausalLM", "starcoder2"},
+    // Encoder-decoders (config.cpp dispatches these types to t5.cpp):
+    // transformers models/auto/modeling_auto.py
+    // MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES.
+    {"T5ForConditionalGeneration", "t5"},
+    {"MT5ForConditionalGeneration", "mt5"},
+    {"UMT5ForConditionalGeneration", "umt5"},
+};
+
 }  // namespace
 
 const Family* find_family(const std::string& model_type) {
   for (const Entry& e : kTable) {
     if (model_type == e.model_type) return &e.family;
+  }
+  return nullptr;
+}
+
+const char* model_type_for_architecture(const std::string& architecture) {
+  for (const ArchEntry& e : kArchitectures) {
+    if (architecture == e.architecture) return e.model_type;
   }
   return nullptr;
 }

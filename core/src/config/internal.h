@@ -163,6 +163,9 @@ struct Family {
 
 // Family for a text model_type; nullptr when unknown (config/families.cpp).
 const Family* find_family(const std::string& model_type);
+// The model_type whose rules a causal-LM class name (architectures[0]) uses,
+// for configs without model_type; nullptr when not in the table.
+const char* model_type_for_architecture(const std::string& architecture);
 
 // Family entry points (config_*.cpp).
 void parse_decoder(const Src& src, ModelSpec& spec);     // transformer LMs

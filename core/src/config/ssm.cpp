@@ -134,6 +134,14 @@ std::string hybrid_pattern(const Src& src, int64_t layers, std::string* where) {
 void read_nemotron_moe(const Src& src, ModelSpec& s) {
   read_moe(src, s, {"n_routed_experts"}, {"moe_intermediate_size"});
   if (s.moe.num_experts == 0) jsonu::missing(src.path(), "n_routed_experts");
+  // LatentMoE (Nemotron 3 Super / Ultra): the routed experts work in
+  // moe_latent_size behind projections in and out. Not modelled: refuse
+  // rather than count the experts at full width (3.7x Super's total).
+  if (src.has({"moe_latent_size"})) {
+    throw Error(ErrorCode::unsupported_model, src.at("moe_latent_size"),
+                src.at("moe_latent_size") +
+                    ": latent MoE experts (NemotronH LatentMoE) are not supported yet");
+  }
   s.moe.shared_width = src.i({"moe_shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0) *
                        src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(1);
 }
@@ -204,7 +212,10 @@ void parse_nemotron_h(const Src& src, ModelSpec& s) {
   parts.attn.qkv_bias = parts.attn.o_bias = s.attention_bias;
   parts.mlp = MlpStyle{MlpKind::plain, "", "up_proj", "down_proj", nullptr, s.mlp_bias};
   parts.moe.gated = false;
-  parts.moe.score_bias = true;  // NemotronHTopkRouter e_score_correction_bias
+  // NemotronHTopkRouter registers e_score_correction_bias as a buffer, not a
+  // parameter (transformers models/nemotron_h/modeling_nemotron_h.py): not
+  // counted (Nemotron-3-Nano's Hub total has no such 23 x 128 values).
+  parts.moe.score_bias = false;
   s.layers.resize(static_cast<size_t>(s.num_layers));
   Inventory inv(s.tensors, src.path());
   inv.add("embeddings", TensorRole::embedding, s.vocab, s.hidden, -1);

@@ -36,14 +36,18 @@ void emit_t5_ff(Inventory& inv, const T5Dims& d, const std::string& pre, int lay
   inv.linear(pre + ".wo", d.d_model, d.d_ff, false, layer);
 }
 
-T5Dims read_t5(const Src& src) {
+// `v1_1`: MT5Config / UMT5Config, whose defaults are a gated-GELU MLP and an
+// untied head (T5Config: ReLU, tied); transformers models/mt5, models/umt5
+// configuration_*.py.
+T5Dims read_t5(const Src& src, bool v1_1) {
   T5Dims d{};
   d.d_model = src.need({"d_model"}, kMaxWidth);
   d.d_kv = src.i({"d_kv"}, 1, kMaxWidth).value_or(64);
   d.heads = src.i({"num_heads"}, 1, kMaxHeads).value_or(8);
   d.d_ff = src.i({"d_ff"}, 1, kMaxWidth).value_or(2048);
   d.buckets = src.i({"relative_attention_num_buckets"}, 1, kMaxWidth).value_or(32);
-  d.gated = src.s({"feed_forward_proj"}).value_or("relu").rfind("gated-", 0) == 0;
+  d.gated =
+      src.s({"feed_forward_proj"}).value_or(v1_1 ? "gated-gelu" : "relu").rfind("gated-", 0) == 0;
   return d;
 }
 
@@ -79,9 +83,10 @@ void emit_decoder(Inventory& inv, const T5Dims& d, ModelSpec& s) {
 }  // namespace
 
 void parse_t5(const Src& src, ModelSpec& s) {
+  const bool v1_1 = s.family == "mt5" || s.family == "umt5";
   s.family = "t5";
   s.encoder_decoder = true;
-  const T5Dims d = read_t5(src);
+  const T5Dims d = read_t5(src, v1_1);
   const int64_t enc_layers = src.i({"num_layers"}, 1, kMaxLayers).value_or(6);
   s.num_layers = src.i({"num_decoder_layers"}, 1, kMaxLayers).value_or(enc_layers);
   s.hidden = d.d_model;
@@ -90,7 +95,7 @@ void parse_t5(const Src& src, ModelSpec& s) {
   s.intermediate = d.d_ff;
   s.vocab = src.need({"vocab_size"}, kMaxWidth);
   s.max_positions = src.i({"n_positions"}, 1, 1000000000).value_or(0);
-  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, !v1_1);
   s.mlp = d.gated ? MlpKind::gated : MlpKind::plain;
   Inventory inv(s.tensors, src.path());
   inv.add("shared", TensorRole::embedding, s.vocab, d.d_model, -1);

@@ -27,6 +27,17 @@ const char* type_name(const json& v) {
   }
 }
 
+bool word_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// The literal `word` at text[i], as a whole word.
+bool literal_at(const std::string& text, size_t i, const char* word) {
+  const size_t n = std::char_traits<char>::length(word);
+  return text.compare(i, n, word) == 0 && (i + n == text.size() || !word_char(text[i + n])) &&
+         (i == 0 || !word_char(text[i - 1]));
+}
+
 [[noreturn]] void wrong(const std::string& path, const char* want, const json& v) {
   throw Error(ErrorCode::wrong_type, path, path + " must be " + want + ", got " + type_name(v));
 }
@@ -63,6 +74,16 @@ json parse_text(const std::string& text, const std::string& what, size_t max_byt
         nlohmann::detail::input_adapter(text), nullptr, true, false)
         .sax_parse(&dom, true);
     return result;
+  } catch (const json::parse_error& e) {
+    // Name the culprit when it is a literal that only config files may hold.
+    std::string msg = e.what();
+    auto pos = msg.find("] ");
+    if (pos != std::string::npos) msg = msg.substr(pos + 2);
+    const size_t at = e.byte > 0 ? e.byte - 1 : 0;
+    if (at < text.size() && (literal_at(text, at, "Infinity") || literal_at(text, at, "NaN"))) {
+      msg += " (Infinity and NaN are not JSON numbers; write a number or null)";
+    }
+    throw Error(ErrorCode::invalid_json, what, what + " is not valid JSON: " + msg);
   } catch (const json::exception& e) {
     // parse_error (line and column) or out_of_range.406 (a number such as
     // 1e309 that overflows a double): keep the text, drop the id prefix.
@@ -71,6 +92,38 @@ json parse_text(const std::string& text, const std::string& what, size_t max_byt
     if (pos != std::string::npos) msg = msg.substr(pos + 2);
     throw Error(ErrorCode::invalid_json, what, what + " is not valid JSON: " + msg);
   }
+}
+
+std::string map_config_literals(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < text.size()) {
+        out += text[++i];
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+      out += c;
+    } else if (c == '-' && literal_at(text, i + 1, "Infinity")) {
+      out += "-1e308   ";  // 9 characters, as "-Infinity"
+      i += 8;
+    } else if (literal_at(text, i, "Infinity")) {
+      out += "1e308   ";  // 8 characters, as "Infinity"
+      i += 7;
+    } else if (literal_at(text, i, "NaN")) {
+      out += "null";
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 std::string join(const std::string& path, const std::string& key) {

@@ -21,6 +21,18 @@ constexpr int kMaxDepth = 256;                // nesting levels
 json parse_text(const std::string& text, const std::string& what, size_t max_bytes = kMaxInputBytes,
                 int max_depth = kMaxDepth);
 
+// A config.json's text with the literals Infinity, -Infinity and NaN, which
+// Python's json writes and the Hub serves (Nemotron-H: "time_step_limit":
+// [0.0, Infinity]) but JSON has not, replaced outside strings so that
+// parse_text reads them; requests never go through here and stay strict.
+// +-Infinity -> +-1e308: a field that holds it means "no limit", and the
+// largest number keeps that meaning (comparisons, min/max) where null would
+// not; padded to the literal's length so that a later syntax error keeps its
+// line and column. NaN -> null: "no value", the field read as absent (and
+// what JavaScript's JSON.stringify writes for it); it shifts the columns of
+// the rest of its line by one.
+std::string map_config_literals(const std::string& text);
+
 std::string join(const std::string& path, const std::string& key);
 
 // The member `key` of object `obj`, or nullptr when absent or null.

@@ -1,0 +1,132 @@
+// Real configs the Hub serves outside the common shape: the non-standard
+// literals Infinity / NaN in config files (refused in requests), and old
+// configs that give `architectures` but no model_type. Expected counts are
+// Hub totals (tests/fixtures/configs/SOURCES.tsv) or hand derivations.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+
+#include "test_config.h"
+#include "util/json_util.h"
+#include "vramfit/api.h"
+#include "vramfit/config.h"
+#include "vramfit/params.h"
+
+namespace {
+using nlohmann::json;
+
+std::string fixture_text(const std::string& name) {
+  std::ifstream in(std::string(VRAMFIT_TEST_DATA_DIR) + "/configs/" + name);
+  REQUIRE(in.good());
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A config file as the CLI reads it (api.h config_file_json).
+json config_file(const std::string& name) {
+  const json r = json::parse(vramfit::config_file_json(fixture_text(name), name));
+  REQUIRE(r.contains("config"));
+  return r.at("config");
+}
+
+int64_t total(const json& cfg) {
+  return vramfit::count_params(vramfit::parse_model_config(cfg)).total;
+}
+}  // namespace
+
+TEST_CASE("config literals: Infinity, -Infinity, NaN outside strings; strings kept") {
+  namespace jsonu = vramfit::jsonu;
+  const std::string text =
+      R"({"a": [0.0, Infinity], "b": -Infinity, "c": NaN, "s": "Infinity NaN \" Infinity"})";
+  const json j = jsonu::parse_text(jsonu::map_config_literals(text), "config");
+  CHECK(j["a"][1].get<double>() == 1e308);
+  CHECK(j["b"].get<double>() == -1e308);
+  CHECK(j["c"].is_null());
+  CHECK(j["s"] == "Infinity NaN \" Infinity");
+  // Same length for +-Infinity: a later syntax error keeps its column.
+  CHECK(jsonu::map_config_literals("[Infinity, -Infinity]").size() == 21);
+}
+
+TEST_CASE("config literals: still refused in a request, naming the position") {
+  const json r = json::parse(vramfit::estimate_json(
+      R"({"model": {"config": {"model_type": "llama", "rope_theta": Infinity}}})"));
+  REQUIRE(r.contains("error"));
+  CHECK(r["error"]["code"] == "invalid_json");
+  const std::string msg = r["error"]["message"];
+  CHECK(msg.find("line 1, column 60") != std::string::npos);
+  CHECK(msg.find("Infinity and NaN are not JSON numbers") != std::string::npos);
+}
+
+TEST_CASE("config file: a syntax error still names line and column") {
+  const json r = json::parse(vramfit::config_file_json("{\n \"a\": NaN,\n \"b\": }", "c.json"));
+  REQUIRE(r.contains("error"));
+  CHECK(r["error"]["code"] == "invalid_json");
+  CHECK(r["error"]["field"] == "c.json");
+  CHECK(r["error"]["message"].get<std::string>().find("line 3") != std::string::npos);
+}
+
+TEST_CASE("config: Nemotron-H-56B with time_step_limit [0.0, Infinity] is read") {
+  json cfg = config_file("nvidia__Nemotron-H-56B-Base-8K.json");
+  CHECK(cfg["time_step_limit"][1].get<double>() == 1e308);
+  const int64_t n = total(cfg);
+  // The 56B of the name (NVIDIA's Nemotron-H paper: 56B), within 1%.
+  CHECK(n == Approx(56e9).epsilon(0.01));
+  // The literal only had to be read: the count does not depend on it.
+  cfg.erase("time_step_limit");
+  CHECK(total(cfg) == n);
+}
+
+TEST_CASE("config: architectures names the family when model_type is absent") {
+  // GPT-NeoX (pythia-1.4b): Hub total 1,414,647,808 (untied embed_in and
+  // embed_out, two-matrix MLP); the generic path counted 1,816,758,272.
+  CHECK(total(config_file("EleutherAI__pythia-1.4b-deduped.abridged.json")) == 1414647808);
+  // MistralForCausalLM: Mistral-7B's Hub total 7,241,732,096 (8 KV heads by
+  // MistralConfig's default, which the abridged file leaves out).
+  CHECK(total(config_file("HuggingFaceH4__zephyr-7b-alpha.abridged.json")) == 7241732096);
+  // GPT2LMHeadModel without n_positions (GPT2Config default 1024). Hub total
+  // 175,620,096 holds a stored copy of the tied head (50257 x 768) and 12
+  // causal-mask buffers attn.bias (1024 x 1024); the parameters are
+  // 175,620,096 - 38,597,376 - 12,582,912 = 124,439,808 (GPT-2 small).
+  const auto s =
+      vramfit::parse_model_config(config_file("microsoft__DialoGPT-small.abridged.json"));
+  CHECK(s.family == "gpt2");
+  CHECK(vramfit::count_params(s).total == 175620096 - 50257 * 768 - 12 * 1024 * 1024);
+}
+
+TEST_CASE("config: unknown architectures keep the generic path") {
+  const json cfg = {{"architectures", {"SomethingNewForCausalLM"}},
+                    {"hidden_size", 64},
+                    {"intermediate_size", 128},
+                    {"num_attention_heads", 4},
+                    {"num_hidden_layers", 2},
+                    {"vocab_size", 100}};
+  CHECK(vramfit::parse_model_config(cfg).family == "generic");
+}
+
+TEST_CASE("config: Nemotron-3-Nano counts no e_score_correction_bias (a buffer)") {
+  // Hub safetensors total 31,577,937,344 (corpus exact, llmfit); the router's
+  // correction bias (23 MoE layers x 128 experts) is a buffer, not stored.
+  CHECK(total(config_file("nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json")) == 31577937344);
+}
+
+TEST_CASE("config: RWKV is unsupported_model, naming model_type") {
+  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B).
+  const json cfg = {{"model_type", "rwkv5"},   {"hidden_size", 2560},
+                    {"num_hidden_layers", 32}, {"attention_hidden_size", 2560},
+                    {"head_size", 64},         {"vocab_size", 65536}};
+  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", cfg}}}}.dump()));
+  REQUIRE(r.contains("error"));
+  CHECK(r["error"]["code"] == "unsupported_model");
+  CHECK(r["error"]["field"] == "model.config.model_type");
+}
+
+TEST_CASE("config: EXAONE-4.0-32B counts its per-head q/k norms") {
+  // Hub safetensors total 32,003,216,384 (corpus exact, llmfit); the generic
+  // path missed q_norm + k_norm: 64 layers x 2 x head_dim 128 = 16,384.
+  const auto s = vramfit::parse_model_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
+  CHECK(s.family == "exaone4");
+  CHECK(vramfit::count_params(s).total == 32003216384);
+}
