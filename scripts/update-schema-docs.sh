@@ -2,7 +2,8 @@
 # Writes the parts of the docs generated from the request field table
 # (core/src/api/fields_table.cpp) between their markers:
 #   core/SCHEMA.md     <!-- fields:begin --> ... <!-- fields:end -->   (vramfit schema-fields)
-#   web/js/engine.d.ts // <enums:begin> ... // <enums:end>            (vramfit schema-types)
+#   web/js/engine.d.ts // <enums:begin> ... // <enums:end>            (vramfit schema-types:
+#                      RequestEnums and the RequestSettings interface)
 # Usage: scripts/update-schema-docs.sh [--check] [path/to/vramfit]   (default: build/vramfit)
 # --check changes nothing and exits 1 when a file differs (ctest schema_docs).
 set -euo pipefail

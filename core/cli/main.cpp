@@ -22,7 +22,7 @@ const char* kCommands = R"(usage:
   vramfit estimate (--request FILE.json | --config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
   vramfit fit      (--config FILE | --preset ID | --model ORG/NAME) [flags] [--json]
   vramfit presets | gpus | dtypes | fields [--json]
-  vramfit schema-fields | schema-types   (core/SCHEMA.md's field table, engine.d.ts's unions)
+  vramfit schema-fields | schema-types   (core/SCHEMA.md's field table; engine.d.ts's RequestEnums, RequestSettings)
 --model ORG/NAME fetches config.json from the Hugging Face Hub (HF_ENDPOINT, HF_TOKEN);
        --revision R (branch, tag, commit), --gguf-file F.gguf (config from a GGUF header)
 )";

@@ -357,6 +357,40 @@ std::string enums_typescript(const json& fields) {
     const bool plain = path.find('.') == std::string::npos;
     out += "  " + (plain ? path : "'" + path + "'") + ": " + values + ";\n";
   }
+  out += "};\n";
+  // Every request field, typed by its kind; "a.b" paths nest under "a".
+  // Compound fields' parts (weights_dtype.bits, custom_gpus[].name) are
+  // typed with their field.
+  auto ts_type = [](const json& d) -> std::string {
+    const std::string kind = d.at("kind").get<std::string>();
+    const std::string path = d.at("path").get<std::string>();
+    if (kind == "enum") return "RequestEnums['" + path + "']";
+    if (kind == "int" || kind == "number") return "number";
+    if (kind == "bool") return "boolean";
+    if (kind == "modules") return "'all-linear' | string[]";
+    if (kind == "gpus") return "Array<{name: string; memory_gib: number}> | string";
+    if (kind == "weights") return "string | {bits: number; group_size?: number}";
+    return "string";  // dtype, gpu, text: ids, aliases and names
+  };
+  auto member = [&](const json& d, const std::string& name, const char* indent) {
+    return std::string(indent) + "/** " + d.at("label").get<std::string>() + " */\n" + indent +
+           name + "?: " + ts_type(d) + ";\n";
+  };
+  out += "// prettier-ignore\nexport type RequestSettings = {\n";
+  std::string group;  // the open nested object ("lora"), if any
+  for (const auto& d : fields) {
+    if (d.contains("part_of")) continue;
+    const std::string path = d.at("path").get<std::string>();
+    const auto dot = path.find('.');
+    const std::string head = dot == std::string::npos ? "" : path.substr(0, dot);
+    if (head != group) {
+      if (!group.empty()) out += "  };\n";
+      if (!head.empty()) out += "  " + head + "?: {\n";
+      group = head;
+    }
+    out += head.empty() ? member(d, path, "  ") : member(d, path.substr(dot + 1), "    ");
+  }
+  if (!group.empty()) out += "  };\n";
   return out + "};\n";
 }
 

@@ -18,6 +18,115 @@ export type RequestEnums = {
   engine: 'hf'|'vllm'|'llama_cpp';
   flash_attn: 'auto'|'on'|'off';
 };
+// prettier-ignore
+export type RequestSettings = {
+  /** Task */
+  task?: RequestEnums['task'];
+  /** Training stack */
+  stack?: RequestEnums['stack'];
+  /** Stack version */
+  stack_version?: string;
+  /** Weights dtype */
+  weights_dtype?: string | {bits: number; group_size?: number};
+  /** Training precision */
+  precision?: RequestEnums['precision'];
+  /** torch.autocast */
+  autocast?: boolean;
+  /** Batch size */
+  batch_size?: number;
+  /** Sequence length */
+  seq_len?: number;
+  /** Prompt length (prefill) */
+  prompt_len?: number;
+  /** Logits for */
+  inference_mode?: RequestEnums['inference_mode'];
+  /** Gradient checkpointing */
+  gradient_checkpointing?: boolean;
+  /** Optimizer */
+  optimizer?: RequestEnums['optimizer'];
+  /** Optimizer step in backward */
+  optimizer_in_backward?: boolean;
+  lora?: {
+    /** LoRA rank */
+    rank?: number;
+    /** LoRA alpha */
+    alpha?: number;
+    /** LoRA dropout */
+    dropout?: number;
+    /** Adapter dtype */
+    dtype?: RequestEnums['lora.dtype'];
+    /** LoRA targets */
+    targets?: 'all-linear' | string[];
+  };
+  /** Attention kernel */
+  attention?: RequestEnums['attention'];
+  /** KV cache dtype */
+  kv_cache_dtype?: string;
+  /** Loss implementation */
+  loss?: RequestEnums['loss'];
+  eval?: {
+    /** Eval batch size */
+    batch_size?: number;
+    /** Eval sequence length */
+    seq_len?: number;
+  };
+  parallel?: {
+    /** Tensor parallel (tp) */
+    tp?: number;
+    /** Pipeline parallel (pp) */
+    pp?: number;
+    /** Data parallel (dp) */
+    dp?: number;
+    /** Expert parallel (ep) */
+    ep?: number;
+    /** ZeRO stage (0–3) */
+    zero?: number;
+    /** FSDP (= ZeRO-3) */
+    fsdp?: boolean;
+    /** Offload optimizer to CPU */
+    offload_optimizer?: boolean;
+    /** Offload parameters to CPU */
+    offload_params?: boolean;
+    /** Pipeline microbatches */
+    microbatches?: number;
+  };
+  /** Your GPU */
+  gpu?: string;
+  /** Custom GPUs */
+  custom_gpus?: Array<{name: string; memory_gib: number}> | string;
+  /** Engine */
+  engine?: RequestEnums['engine'];
+  /** vLLM gpu_memory_utilization */
+  gpu_memory_utilization?: number;
+  /** vLLM max_num_batched_tokens */
+  max_num_batched_tokens?: number;
+  /** vLLM max_num_seqs */
+  max_num_seqs?: number;
+  /** vLLM max_model_len */
+  max_model_len?: number;
+  /** vLLM block_size */
+  block_size?: number;
+  /** llama.cpp n_gpu_layers */
+  n_gpu_layers?: number;
+  /** llama.cpp n_ubatch */
+  n_ubatch?: number;
+  /** llama.cpp n_batch */
+  n_batch?: number;
+  /** llama.cpp flash attention */
+  flash_attn?: RequestEnums['flash_attn'];
+  /** llama.cpp K cache type */
+  cache_type_k?: string;
+  /** llama.cpp V cache type */
+  cache_type_v?: string;
+  /** CUDA context */
+  cuda_context_mib?: number;
+  /** Allocator fragmentation */
+  fragmentation?: number;
+  /** Search max batch / context per GPU */
+  search?: boolean;
+  /** Compare parallel layouts */
+  strategies?: boolean;
+};
 // <enums:end>
 
 export type Task = RequestEnums['task'];
@@ -29,71 +138,20 @@ export interface ModelRef {
   id?: string;
 }
 
-export interface LoraSettings {
-  rank?: number;
-  alpha?: number;
-  /** "all-linear" or module names. */
-  targets?: string[] | 'all-linear';
-  dropout?: number;
-  dtype?: RequestEnums['lora.dtype'];
-}
-
-export interface ParallelSettings {
-  tp?: number;
-  pp?: number;
-  dp?: number;
-  ep?: number;
-  zero?: 0 | 1 | 2 | 3;
-  /** true = ZeRO-3 */
-  fsdp?: boolean;
-  offload_optimizer?: boolean;
-  offload_params?: boolean;
-  microbatches?: number;
-}
+/** The request's nested settings, as generated from the field table. */
+export type LoraSettings = NonNullable<RequestSettings['lora']>;
+export type ParallelSettings = NonNullable<RequestSettings['parallel']>;
 
 export interface CustomGpu {
   name: string;
   memory_gib: number;
 }
 
-export interface EstimateRequest {
+/** A request: the model plus any request field (RequestSettings, generated above). */
+export interface EstimateRequest extends RequestSettings {
   /** 1 is still accepted: version 2 changed responses only. */
   schema_version?: 1 | 2;
   model: ModelRef;
-  task?: Task;
-  /** dtype id or alias ("bf16", "nf4", "q4_k_m"), "auto", or an explicit format. */
-  weights_dtype?:
-    | string
-    | {
-        bits: number;
-        group_size?: number;
-      };
-  precision?: RequestEnums['precision'];
-  autocast?: boolean;
-  batch_size?: number;
-  seq_len?: number;
-  prompt_len?: number;
-  inference_mode?: RequestEnums['inference_mode'];
-  gradient_checkpointing?: boolean;
-  optimizer?: RequestEnums['optimizer'];
-  optimizer_in_backward?: boolean;
-  lora?: LoraSettings;
-  attention?: RequestEnums['attention'];
-  kv_cache_dtype?: string;
-  loss?: RequestEnums['loss'];
-  eval?: {batch_size?: number; seq_len?: number};
-  parallel?: ParallelSettings;
-  /** Catalogue id or alias ("h100", "4090"): adds `target` and `recommend`. */
-  gpu?: string;
-  /** [{name, memory_gib}] or the text "name:GiB,name:GiB", which the core parses. */
-  custom_gpus?: CustomGpu[] | string;
-  engine?: RequestEnums['engine'];
-  gpu_memory_utilization?: number;
-  max_num_batched_tokens?: number;
-  cuda_context_mib?: number;
-  fragmentation?: number;
-  search?: boolean;
-  strategies?: boolean;
 }
 
 export interface Component {
@@ -281,7 +339,58 @@ export interface EstimateResponse {
   disk: DiskSizes;
   /** Present when the request asks for `strategies`. */
   strategies?: Strategy[];
+  /** Training: each request field the training stack filled in, with its value. */
+  stack_defaults?: Record<string, unknown>;
+  /** Inference under vLLM or llama.cpp: the engine's own figures (core/SCHEMA.md). */
+  engine?: {vllm?: VllmStartup; llama_cpp?: LlamaCppBuffers};
   warnings: Warning[];
+}
+
+/** vLLM's start-up arithmetic for one GPU, named as vLLM logs it (methodology §7.8). */
+export interface VllmStartup {
+  gpu: string;
+  release: string;
+  total_gpu_memory_bytes: number;
+  requested_memory_bytes: number;
+  model_weights_bytes: number;
+  non_torch_memory_bytes: number;
+  activation_peak_bytes: number;
+  available_kv_cache_memory_bytes: number;
+  available_kv_cache_memory_gib: number;
+  max_num_seqs: number;
+  max_num_batched_tokens: number;
+  max_model_len: number;
+  block_size: number;
+  starts: boolean;
+  /** When it starts. */
+  num_gpu_blocks?: number;
+  kv_cache_size_tokens?: number;
+  max_concurrency?: number;
+  /** When vLLM would refuse to start: its message and the largest length that starts (0: none). */
+  refusal?: string;
+  largest_max_model_len?: number;
+}
+
+/** llama.cpp's buffers as llama-server prints them, MiB (methodology §16). */
+export interface LlamaCppBuffers {
+  n_ctx: number;
+  kv_cells: number;
+  n_gpu_layers: number;
+  n_layer: number;
+  n_ubatch: number;
+  n_batch: number;
+  flash_attn: string;
+  cache_type_k: string;
+  cache_type_v: string;
+  model_buffer_gpu_mib: number;
+  model_buffer_cpu_mib: number;
+  kv_buffer_gpu_mib: number;
+  kv_buffer_cpu_mib: number;
+  compute_buffer_gpu_mib: number;
+  compute_buffer_host_mib: number;
+  host_mib: number;
+  /** With a `gpu`: the largest n_gpu_layers whose buffers fit it. */
+  max_n_gpu_layers?: {gpu: string; n_gpu_layers: number; gpu_mib?: number; host_mib?: number};
 }
 
 export interface Catalog {
@@ -324,6 +433,12 @@ export interface Catalog {
   limits: Record<string, {min: number; max: number; integer: boolean}>;
   /** The request field table, in its order (core/SCHEMA.md). */
   fields: RequestField[];
+  /** Training stacks (core/data/stacks.json) with their versions and defaults. */
+  stacks: Array<{
+    id: string;
+    name: string;
+    versions: Array<{id: string; name: string; [key: string]: unknown}>;
+  }>;
 }
 
 export interface RequestField {

@@ -101,17 +101,10 @@ Layout layout_of(const Prepared& p, int64_t block) {
   size_t n = 0;
   for (const auto& L : s.layers) {
     if (n++ >= per_stage) break;
-    double per_tok = 0;
-    if (L.mixer == MixerKind::attention) {
-      if (L.kv_cache_dim <= 0 || L.n_kv_heads <= 0) continue;
-      // TP shards KV heads, one head per rank when there are fewer than tp.
-      const double heads = std::max<double>(1.0, double(L.n_kv_heads) / double(tp));
-      per_tok = heads * double(L.kv_cache_dim / L.n_kv_heads) * p.kv_bytes;
-    } else if (L.mixer == MixerKind::mla) {
-      per_tok = double(L.kv_cache_dim) * p.kv_bytes;  // latent, replicated under TP
-    } else {
-      continue;  // recurrent layers: vLLM's mamba groups are not modelled here
-    }
+    // The latent for MLA; recurrent layers (vLLM's mamba groups) are not
+    // modelled here.
+    const double per_tok = mem::kv_bytes_per_token(L, false, p.kv_bytes, tp);
+    if (per_tok <= 0) continue;
     KvType t;
     if (L.window > 0) t = {1, L.window};
     if (L.chunk > 0) t = {2, L.chunk};

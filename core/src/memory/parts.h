@@ -60,6 +60,11 @@ struct ActivationBytes {
 ActivationBytes activation_bytes(const ModelSpec& spec, const Request& req, const LoraSize& lora,
                                  int64_t tp);
 
+// Bytes one cached token takes in one layer on one GPU (K and V, or an MLA
+// latent); 0 for a layer that caches no tokens (recurrent, Mllama
+// cross-attention). `hf`: HF caches MLA decompressed (kv_cache.cpp).
+double kv_bytes_per_token(const LayerSpec& L, bool hf, double kv_bytes, int64_t tp);
+
 // KV cache / recurrent state bytes for b sequences of s tokens (per GPU;
 // kv_cache.cpp).
 int64_t kv_cache_bytes(const ModelSpec& spec, const Request& req, int64_t b, int64_t s,

@@ -62,3 +62,27 @@ export async function example(bytes: Uint8Array): Promise<number> {
 export const bad: EstimateRequest = {
   task: 'inference',
 };
+
+// Every request field is typed from the core's field table (RequestSettings):
+// engine and stack settings included, enum values checked.
+export function engineSettings(r: EstimateResponse): number {
+  const vllm: EstimateRequest = {
+    model: {preset: 'meta-llama/Llama-3.1-8B'},
+    engine: 'vllm',
+    max_model_len: 32768,
+    max_num_seqs: 64,
+  };
+  const llama: EstimateRequest = {...vllm, engine: 'llama_cpp', n_gpu_layers: 20, flash_attn: 'on'};
+  const train: EstimateRequest = {
+    ...vllm,
+    task: 'lora',
+    stack: 'unsloth',
+    stack_version: 'current',
+  };
+  const started = r.engine?.vllm?.starts ? (r.engine.vllm.max_concurrency ?? 0) : 0;
+  const onGpu = r.engine?.llama_cpp?.model_buffer_gpu_mib ?? 0;
+  return [vllm, llama, train].length + started + onGpu + Object.keys(r.stack_defaults ?? {}).length;
+}
+
+// @ts-expect-error not a training stack the core knows
+export const badStack: EstimateRequest = {model: {preset: 'x'}, stack: 'deepspeed'};
