@@ -27,7 +27,7 @@ export function renderRecommend(el, list, onApply, catalog = null) {
       h('strong', {}, label),
       rec.why ? `: ${String(rec.why)}` : '',
       typeof rec.total_bytes === 'number' ? ` → ${formatGiB(rec.total_bytes)}` : '',
-      typeof rec.saves_bytes === 'number'
+      typeof rec.saves_bytes === 'number' && rec.saves_bytes > 0
         ? h('span', {class: 'muted'}, ` (saves ${formatGiB(rec.saves_bytes)})`)
         : null,
       verdict ? ' ' : null,

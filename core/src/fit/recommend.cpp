@@ -169,13 +169,17 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
   (void)spec;
   const auto cands = candidates(req, judge);
   const Verdict now = judge.need(req).second;
-  auto result = [&](const char* id, const char* why,
-                    std::pair<int64_t, Verdict> t) -> Recommendation& {
+  // What the estimate shows before and after a change (the need itself
+  // unless the judge's need is an engine's own arithmetic).
+  auto total_of = [&](const Request& r, int64_t n) { return judge.total ? judge.total(r) : n; };
+  const int64_t total_now = total_of(req, need);
+  auto result = [&](const char* id, const char* why, std::pair<int64_t, Verdict> t,
+                    const Request& changed) -> Recommendation& {
     Recommendation& e = out.emplace_back();
     e.id = id;
     e.why = why;
-    e.total_bytes = t.first;
-    e.saves_bytes = need - t.first;
+    e.total_bytes = total_of(changed, t.first);
+    e.saves_bytes = total_now - e.total_bytes;
     e.verdict = t.second;
     return e;
   };
@@ -188,7 +192,7 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
     // Kept when it saves memory, or (vLLM) turns a refusal into a start.
     if (t.first < 0 || (t.first >= need && !(now == Verdict::no && t.second != Verdict::no)))
       continue;
-    Recommendation& e = result(ch.id, ch.why, t);
+    Recommendation& e = result(ch.id, ch.why, t, r);
     e.changes = std::move(s.changes);
     e.label = std::move(s.label);
     single_fits = single_fits || e.verdict == Verdict::fits;
@@ -215,7 +219,8 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
     if (t.second == Verdict::fits) break;
   }
   if (parts.size() < 2) return out;
-  Recommendation& e = result("combined", "the changes above applied together, cheapest first", t);
+  Recommendation& e =
+      result("combined", "the changes above applied together, cheapest first", t, r);
   e.changes = std::move(changes);
   for (const auto& p : parts) e.label += (e.label.empty() ? "" : " + ") + p;
   e.parts = std::move(parts);

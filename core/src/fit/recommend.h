@@ -40,6 +40,9 @@ struct Judge {
   std::function<int64_t(const Request&)> fitting_batch;
   // vLLM: the largest max_model_len it would start with (empty: other engines).
   std::function<int64_t(const Request&)> max_model_len;
+  // The estimate's total_bytes for a request, when `need` is not it (vLLM's
+  // need is its start-up arithmetic); a suggestion promises this total.
+  std::function<int64_t(const Request&)> total;
 };
 // The judge of `usable` bytes under vramfit's own verdict rule (§10.2).
 Judge usable_judge(const ModelSpec& spec, int64_t usable);

@@ -36,6 +36,15 @@ Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
       return 1;
     }
   };
+  j.total = [&spec](const Request& r) -> int64_t {
+    try {
+      Request probe = r;
+      probe.search = false;
+      return estimate_memory(spec, probe, false).total_bytes;
+    } catch (const Error&) {
+      return -1;
+    }
+  };
   j.max_model_len = [startup](const Request& r) -> int64_t {
     try {
       const engine::VllmStartup st = startup(r);
