@@ -47,7 +47,9 @@ function catalogIds(page) {
     for (const list of Object.values(c.enums ?? {})) for (const id of list) ids.add(String(id));
     for (const p of c.phases ?? []) ids.add(String(p.id));
     for (const x of c.components ?? []) ids.add(String(x.id));
-    return [...ids].filter((id) => id.includes('_'));
+    // GPU ids ("h100-sxm-80g"): people read the name ("H100 SXM").
+    const gpus = (c.gpus ?? []).map((g) => String(g.id));
+    return [...[...ids].filter((id) => id.includes('_')), ...gpus];
   });
 }
 

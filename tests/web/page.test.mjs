@@ -198,7 +198,7 @@ test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not s
   assert.ok(await page.isVisible('#f-max_model_len'), 'vLLM fields shown under vLLM');
   assert.match(
     await page.textContent('#engine-line'),
-    /KV cache [\d.]+ GiB = [\d,]+ tokens · max concurrency [\d.]+x at 131,072 tokens/,
+    /^vLLM on H100 SXM: KV cache [\d.]+ GiB = [\d,]+ tokens · max concurrency [\d.]+x at 131,072 tokens/,
   );
   await page.goto(
     `${url}?task=inference&engine=vllm&preset=meta-llama/Llama-3.1-70B&gpu=h100-sxm-80g`,

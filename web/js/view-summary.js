@@ -54,9 +54,14 @@ function targetLine(t, catalog) {
  * in the terms vLLM logs: KV cache, tokens, concurrency; or its refusal with
  * the largest max_model_len that starts.
  */
-function vllmLine(v) {
+function vllmLine(v, r, catalog) {
   if (!v || typeof v !== 'object') return null;
-  const on = `vLLM on ${String(v.gpu ?? 'the GPU')}: `;
+  // v.gpu is an id: the GPU's name from the matrix or the catalogue.
+  const gpu =
+    (r.gpus ?? []).find((g) => g.id === v.gpu)?.name ??
+    catalog?.gpus?.find((g) => g.id === v.gpu)?.name ??
+    'the GPU';
+  const on = `vLLM on ${String(gpu)}: `;
   if (v.starts === false) {
     return h(
       'p',
@@ -148,7 +153,7 @@ export function renderSummary(el, r, catalog) {
     ),
     band,
     targetLine(r.target, catalog),
-    vllmLine(r.engine?.vllm),
+    vllmLine(r.engine?.vllm, r, catalog),
     stackLine(r, catalog),
     h(
       'dl',
