@@ -21,7 +21,10 @@ inline bool is_int(const json& v) { return v.is_number_integer() || v.is_number_
 // Walks a success response: no nulls (NaN/inf dump as null; a
 // recommendation's change is the one place null means something), byte counts
 // ("bytes", "*_bytes") are integers, non-negative except headroom_bytes
-// (usable - need). Returns the first problem, or "".
+// (usable - need), a suggestion's saves_bytes (a change that lets vLLM start
+// may not shrink the estimate) and vLLM's available_kv_cache_memory_bytes
+// (negative when weights and the profile run exceed the requested memory, as
+// vLLM logs it before refusing). Returns the first problem, or "".
 inline std::string walk(const json& v, const std::string& path) {
   if (v.is_null()) return "null (NaN or inf) at " + path;
   if (v.is_number_float()) {
@@ -36,7 +39,9 @@ inline std::string walk(const json& v, const std::string& path) {
           k == "bytes" || (k.size() > 6 && k.compare(k.size() - 6, 6, "_bytes") == 0);
       if (bytes_key && x.is_number()) {
         if (!is_int(x)) return "fractional byte count " + path + "." + k + " = " + x.dump();
-        if (k != "headroom_bytes" && x.is_number_integer() && x.get<int64_t>() < 0) {
+        const bool signed_key =
+            k == "headroom_bytes" || k == "saves_bytes" || k == "available_kv_cache_memory_bytes";
+        if (!signed_key && x.is_number_integer() && x.get<int64_t>() < 0) {
           return "negative byte count " + path + "." + k + " = " + x.dump();
         }
       }
