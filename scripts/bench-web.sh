@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints web figures (not timed tests): wasm/js bytes raw and gzipped, single
-# file size, time to first result on localhost, time per recompute.
+# file size, first figure painted (cold loads) and keypress to painted figure
+# on localhost: medians with min and max (BENCH_WEB_LOADS, BENCH_WEB_KEYS).
 # Uses web/gen/ and build-wasm/vramfit.html as built (scripts/build-single.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."

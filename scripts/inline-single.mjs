@@ -14,7 +14,7 @@ if (!outPath) {
   console.error('usage: inline-single.mjs <web dir> <vramfit-single.js> <out.html>');
   process.exit(2);
 }
-const {code: app, modules} = bundleApp(webDir, {factory: 'global'});
+const {code: app, modules} = await bundleApp(webDir, {factory: 'global'});
 const engine = readFileSync(modulePath, 'utf8');
 const css = readFileSync(path.join(webDir, 'css/style.css'), 'utf8');
 

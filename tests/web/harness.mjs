@@ -50,7 +50,7 @@ export async function startServer() {
   // Test files run in parallel: write aside, then rename (atomic), so no
   // page ever reads a half-written bundle.
   const out = path.join(root, 'web/gen/app.mjs');
-  writeFileSync(`${out}.${process.pid}`, bundleApp(path.join(root, 'web')).code);
+  writeFileSync(`${out}.${process.pid}`, (await bundleApp(path.join(root, 'web'))).code);
   renameSync(`${out}.${process.pid}`, out);
   const {port, proc} = await spawnServer(process.execPath, [
     path.join(root, 'scripts/static-server.mjs'),
