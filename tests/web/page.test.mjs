@@ -122,7 +122,20 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
       cells: tr.querySelectorAll('td').length,
     })),
   );
-  assert.ok(rows.length > 0);
+  // It opens on the smallest GPU that fits and its neighbours (4 either side),
+  // with every GPU behind "show all".
+  assert.equal(rows.length, 9);
+  assert.equal(rows.filter((r) => /v-fits/.test(r.cls)).length >= 1, true);
+  const total = Number((await page.textContent('#gpu-counts')).match(/^(\d+) of/)[1]);
+  assert.ok(total > 9);
+  await change(page, () => page.click('#gpu-show-all'));
+  assert.equal(await page.locator('#gpu-table tbody tr').count(), total);
+  assert.equal(await page.textContent('#gpu-show-all'), 'Show fewer');
+  assert.equal(
+    await page.evaluate(() => document.activeElement.id),
+    'gpu-show-all',
+    'focus stays on the toggle',
+  );
   for (const r of rows) {
     assert.match(r.badge, /fits|tight|no/, 'verdict has a text label, not only a colour');
     assert.match(r.cls, /v-(fits|tight|no)/);
@@ -168,7 +181,19 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
   const smallest = await page.$eval('#gpu-table tbody tr', (tr) => tr.dataset.gpu);
   assert.ok(gpus.includes(smallest));
   await change(page, () => page.selectOption('#f-gpu', smallest));
-  assert.match(await page.textContent('#target'), /does not fit/);
+  // The answer in words under the total, the suggestions right after it.
+  assert.match(
+    await page.textContent('#target'),
+    /^does not fit on the .+: [\d.]+ GiB short; \d+ ways? to make it fit below\.$/,
+  );
+  assert.equal(
+    await page.evaluate(
+      () =>
+        document.querySelector('#summary-box').nextElementSibling.querySelector('#recommend') !==
+        null,
+    ),
+    true,
+  );
   assert.equal(await page.locator(`#gpu-table tr.highlight[data-gpu="${smallest}"]`).count(), 1);
   assert.equal(await page.locator('#chart .cap-marker').count(), 1);
   assert.ok(await page.isVisible('#recommend'), 'suggestions shown when the GPU does not fit');
@@ -181,6 +206,9 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
     before,
     `applying "${label}" changes the settings`,
   );
+  // Focus follows the change: onto the changed field's control, not the body.
+  const focused = await page.evaluate(() => document.activeElement.id);
+  assert.match(focused, /^f-/, `focus after "${label}" is on a field, not ${focused}`);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -10,7 +10,8 @@ const PAGE_HELP = {
   custom_gpus: 'name:GiB pairs, comma-separated, e.g. "My card:20, Cluster node:96".',
 };
 
-const controlId = (name) => `f-${name.replace(/\./g, '-')}`;
+/** The id of a field's control ("parallel.tp" -> "f-parallel-tp"). */
+export const controlId = (name) => `f-${name.replace(/\./g, '-')}`;
 
 function buildControl(field, catalog, defaults) {
   const id = controlId(field.name);

@@ -9,7 +9,7 @@ import {
   initialState,
   stateToRequest,
 } from './fields.js';
-import {buildForm} from './form.js';
+import {buildForm, controlId} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
 import {vendorLabel} from './labels.js';
 import {parseQuery, stateToQuery} from './url-state.js';
@@ -28,6 +28,7 @@ let form;
 let urlProblems = [];
 let renders = 0;
 let activeComponent = '';
+let gpuShowAll = false; // the fit matrix's "show all"
 let source; // model-source.js
 
 function fatal(message) {
@@ -103,12 +104,22 @@ function render(r, state) {
     renderGpus(
       $('#gpus'),
       r,
-      {vendor: $('#vendor').value, minGib: state.min_gib, highlight: r.target?.id ?? state.gpu},
+      {
+        vendor: $('#vendor').value,
+        minGib: state.min_gib,
+        highlight: r.target?.id ?? state.gpu,
+        showAll: gpuShowAll,
+        onShowAll: (all) => {
+          gpuShowAll = all;
+          render(r, state);
+          $('#gpu-show-all')?.focus();
+        },
+      },
       catalog,
     );
     renderRecommend($('#recommend'), r.recommend, applyChange, catalog);
     renderShare(state, pageUrl, defaults);
-    renderSticky($('#sticky-total'), r);
+    renderSticky($('#sticky-total'), r, catalog);
   }
   renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
   renders += 1;
@@ -132,6 +143,16 @@ function applyChange(change) {
   }
   form.write(state);
   recompute();
+  // Focus and scroll follow the change: the first changed field's control
+  // (its <details> opened), so keyboard users land where the value moved.
+  const first = Object.keys(change).find((name) => FIELD_BY_NAME.has(name));
+  const control = first && document.getElementById(controlId(first));
+  if (control) {
+    const details = control.closest('details');
+    if (details) details.open = true;
+    control.focus({preventScroll: true});
+    control.scrollIntoView({block: 'center'});
+  }
 }
 
 // Chromium ignores (with a console warning) more than ~200 history updates

@@ -16,14 +16,30 @@ export function vendorsOf(gpus) {
   return [...new Set((gpus ?? []).map((g) => String(g.vendor ?? 'other')))].sort();
 }
 
+// Rows either side of the anchor in the opening view.
+const NEIGHBOURS = 4;
+
 /**
- * filters: { vendor: '' | name, minGib: number, highlight: gpu id };
- * `catalog` gives the verdicts' labels.
+ * The opening view: the user's GPU (else the smallest that fits, else the
+ * largest) with its neighbours by memory, and custom GPUs; the rest behind
+ * "show all". Filters show every match.
+ */
+function around(sorted, highlight) {
+  let at = sorted.findIndex((g) => g.id === highlight);
+  if (at < 0) at = sorted.findIndex((g) => g.verdict === 'fits');
+  if (at < 0) at = sorted.length - 1;
+  const lo = Math.max(0, Math.min(at - NEIGHBOURS, sorted.length - 2 * NEIGHBOURS - 1));
+  return sorted.filter((g, i) => g.custom || (i >= lo && i <= lo + 2 * NEIGHBOURS));
+}
+
+/**
+ * filters: { vendor: '' | name, minGib: number, highlight: gpu id, showAll:
+ * bool, onShowAll(bool) }; `catalog` gives the verdicts' labels.
  */
 export function renderGpus(el, r, filters = {}, catalog = null) {
   const all = Array.isArray(r.gpus) ? r.gpus : [];
   const minBytes = (Number(filters.minGib) || 0) * 2 ** 30;
-  const shown = all
+  const matching = all
     .filter((g) => !filters.vendor || String(g.vendor) === filters.vendor)
     .filter((g) => !(g.memory_bytes < minBytes))
     .sort(
@@ -31,8 +47,19 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
         (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0) ||
         String(a.name).localeCompare(String(b.name)),
     );
+  const filtered = Boolean(filters.vendor) || minBytes > 0;
+  const shown = filters.showAll || filtered ? matching : around(matching, filters.highlight);
   const counts = {fits: 0, tight: 0, no: 0};
-  for (const g of shown) if (g.verdict in counts) counts[g.verdict] += 1;
+  for (const g of matching) if (g.verdict in counts) counts[g.verdict] += 1;
+  let toggle = null;
+  if (!filtered && filters.onShowAll && matching.length > around(matching, '').length) {
+    toggle = h(
+      'button',
+      {type: 'button', class: 'small', id: 'gpu-show-all', 'aria-controls': 'gpu-table'},
+      filters.showAll ? 'Show fewer' : `Show all ${matching.length} GPUs`,
+    );
+    toggle.addEventListener('click', () => filters.onShowAll(!filters.showAll));
+  }
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
     const head = g.headroom_bytes;
@@ -69,9 +96,9 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     h(
       'p',
       {class: 'gpu-counts', id: 'gpu-counts'},
-      `${shown.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
+      `${matching.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
         counts.no
-      } do not fit`,
+      } do not fit${shown.length < matching.length ? `; ${shown.length} shown` : ''}`,
     ),
     h(
       'div',
@@ -96,5 +123,6 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
         h('tbody', {}, rows),
       ),
     ),
+    toggle,
   );
 }

@@ -31,21 +31,58 @@ function modelLine(r, catalog) {
   );
 }
 
-/** The request's `gpu`, when given: verdict with colour and text. */
-function targetLine(t, catalog) {
-  if (!t || typeof t !== 'object') return null;
-  const head = t.headroom_bytes;
+/**
+ * The answer in words, under the total: for the request's `gpu` ("[fits] on
+ * the RTX 4090 with 3.1 GiB to spare", "[does not fit] on the T4: 2.3 GiB
+ * short; 3 ways to make it fit below", counting the suggestions that fit);
+ * without one, how many GPUs it fits and the smallest of them.
+ */
+function verdictLine(r, catalog) {
+  const t = r.target;
+  const fitting = (r.recommend ?? []).filter((x) => x?.verdict === 'fits').length;
+  if (t && typeof t === 'object') {
+    const name = String(t.name ?? t.id);
+    const head = t.headroom_bytes;
+    // After the verdict's badge ("does not fit"): " on the T4: 2.3 GiB short; …".
+    const spare = typeof head === 'number' ? formatGiB(Math.max(head, 0), 1) : '';
+    const words =
+      t.verdict === 'no'
+        ? [
+            ` on the ${name}`,
+            typeof head === 'number' ? `: ${formatGiB(-head, 1)} short` : '',
+            fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
+          ]
+        : [
+            ` on the ${name}`,
+            spare
+              ? t.verdict === 'tight'
+                ? `: ${spare} to spare, inside the 5 % safety reserve`
+                : ` with ${spare} to spare`
+              : '',
+            typeof t.max_batch_size === 'number' && t.max_batch_size > 1
+              ? ` (up to ${formatInt(t.max_batch_size)} sequences)`
+              : '',
+          ];
+    return h(
+      'p',
+      {class: 'target', id: 'target'},
+      h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
+      `${words.join('')}.`,
+    );
+  }
+  const gpus = (r.gpus ?? []).filter((g) => !g.custom);
+  if (!gpus.length) return null;
+  const fits = gpus.filter((g) => g.verdict === 'fits');
+  const smallest = fits.reduce((a, g) => (!a || g.memory_bytes < a.memory_bytes ? g : a), null);
   return h(
     'p',
     {class: 'target', id: 'target'},
-    `On ${String(t.name ?? t.id)}: `,
-    h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
-    typeof head === 'number'
-      ? ` ${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom`
-      : '',
-    typeof t.max_batch_size === 'number' && t.max_batch_size > 0
-      ? h('span', {class: 'muted'}, ` · max batch ${t.max_batch_size}`)
-      : null,
+    fits.length
+      ? `Fits ${fits.length} of ${gpus.length} GPUs; the smallest: ${String(smallest.name)}.`
+      : `Fits none of the ${gpus.length} GPUs on one card${
+          fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : ''
+        }.`,
+    ' Choose your GPU in the workload for its verdict.',
   );
 }
 
@@ -152,7 +189,7 @@ export function renderSummary(el, r, catalog) {
       phase ? h('span', {class: 'muted phase'}, `peak at ${phase}`) : null,
     ),
     band,
-    targetLine(r.target, catalog),
+    verdictLine(r, catalog),
     vllmLine(r.engine?.vllm, r, catalog),
     stackLine(r, catalog),
     h(
@@ -183,13 +220,20 @@ export function renderSummary(el, r, catalog) {
 }
 
 /** Phone-width bar with the total, so edits in the form show at once. */
-export function renderSticky(el, r) {
+export function renderSticky(el, r, catalog) {
   const gpus = r.gpus ?? [];
   const fit = gpus.filter((g) => g.verdict === 'fits').length;
+  const t = r.target;
   fill(
     el,
     h('strong', {}, formatGiB(r.total_bytes)),
-    ` · fits ${fit} of ${gpus.length} GPUs · results ↓`,
+    t && typeof t === 'object'
+      ? [
+          ' · ',
+          h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
+          ` ${String(t.name ?? t.id)} · results ↓`,
+        ]
+      : ` · fits ${fit} of ${gpus.length} GPUs · results ↓`,
   );
   el.hidden = false;
 }
