@@ -370,6 +370,56 @@ test('keyboard only: find a preset, change batch, explain a component', async ()
   await page.context().close();
 });
 
+// Issue 14: results at most 10 Tab presses away (skip links), and on a phone
+// the answer before the form.
+test('keyboard: skip links reach the answer and the GPU matrix within 10 key presses', async () => {
+  const page = await openPage(browser);
+  for (const [target, inside] of [
+    ['#summary-box', '#target'],
+    ['#gpus-box', '#gpu-table'],
+  ]) {
+    // From a fresh load: Tab starts at the top of the page.
+    await page.goto(`${url}?gpu=rtx-4090-24g`);
+    await ready(page);
+    let presses = 0;
+    let found = false;
+    while (presses < 9 && !found) {
+      await page.keyboard.press('Tab');
+      presses += 1;
+      found = await page.evaluate(
+        (t) => document.activeElement?.getAttribute('href') === t,
+        target,
+      );
+    }
+    assert.ok(found, `a skip link to ${target} within ${presses} Tab presses`);
+    await page.keyboard.press('Enter');
+    presses += 1;
+    assert.ok(presses <= 10, `${presses} key presses`);
+    assert.equal(await page.evaluate(() => `#${document.activeElement.id}`), target);
+    assert.ok(await page.locator(inside).isVisible());
+    const top = await page.$eval(target, (e) => e.getBoundingClientRect().top);
+    assert.ok(top >= -1 && top < 200, `${target} scrolled into view (top ${top}px)`);
+  }
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('phone: the answer comes before the form, the sticky bar names your GPU', async () => {
+  const page = await openPage(browser, {width: 390, height: 844, scheme: 'light'});
+  await page.goto(`${url}?gpu=rtx-4090-24g&task=full&batch_size=4`);
+  await ready(page);
+  const y = (sel) => page.$eval(sel, (e) => e.getBoundingClientRect().top + window.scrollY);
+  assert.ok((await y('#target')) < (await y('#form')), 'verdict above the form');
+  assert.ok((await y('#recommend')) < (await y('#form')), 'suggestions above the form');
+  assert.ok((await y('#form')) < (await y('#gpus')), 'the matrix after the form');
+  await page.evaluate(() => document.querySelector('#f-batch_size').scrollIntoView());
+  const bar = page.locator('#sticky-total');
+  assert.ok(await bar.isVisible());
+  assert.match(await bar.textContent(), /^[\d.]+ GiB · does not fit RTX 4090 · answer ↑$/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('hover and tap explain a component with its formula and inputs', async () => {
   const page = await openPage(browser);
   await page.goto(`${url}?task=lora&batch_size=2`);

@@ -231,9 +231,9 @@ export function renderSticky(el, r, catalog) {
       ? [
           ' · ',
           h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
-          ` ${String(t.name ?? t.id)} · results ↓`,
+          ` ${String(t.name ?? t.id)} · answer ↑`,
         ]
-      : ` · fits ${fit} of ${gpus.length} GPUs · results ↓`,
+      : ` · fits ${fit} of ${gpus.length} GPUs · answer ↑`,
   );
   el.hidden = false;
 }
