@@ -26,3 +26,5 @@ done
 echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm,vramfit-single.js}"
 # The page loads its JS as one bundle (web/index.html).
 node scripts/bundle-app.mjs web web/gen/app.mjs
+# The embeddable widget as one classic script (no CORS needed from other origins).
+node scripts/bundle-app.mjs --widget web web/gen/vramfit-widget.js

@@ -3,7 +3,7 @@
 # in build-fuzz/ and runs each for SECONDS_PER_TARGET (default 20), seeded
 # from the repository's configs, presets and golden request cases (copied at
 # run time into build-fuzz/corpus/<target>/, which also keeps what the fuzzer
-# finds between runs). Prints executions, coverage (cov/ft) and crashes per
+# finds between runs). The build is the one scripts/test-sanitize.sh uses. Prints executions, coverage (cov/ft) and crashes per
 # target; exits 1 when any target crashed (artifacts in build-fuzz/crashes/).
 # Turn a crash into a regression: copy the input (for fuzz_estimate, the
 # request printed by VRAMFIT_FUZZ_PRINT=1 build-fuzz/tests/fuzz_estimate FILE)
@@ -17,20 +17,9 @@ shift || true
 TARGETS=("$@")
 ((${#TARGETS[@]})) || TARGETS=(fuzz_config fuzz_request fuzz_estimate fuzz_checkpoint)
 BUILD=${BUILD_DIR:-build-fuzz}
-CXX_BIN=${FUZZ_CXX:-clang++-14}
 JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
-command -v "$CXX_BIN" >/dev/null || {
-  echo "fuzz: $CXX_BIN not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 1; }
-
-if [[ ! -f $BUILD/CMakeCache.txt ]]; then
-  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
-    -DCMAKE_CXX_COMPILER="$CXX_BIN" -DVRAMFIT_FUZZ=ON -DVRAMFIT_SANITIZE=ON \
-    -DVRAMFIT_CLI=OFF -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
-else
-  cmake "$BUILD" >/dev/null  # refresh: new targets are named below
-fi
+bash scripts/configure-sanitized.sh "$BUILD"
 cmake --build "$BUILD" -j"$JOBS" --target "${TARGETS[@]}" >/dev/null
 
 # Seeds: config.json files for fuzz_config; requests for fuzz_request

@@ -24,7 +24,7 @@ phase "native build and tests"
 bash scripts/build-native.sh
 ctest --test-dir build --output-on-failure -j2
 
-phase "AddressSanitizer + UBSan build, every native test again"
+phase "AddressSanitizer + UBSan build (clang, shared with the fuzzers), every native test again"
 bash scripts/test-sanitize.sh
 
 phase "fuzzing (bounded: ${FUZZ_SECONDS:-20} s per target)"

@@ -21,7 +21,7 @@ test('no module uses an HTML sink or dynamic code', () => {
 test('only engine.js imports the wasm factory', () => {
   for (const f of jsFiles) {
     const src = readFileSync(path.join(web, 'js', f), 'utf8');
-    assert.equal(/gen\/vramfit/.test(src), f === 'engine.js', `web/js/${f}`);
+    assert.equal(/gen\/vramfit\.mjs/.test(src), f === 'engine.js', `web/js/${f}`);
   }
 });
 

@@ -528,8 +528,11 @@ test('the page offers copy-paste embed snippets', async () => {
   await page.goto(`${url}?batch_size=2`);
   await ready(page);
   const el = await page.inputValue('#snippet-element');
-  assert.match(el, /<script type="module" src="[^"]+\/web\/js\/widget\.js"><\/script>/);
-  assert.match(el, /<vramfit-estimate[^>]* batch_size="2"/);
+  assert.match(el, /<script src="[^"]+\/web\/gen\/vramfit-widget\.js" defer><\/script>/);
+  assert.match(
+    el,
+    /<vramfit-estimate[^>]* batch_size="2"[^>]*>Estimating GPU memory…<\/vramfit-estimate>/,
+  );
   assert.match(await page.inputValue('#snippet-iframe'), /<iframe src="[^"]*embed=1/);
   await page.context().close();
 });

@@ -23,9 +23,10 @@ export function renderShare(state, pageUrl, defaults) {
     .filter(([k, v]) => !(defaults[k] !== undefined && String(defaults[k]) === String(v)))
     .map(([k, v]) => ` ${k}="${attr(v)}"`)
     .join('');
+  // One classic script (wasm inlined): works from any origin without CORS.
   $('#snippet-element').value =
-    `<script type="module" src="${attr(base)}js/widget.js"></script>\n` +
-    `<vramfit-estimate${attrs}></vramfit-estimate>`;
+    `<script src="${attr(base)}gen/vramfit-widget.js" defer></script>\n` +
+    `<vramfit-estimate${attrs}>Estimating GPU memory…</vramfit-estimate>`;
   $('#snippet-iframe').value =
     `<iframe src="${attr(pageUrl(state, {embed: true}))}" ` +
     'title="vramfit estimate" width="420" height="300" loading="lazy"></iframe>';
