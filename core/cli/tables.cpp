@@ -317,7 +317,11 @@ std::string flags_help(const json& fields) {
     if (d.contains("unit")) out += " " + d.at("unit").get<std::string>();
     const json& v = d.value("default", json());
     std::string def = v.is_string() ? v.get<std::string>() : default_text(d);
-    if (!def.empty()) out += "; default " + def;
+    // A stack-set field: its default is the training stack's, the static one a fallback.
+    if (d.contains("derived") && d.contains("default"))
+      out += "; default from the training stack (--stack), else " + def;
+    else if (!def.empty())
+      out += "; default " + def;
     out += "\n";
   }
   return out;

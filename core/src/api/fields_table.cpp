@@ -269,9 +269,9 @@ void add_training(std::vector<Field>& t) {
                   .cli("--lora-dropout")
                   .member<&Request::lora, &LoraOptions::dropout>());
   t.push_back(Row("lora.dtype", Kind::enumeration, "Adapter dtype", "lora")
-                  .one_of({{"fp32", "fp32, 4 bytes (PEFT default)"},
-                           {"bf16", "bf16, 2 bytes"},
-                           {"fp16", "fp16, 2 bytes"}})
+                  .one_of({{"fp32", "32-bit float (4 bytes, PEFT's default)"},
+                           {"bf16", "bfloat16 (2 bytes)"},
+                           {"fp16", "float16 (2 bytes)"}})
                   .about("Storage of the adapter weights.")
                   .only(kAdapters)
                   .cli("--lora-dtype")
