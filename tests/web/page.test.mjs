@@ -261,6 +261,24 @@ test('training stack: its defaults apply when left unset and are named on the pa
   await page.context().close();
 });
 
+// core/data/stacks.json: hf has versions current, 4.48, 4.40; unsloth only current.
+test('stack version: a select of the chosen stack’s versions, reset when the stack changes', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?task=qlora&stack=hf&stack_version=4.40`);
+  await ready(page);
+  const values = () => page.$$eval('#f-stack_version option', (os) => os.map((o) => o.value));
+  assert.deepEqual(await values(), ['', 'current', '4.48', '4.40']);
+  assert.equal(await page.inputValue('#f-stack_version'), '4.40');
+  assert.match(await page.textContent('#stack-line'), /\(4\.40\)/);
+  await change(page, () => page.selectOption('#f-stack', 'unsloth'));
+  assert.deepEqual(await values(), ['', 'current']);
+  assert.equal(await page.inputValue('#f-stack_version'), '');
+  await page.waitForURL((u) => !u.search.includes('stack_version'));
+  assert.equal(await page.isVisible('#error'), false);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a shared URL restores every field and the same result', async () => {
   const page = await openPage(browser);
   await page.goto(url);

@@ -26,7 +26,8 @@ export const FIELDS = [
   { name: 'endpoint', kind: 'text', group: 'model', label: 'Hub endpoint', maxLength: 300 },
   { name: 'task', kind: 'enum', group: 'main' },
   { name: 'stack', kind: 'enum', group: 'main' },
-  { name: 'stack_version', kind: 'text', group: 'main', maxLength: 40 },
+  // A select of the chosen stack's versions (catalog.stacks[].versions), refilled by form.js.
+  { name: 'stack_version', kind: 'text', group: 'main', maxLength: 40, versionsOf: 'stack' },
   { name: 'weights_dtype', kind: 'enum', source: 'dtypes', group: 'main', unset: 'auto' },
   { name: 'batch_size', kind: 'int', group: 'main' },
   { name: 'seq_len', kind: 'int', group: 'main' },
@@ -132,6 +133,16 @@ function asOption(item) {
 }
 
 /** Options of an enum field from the catalogue, or null when it has none. */
+/** The versions of the stack `state` names (else the catalogue's default stack), as options. */
+export function stackVersionOptions(state, catalog) {
+  const id = state.stack || catalog?.defaults?.stack;
+  const stack = (catalog?.stacks ?? []).find((s) => s.id === id);
+  return (stack?.versions ?? []).map((v) => ({
+    value: v.id,
+    label: v.name && v.name !== v.id ? `${v.id}: ${v.name}` : v.id,
+  }));
+}
+
 export function optionsFor(field, catalog) {
   if (!catalog || field.kind !== 'enum') return null;
   let list = null;

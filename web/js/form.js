@@ -1,7 +1,15 @@
 // Builds the settings form from FIELDS and the catalogue, and moves values
 // between the form and a state object (name -> string).
 import {fill, h} from './dom.js';
-import {applies, fieldInfo, fieldLabel, FIELDS, limitsFor, optionsFor} from './fields.js';
+import {
+  applies,
+  fieldInfo,
+  fieldLabel,
+  FIELDS,
+  limitsFor,
+  optionsFor,
+  stackVersionOptions,
+} from './fields.js';
 import {formatCount} from './format.js';
 
 // Help texts beyond the core's (catalog.fields[].help): how the page writes a value.
@@ -29,6 +37,9 @@ function buildControl(field, catalog, defaults) {
       h('option', {value: 'true'}, 'on'),
       h('option', {value: 'false'}, 'off'),
     );
+  } else if (field.versionsOf) {
+    // Options follow the chosen stack (update() refills them); empty = its current release.
+    control = h('select', {id, name: field.name}, h('option', {value: ''}, '(current)'));
   } else if (opts) {
     control = h('select', {id, name: field.name});
     if (defaults[field.name] === undefined)
@@ -143,6 +154,28 @@ export function buildForm(root, catalog, defaults) {
 
   function update(state) {
     for (const {field, wrap} of controls.values()) wrap.hidden = !applies(field, state, catalog);
+    for (const {field, el} of controls.values()) {
+      if (!field.versionsOf) continue;
+      const opts = stackVersionOptions(state, catalog);
+      const stack = String(state.stack ?? '');
+      const switched = el.dataset.stack !== undefined && el.dataset.stack !== stack;
+      el.dataset.stack = stack;
+      // Another stack chosen: its current release, not the old stack's version.
+      const kept = state[field.name] ?? el.value;
+      const want = switched && !opts.some((o) => o.value === kept) ? '' : kept;
+      if (want !== kept) delete state[field.name];
+      const ids = [...el.options].slice(1).map((o) => o.value);
+      if (ids.join() !== opts.map((o) => o.value).join())
+        fill(
+          el,
+          h('option', {value: ''}, '(current)'),
+          opts.map((o) => h('option', {value: o.value}, o.label)),
+        );
+      // A version the stack lacks stays visible, so the core's error can name it.
+      if (want && !opts.some((o) => o.value === want))
+        el.appendChild(h('option', {value: want}, want));
+      el.value = want ?? '';
+    }
     for (const group of root.querySelectorAll('[data-group-box]')) {
       const fields = [...group.querySelectorAll('[data-field]')];
       group.hidden = fields.length > 0 && fields.every((f) => f.hidden);
