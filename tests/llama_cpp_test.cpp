@@ -142,6 +142,12 @@ TEST_CASE("llama.cpp largest n_gpu_layers fits the named GPU", "[llama_cpp]") {
   };
   CHECK(gpu(at) == Approx(x["gpu_mib"].get<double>()).margin(0.05));
   CHECK(gpu(more) > gpu(at));
+  CHECK(x["spare_mib"].get<double>() >= 1024.0);  // llama-server's fit target stays free
+  // The output layer counts as one more layer: n_layer + 1 puts it on the GPU.
+  const json all = llama(kOpenLlama, "fp16", 2048, {{"n_gpu_layers", 33}});
+  const json layers = llama(kOpenLlama, "fp16", 2048, {{"n_gpu_layers", 32}});
+  CHECK(all["model_buffer_gpu_mib"].get<double>() > layers["model_buffer_gpu_mib"].get<double>());
+  CHECK(all["kv_buffer_gpu_mib"] == layers["kv_buffer_gpu_mib"]);
 }
 
 TEST_CASE("llama.cpp settings: bad cache types name their field", "[llama_cpp]") {
@@ -160,15 +166,73 @@ TEST_CASE("llama.cpp settings: bad cache types name their field", "[llama_cpp]")
   CHECK(v["field"] == "cache_type_v");
 }
 
-TEST_CASE("llama.cpp sliding-window layers keep n_swa + n_ubatch cells", "[llama_cpp]") {
+TEST_CASE("llama.cpp sliding-window layers keep n_swa x slots + n_ubatch cells", "[llama_cpp]") {
   // Hand derivation, gemma-3-1b (26 layers, every 6th global, window 512, 1 KV head of 256):
-  // K+V f16 per cell and layer = 2 x 256 x 2 = 1024 B. Global layers (5, 11, 17, 23): 4 x 8192
-  // cells = 32 MiB; the 22 local layers: GGML_PAD(512 + 512, 256) = 1024 cells each = 22 MiB.
-  const json r = api({{"model", {{"preset", "google/gemma-3-1b-it"}}},
-                      {"task", "inference"},
-                      {"engine", "llama_cpp"},
-                      {"weights_dtype", "q8_0"},
-                      {"seq_len", 8192},
-                      {"search", false}});
-  CHECK(r["engine"]["llama_cpp"]["kv_buffer_gpu_mib"] == Approx(54.00).margin(0.005));
+  // K+V f16 per cell and layer = 2 x 256 x 2 = 1024 B; global layers (5, 11, 17, 23): 4 x 8192
+  // cells = 32 MiB. llama-kv-cache-iswa.cpp: SWA cells = GGML_PAD(min(size_base, n_swa x
+  // (unified ? n_seq_max : 1) + n_ubatch), 256).
+  auto kv = [](json extra) {
+    json r = {{"model", {{"preset", "google/gemma-3-1b-it"}}},
+              {"task", "inference"},
+              {"engine", "llama_cpp"},
+              {"weights_dtype", "q8_0"},
+              {"seq_len", 8192},
+              {"search", false}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) r[it.key()] = it.value();
+    return api(r)["engine"]["llama_cpp"]["kv_buffer_gpu_mib"].get<double>();
+  };
+  // llama-server's default -np auto: 4 unified slots, 512 x 4 + 512 = 2560 cells x 22 local
+  // layers x 1024 B = 55 MiB; + 32 = 87 MiB.
+  CHECK(kv(json::object()) == Approx(87.00).margin(0.005));
+  // -np 1 (one stream of 8192): 512 + 512 = 1024 cells x 22 = 22 MiB; + 32 = 54 MiB.
+  CHECK(kv({{"n_parallel", 1}}) == Approx(54.00).margin(0.005));
+}
+
+TEST_CASE("llama.cpp parallel slots: an explicit -np splits n_ctx into padded streams",
+          "[llama_cpp]") {
+  // src/llama-context.cpp: not unified, n_ctx_seq = GGML_PAD(n_ctx / n_seq_max, 256) and the
+  // cache holds n_ctx_seq x n_seq_max cells. Pythia: 2 x 2560 x 2 B x 32 layers = 0.3125 MiB
+  // per cell.
+  // -c 8192 -np 4: 2048 cells per slot, 8192 in all = 2560 MiB, as unified.
+  const json four = llama(kPythia, "q4_0", 8192, {{"n_parallel", 4}});
+  CHECK(four["n_ctx_seq"] == 2048);
+  CHECK(four["kv_cells"] == 8192);
+  CHECK(four["kv_unified"] == false);
+  CHECK(four["kv_buffer_gpu_mib"] == Approx(2560.00).margin(0.005));
+  // -np 3: 8192 / 3 = 2730 -> 2816 cells per slot, 8448 in all = 2640 MiB.
+  const json three = llama(kPythia, "q4_0", 8192, {{"n_parallel", 3}});
+  CHECK(three["n_ctx_seq"] == 2816);
+  CHECK(three["kv_buffer_gpu_mib"] == Approx(2640.00).margin(0.005));
+  // No -np: llama-server's auto, 4 slots on one unified stream of all 8192 cells.
+  const json dflt = llama(kPythia, "q4_0", 8192);
+  CHECK(dflt["n_parallel"] == 4);
+  CHECK(dflt["kv_unified"] == true);
+  CHECK(dflt["n_ctx_seq"] == 8192);
+}
+
+TEST_CASE("llama.cpp --n-cpu-moe keeps the first layers' experts in host memory", "[llama_cpp]") {
+  // Hand derivation, Qwen3-30B-A3B Q8_0 (48 layers, 128 experts of 768, hidden 2048): the
+  // routed-expert stacks of one layer are 3 x 128 x 768 x 2048 = 603,979,776 weights in Q8_0
+  // (34 B per 32) = 641,728,512 B = 612.00 MiB. --n-cpu-moe 10 moves ten layers' stacks:
+  // 6120.00 MiB from the CUDA0 to the CPU model buffer; the rest of those layers stays.
+  auto run = [](json extra) {
+    json r = {{"model", {{"preset", "Qwen/Qwen3-30B-A3B"}}},
+              {"task", "inference"},
+              {"engine", "llama_cpp"},
+              {"weights_dtype", "q8_0"},
+              {"seq_len", 4096},
+              {"search", false}};
+    for (auto it = extra.begin(); it != extra.end(); ++it) r[it.key()] = it.value();
+    return api(r)["engine"]["llama_cpp"];
+  };
+  const json all = run(json::object());
+  const json moe = run({{"n_cpu_moe", 10}});
+  CHECK(all["model_buffer_gpu_mib"].get<double>() - moe["model_buffer_gpu_mib"].get<double>() ==
+        Approx(6120.00).margin(0.02));
+  CHECK(moe["model_buffer_cpu_mib"].get<double>() - all["model_buffer_cpu_mib"].get<double>() ==
+        Approx(6120.00).margin(0.02));
+  CHECK(moe["kv_buffer_gpu_mib"] == all["kv_buffer_gpu_mib"]);
+  // n_ubatch 512 >= 32: the GPU runs those experts' matmuls, one layer's stacks copied into
+  // the compute buffer beside the FFN activations.
+  CHECK(moe["compute_buffer_gpu_mib"].get<double>() >= 612.00);
 }

@@ -23,7 +23,7 @@ using json = nlohmann::json;
 
 const char* const kTasks[] = {"inference", "full", "lora", "qlora", "dora", "qdora"};
 const char* const kAttention[] = {"sdpa", "flash", "eager"};
-const char* const kEngines[] = {"hf", "vllm", "llama_cpp"};
+const char* const kEngines[] = {"hf", "vllm", "llama_cpp", "ollama"};
 const int64_t kRanks[] = {4, 8, 16, 64, 256};
 
 struct Rng {

@@ -5,6 +5,7 @@
 function(vramfit_embed_data data_dir out_cpp)
   set(files gpus.json dtypes.json stacks.json engines/vllm.json engines/llama_cpp.json
             presets/SOURCES.tsv)
+  list(APPEND files engines/ollama.json)
   # First column of each row (regex on the raw text: notes may hold ';').
   file(READ ${data_dir}/presets/SOURCES.tsv tsv)
   string(REGEX MATCHALL "\n[^\t\n]+\\.json\t" rows "\n${tsv}")

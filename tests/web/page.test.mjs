@@ -241,6 +241,31 @@ test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not s
   await page.context().close();
 });
 
+// llama.cpp and Ollama answer with the layer split (issue 12): Llama-3.1-8B
+// Q4_K_M (about 4.6 GiB) fits whole on a 12 GB card; the 70B (about 40 GiB)
+// leaves about half of its 81 layers (80 + output) in host memory on a 24 GB one.
+test('llama.cpp and Ollama: the summary says how many layers sit on the GPU', async () => {
+  const page = await openPage(browser);
+  await page.goto(
+    `${url}?task=inference&engine=llama_cpp&preset=meta-llama/Llama-3.1-8B&weights_dtype=q4_k_m&seq_len=4096&gpu=rtx-3060-12g`,
+  );
+  await ready(page);
+  assert.match(
+    await page.textContent('#engine-line'),
+    /^llama\.cpp: 33 of 33 layers on RTX 3060[^,]*, [\d.]+ GiB to spare/,
+  );
+  await page.goto(
+    `${url}?task=inference&engine=ollama&preset=meta-llama/Llama-3.1-70B&weights_dtype=q4_k_m&seq_len=4096&gpu=rtx-4090-24g`,
+  );
+  await ready(page);
+  assert.match(
+    await page.textContent('#engine-line'),
+    /^Ollama: \d+ of 81 layers on RTX 4090[^,]*, [\d.]+ GiB to spare; [\d.]+ GiB in host memory · num_ctx 4,096/,
+  );
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 // Issue 11: the training stack fills what the user leaves out, and the page
 // says so; a value the user sets is theirs. Today's hf stack turns gradient
 // checkpointing on for QLoRA (PEFT prepare_model_for_kbit_training) and uses

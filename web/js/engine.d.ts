@@ -15,7 +15,7 @@ export type RequestEnums = {
   'lora.dtype': 'fp32'|'bf16'|'fp16';
   attention: 'sdpa'|'flash'|'eager';
   loss: 'standard'|'chunked'|'fused';
-  engine: 'hf'|'vllm'|'llama_cpp';
+  engine: 'hf'|'vllm'|'llama_cpp'|'ollama';
   flash_attn: 'auto'|'on'|'off';
 };
 // prettier-ignore
@@ -118,6 +118,10 @@ export type RequestSettings = {
   cache_type_k?: string;
   /** llama.cpp V cache type */
   cache_type_v?: string;
+  /** Parallel slots */
+  n_parallel?: number;
+  /** llama.cpp --n-cpu-moe */
+  n_cpu_moe?: number;
   /** CUDA context */
   cuda_context_mib?: number;
   /** Allocator fragmentation */
@@ -342,7 +346,7 @@ export interface EstimateResponse {
   /** Training: each request field the training stack filled in, with its value. */
   stack_defaults?: Record<string, unknown>;
   /** Inference under vLLM or llama.cpp: the engine's own figures (core/SCHEMA.md). */
-  engine?: {vllm?: VllmStartup; llama_cpp?: LlamaCppBuffers};
+  engine?: {vllm?: VllmStartup; llama_cpp?: LlamaCppBuffers; ollama?: OllamaLaunch};
   warnings: Warning[];
 }
 
@@ -372,25 +376,63 @@ export interface VllmStartup {
 }
 
 /** llama.cpp's buffers as llama-server prints them, MiB (methodology §16). */
-export interface LlamaCppBuffers {
+export interface LlamaCppBuffers extends GgufBuffers {
   n_ctx: number;
   kv_cells: number;
+  /** Cells per KV stream: n_ctx padded (unified) or GGML_PAD(n_ctx / n_parallel, 256). */
+  n_ctx_seq: number;
+  n_parallel: number;
+  kv_unified: boolean;
+  n_cpu_moe: number;
   n_gpu_layers: number;
   n_layer: number;
   n_ubatch: number;
   n_batch: number;
-  flash_attn: string;
+  flash_attn: boolean;
   cache_type_k: string;
   cache_type_v: string;
+  /** With a `gpu`: the largest n_gpu_layers (output layer = n_layer + 1) whose buffers fit it. */
+  max_n_gpu_layers?: {
+    gpu: string;
+    n_gpu_layers: number;
+    gpu_mib?: number;
+    host_mib?: number;
+    spare_mib?: number;
+  };
+}
+
+/** Buffers per device as llama.cpp prints them, MiB; GPU and host sums. */
+export interface GgufBuffers {
   model_buffer_gpu_mib: number;
   model_buffer_cpu_mib: number;
   kv_buffer_gpu_mib: number;
   kv_buffer_cpu_mib: number;
   compute_buffer_gpu_mib: number;
   compute_buffer_host_mib: number;
+  gpu_mib: number;
   host_mib: number;
-  /** With a `gpu`: the largest n_gpu_layers whose buffers fit it. */
-  max_n_gpu_layers?: {gpu: string; n_gpu_layers: number; gpu_mib?: number; host_mib?: number};
+}
+
+/** Ollama's launch of llama-server, in Ollama's terms (methodology §17). */
+export interface OllamaLaunch extends GgufBuffers {
+  num_ctx: number;
+  num_parallel: number;
+  /** -c: num_ctx x num_parallel. */
+  n_ctx: number;
+  kv_cells: number;
+  num_batch: number;
+  flash_attn: boolean;
+  kv_cache_type: string;
+  /** Layers on the GPU of all layers, the output layer counted. */
+  layers_offload: number;
+  layers_model: number;
+  /** true: llama-server fitted the layers to the GPU (no num_gpu). */
+  layers_fitted: boolean;
+  predicted_vram_mib: number;
+  /** With a `gpu`. */
+  gpu?: string;
+  default_num_ctx?: number;
+  spare_mib?: number;
 }
 
 export interface Catalog {

@@ -46,6 +46,8 @@ export const FIELDS = [
   { name: 'flash_attn', kind: 'enum', group: 'inference' },
   { name: 'cache_type_k', kind: 'text', group: 'inference', maxLength: 16 },
   { name: 'cache_type_v', kind: 'text', group: 'inference', maxLength: 16 },
+  { name: 'n_parallel', kind: 'int', group: 'inference' },
+  { name: 'n_cpu_moe', kind: 'int', group: 'inference' },
   { name: 'precision', kind: 'enum', group: 'training' },
   { name: 'optimizer', kind: 'enum', group: 'training' },
   { name: 'gradient_checkpointing', kind: 'bool', group: 'training' },

@@ -127,6 +127,71 @@ function vllmLine(v, r, catalog) {
   );
 }
 
+const MIB = 1048576;
+
+/** A GPU id as its catalogue name (the fit matrix's, else the catalogue's). */
+function gpuName(id, r, catalog) {
+  return (
+    (r.gpus ?? []).find((g) => g.id === id)?.name ??
+    catalog?.gpus?.find((g) => g.id === id)?.name ??
+    'the GPU'
+  );
+}
+
+/**
+ * llama.cpp's or Ollama's layer split on the named GPU (response
+ * engine.llama_cpp.max_n_gpu_layers / engine.ollama, core/src/engine):
+ * "33 of 33 layers on RTX 3060 12GB, 1.2 GiB to spare".
+ */
+function ggufLine(r, catalog) {
+  const l = r.engine?.llama_cpp;
+  const o = r.engine?.ollama;
+  let head = null;
+  let layers = 0;
+  let total = 0;
+  let spare = null;
+  let host = 0;
+  let gpu = '';
+  let extra = '';
+  if (l && typeof l === 'object' && l.max_n_gpu_layers) {
+    const x = l.max_n_gpu_layers;
+    head = 'llama.cpp';
+    gpu = gpuName(x.gpu, r, catalog);
+    layers = x.n_gpu_layers;
+    total = l.n_layer + 1;
+    spare = x.spare_mib;
+    host = x.host_mib ?? 0;
+    extra = ` · ${formatInt(l.n_ctx)} tokens of context`;
+  } else if (o && typeof o === 'object' && o.gpu) {
+    head = 'Ollama';
+    gpu = gpuName(o.gpu, r, catalog);
+    layers = o.layers_offload;
+    total = o.layers_model;
+    spare = o.spare_mib;
+    host = o.host_mib ?? 0;
+    extra = ` · num_ctx ${formatInt(o.num_ctx)}${
+      o.num_parallel > 1 ? ` × ${o.num_parallel} parallel` : ''
+    }, batch ${o.num_batch}`;
+  }
+  if (!head) return null;
+  if (typeof layers !== 'number' || layers < 0) {
+    return h(
+      'p',
+      {class: 'engine-line', id: 'engine-line'},
+      `${head}: `,
+      h('span', {class: 'badge no'}, `no layer fits on ${String(gpu)}`),
+    );
+  }
+  return h(
+    'p',
+    {class: 'engine-line', id: 'engine-line'},
+    `${head}: ${layers} of ${total} layers on ${String(gpu)}`,
+    typeof spare === 'number' ? `, ${formatGiB(spare * MIB, 1)} to spare` : '',
+    host > 0 && layers < total ? `; ${formatGiB(host * MIB, 1)} in host memory` : '',
+    h('span', {class: 'muted'}, extra),
+  );
+}
+
 /**
  * The settings the training stack filled in (response stack_defaults:
  * {field path: value}), with the core's field and value labels.
@@ -191,6 +256,7 @@ export function renderSummary(el, r, catalog) {
     band,
     verdictLine(r, catalog),
     vllmLine(r.engine?.vllm, r, catalog),
+    ggufLine(r, catalog),
     stackLine(r, catalog),
     h(
       'dl',

@@ -24,7 +24,7 @@ enum class Optimizer {
 };
 enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked, fused };
-enum class Engine { hf, vllm, llama_cpp };
+enum class Engine { hf, vllm, llama_cpp, ollama };
 enum class LoraDtype { fp32, bf16, fp16 };
 enum class FlashAttn { automatic, on, off };  // llama.cpp -fa auto|on|off
 
@@ -68,6 +68,8 @@ struct LlamaCppOptions {
   FlashAttn flash_attn = FlashAttn::automatic;
   std::string cache_type_k;  // "" = engine default (f16)
   std::string cache_type_v;
+  std::optional<int64_t> n_parallel;  // slots (-np); Ollama: OLLAMA_NUM_PARALLEL
+  std::optional<int64_t> n_cpu_moe;   // --n-cpu-moe: first N layers' experts in host memory
 };
 
 struct CustomGpu {

@@ -17,6 +17,8 @@ constexpr unsigned kAdapters =
     task_bit(Task::lora) | task_bit(Task::qlora) | task_bit(Task::dora) | task_bit(Task::qdora);
 constexpr unsigned kVllm = engine_bit(Engine::vllm);
 constexpr unsigned kLlamaCpp = engine_bit(Engine::llama_cpp);
+constexpr unsigned kOllama = engine_bit(Engine::ollama);
+constexpr unsigned kGguf = kLlamaCpp | kOllama;  // llama-server underneath
 constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
@@ -412,8 +414,9 @@ void add_llama_cpp(std::vector<Field>& t) {
           .derive("all layers and the output layer")
           .about("Layers offloaded to the GPU (-ngl), the last ones first; n_layer + 1 "
                  "also puts the output layer there; negative = all (llama-server's own "
-                 "pick: engine.llama_cpp.max_n_gpu_layers).")
-          .only(kInference, kLlamaCpp)
+                 "pick: engine.llama_cpp.max_n_gpu_layers). Ollama: num_gpu, default its "
+                 "own fit (engine.ollama.n_gpu_layers).")
+          .only(kInference, kGguf)
           .cli("--n-gpu-layers", {"--ngl"})
           .io([](Request& r, const json& v) { r.llama_cpp.n_gpu_layers = v.get<int64_t>(); },
               [](const Request& r) { return optional_json(r.llama_cpp.n_gpu_layers); }));
@@ -431,8 +434,9 @@ void add_llama_cpp(std::vector<Field>& t) {
                   .range(1, kMaxSeqLen)
                   .in_units("tokens")
                   .derive("2048 (llama-server default)")
-                  .about("Logical batch (-b); n_ubatch is capped by it.")
-                  .only(kInference, kLlamaCpp)
+                  .about("Logical batch (-b); n_ubatch is capped by it. Ollama: num_batch, "
+                         "passed as both -b and -ub; default by context and free memory.")
+                  .only(kInference, kGguf)
                   .cli("--n-batch")
                   .io([](Request& r, const json& v) { r.llama_cpp.n_batch = v.get<int64_t>(); },
                       [](const Request& r) { return optional_json(r.llama_cpp.n_batch); }));
@@ -442,7 +446,7 @@ void add_llama_cpp(std::vector<Field>& t) {
                            {"off", "Off (materialises the attention scores)"}})
                   .about("-fa: with it off the compute buffer holds n_ctx x n_ubatch x heads "
                          "f32 scores.")
-                  .only(kInference, kLlamaCpp)
+                  .only(kInference, kGguf)
                   .cli("--flash-attn")
                   .choice<&Request::llama_cpp, &LlamaCppOptions::flash_attn>());
   t.push_back(
@@ -450,7 +454,7 @@ void add_llama_cpp(std::vector<Field>& t) {
           .range(1, 16)
           .derive("f16 (llama-server default)")
           .about("-ctk: f32, f16, bf16, q8_0, q4_0, q4_1, iq4_nl, q5_0, q5_1.")
-          .only(kInference, kLlamaCpp)
+          .only(kInference, kGguf)
           .cli("--cache-type-k")
           .io([](Request& r, const json& v) { r.llama_cpp.cache_type_k = v.get<std::string>(); },
               [](const Request& r) {
@@ -461,12 +465,34 @@ void add_llama_cpp(std::vector<Field>& t) {
           .range(1, 16)
           .derive("f16 (llama-server default)")
           .about("-ctv: as cache_type_k; a quantised V cache needs flash attention.")
-          .only(kInference, kLlamaCpp)
+          .only(kInference, kGguf)
           .cli("--cache-type-v")
           .io([](Request& r, const json& v) { r.llama_cpp.cache_type_v = v.get<std::string>(); },
               [](const Request& r) {
                 return r.llama_cpp.cache_type_v.empty() ? json() : json(r.llama_cpp.cache_type_v);
               }));
+  t.push_back(
+      Row("n_parallel", Kind::integer, "Parallel slots", "inference")
+          .range(1, 1024)
+          .derive("llama-server: auto (4 slots sharing one unified KV cache); Ollama: 1 "
+                  "(OLLAMA_NUM_PARALLEL)")
+          .about("-np / OLLAMA_NUM_PARALLEL: requests served at once. Set explicitly, each "
+                 "slot gets its own KV stream of n_ctx / n_parallel cells; Ollama multiplies "
+                 "the context by it (-c = num_ctx x num_parallel).")
+          .only(kInference, kGguf)
+          .cli("--parallel", {"--np"})
+          .io([](Request& r, const json& v) { r.llama_cpp.n_parallel = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.llama_cpp.n_parallel); }));
+  t.push_back(
+      Row("n_cpu_moe", Kind::integer, "llama.cpp --n-cpu-moe", "inference")
+          .range(0, 1 << 16)
+          .derive("0")
+          .about("Keeps the routed-expert tensors (ffn_*_exps) of the first N layers in host "
+                 "memory (MoE models).")
+          .only(kInference, kLlamaCpp)
+          .cli("--n-cpu-moe", {"--ncmoe"})
+          .io([](Request& r, const json& v) { r.llama_cpp.n_cpu_moe = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.llama_cpp.n_cpu_moe); }));
 }
 
 // GPUs, the inference engine and runtime overheads.
@@ -507,14 +533,15 @@ void add_runtime(std::vector<Field>& t) {
                   .range(0.01, 1e6)
                   .in_units("GiB")
                   .about("Memory of a custom GPU."));
-  t.push_back(
-      Row("engine", Kind::enumeration, "Engine", "inference")
-          .one_of(
-              {{"hf", "Hugging Face Transformers"}, {"vllm", "vLLM"}, {"llama_cpp", "llama.cpp"}})
-          .about("Inference engine: its allocator, KV-cache and graph budgets.")
-          .only(kInference)
-          .cli("--engine")
-          .choice<&Request::engine>());
+  t.push_back(Row("engine", Kind::enumeration, "Engine", "inference")
+                  .one_of({{"hf", "Hugging Face Transformers"},
+                           {"vllm", "vLLM"},
+                           {"llama_cpp", "llama.cpp"},
+                           {"ollama", "Ollama"}})
+                  .about("Inference engine: its allocator, KV-cache and graph budgets.")
+                  .only(kInference)
+                  .cli("--engine")
+                  .choice<&Request::engine>());
   t.push_back(
       Row("gpu_memory_utilization", Kind::number, "vLLM gpu_memory_utilization", "inference")
           .range(0.05, 1)

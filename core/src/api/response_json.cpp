@@ -5,6 +5,7 @@
 
 #include "api/internal.h"
 #include "engine/llama_cpp.h"
+#include "engine/ollama.h"
 #include "vramfit/catalog.h"
 
 namespace vramfit {
@@ -206,19 +207,40 @@ std::string response_text(const json& rest, const FitReport& r) {
   return out;
 }
 
+namespace {
+
+double in_mib(int64_t bytes) {
+  return std::round(static_cast<double>(bytes) / 1048576.0 * 100) / 100;
+}
+
+// The buffers as llama.cpp prints them, per device.
+void buffer_members(json& j, const llama_cpp::Buffers& b) {
+  j["model_buffer_gpu_mib"] = in_mib(b.model_gpu);
+  j["model_buffer_cpu_mib"] = in_mib(b.model_cpu);
+  j["kv_buffer_gpu_mib"] = in_mib(b.kv_gpu);
+  j["kv_buffer_cpu_mib"] = in_mib(b.kv_cpu);
+  j["compute_buffer_gpu_mib"] = in_mib(b.compute_gpu);
+  j["compute_buffer_host_mib"] = in_mib(b.compute_host);
+  j["gpu_mib"] = in_mib(b.model_gpu + b.kv_gpu + b.compute_gpu);
+  j["host_mib"] = in_mib(b.model_cpu + b.kv_cpu + b.compute_host);
+}
+
+}  // namespace
+
 json llama_cpp_json(const Prepared& p) {
   const Request& r = p.req;
   if (r.engine != Engine::llama_cpp || r.task != Task::inference) return json();
   const ModelSpec& m = *p.spec;
-  const llama_cpp::Settings s = llama_cpp::settings_of(m, r, r.batch_size * r.seq_len);
+  const llama_cpp::Settings s =
+      llama_cpp::settings_of(m, r, r.batch_size * r.seq_len, &p.llama_model);
   const llama_cpp::Buffers b = llama_cpp::buffers(m, p.llama_model, s);
-  const double mib = 1048576.0;
-  auto in_mib = [&](int64_t bytes) {
-    return std::round(static_cast<double>(bytes) / mib * 100) / 100;
-  };
   json j = json::object();
   j["n_ctx"] = s.n_ctx;
   j["kv_cells"] = b.kv_cells;
+  j["n_ctx_seq"] = b.n_ctx_seq;
+  j["n_parallel"] = s.n_parallel;
+  j["kv_unified"] = s.kv_unified;
+  j["n_cpu_moe"] = s.n_cpu_moe;
   j["n_gpu_layers"] = b.n_gpu_layers;
   j["n_layer"] = static_cast<int64_t>(m.layers.size());
   j["n_ubatch"] = s.n_ubatch;
@@ -226,13 +248,7 @@ json llama_cpp_json(const Prepared& p) {
   j["flash_attn"] = b.flash_attn;
   j["cache_type_k"] = s.type_k;
   j["cache_type_v"] = s.type_v;
-  j["model_buffer_gpu_mib"] = in_mib(b.model_gpu);
-  j["model_buffer_cpu_mib"] = in_mib(b.model_cpu);
-  j["kv_buffer_gpu_mib"] = in_mib(b.kv_gpu);
-  j["kv_buffer_cpu_mib"] = in_mib(b.kv_cpu);
-  j["compute_buffer_gpu_mib"] = in_mib(b.compute_gpu);
-  j["compute_buffer_host_mib"] = in_mib(b.compute_host);
-  j["host_mib"] = in_mib(b.model_cpu + b.kv_cpu + b.compute_host);
+  buffer_members(j, b);
   if (const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu)) {
     // llama-server's auto -ngl keeps fit_margin_mib free beside the context.
     const int64_t room =
@@ -247,7 +263,42 @@ json llama_cpp_json(const Prepared& p) {
       const llama_cpp::Buffers c = llama_cpp::buffers(m, p.llama_model, at);
       x["gpu_mib"] = in_mib(c.model_gpu + c.kv_gpu + c.compute_gpu);
       x["host_mib"] = in_mib(c.model_cpu + c.kv_cpu + c.compute_host);
+      x["spare_mib"] = in_mib(g->memory_bytes - r.cuda_context_mib * 1048576 -
+                              (c.model_gpu + c.kv_gpu + c.compute_gpu));
     }
+  }
+  return j;
+}
+
+json ollama_json(const Prepared& p) {
+  const Request& r = p.req;
+  if (r.engine != Engine::ollama || r.task != Task::inference) return json();
+  const ModelSpec& m = *p.spec;
+  const int64_t asked = r.batch_size * r.seq_len;
+  const llama_cpp::Settings s = llama_cpp::settings_of(m, r, asked, &p.llama_model);
+  const llama_cpp::Buffers b = llama_cpp::buffers(m, p.llama_model, s);
+  const int64_t n_layer = static_cast<int64_t>(m.layers.size());
+  json j = json::object();
+  j["num_ctx"] = ollama::context_of(m, asked);
+  j["num_parallel"] = s.n_parallel;
+  j["n_ctx"] = s.n_ctx;
+  j["kv_cells"] = b.kv_cells;
+  j["num_batch"] = s.n_batch;
+  j["flash_attn"] = b.flash_attn;
+  j["kv_cache_type"] = s.type_k == s.type_v ? json(s.type_k) : json(s.type_k + "/" + s.type_v);
+  // Ollama's layer count includes the output layer, as llama.cpp's
+  // "offloaded N/M layers to GPU" line does.
+  j["layers_model"] = n_layer + 1;
+  j["layers_offload"] = b.n_gpu_layers;
+  j["layers_fitted"] = !r.llama_cpp.n_gpu_layers.has_value() && !r.gpu.empty();
+  j["predicted_vram_mib"] =
+      in_mib(ollama::predict_vram(m, llama_cpp::file_bytes(p.llama_model), s.n_ctx));
+  buffer_members(j, b);
+  if (const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu)) {
+    j["gpu"] = g->id;
+    j["default_num_ctx"] = ollama::default_num_ctx(g->memory_bytes);
+    j["spare_mib"] = in_mib(g->memory_bytes - r.cuda_context_mib * 1048576 -
+                            (b.model_gpu + b.kv_gpu + b.compute_gpu));
   }
   return j;
 }

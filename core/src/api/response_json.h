@@ -26,6 +26,8 @@ void add_warnings(nlohmann::json& out,
 // prints them, in MiB, and the largest n_gpu_layers that fits the request's
 // GPU (methodology §16). Null for other engines.
 nlohmann::json llama_cpp_json(const Prepared& p);
+// engine.ollama: Ollama's launch of llama-server and its buffers, in Ollama's terms.
+nlohmann::json ollama_json(const Prepared& p);
 // The response text: `rest` (every other member) with the report's `gpus`
 // and `target`, which the GPU-matrix writer writes directly as text.
 std::string response_text(const nlohmann::json& rest, const FitReport& r);

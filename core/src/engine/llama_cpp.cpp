@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/embedded.h"
+#include "engine/ollama.h"
 #include "util/json_util.h"
 #include "vramfit/checkpoint.h"
 #include "vramfit/error.h"
@@ -318,22 +319,29 @@ struct LayerKv {
   int64_t cells;
 };
 
-LayerKv layer_kv(const LayerSpec& L, const Settings& s, int64_t cells) {
+// `cells` per stream; K and V tensors are [row, cells, streams]
+// (llama_kv_cache: n_stream = kv_unified ? 1 : n_seq_max).
+LayerKv layer_kv(const LayerSpec& L, const Settings& s, int64_t cells, int64_t streams) {
   if (L.mixer == MixerKind::attention && L.kv_cache_dim > 0 && L.n_kv_heads > 0) {
-    // Sliding-window layers get their own cache: n_swa + n_ubatch cells,
-    // padded (llama_kv_cache_iswa, swa_full off as llama-server has it).
+    // Sliding-window layers get their own cache (llama-kv-cache-iswa.cpp,
+    // swa_full off as llama-server has it): GGML_PAD(min(size_base,
+    // n_swa x (unified ? n_seq_max : 1) + n_ubatch), 256) cells per stream.
+    const int64_t slots = s.kv_unified ? s.n_parallel : 1;
     const int64_t c =
-        L.window > 0 ? std::min(cells, pad(L.window + s.n_ubatch, value_of("n_ctx_pad"))) : cells;
+        L.window > 0 ? pad(std::min(cells, L.window * slots + s.n_ubatch), value_of("n_ctx_pad"))
+                     : cells;
     const int64_t k = L.n_kv_heads * L.head_dim;
     const int64_t v = L.kv_cache_dim - k;
-    return {row_bytes(s.type_k, k, c) + row_bytes(s.type_v, v, c), c};
+    return {(row_bytes(s.type_k, k, c) + row_bytes(s.type_v, v, c)) * streams, c};
   }
   if (L.mixer == MixerKind::mla) {
     // The compressed latent and the rope key, once per token.
-    return {row_bytes(s.type_k, L.kv_cache_dim, cells), cells};
+    return {row_bytes(s.type_k, L.kv_cache_dim, cells) * streams, cells};
   }
   if (L.mixer == MixerKind::mamba || L.mixer == MixerKind::linear_attention) {
-    return {L.state_elems * 4, 0};  // recurrent states are F32, one sequence
+    // Recurrent states are F32, one per sequence (llama_memory_recurrent,
+    // mem_size = max(1, n_seq_max)).
+    return {L.state_elems * 4 * std::max<int64_t>(s.n_parallel, 1), 0};
   }
   return {0, 0};
 }
@@ -345,19 +353,33 @@ bool on_gpu(int layer, int64_t n_layer, int64_t ngl) {
 
 }  // namespace
 
-Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx) {
+Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx,
+                     const ModelBytes* model) {
   Settings s;
   const LlamaCppOptions& o = req.llama_cpp;
+  const bool ollama = req.engine == Engine::ollama;
   const int64_t n_layer = static_cast<int64_t>(spec.layers.size());
-  s.n_ctx = n_ctx;
   int64_t ngl = o.n_gpu_layers.value_or(default_of("n_gpu_layers"));
   if (ngl < 0) ngl = n_layer + 1;
   s.n_gpu_layers = std::min(ngl, n_layer + 1);
+  // tools/server/server.cpp: -np auto (the default) is 4 slots sharing one
+  // unified KV cache; an explicit -np gives each slot its own stream
+  // (kv_unified stays false). Ollama always passes -np.
+  if (ollama) {
+    s.n_parallel = o.n_parallel.value_or(ollama::default_num_parallel());
+    s.kv_unified = false;
+    n_ctx = ollama::context_of(spec, n_ctx) * s.n_parallel;  // -c num_ctx x num_parallel
+  } else if (o.n_parallel) {
+    s.n_parallel = *o.n_parallel;
+    s.kv_unified = false;
+  } else {
+    s.n_parallel = value_of("auto_parallel");
+    s.kv_unified = true;
+  }
+  s.n_cpu_moe = o.n_cpu_moe.value_or(0);
+  s.n_ctx = n_ctx;
   s.n_batch = o.n_batch.value_or(default_of("n_batch"));
   s.n_ubatch = std::min(o.n_ubatch.value_or(default_of("n_ubatch")), s.n_batch);
-  // With causal attention the batch is capped by the context (llama-context.cpp).
-  s.n_batch = std::min(s.n_batch, pad(n_ctx, value_of("n_ctx_pad")));
-  s.n_ubatch = std::min(s.n_ubatch, s.n_batch);
   s.flash_attn = o.flash_attn != FlashAttn::off;
   s.type_k = cache_type(o.cache_type_k, "cache_type_k");
   s.type_v = cache_type(o.cache_type_v, "cache_type_v");
@@ -366,12 +388,35 @@ Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx) {
                 "cache_type_v: llama.cpp needs flash attention for a quantised V cache "
                 "(set flash_attn to on or auto)");
   }
+  if (ollama) {
+    // Ollama passes num_batch as both -b and -ub; unset, it picks one by
+    // context and free memory (server/sched.go automaticGenerationBatch).
+    const int64_t nb = o.n_batch ? *o.n_batch
+                                 : ollama::auto_num_batch(spec, req, n_ctx, s.flash_attn,
+                                                          model ? file_bytes(*model) : 0);
+    s.n_batch = s.n_ubatch = nb;
+  }
+  // With causal attention the batch is capped by the context (llama-context.cpp).
+  s.n_batch = std::min(s.n_batch, pad(n_ctx, value_of("n_ctx_pad")));
+  s.n_ubatch = std::min(s.n_ubatch, s.n_batch);
+  if (ollama && !o.n_gpu_layers && model) {
+    // Ollama passes no -ngl: llama-server fits the layers to free memory.
+    const int64_t room = ollama::fit_room(req);
+    if (room > 0) s.n_gpu_layers = std::max<int64_t>(max_gpu_layers(spec, *model, s, room), 0);
+  }
   return s;
+}
+
+int64_t file_bytes(const ModelBytes& mb) {
+  int64_t b = mb.input + mb.output_on_cpu;
+  for (int64_t l : mb.layer) b += l;
+  return b;
 }
 
 ModelBytes model_bytes(const ModelSpec& m, const std::string& dtype) {
   ModelBytes mb;
   mb.layer.assign(m.layers.size(), 0);
+  mb.experts.assign(m.layers.size(), 0);
   // load_tensors: the input layer (token embedding) stays in a CPU buffer;
   // a tied output is the embedding duplicated on the output device (on the
   // CPU it is the same mapped data).
@@ -383,6 +428,7 @@ ModelBytes model_bytes(const ModelSpec& m, const std::string& dtype) {
       if (t.cat == Cat::token_embd) embd = t.bytes;
     } else if (t.layer >= 0 && static_cast<size_t>(t.layer) < mb.layer.size()) {
       mb.layer[static_cast<size_t>(t.layer)] += t.bytes;
+      if (t.experts) mb.experts[static_cast<size_t>(t.layer)] += t.bytes;
     } else if (t.cat == Cat::output) {
       mb.output_weight = t.bytes;
       has_output = true;
@@ -405,9 +451,22 @@ Buffers buffers(const ModelSpec& m, const ModelBytes& mb, const Settings& s) {
   b.flash_attn = s.flash_attn;
   const bool output_gpu = s.n_gpu_layers > n_layer;
   b.model_cpu = mb.input;
-  for (size_t i = 0; i < mb.layer.size(); ++i)
-    (on_gpu(static_cast<int>(i), n_layer, s.n_gpu_layers) ? b.model_gpu : b.model_cpu) +=
-        mb.layer[i];
+  // --n-cpu-moe N: the routed-expert stacks of layers 0 .. N-1 go to the CPU
+  // buffer type (common/arg.cpp: tensor_buft_overrides "blk\\.i\\.ffn_(up|down|
+  // gate|gate_up)_exps"), whatever device holds the rest of the layer.
+  int64_t host_experts = 0;  // the largest such layer that runs on the GPU
+  for (size_t i = 0; i < mb.layer.size(); ++i) {
+    const int64_t ex = i < mb.experts.size() ? mb.experts[i] : 0;
+    if (!on_gpu(static_cast<int>(i), n_layer, s.n_gpu_layers)) {
+      b.model_cpu += mb.layer[i];
+    } else if (static_cast<int64_t>(i) < s.n_cpu_moe && ex > 0) {
+      b.model_gpu += mb.layer[i] - ex;
+      b.model_cpu += ex;
+      host_experts = std::max(host_experts, ex);
+    } else {
+      b.model_gpu += mb.layer[i];
+    }
+  }
   if (output_gpu) {
     b.model_gpu += mb.output_on_gpu;
   } else {
@@ -416,11 +475,16 @@ Buffers buffers(const ModelSpec& m, const ModelBytes& mb, const Settings& s) {
   const int64_t output_w = mb.output_weight;
   const bool fused_qkv = mb.fused_qkv;
 
-  // KV cache: n_ctx padded; each layer's cache on its layer's device.
-  b.kv_cells = pad(s.n_ctx, value_of("n_ctx_pad"));
-  int64_t n_kv = 0;
+  // KV cache (llama-context.cpp): n_ctx padded to 256; unified, one stream
+  // of n_ctx cells, else n_seq_max streams of GGML_PAD(n_ctx / n_seq_max,
+  // 256) cells. Each layer's cache sits on its layer's device.
+  const int64_t ctx_pad = value_of("n_ctx_pad");
+  b.kv_streams = s.kv_unified ? 1 : std::max<int64_t>(s.n_parallel, 1);
+  b.n_ctx_seq = s.kv_unified ? pad(s.n_ctx, ctx_pad) : pad(s.n_ctx / b.kv_streams, ctx_pad);
+  b.kv_cells = b.n_ctx_seq * b.kv_streams;
+  int64_t n_kv = 0;  // cells one stream's attention spans
   for (int64_t i = 0; i < n_layer; ++i) {
-    const LayerKv kv = layer_kv(m.layers[static_cast<size_t>(i)], s, b.kv_cells);
+    const LayerKv kv = layer_kv(m.layers[static_cast<size_t>(i)], s, b.n_ctx_seq, b.kv_streams);
     n_kv = std::max(n_kv, kv.cells);
     (on_gpu(static_cast<int>(i), n_layer, s.n_gpu_layers) ? b.kv_gpu : b.kv_cpu) += kv.bytes;
   }
@@ -447,7 +511,7 @@ Buffers buffers(const ModelSpec& m, const ModelBytes& mb, const Settings& s) {
   const bool moe = m.moe.num_experts > 0;
   const double I = moe ? static_cast<double>(m.moe.expert_width * m.moe.experts_per_token)
                        : static_cast<double>(m.intermediate);
-  const double ffn = U * 4 * (2 * E + (m.mlp == MlpKind::gated ? 2 : 1) * I);
+  double ffn = U * 4 * (2 * E + (m.mlp == MlpKind::gated ? 2 : 1) * I);
   // The logits of every ubatch token and the final norm feeding them.
   double output = U * V * 4 + U * E * 4;
   // A matmul whose weight stays in host memory runs on the GPU from
@@ -455,6 +519,12 @@ Buffers buffers(const ModelSpec& m, const ModelBytes& mb, const Settings& s) {
   // buffer (ggml_backend_cuda_device_offload_op).
   if (!output_gpu && s.n_ubatch >= value_of("mmq_offload_min_batch")) {
     output += static_cast<double>(output_w);
+  }
+  // Likewise experts kept in host memory by --n-cpu-moe: the layer's expert
+  // stacks are inputs of its GPU split, copied in together (ggml-backend.c
+  // split inputs), beside the FFN activations.
+  if (host_experts > 0 && s.n_ubatch >= value_of("mmq_offload_min_batch")) {
+    ffn += static_cast<double>(host_experts);
   }
   b.compute_gpu = static_cast<int64_t>(std::max({attention, ffn, output}));
   // Host: the token embeddings (get_rows on the CPU copy), the mask, the

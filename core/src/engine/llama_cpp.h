@@ -22,10 +22,15 @@ struct Settings {
   bool flash_attn = true;
   std::string type_k = "F16";  // GGML type names
   std::string type_v = "F16";
+  int64_t n_parallel = 4;  // slots (n_seq_max)
+  bool kv_unified = true;  // one KV stream shared by the slots
+  int64_t n_cpu_moe = 0;   // layers whose routed experts stay in host memory
 };
 
 struct Buffers {
-  int64_t kv_cells = 0;  // n_ctx padded
+  int64_t kv_cells = 0;    // all streams: n_ctx padded
+  int64_t n_ctx_seq = 0;   // cells per stream (a slot's context)
+  int64_t kv_streams = 1;  // 1 unified, else n_parallel
   int64_t model_gpu = 0, model_cpu = 0;
   int64_t kv_gpu = 0, kv_cpu = 0;
   int64_t compute_gpu = 0, compute_host = 0;
@@ -33,22 +38,31 @@ struct Buffers {
   bool flash_attn = true;
 };
 
-// Settings for a request at context length n_ctx. Throws vramfit::Error
-// naming the field for an unknown cache type.
-Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx);
+struct ModelBytes;
+
+// Settings for a request at context length n_ctx (-c; under Ollama,
+// num_ctx, multiplied by the slots). Throws vramfit::Error naming the field
+// for an unknown cache type. With `model`, Ollama's own picks that depend
+// on the weights (num_batch, the fitted n_gpu_layers) are made too.
+Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx,
+                     const ModelBytes* model = nullptr);
 
 // The model's tensor bytes as llama.cpp stores them, placed per layer;
 // `weights_dtype` is the resolved dtype id (its llama.cpp file type decides
 // each tensor's GGML type). Computed once per request.
 struct ModelBytes {
-  std::vector<int64_t> layer;  // each decoder layer's tensors
-  int64_t input = 0;           // token embedding, positions: always a CPU buffer
-  int64_t output_on_gpu = 0;   // final norm + output (a tied output duplicated)
-  int64_t output_on_cpu = 0;   // final norm + output (a tied output shares the embedding)
-  int64_t output_weight = 0;   // the output matrix
-  bool fused_qkv = false;      // one attn_qkv tensor per layer
+  std::vector<int64_t> layer;    // each decoder layer's tensors
+  std::vector<int64_t> experts;  // of which routed-expert stacks (ffn_*_exps)
+  int64_t input = 0;             // token embedding, positions: always a CPU buffer
+  int64_t output_on_gpu = 0;     // final norm + output (a tied output duplicated)
+  int64_t output_on_cpu = 0;     // final norm + output (a tied output shares the embedding)
+  int64_t output_weight = 0;     // the output matrix
+  bool fused_qkv = false;        // one attn_qkv tensor per layer
 };
 ModelBytes model_bytes(const ModelSpec& spec, const std::string& weights_dtype);
+
+// The GGUF file's tensor bytes (the token embedding once).
+int64_t file_bytes(const ModelBytes& model);
 
 // Every buffer for `spec` under `s`.
 Buffers buffers(const ModelSpec& spec, const ModelBytes& model, const Settings& s);

@@ -60,10 +60,12 @@ double tp(const Prepared& p) { return static_cast<double>(p.shard.tp); }
 // llama.cpp allocates fixed buffers (methodology §16): b sequences of s
 // tokens share one unified KV cache of b x s cells.
 bool llama(const Prepared& p) {
-  return p.req.engine == Engine::llama_cpp && !is_training(p.req.task);
+  return (p.req.engine == Engine::llama_cpp || p.req.engine == Engine::ollama) &&
+         !is_training(p.req.task);
 }
 llama_cpp::Buffers llama_buffers(const Ctx& c) {
-  const llama_cpp::Settings s = llama_cpp::settings_of(*c.p.spec, c.p.req, c.b * c.s);
+  const llama_cpp::Settings s =
+      llama_cpp::settings_of(*c.p.spec, c.p.req, c.b * c.s, &c.p.llama_model);
   return llama_cpp::buffers(*c.p.spec, c.p.llama_model, s);
 }
 

@@ -101,9 +101,9 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   // llama.cpp's buffers are exact sizes (ggml backend buffers, no caching
   // allocator): no fragmentation reserve by default. vLLM sizes its pool from
   // the profile run (engine/vllm.cpp): its components carry no reserve either.
-  p.fragmentation = req.fragmentation >= 0            ? req.fragmentation
-                    : req.engine == Engine::llama_cpp ? 0.0
-                                                      : 0.10;
+  p.fragmentation = req.fragmentation >= 0 ? req.fragmentation
+                    : req.engine == Engine::llama_cpp || req.engine == Engine::ollama ? 0.0
+                                                                                      : 0.10;
   if (req.engine == Engine::vllm) {
     // The breakdown's profile run uses the highlighted GPU's vLLM
     // defaults (an H100-class GPU's without one); fit.cpp redoes it per GPU.
@@ -120,7 +120,8 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                       std::to_string(spec.max_positions) + "); vLLM refuses it");
     }
   }
-  if (req.engine == Engine::llama_cpp && req.task == Task::inference) {
+  if ((req.engine == Engine::llama_cpp || req.engine == Engine::ollama) &&
+      req.task == Task::inference) {
     llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types
     p.llama_model = llama_cpp::model_bytes(spec, p.fmt.dtype);
     // The file's own tensor bytes (GGUF header) scale the file-type rule's.
@@ -135,6 +136,7 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
       scale(mb.output_on_gpu);
       scale(mb.output_on_cpu);
       scale(mb.output_weight);
+      for (int64_t& l : mb.experts) scale(l);
     }
   }
   if (spec.approximate) {

@@ -72,7 +72,15 @@ export function engineSettings(r: EstimateResponse): number {
     max_model_len: 32768,
     max_num_seqs: 64,
   };
-  const llama: EstimateRequest = {...vllm, engine: 'llama_cpp', n_gpu_layers: 20, flash_attn: 'on'};
+  const llama: EstimateRequest = {
+    ...vllm,
+    engine: 'llama_cpp',
+    n_gpu_layers: 20,
+    flash_attn: 'on',
+    n_parallel: 2,
+    n_cpu_moe: 4,
+  };
+  const ollama: EstimateRequest = {...vllm, engine: 'ollama', n_parallel: 4, cache_type_k: 'q8_0'};
   const train: EstimateRequest = {
     ...vllm,
     task: 'lora',
@@ -81,7 +89,17 @@ export function engineSettings(r: EstimateResponse): number {
   };
   const started = r.engine?.vllm?.starts ? (r.engine.vllm.max_concurrency ?? 0) : 0;
   const onGpu = r.engine?.llama_cpp?.model_buffer_gpu_mib ?? 0;
-  return [vllm, llama, train].length + started + onGpu + Object.keys(r.stack_defaults ?? {}).length;
+  const spare = r.engine?.llama_cpp?.max_n_gpu_layers?.spare_mib ?? 0;
+  const o = r.engine?.ollama;
+  const layers = o ? `${o.layers_offload}/${o.layers_model} ${o.num_ctx} ${o.host_mib}` : '';
+  return (
+    [vllm, llama, ollama, train].length +
+    spare +
+    layers.length +
+    started +
+    onGpu +
+    Object.keys(r.stack_defaults ?? {}).length
+  );
 }
 
 // @ts-expect-error not a training stack the core knows
