@@ -73,6 +73,7 @@ export function engineSettings(r: EstimateResponse): number {
     max_num_seqs: 64,
   };
   const llama: EstimateRequest = {...vllm, engine: 'llama_cpp', n_gpu_layers: 20, flash_attn: 'on'};
+  const sglang: EstimateRequest = {...vllm, engine: 'sglang', mem_fraction_static: 0.9};
   const train: EstimateRequest = {
     ...vllm,
     task: 'lora',
@@ -80,8 +81,16 @@ export function engineSettings(r: EstimateResponse): number {
     stack_version: 'current',
   };
   const started = r.engine?.vllm?.starts ? (r.engine.vllm.max_concurrency ?? 0) : 0;
+  const sglangTokens =
+    r.engine?.sglang?.max_total_num_tokens ?? r.engine?.sglang?.min_mem_fraction_static ?? 0;
   const onGpu = r.engine?.llama_cpp?.model_buffer_gpu_mib ?? 0;
-  return [vllm, llama, train].length + started + onGpu + Object.keys(r.stack_defaults ?? {}).length;
+  return (
+    [vllm, llama, sglang, train].length +
+    started +
+    sglangTokens +
+    onGpu +
+    Object.keys(r.stack_defaults ?? {}).length
+  );
 }
 
 // @ts-expect-error not a training stack the core knows
