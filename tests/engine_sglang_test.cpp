@@ -142,6 +142,14 @@ TEST_CASE("SGLang: Llama-3.1-70B bf16 on 2 x H100 at the default fraction refuse
   CHECK(g["verdict"] == "no");
   CHECK(g["max_batch_size"] == 0);
   CHECK(g["max_seq_len"] == 0);
+  // The first suggestion: the smallest fraction whose pool holds one request of
+  // seq_len (2048 by default): (65.71 + 2048 x 163,840 B = 0.3125 GiB) / 76.54
+  // = 0.8626 -> 0.863 (SGLang's three decimals, rounded up).
+  REQUIRE(r.contains("recommend"));
+  const json& first = r["recommend"][0];
+  CHECK(first["id"] == "sglang_mem_fraction_static");
+  CHECK(std::abs(first["change"]["mem_fraction_static"].get<double>() - 0.863) < 0.0015);
+  CHECK(first["verdict"] != "no");
   // At 0.9 it starts: rest = 76.54 x 0.9 - 65.71 = 3.18 GiB; cell = 8 / 2 heads x 256
   //   x 80 layers x 2 B = 163,840 B -> 3.18 x 2^30 / 163,840 = 20.8k tokens.
   const json s = sglang_of(run({{"model", {{"preset", "meta-llama/Llama-3.1-70B"}}},

@@ -188,8 +188,8 @@ SglangStartup sglang_startup(const Prepared& p, int64_t total_bytes) {
                   " (rest_memory %s GB under mem_fraction_static %.3f; the smallest that leaves "
                   "a KV pool is %.4f)",
                   gib(rest).c_str(), st.mem_fraction_static, st.min_mem_fraction_static);
-    st.refusal = std::string("Not enough memory. Please try to increase --mem-fraction-static.") +
-                 buf;
+    st.refusal =
+        std::string("Not enough memory. Please try to increase --mem-fraction-static.") + buf;
     st.max_total_num_tokens = 0;
     st.swa_tokens = 0;
     return st;
@@ -197,8 +197,8 @@ SglangStartup sglang_startup(const Prepared& p, int64_t total_bytes) {
   st.kv_bytes = static_cast<int64_t>(double(st.max_total_num_tokens) * c.full +
                                      double(st.swa_tokens) * c.swa);
   st.available_after_pool = st.available_after_weights - st.kv_bytes;
-  st.max_req_len = cell > 0 ? std::min(st.context_len, st.max_total_num_tokens) - 1
-                            : st.context_len - 1;
+  st.max_req_len =
+      cell > 0 ? std::min(st.context_len, st.max_total_num_tokens) - 1 : st.context_len - 1;
   const int64_t len = std::min(r.seq_len, st.context_len);
   st.max_concurrency =
       cell > 0 ? double(st.max_total_num_tokens) / double(std::max<int64_t>(len, 1)) : 0.0;

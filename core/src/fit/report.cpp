@@ -1,6 +1,7 @@
 #include "fit/report.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "engine/sglang.h"
 #include "engine/vllm.h"
@@ -88,6 +89,19 @@ Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
       return estimate_memory(spec, probe, false).total_bytes;
     } catch (const Error&) {
       return -1;
+    }
+  };
+  // The weights plus one seq_len request's cells over total_gpu_memory, rounded
+  // up to SGLang's three decimals; 0 when it starts already or nothing fits.
+  j.mem_fraction_static = [&spec, &g](const Request& r) -> double {
+    try {
+      const engine::SglangStartup st = engine::sglang_startup(prepare(spec, r), g.memory_bytes);
+      if (st.starts || st.total_gpu_memory <= 0) return 0;
+      const double need = double(st.weights) + double(r.seq_len) * double(st.cell_size);
+      const double f = std::ceil(need / double(st.total_gpu_memory) * 1000.0) / 1000.0;
+      return f < 1.0 ? f : 0.0;
+    } catch (const Error&) {
+      return 0;
     }
   };
   return j;
