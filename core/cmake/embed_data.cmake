@@ -3,7 +3,7 @@
 # Whitespace and unread columns are dropped on the way (see below).
 # Presets are the files listed in data/presets/SOURCES.tsv (first column).
 function(vramfit_embed_data data_dir out_cpp)
-  set(files gpus.json dtypes.json stacks.json engines/vllm.json engines/llama_cpp.json
+  set(files gpus.json dtypes.json stacks.json engines/vllm.json engines/llama_cpp.json engines/sglang.json
             presets/SOURCES.tsv)
   list(APPEND files engines/ollama.json)
   # First column of each row (regex on the raw text: notes may hold ';').

@@ -15,7 +15,7 @@ export type RequestEnums = {
   'lora.dtype': 'fp32'|'bf16'|'fp16';
   attention: 'sdpa'|'flash'|'eager';
   loss: 'standard'|'chunked'|'fused';
-  engine: 'hf'|'vllm'|'llama_cpp'|'ollama';
+  engine: 'hf'|'vllm'|'llama_cpp'|'ollama'|'sglang';
   flash_attn: 'auto'|'on'|'off';
 };
 // prettier-ignore
@@ -102,7 +102,7 @@ export type RequestSettings = {
   max_num_batched_tokens?: number;
   /** vLLM max_num_seqs */
   max_num_seqs?: number;
-  /** vLLM max_model_len */
+  /** max_model_len / context_length */
   max_model_len?: number;
   /** vLLM block_size */
   block_size?: number;
@@ -122,6 +122,12 @@ export type RequestSettings = {
   n_parallel?: number;
   /** llama.cpp --n-cpu-moe */
   n_cpu_moe?: number;
+  /** SGLang mem_fraction_static */
+  mem_fraction_static?: number;
+  /** SGLang chunked_prefill_size */
+  chunked_prefill_size?: number;
+  /** SGLang cuda_graph_max_bs */
+  cuda_graph_max_bs?: number;
   /** CUDA context */
   cuda_context_mib?: number;
   /** Allocator fragmentation */
@@ -345,8 +351,8 @@ export interface EstimateResponse {
   strategies?: Strategy[];
   /** Training: each request field the training stack filled in, with its value. */
   stack_defaults?: Record<string, unknown>;
-  /** Inference under vLLM or llama.cpp: the engine's own figures (core/SCHEMA.md). */
-  engine?: {vllm?: VllmStartup; llama_cpp?: LlamaCppBuffers; ollama?: OllamaLaunch};
+  /** Inference under vLLM, SGLang, llama.cpp or Ollama: the engine's own figures (core/SCHEMA.md). */
+  engine?: {vllm?: VllmStartup; sglang?: SglangStartup; llama_cpp?: LlamaCppBuffers; ollama?: OllamaLaunch};
   warnings: Warning[];
 }
 
@@ -373,6 +379,35 @@ export interface VllmStartup {
   /** When vLLM would refuse to start: its message and the largest length that starts (0: none). */
   refusal?: string;
   largest_max_model_len?: number;
+}
+
+/** SGLang's start-up arithmetic for one GPU, named as SGLang logs it (methodology §7.9). */
+export interface SglangStartup {
+  gpu: string;
+  release: string;
+  total_gpu_memory_bytes: number;
+  mem_fraction_static: number;
+  /** When mem_fraction_static is SGLang's default: the reserved_mem it was derived from. */
+  reserved_mem_mib?: number;
+  chunked_prefill_size: number;
+  cuda_graph_max_bs: number;
+  load_weight_begin_avail_mem_gb: number;
+  weights_mem_usage_bytes: number;
+  load_weight_end_avail_mem_gb: number;
+  rest_memory_bytes: number;
+  kv_cell_size_bytes: number;
+  context_len: number;
+  starts: boolean;
+  /** When it starts. */
+  max_total_num_tokens?: number;
+  swa_max_total_num_tokens?: number;
+  kv_cache_bytes?: number;
+  memory_pool_end_avail_mem_gb?: number;
+  max_req_len?: number;
+  max_concurrency?: number;
+  /** When SGLang would refuse to start: its message and the smallest fraction that starts. */
+  refusal?: string;
+  min_mem_fraction_static?: number;
 }
 
 /** llama.cpp's buffers as llama-server prints them, MiB (methodology §16). */

@@ -24,7 +24,7 @@ enum class Optimizer {
 };
 enum class Attention { sdpa, flash, eager };
 enum class Loss { standard, chunked, fused };
-enum class Engine { hf, vllm, llama_cpp, ollama };
+enum class Engine { hf, vllm, llama_cpp, ollama, sglang };
 enum class LoraDtype { fp32, bf16, fp16 };
 enum class FlashAttn { automatic, on, off };  // llama.cpp -fa auto|on|off
 
@@ -121,10 +121,15 @@ struct Request {
   std::optional<int64_t> max_model_len;           // the model's max_position_embeddings
   std::optional<int64_t> block_size;              // 16
   LlamaCppOptions llama_cpp;                      // engine llama_cpp
-  int64_t cuda_context_mib = 500;                 // methodology §8 default
-  double fragmentation = -1;                      // reserved/allocated - 1; <0 = default
-  bool search = true;                             // per-GPU max batch / max seq searches
-  bool strategies = false;                        // compare parallel layouts
+  // sglang; unset: SGLang's defaults by GPU (engine/sglang.cpp, data/engines/sglang.json);
+  // max_model_len above is its context_length
+  std::optional<double> mem_fraction_static;
+  std::optional<int64_t> chunked_prefill_size;
+  std::optional<int64_t> cuda_graph_max_bs;
+  int64_t cuda_context_mib = 500;  // methodology §8 default
+  double fragmentation = -1;       // reserved/allocated - 1; <0 = default
+  bool search = true;              // per-GPU max batch / max seq searches
+  bool strategies = false;         // compare parallel layouts
 };
 
 // Validates and fills a Request from JSON (everything except the model,

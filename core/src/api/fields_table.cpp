@@ -19,6 +19,7 @@ constexpr unsigned kVllm = engine_bit(Engine::vllm);
 constexpr unsigned kLlamaCpp = engine_bit(Engine::llama_cpp);
 constexpr unsigned kOllama = engine_bit(Engine::ollama);
 constexpr unsigned kGguf = kLlamaCpp | kOllama;  // llama-server underneath
+constexpr unsigned kSglang = engine_bit(Engine::sglang);
 constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
@@ -495,6 +496,41 @@ void add_llama_cpp(std::vector<Field>& t) {
               [](const Request& r) { return optional_json(r.llama_cpp.n_cpu_moe); }));
 }
 
+// SGLang settings; defaults by GPU in core/data/engines/sglang.json.
+void add_sglang(std::vector<Field>& t) {
+  t.push_back(
+      Row("mem_fraction_static", Kind::number, "SGLang mem_fraction_static", "inference")
+          .range(0.05, 1)
+          .derive("(GPU MiB - reserved) / GPU MiB, reserved by GPU size and TP (SGLang's rule)")
+          .about("Fraction of the GPU for weights and KV pool; the rest is kept for "
+                 "activations and CUDA graphs.")
+          .only(kInference, kSglang)
+          .cli("--mem-fraction-static")
+          .io([](Request& r, const json& v) { r.mem_fraction_static = v.get<double>(); },
+              [](const Request& r) {
+                return r.mem_fraction_static ? json(*r.mem_fraction_static) : json();
+              }));
+  t.push_back(Row("chunked_prefill_size", Kind::integer, "SGLang chunked_prefill_size", "inference")
+                  .range(1, kMaxSeqLen)
+                  .in_units("tokens")
+                  .derive("2048 below 35 GiB, 4096 below 60, 8192 below 160, else 16384")
+                  .about("Prompt tokens per prefill chunk; sizes the default "
+                         "mem_fraction_static.")
+                  .only(kInference, kSglang)
+                  .cli("--chunked-prefill-size")
+                  .io([](Request& r, const json& v) { r.chunked_prefill_size = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.chunked_prefill_size); }));
+  t.push_back(Row("cuda_graph_max_bs", Kind::integer, "SGLang cuda_graph_max_bs", "inference")
+                  .range(1, 1 << 16)
+                  .derive("by GPU size: 8 / 24 / 32 / 256 / 512 (larger at TP >= 4)")
+                  .about("Largest batch captured as a CUDA graph; sizes the default "
+                         "mem_fraction_static.")
+                  .only(kInference, kSglang)
+                  .cli("--cuda-graph-max-bs")
+                  .io([](Request& r, const json& v) { r.cuda_graph_max_bs = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.cuda_graph_max_bs); }));
+}
+
 // GPUs, the inference engine and runtime overheads.
 void add_runtime(std::vector<Field>& t) {
   t.push_back(Row("gpu", Kind::gpu, "Your GPU", "gpu")
@@ -537,7 +573,8 @@ void add_runtime(std::vector<Field>& t) {
                   .one_of({{"hf", "Hugging Face Transformers"},
                            {"vllm", "vLLM"},
                            {"llama_cpp", "llama.cpp"},
-                           {"ollama", "Ollama"}})
+                           {"ollama", "Ollama"},
+                           {"sglang", "SGLang"}})
                   .about("Inference engine: its allocator, KV-cache and graph budgets.")
                   .only(kInference)
                   .cli("--engine")
@@ -567,14 +604,15 @@ void add_runtime(std::vector<Field>& t) {
                   .cli("--max-num-seqs")
                   .io([](Request& r, const json& v) { r.max_num_seqs = v.get<int64_t>(); },
                       [](const Request& r) { return optional_json(r.max_num_seqs); }));
-  t.push_back(Row("max_model_len", Kind::integer, "vLLM max_model_len", "inference")
+  t.push_back(Row("max_model_len", Kind::integer, "max_model_len / context_length", "inference")
                   .range(1, kMaxSeqLen)
                   .in_units("tokens")
                   .derive("the model's max_position_embeddings")
-                  .about("Longest request vLLM accepts; it refuses to start when one such "
-                         "request's KV cache does not fit.")
-                  .only(kInference, kVllm)
-                  .cli("--max-model-len")
+                  .about("Longest request the engine accepts (SGLang: --context-length). vLLM "
+                         "refuses to start when one such request's KV cache does not fit; "
+                         "SGLang caps requests at its pool's size.")
+                  .only(kInference, kVllm | kSglang)
+                  .cli("--max-model-len", {"--context-length"})
                   .io([](Request& r, const json& v) { r.max_model_len = v.get<int64_t>(); },
                       [](const Request& r) { return optional_json(r.max_model_len); }));
   t.push_back(Row("block_size", Kind::integer, "vLLM block_size", "inference")
@@ -587,6 +625,7 @@ void add_runtime(std::vector<Field>& t) {
                   .io([](Request& r, const json& v) { r.block_size = v.get<int64_t>(); },
                       [](const Request& r) { return optional_json(r.block_size); }));
   add_llama_cpp(t);
+  add_sglang(t);
   t.push_back(Row("cuda_context_mib", Kind::integer, "CUDA context", "advanced")
                   .range(0, 1 << 16)
                   .in_units("MiB")

@@ -120,6 +120,39 @@ void to_json(json& j, const DiskSizes& d) {
   if (d.lora_adapter_bytes) j["lora_adapter_bytes"] = *d.lora_adapter_bytes;
 }
 
+namespace {
+// Named as SGLang logs them (methodology §7.9).
+void add_sglang(json& out, const engine::SglangStartup& v, const std::string& gpu) {
+  auto gib = [](int64_t b) { return std::round(double(b) / 1073741824.0 * 100) / 100; };
+  json& j = out["engine"]["sglang"];
+  j["gpu"] = gpu;
+  j["release"] = "0.5";
+  j["total_gpu_memory_bytes"] = v.total;
+  j["mem_fraction_static"] = v.mem_fraction_static;
+  if (v.fraction_derived) j["reserved_mem_mib"] = v.reserved_mib;
+  j["chunked_prefill_size"] = v.chunked_prefill_size;
+  j["cuda_graph_max_bs"] = v.cuda_graph_max_bs;
+  j["load_weight_begin_avail_mem_gb"] = gib(v.total_gpu_memory);
+  j["weights_mem_usage_bytes"] = v.weights;
+  j["load_weight_end_avail_mem_gb"] = gib(v.available_after_weights);
+  j["rest_memory_bytes"] = v.rest_memory;
+  j["kv_cell_size_bytes"] = v.cell_size;
+  j["context_len"] = v.context_len;
+  j["starts"] = v.starts;
+  if (v.starts) {
+    j["max_total_num_tokens"] = v.max_total_num_tokens;
+    if (v.swa_tokens > 0) j["swa_max_total_num_tokens"] = v.swa_tokens;
+    j["kv_cache_bytes"] = v.kv_bytes;
+    j["memory_pool_end_avail_mem_gb"] = gib(v.available_after_pool);
+    j["max_req_len"] = v.max_req_len;
+    j["max_concurrency"] = std::round(v.max_concurrency * 100) / 100;
+  } else {
+    j["refusal"] = v.refusal;
+    j["min_mem_fraction_static"] = v.min_mem_fraction_static;
+  }
+}
+}  // namespace
+
 void add_fit_report(json& out, const FitReport& r) {
   if (!r.smallest_gpu.empty()) out["smallest_gpu"] = r.smallest_gpu;  // absent when none fits
   if (r.target && r.target->recommend) out["recommend"] = *r.target->recommend;
@@ -152,6 +185,7 @@ void add_fit_report(json& out, const FitReport& r) {
       j["largest_max_model_len"] = v.largest_max_model_len;
     }
   }
+  if (r.sglang) add_sglang(out, *r.sglang, r.sglang_gpu);
   if (r.strategies) out["strategies"] = *r.strategies;
 }
 

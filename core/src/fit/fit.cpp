@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "engine/sglang.h"
 #include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -145,6 +146,31 @@ void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f) {
   }
 }
 
+// SGLang answers from its own start-up arithmetic (engine/sglang.cpp, §7.9):
+// usable = memory in use before the weights + total_gpu_memory x
+// mem_fraction_static (weights and KV pool), need = that prefix + weights +
+// the pool share of batch_size requests of seq_len tokens. "no" when SGLang
+// refuses to start (empty pool) or caps requests below seq_len, "fits" when
+// the requests fit the pool at once, "tight" when it holds fewer at once.
+void fit_sglang(const Prepared& p, GpuFit& f) {
+  const Request& r = p.req;
+  const engine::SglangStartup st = engine::sglang_startup(p, f.memory_bytes);
+  const int64_t before = st.total - st.total_gpu_memory;
+  f.usable_bytes = before + st.weights + st.rest_memory;
+  int64_t kv = engine::sglang_kv_bytes(st, r.batch_size, r.seq_len);
+  if (!st.starts) kv = std::max<int64_t>(kv, 1);
+  f.need_bytes = before + st.weights + kv;
+  f.headroom_bytes = f.usable_bytes - f.need_bytes;
+  if (!st.starts || r.seq_len > st.max_req_len)
+    f.verdict = Verdict::no;
+  else
+    f.verdict = f.headroom_bytes >= 0 ? Verdict::fits : Verdict::tight;
+  if (r.search) {
+    f.max_batch_size = engine::sglang_max_batch(st, r.seq_len);
+    f.max_seq_len = engine::sglang_max_len(st, r.batch_size);
+  }
+}
+
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   std::vector<GpuFit> out;
   // Searches for different GPUs probe mostly the same points: memoise the
@@ -172,6 +198,11 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     f.memory_bytes = mem;
     if (p.req.engine == Engine::vllm) {
       fit_vllm(p, name, f);
+      out.push_back(std::move(f));
+      return;
+    }
+    if (p.req.engine == Engine::sglang) {
+      fit_sglang(p, f);
       out.push_back(std::move(f));
       return;
     }

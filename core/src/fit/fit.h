@@ -49,6 +49,8 @@ int64_t usable_of(const Request& req, int64_t memory);
 // vLLM's verdict on one GPU (f.memory_bytes set): usable, need, headroom,
 // verdict and, when searching, max batch / context (engine/vllm.cpp, §7.8).
 void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f);
+// SGLang's verdict on one GPU, the same way (engine/sglang.cpp, §7.9).
+void fit_sglang(const Prepared& p, GpuFit& f);
 
 // Every catalogue GPU plus the request's custom GPUs.
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd);

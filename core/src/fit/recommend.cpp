@@ -1,6 +1,7 @@
 #include "fit/recommend.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <functional>
 
 #include "vramfit/error.h"
@@ -60,6 +61,19 @@ std::vector<Candidate> candidates(const Request& req, const Judge& judge) {
                    s.changes.push_back({"seq_len", len});
                  }
                  return s;
+               }});
+  // SGLang stops when the weights leave no KV pool under mem_fraction_static:
+  // the smallest fraction whose pool holds one seq_len request (engine/sglang.cpp).
+  c.push_back({"sglang_mem_fraction_static",
+               "SGLang starts when the weights leave a KV pool under mem_fraction_static",
+               [=](Request& r) -> Step {
+                 if (r.engine != Engine::sglang || !judge.mem_fraction_static) return {};
+                 const double f = judge.mem_fraction_static(r);
+                 if (f <= 0) return {};
+                 r.mem_fraction_static = f;
+                 char buf[48];
+                 std::snprintf(buf, sizeof buf, "mem_fraction_static %.3f", f);
+                 return {{{"mem_fraction_static", f}}, buf};
                }});
   c.push_back({"gradient_checkpointing", "keep only layer inputs; recompute in backward",
                [=](Request& r) -> Step {

@@ -15,7 +15,7 @@ namespace vramfit {
 
 // A request field's new value; null returns the field to its default
 // ("weights_dtype": auto-detect).
-using FieldValue = std::variant<std::nullptr_t, bool, int64_t, std::string>;
+using FieldValue = std::variant<std::nullptr_t, bool, int64_t, double, std::string>;
 
 struct FieldChange {
   std::string path;  // the request's JSON path: "batch_size", "lora.rank"
@@ -40,6 +40,9 @@ struct Judge {
   std::function<int64_t(const Request&)> fitting_batch;
   // vLLM: the largest max_model_len it would start with (empty: other engines).
   std::function<int64_t(const Request&)> max_model_len;
+  // SGLang: the smallest mem_fraction_static whose pool holds one request of
+  // seq_len when it would refuse to start (empty: other engines; 0: none).
+  std::function<double(const Request&)> mem_fraction_static;
   // The estimate's total_bytes for a request, when `need` is not it (vLLM's
   // need is its start-up arithmetic); a suggestion promises this total.
   std::function<int64_t(const Request&)> total;

@@ -1,7 +1,9 @@
 #include "fit/report.h"
 
 #include <algorithm>
+#include <cmath>
 
+#include "engine/sglang.h"
 #include "engine/vllm.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -55,6 +57,55 @@ Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
   };
   return j;
 }
+
+// A changed request judged by SGLang's start-up arithmetic on the GPU (§7.9).
+Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
+  Judge j;
+  j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
+    try {
+      GpuFit f;
+      f.memory_bytes = g.memory_bytes;
+      Request probe = r;
+      probe.search = false;
+      fit_sglang(prepare(spec, probe), f);
+      return {f.need_bytes, f.verdict};
+    } catch (const Error&) {
+      return {-1, Verdict::no};
+    }
+  };
+  j.fitting_batch = [&spec, &g](const Request& r) -> int64_t {
+    try {
+      const engine::SglangStartup st = engine::sglang_startup(prepare(spec, r), g.memory_bytes);
+      return std::max<int64_t>(1,
+                               std::min(r.batch_size - 1, engine::sglang_max_batch(st, r.seq_len)));
+    } catch (const Error&) {
+      return 1;
+    }
+  };
+  j.total = [&spec](const Request& r) -> int64_t {
+    try {
+      Request probe = r;
+      probe.search = false;
+      return estimate_memory(spec, probe, false).total_bytes;
+    } catch (const Error&) {
+      return -1;
+    }
+  };
+  // The weights plus one seq_len request's cells over total_gpu_memory, rounded
+  // up to SGLang's three decimals; 0 when it starts already or nothing fits.
+  j.mem_fraction_static = [&spec, &g](const Request& r) -> double {
+    try {
+      const engine::SglangStartup st = engine::sglang_startup(prepare(spec, r), g.memory_bytes);
+      if (st.starts || st.total_gpu_memory <= 0) return 0;
+      const double need = double(st.weights) + double(r.seq_len) * double(st.cell_size);
+      const double f = std::ceil(need / double(st.total_gpu_memory) * 1000.0) / 1000.0;
+      return f < 1.0 ? f : 0.0;
+    } catch (const Error&) {
+      return 0;
+    }
+  };
+  return j;
+}
 }  // namespace
 
 FitReport fit_report(const Prepared& p, const Breakdown& bd) {
@@ -62,8 +113,8 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   const Request& r = p.req;
   FitReport out;
   out.gpus = fit_all(p, bd);
-  if (r.engine == Engine::vllm) {
-    // Per GPU: vLLM's pool and defaults depend on the card.
+  if (r.engine == Engine::vllm || r.engine == Engine::sglang) {
+    // Per GPU: the engine's pool and defaults depend on the card.
     int64_t best = 0;
     for (const auto& f : out.gpus) {
       if (f.custom || f.verdict != Verdict::fits || (best && f.memory_bytes >= best)) continue;
@@ -86,9 +137,11 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       t.fit = f;
       t.gpus_needed = gpus_needed(spec, r, f.usable_bytes);
       if (f.verdict != Verdict::fits) {
-        t.recommend = recommend(
-            spec, r, r.engine == Engine::vllm ? f.need_bytes : bd.total_bytes,
-            r.engine == Engine::vllm ? vllm_judge(spec, *g) : usable_judge(spec, f.usable_bytes));
+        const bool own = r.engine == Engine::vllm || r.engine == Engine::sglang;
+        t.recommend = recommend(spec, r, own ? f.need_bytes : bd.total_bytes,
+                                r.engine == Engine::vllm     ? vllm_judge(spec, *g)
+                                : r.engine == Engine::sglang ? sglang_judge(spec, *g)
+                                                             : usable_judge(spec, f.usable_bytes));
       }
     }
   }
@@ -98,6 +151,15 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
       out.vllm_gpu = f.id;
       out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name);
+      break;
+    }
+  }
+  if (r.engine == Engine::sglang) {
+    // SGLang's start-up figures for the highlighted GPU (else the first custom one).
+    for (const auto& f : out.gpus) {
+      if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
+      out.sglang_gpu = f.id;
+      out.sglang = engine::sglang_startup(p, f.memory_bytes);
       break;
     }
   }

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/sglang.h"
 #include "engine/vllm.h"
 #include "fit/disk.h"
 #include "fit/fit.h"
@@ -33,6 +34,9 @@ struct FitReport {
   // first custom GPU)
   std::optional<engine::VllmStartup> vllm;
   std::string vllm_gpu;
+  // engine sglang: SGLang's start-up figures, chosen the same way
+  std::optional<engine::SglangStartup> sglang;
+  std::string sglang_gpu;
 };
 
 // Throws unknown_value when the request names a GPU the catalogue lacks.

@@ -120,6 +120,15 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                       std::to_string(spec.max_positions) + "); vLLM refuses it");
     }
   }
+  // SGLang refuses a context_length above the model's too (configs/model_config.py,
+  // unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN is set).
+  if (req.engine == Engine::sglang && req.max_model_len && spec.max_positions > 0 &&
+      *req.max_model_len > spec.max_positions) {
+    throw Error(ErrorCode::inconsistent, "max_model_len",
+                "max_model_len (context_length) = " + std::to_string(*req.max_model_len) +
+                    " exceeds the model's max_position_embeddings (" +
+                    std::to_string(spec.max_positions) + "); SGLang refuses it");
+  }
   if ((req.engine == Engine::llama_cpp || req.engine == Engine::ollama) &&
       req.task == Task::inference) {
     llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types

@@ -81,6 +81,7 @@ export function engineSettings(r: EstimateResponse): number {
     n_cpu_moe: 4,
   };
   const ollama: EstimateRequest = {...vllm, engine: 'ollama', n_parallel: 4, cache_type_k: 'q8_0'};
+  const sglang: EstimateRequest = {...vllm, engine: 'sglang', mem_fraction_static: 0.9};
   const train: EstimateRequest = {
     ...vllm,
     task: 'lora',
@@ -88,15 +89,18 @@ export function engineSettings(r: EstimateResponse): number {
     stack_version: 'current',
   };
   const started = r.engine?.vllm?.starts ? (r.engine.vllm.max_concurrency ?? 0) : 0;
+  const sglangTokens =
+    r.engine?.sglang?.max_total_num_tokens ?? r.engine?.sglang?.min_mem_fraction_static ?? 0;
   const onGpu = r.engine?.llama_cpp?.model_buffer_gpu_mib ?? 0;
   const spare = r.engine?.llama_cpp?.max_n_gpu_layers?.spare_mib ?? 0;
   const o = r.engine?.ollama;
   const layers = o ? `${o.layers_offload}/${o.layers_model} ${o.num_ctx} ${o.host_mib}` : '';
   return (
-    [vllm, llama, ollama, train].length +
+    [vllm, llama, ollama, sglang, train].length +
     spare +
     layers.length +
     started +
+    sglangTokens +
     onGpu +
     Object.keys(r.stack_defaults ?? {}).length
   );
