@@ -270,6 +270,26 @@ test('llama.cpp and Ollama: the summary says how many layers sit on the GPU', as
 // says so; a value the user sets is theirs. Today's hf stack turns gradient
 // checkpointing on for QLoRA (PEFT prepare_model_for_kbit_training) and uses
 // fused AdamW (transformers adamw_torch_fused with torch >= 2.8).
+// SGLang in its own terms (issue 12). 0.835: SGLang's default mem_fraction_static
+// on an 80 GB H100 at TP 1, derived by hand in tests/engine_sglang_test.cpp.
+test('SGLang: the summary says the KV pool in tokens and concurrency, or its refusal', async () => {
+  const page = await openPage(browser);
+  await page.goto(
+    `${url}?task=inference&engine=sglang&preset=meta-llama/Llama-3.1-8B&gpu=h100-sxm-80g`,
+  );
+  await ready(page);
+  assert.ok(await page.isVisible('#f-mem_fraction_static'), 'SGLang fields shown under SGLang');
+  assert.match(
+    await page.textContent('#engine-line'),
+    /^SGLang on H100 SXM: KV pool [\d.]+ GiB = [\d,]+ tokens · max concurrency [\d.]+x at 2,048 tokens · mem_fraction_static 0\.835$/,
+  );
+  // 70B in bf16 (141 GB of weights) on one 80 GB H100: SGLang refuses.
+  await change(page, () => page.selectOption('#preset', 'meta-llama/Llama-3.1-70B'));
+  assert.match(await page.textContent('#engine-line'), /^SGLang on H100 SXM: would not start/);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('training stack: its defaults apply when left unset and are named on the page', async () => {
   const page = await openPage(browser);
   await page.goto(`${url}?task=qlora&gpu=rtx-3090-24g&batch_size=4&seq_len=1024`);

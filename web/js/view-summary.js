@@ -86,6 +86,17 @@ function verdictLine(r, catalog) {
   );
 }
 
+const MIB = 1048576;
+
+/** A GPU id as its catalogue name (the fit matrix's, else the catalogue's). */
+function gpuName(id, r, catalog) {
+  return (
+    (r.gpus ?? []).find((g) => g.id === id)?.name ??
+    catalog?.gpus?.find((g) => g.id === id)?.name ??
+    'the GPU'
+  );
+}
+
 /**
  * vLLM's own start-up answer (response engine.vllm, core/src/engine/vllm.cpp),
  * in the terms vLLM logs: KV cache, tokens, concurrency; or its refusal with
@@ -93,12 +104,7 @@ function verdictLine(r, catalog) {
  */
 function vllmLine(v, r, catalog) {
   if (!v || typeof v !== 'object') return null;
-  // v.gpu is an id: the GPU's name from the matrix or the catalogue.
-  const gpu =
-    (r.gpus ?? []).find((g) => g.id === v.gpu)?.name ??
-    catalog?.gpus?.find((g) => g.id === v.gpu)?.name ??
-    'the GPU';
-  const on = `vLLM on ${String(gpu)}: `;
+  const on = `vLLM on ${String(gpuName(v.gpu, r, catalog))}: `;
   if (v.starts === false) {
     return h(
       'p',
@@ -127,14 +133,42 @@ function vllmLine(v, r, catalog) {
   );
 }
 
-const MIB = 1048576;
-
-/** A GPU id as its catalogue name (the fit matrix's, else the catalogue's). */
-function gpuName(id, r, catalog) {
-  return (
-    (r.gpus ?? []).find((g) => g.id === id)?.name ??
-    catalog?.gpus?.find((g) => g.id === id)?.name ??
-    'the GPU'
+/**
+ * SGLang's start-up answer (response engine.sglang, core/src/engine/sglang.cpp)
+ * in the terms it logs: the KV pool's max_total_num_tokens and concurrency at
+ * the context length, or its refusal with the smallest mem_fraction_static.
+ */
+function sglangLine(v, r, catalog) {
+  if (!v || typeof v !== 'object') return null;
+  const on = `SGLang on ${String(gpuName(v.gpu, r, catalog))}: `;
+  const fraction = h('span', {class: 'muted'}, ` · mem_fraction_static ${v.mem_fraction_static}`);
+  if (v.starts === false) {
+    return h(
+      'p',
+      {class: 'engine-line', id: 'engine-line'},
+      on,
+      h('span', {class: 'badge no'}, 'would not start'),
+      typeof v.min_mem_fraction_static === 'number'
+        ? ` · smallest mem_fraction_static that starts: ${v.min_mem_fraction_static}`
+        : '',
+      fraction,
+    );
+  }
+  return h(
+    'p',
+    {class: 'engine-line', id: 'engine-line'},
+    on,
+    typeof v.kv_cache_bytes === 'number' ? `KV pool ${formatGiB(v.kv_cache_bytes)}` : '',
+    typeof v.max_total_num_tokens === 'number'
+      ? ` = ${formatInt(v.max_total_num_tokens)} tokens`
+      : '',
+    // Concurrency is per request of seq_len tokens, capped at the context length.
+    typeof v.max_concurrency === 'number' && typeof v.context_len === 'number'
+      ? ` · max concurrency ${v.max_concurrency.toFixed(2)}x at ${formatInt(
+          Math.min(Number(r.request?.seq_len ?? v.context_len), v.context_len),
+        )} tokens`
+      : '',
+    fraction,
   );
 }
 
@@ -256,6 +290,7 @@ export function renderSummary(el, r, catalog) {
     band,
     verdictLine(r, catalog),
     vllmLine(r.engine?.vllm, r, catalog),
+    sglangLine(r.engine?.sglang, r, catalog),
     ggufLine(r, catalog),
     stackLine(r, catalog),
     h(
