@@ -112,12 +112,26 @@ TEST_CASE("config: Nemotron-3-Nano counts no e_score_correction_bias (a buffer)"
   CHECK(total(config_file("nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json")) == 31577937344);
 }
 
-TEST_CASE("config: RWKV is unsupported_model, naming model_type") {
-  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B).
+TEST_CASE("config: RWKV-5 counted from its blocks; other RWKV versions refused") {
+  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B). Hand sum, h = 2560,
+  // 40 heads of 64, intermediate int(3.5h // 32 * 32) = 8960, per block:
+  //   ln1 + ln2 (LayerNorm)              4 x 2560          =     10,240
+  //   time_decay, time_faaaa, mix_gate   3 x 2560          =      7,680
+  //   5 time_mix vectors                 5 x 2560          =     12,800
+  //   key, value, receptance, gate, out  5 x 2560^2        = 32,768,000
+  //   ln_x (GroupNorm affine)            2 x 2560          =      5,120
+  //   ffn key, value                     2 x 8960 x 2560   = 45,875,200
+  //   ffn receptance                     2560^2            =  6,553,600
+  //                                                          85,232,640
+  // 32 blocks 2,727,444,480 + pre_ln 5,120 + embeddings 65536 x 2560 =
+  // 167,772,160 + ln_out 5,120 + untied head 167,772,160 = 3,062,999,040.
   const json cfg = {{"model_type", "rwkv5"},   {"hidden_size", 2560},
                     {"num_hidden_layers", 32}, {"attention_hidden_size", 2560},
                     {"head_size", 64},         {"vocab_size", 65536}};
-  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", cfg}}}}.dump()));
+  CHECK(total(cfg) == 3062999040);
+  json v6 = cfg;
+  v6["model_type"] = "rwkv6";
+  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", v6}}}}.dump()));
   REQUIRE(r.contains("error"));
   CHECK(r["error"]["code"] == "unsupported_model");
   CHECK(r["error"]["field"] == "model.config.model_type");
