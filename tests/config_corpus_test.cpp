@@ -68,8 +68,7 @@ bool abridged(const Outcome& o) { return o.line.value("abridged", false); }
 bool decoder(const Outcome& o) {
   const json& c = o.line.at("config");
   const std::string arch = c.contains("architectures") && c["architectures"].is_array() &&
-                                   !c["architectures"].empty() &&
-                                   c["architectures"][0].is_string()
+                                   !c["architectures"].empty() && c["architectures"][0].is_string()
                                ? c["architectures"][0].get<std::string>()
                                : "";
   for (const char* enc : {"ForMaskedLM", "BertModel", "ForSequenceClassification", "Embedding"}) {
@@ -87,7 +86,8 @@ bool decoder(const Outcome& o) {
 const char* const kMiniMax =
     "minimax_m2 read with the generic rules; the Hub adds FP8 block scales, full-width q/k norms "
     "and e_score_correction_bias: 62 x 231,296 = 14,340,352";
-const char* const kFp8 = "FP8 checkpoint: one weight_scale_inv per 128 x 128 block, counted by the Hub";
+const char* const kFp8 =
+    "FP8 checkpoint: one weight_scale_inv per 128 x 128 block, counted by the Hub";
 const char* const kMtpFp8 = "MTP layer (num_nextn_predict_layers = 1) and FP8 block scales stored";
 const char* const kMtpQwen = "MTP layer (mtp_num_hidden_layers) stored, not loaded by transformers";
 const char* const kNvfp4 =
@@ -148,8 +148,9 @@ const std::map<std::string, std::string>& known_differences() {
       {"nvidia/Nemotron-H-56B-Base-8K",
        "the Hub total (96.1B) is not this 56B model alone: not a counting rule"},
       {"zai-org/GLM-5-FP8", kMtpFp8},
-      {"zai-org/GLM-5.1", "MTP layer (num_nextn_predict_layers = 1) stored, not loaded by "
-                          "transformers"},
+      {"zai-org/GLM-5.1",
+       "MTP layer (num_nextn_predict_layers = 1) stored, not loaded by "
+       "transformers"},
       {"zai-org/GLM-5.1-FP8", kMtpFp8},
       {"bigscience/bloom-560m", kAbridged},
       {"bigscience/bloom", kAbridged},
@@ -181,81 +182,110 @@ const std::map<std::string, std::string>& known_differences() {
 const std::map<std::string, std::string>& known_off_size() {
   static const std::map<std::string, std::string> k = {
       {"MBZUAI/LaMini-Flan-T5-248M",
-       "Flan-T5 is T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj and reads as T5 v1"},
+       "Flan-T5 is T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj "
+       "and reads as T5 v1"},
       {"MBZUAI/LaMini-Flan-T5-77M",
-       "Flan-T5 is T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj and reads as T5 v1"},
+       "Flan-T5 is T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj "
+       "and reads as T5 v1"},
       {"cahya/gpt2-large-indonesian-522M",
        "GPT-2 large (774M, counted); the 522M in the id is not the model size"},
-      {"t5-3b",
-       "T5-3B has d_kv 128 x 32 heads (4096 != d_model); the abridged config lacks d_kv"},
+      {"t5-3b", "T5-3B has d_kv 128 x 32 heads (4096 != d_model); the abridged config lacks d_kv"},
       {"TabbyML/SantaCoder-1B",
-       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"WizardLM/WizardCoder-15B-V1.0",
-       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"cyberagent/open-calm-1b",
-       "abridged GPT-NeoX config without use_parallel_residual / tie / rotary keys; counted with defaults"},
+       "abridged GPT-NeoX config without use_parallel_residual / tie / rotary keys; counted with "
+       "defaults"},
       {"cerebras/Cerebras-GPT-111M",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"cerebras/Cerebras-GPT-1.3B",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
-      {"rinna/japanese-gpt-1b",
-       "1.3B model (counted 1.303B); the id rounds it to 1b"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
+      {"rinna/japanese-gpt-1b", "1.3B model (counted 1.303B); the id rounds it to 1b"},
       {"cerebras/Cerebras-GPT-590M",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"marcsun13/bloom-1b7_with_lm_head",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"cerebras/Cerebras-GPT-256M",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"jerryjalapeno/Llama-2-1b-0-hf",
        "abridged Llama config without tie_word_embeddings: counted untied (the default)"},
       {"cerebras/Cerebras-GPT-2.7B",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"cerebras/Cerebras-GPT-6.7B",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"inpars/monot5-3b-inpars-v2-nq-promptagator",
        "T5-3B has d_kv 128 x 32 heads (4096 != d_model); the abridged config lacks d_kv"},
       {"WizardLM/WizardCoder-1B-V1.0",
-       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"WizardLM/WizardCoder-3B-V1.0",
-       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"saibo/llama-1B",
        "the config holds 0.67B (hidden, layers and widths as given); the id states 1B"},
       {"aisquared/dlite-v2-1_5b",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"aisquared/dlite-v1-1_5b",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"euclaise/gpt-neox-122m-minipile-digits",
        "abridged GPT-NeoX config without tie_word_embeddings: counted untied (the default)"},
       {"PY007/SLM_1-4B",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"DAMO-NLP-MT/polylm-13b",
-       "PolyLMHeadModel: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "PolyLMHeadModel: family not in the table: generic Llama layout (3-matrix MLP, MHA), "
+       "flagged approximate"},
       {"usvsnsp/pythia-6.9b-rm-full-hh-rlhf",
-       "GPTNeoXForSequenceClassification, a task head class: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTNeoXForSequenceClassification, a task head class: family not in the table: generic "
+       "Llama layout (3-matrix MLP, MHA), flagged approximate"},
       {"malteos/bloom-1b5-clp-german",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"TabbyML/StarCoder-1B",
-       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "GPTBigCodeForCausalLM (MQA, 2-matrix MLP): family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"YeungNLP/firefly-bloom-1b4",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"Deci/DeciCoder-1b",
-       "DeciCoderForCausalLM: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "DeciCoderForCausalLM: family not in the table: generic Llama layout (3-matrix MLP, MHA), "
+       "flagged approximate"},
       {"IDEA-CCNL/Randeng-T5-77M-MultiTask-Chinese",
-       "T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj and reads as T5 v1"},
+       "T5 v1.1 (gated MLP, untied head); the abridged config lacks feed_forward_proj and reads as "
+       "T5 v1"},
       {"nicholasKluge/Aira-Instruct-PT-1B7",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"nicholasKluge/Aira-Instruct-1B5",
-       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole number"},
+       "the id writes a decimal as 1b7 / 1_5b / 1-4B, which the corpus regex reads as a whole "
+       "number"},
       {"CofeAI/FLM-101B",
-       "no architectures and no model_type: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "no architectures and no model_type: family not in the table: generic Llama layout "
+       "(3-matrix MLP, MHA), flagged approximate"},
       {"tangger/Qwen-7B-Chat",
-       "QWenLMHeadModel (Qwen v1: intermediate_size is twice the MLP width): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "QWenLMHeadModel (Qwen v1: intermediate_size is twice the MLP width): family not in the "
+       "table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
       {"adept/fuyu-8b",
-       "FuyuForCausalLM (2-matrix MLP): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "FuyuForCausalLM (2-matrix MLP): family not in the table: generic Llama layout (3-matrix "
+       "MLP, MHA), flagged approximate"},
       {"WisdomShell/CodeShell-7B",
-       "CodeShellForCausalLM: family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "CodeShellForCausalLM: family not in the table: generic Llama layout (3-matrix MLP, MHA), "
+       "flagged approximate"},
       {"Qwen/Qwen-14B-Chat",
-       "QWenLMHeadModel (Qwen v1: intermediate_size is twice the MLP width): family not in the table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
+       "QWenLMHeadModel (Qwen v1: intermediate_size is twice the MLP width): family not in the "
+       "table: generic Llama layout (3-matrix MLP, MHA), flagged approximate"},
   };
   return k;
 }

@@ -3,6 +3,7 @@
 // configs that give `architectures` but no model_type. Expected counts are
 // Hub totals (tests/fixtures/configs/SOURCES.tsv) or hand derivations.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -143,4 +144,35 @@ TEST_CASE("config: EXAONE-4.0-32B counts its per-head q/k norms") {
   const auto s = vramfit::parse_model_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
   CHECK(s.family == "exaone4");
   CHECK(vramfit::count_params(s).total == 32003216384);
+}
+
+TEST_CASE("quantised checkpoints: modules the config leaves unquantised stay 16-bit") {
+  // unsloth's orpheus-3b bnb-4bit keeps model.layers.0.self_attn in bf16
+  // (llm_int8_skip_modules; transformers quantizers_utils.py
+  // should_convert_module matches it as a prefix). Layer 0 attention of this
+  // Llama-3.2-3B layout: q 3072 x 3072 + k, v 3072 x 1024 + o 3072 x 3072 =
+  // 25,165,824 weights, so the weights grow by 25,165,824 x (16 - b) / 8 bytes
+  // where b is the 4-bit format's bits per weight.
+  json cfg = config_file("unsloth__orpheus-3b-0.1-ft-unsloth-bnb-4bit.json");
+  auto weights = [](const json& c, double* bits) {
+    const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", c}}}}.dump()));
+    REQUIRE(r.contains("components"));
+    *bits = r["weights_format"]["bits"].get<double>();
+    for (const auto& x : r["components"]) {
+      if (x["id"] == "weights") return x["bytes"].get<double>();
+    }
+    FAIL("no weights component");
+    return 0.0;
+  };
+  double bits = 0;
+  const double kept = weights(cfg, &bits);
+  cfg["quantization_config"]["llm_int8_skip_modules"] = json::array({"lm_head"});
+  const double all = weights(cfg, &bits);
+  CHECK(std::abs(kept - all - 25165824.0 * (16.0 - bits) / 8.0) <= 2.0);
+  // gpt-oss: modules_to_not_convert names attention, routers, embeddings and
+  // head, which MXFP4 leaves unquantised anyway: no change.
+  json oss = config_file("openai__gpt-oss-20b.json");
+  const double listed = weights(oss, &bits);
+  oss["quantization_config"].erase("modules_to_not_convert");
+  CHECK(weights(oss, &bits) == listed);
 }

@@ -43,8 +43,7 @@ void parse_gemma4(const Src& src, ModelSpec& s) {
   inv.add("embed_tokens", TensorRole::embedding, s.vocab, h, -1);
   if (!s.tied_embeddings) inv.add("lm_head", TensorRole::lm_head, s.vocab, h, -1);
   if (ple > 0) {
-    const int64_t ple_vocab =
-        src.i({"vocab_size_per_layer_input"}, 1, kMaxWidth).value_or(s.vocab);
+    const int64_t ple_vocab = src.i({"vocab_size_per_layer_input"}, 1, kMaxWidth).value_or(s.vocab);
     const int64_t packed = checked_product({L, ple}, src.path());
     inv.add("embed_tokens_per_layer", TensorRole::embedding, ple_vocab, packed, -1);
     inv.linear("per_layer_model_projection", packed, h, false, -1);

@@ -47,8 +47,8 @@ void parse_rwkv(const Src& src, ModelSpec& s) {
     l.mixer = MixerKind::linear_attention;  // fixed state, no KV cache
     // Token shifts (2 x h) plus v4's num/den/max (3 x att) or v5's per-head
     // k x v matrices.
-    l.state_elems = 2 * h + (v5 ? checked_product({heads, head_size, head_size}, src.path())
-                                : 3 * att);
+    l.state_elems =
+        2 * h + (v5 ? checked_product({heads, head_size, head_size}, src.path()) : 3 * att);
     l.ffn_width = inter;
     if (i == 0) inv.norm("pre_ln", h, NormKind::layer, i);
     inv.norm("ln1", h, NormKind::layer, i);
@@ -63,9 +63,9 @@ void parse_rwkv(const Src& src, ModelSpec& s) {
       inv.add("attention.time_decay", TensorRole::other, att, 1, i);
       inv.add("attention.time_first", TensorRole::other, att, 1, i);
     }
-    for (const char* m : {"attention.time_mix_key", "attention.time_mix_value",
-                          "attention.time_mix_receptance", "feed_forward.time_mix_key",
-                          "feed_forward.time_mix_receptance"}) {
+    for (const char* m :
+         {"attention.time_mix_key", "attention.time_mix_value", "attention.time_mix_receptance",
+          "feed_forward.time_mix_key", "feed_forward.time_mix_receptance"}) {
       inv.add(m, TensorRole::other, h, 1, i);
     }
     inv.linear("attention.key", att, h, false, i);
