@@ -3,6 +3,7 @@
 // configs that give `architectures` but no model_type. Expected counts are
 // Hub totals (tests/fixtures/configs/SOURCES.tsv) or hand derivations.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -112,12 +113,26 @@ TEST_CASE("config: Nemotron-3-Nano counts no e_score_correction_bias (a buffer)"
   CHECK(total(config_file("nvidia__NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.json")) == 31577937344);
 }
 
-TEST_CASE("config: RWKV is unsupported_model, naming model_type") {
-  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B).
+TEST_CASE("config: RWKV-5 counted from its blocks; other RWKV versions refused") {
+  // mlc-llm's rwkv5_3b preset fields (RWKV-5 World 3B). Hand sum, h = 2560,
+  // 40 heads of 64, intermediate int(3.5h // 32 * 32) = 8960, per block:
+  //   ln1 + ln2 (LayerNorm)              4 x 2560          =     10,240
+  //   time_decay, time_faaaa, mix_gate   3 x 2560          =      7,680
+  //   5 time_mix vectors                 5 x 2560          =     12,800
+  //   key, value, receptance, gate, out  5 x 2560^2        = 32,768,000
+  //   ln_x (GroupNorm affine)            2 x 2560          =      5,120
+  //   ffn key, value                     2 x 8960 x 2560   = 45,875,200
+  //   ffn receptance                     2560^2            =  6,553,600
+  //                                                          85,232,640
+  // 32 blocks 2,727,444,480 + pre_ln 5,120 + embeddings 65536 x 2560 =
+  // 167,772,160 + ln_out 5,120 + untied head 167,772,160 = 3,062,999,040.
   const json cfg = {{"model_type", "rwkv5"},   {"hidden_size", 2560},
                     {"num_hidden_layers", 32}, {"attention_hidden_size", 2560},
                     {"head_size", 64},         {"vocab_size", 65536}};
-  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", cfg}}}}.dump()));
+  CHECK(total(cfg) == 3062999040);
+  json v6 = cfg;
+  v6["model_type"] = "rwkv6";
+  const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", v6}}}}.dump()));
   REQUIRE(r.contains("error"));
   CHECK(r["error"]["code"] == "unsupported_model");
   CHECK(r["error"]["field"] == "model.config.model_type");
@@ -129,4 +144,35 @@ TEST_CASE("config: EXAONE-4.0-32B counts its per-head q/k norms") {
   const auto s = vramfit::parse_model_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
   CHECK(s.family == "exaone4");
   CHECK(vramfit::count_params(s).total == 32003216384);
+}
+
+TEST_CASE("quantised checkpoints: modules the config leaves unquantised stay 16-bit") {
+  // unsloth's orpheus-3b bnb-4bit keeps model.layers.0.self_attn in bf16
+  // (llm_int8_skip_modules; transformers quantizers_utils.py
+  // should_convert_module matches it as a prefix). Layer 0 attention of this
+  // Llama-3.2-3B layout: q 3072 x 3072 + k, v 3072 x 1024 + o 3072 x 3072 =
+  // 25,165,824 weights, so the weights grow by 25,165,824 x (16 - b) / 8 bytes
+  // where b is the 4-bit format's bits per weight.
+  json cfg = config_file("unsloth__orpheus-3b-0.1-ft-unsloth-bnb-4bit.json");
+  auto weights = [](const json& c, double* bits) {
+    const json r = json::parse(vramfit::estimate_json(json{{"model", {{"config", c}}}}.dump()));
+    REQUIRE(r.contains("components"));
+    *bits = r["weights_format"]["bits"].get<double>();
+    for (const auto& x : r["components"]) {
+      if (x["id"] == "weights") return x["bytes"].get<double>();
+    }
+    FAIL("no weights component");
+    return 0.0;
+  };
+  double bits = 0;
+  const double kept = weights(cfg, &bits);
+  cfg["quantization_config"]["llm_int8_skip_modules"] = json::array({"lm_head"});
+  const double all = weights(cfg, &bits);
+  CHECK(std::abs(kept - all - 25165824.0 * (16.0 - bits) / 8.0) <= 2.0);
+  // gpt-oss: modules_to_not_convert names attention, routers, embeddings and
+  // head, which MXFP4 leaves unquantised anyway: no change.
+  json oss = config_file("openai__gpt-oss-20b.json");
+  const double listed = weights(oss, &bits);
+  oss["quantization_config"].erase("modules_to_not_convert");
+  CHECK(weights(oss, &bits) == listed);
 }

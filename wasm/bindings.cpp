@@ -21,6 +21,12 @@ std::string checkpoint_header(const std::string& format, const std::string& byte
   return vramfit::checkpoint_header_json(format, bytes, packed_bits);
 }
 
+// A pasted or fetched config.json: the core reads the Infinity / NaN
+// literals the Hub serves, which JSON.parse refuses.
+std::string config_file(const std::string& text, const std::string& what) {
+  return vramfit::config_file_json(text, what);
+}
+
 std::string checkpoint_plan(const std::string& input) {
   return vramfit::checkpoint_plan_json(input);
 }
@@ -33,4 +39,5 @@ EMSCRIPTEN_BINDINGS(vramfit) {
   emscripten::function("version", &version);
   emscripten::function("checkpointHeaderJson", &checkpoint_header);
   emscripten::function("checkpointPlanJson", &checkpoint_plan);
+  emscripten::function("configFileJson", &config_file);
 }

@@ -21,12 +21,31 @@ export function lineColumn(text, offset) {
   return {line: lines.length, column: lines[lines.length - 1].length + 1};
 }
 
+// The core's reading of a config file (engine.js registers it once the
+// wasm module is loaded): it accepts the Infinity, -Infinity and NaN
+// literals Python's json writes and the Hub serves (NVIDIA's Nemotron-H
+// configs), which JSON.parse refuses; api.h config_file_json.
+let coreParse = null;
+
+/** Called by engine.js with (text) -> config object (throws when malformed). */
+export function useCoreConfigParser(fn) {
+  coreParse = fn;
+}
+
 /** JSON text -> config object; ConfigError with line/column when malformed. */
 export function parseConfigText(text) {
   let value;
   try {
     value = JSON.parse(text);
   } catch (e) {
+    if (coreParse) {
+      try {
+        value = coreParse(text);
+      } catch {
+        value = undefined; // report JSON.parse's error below
+      }
+    }
+    if (value !== undefined) return checkObject(value);
     const msg = String(e.message);
     let where = null;
     const lc = /line (\d+) column (\d+)/.exec(msg);
@@ -42,6 +61,10 @@ export function parseConfigText(text) {
       where ?? {},
     );
   }
+  return checkObject(value);
+}
+
+function checkObject(value) {
   if (!value || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError('not_object', 'config.json must be a JSON object ({ ... })');
   }

@@ -583,6 +583,12 @@ export interface Engine {
    * per-file summaries summed and compared with the config's count.
    */
   checkpointPlan(input: CheckpointPlanInput): CheckpointPlan;
+  /**
+   * A config.json text read by the core (api.h config_file_json): the
+   * Infinity / -Infinity / NaN literals the Hub serves read as 1e308 /
+   * -1e308 / null; throws EstimatorError (invalid_json with line and column).
+   */
+  configFile(text: string, what?: string): Record<string, unknown>;
 }
 
 export interface CheckpointPlanInput {
@@ -671,6 +677,7 @@ export interface EmscriptenModuleLike {
   version(): string;
   checkpointHeaderJson(format: string, bytes: Uint8Array, packedBits: number): string;
   checkpointPlanJson(input: string): string;
+  configFileJson(text: string, what: string): string;
 }
 
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;

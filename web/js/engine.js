@@ -2,6 +2,7 @@
 // plain objects: estimate(request) -> response, catalog() -> catalogue.
 // Errors returned by the core ({"error": {...}}) become EstimatorError.
 import createVramfit from '../gen/vramfit.mjs';
+import {useCoreConfigParser} from './config-text.js';
 
 /** An error response of the core, or a failure of the module itself. */
 export class EstimatorError extends Error {
@@ -41,7 +42,7 @@ export async function loadEngine(options = {}) {
   const {factory = createVramfit, ...moduleArgs} = options;
   const mod = await factory(moduleArgs);
   const catalogs = new Map(); // preset counts or not -> parsed catalogue
-  return {
+  const engine = {
     version: String(mod.version()),
     estimate(request) {
       const text = typeof request === 'string' ? request : JSON.stringify(request);
@@ -58,7 +59,14 @@ export async function loadEngine(options = {}) {
     checkpointPlan(input) {
       return parseResponse(mod.checkpointPlanJson(JSON.stringify(input)));
     },
+    configFile(text, what = 'config.json') {
+      return parseResponse(mod.configFileJson(text, what)).config;
+    },
   };
+  // Pasted and fetched config.json texts that JSON.parse refuses get a
+  // second reading by the core (Infinity / NaN literals, config-text.js).
+  useCoreConfigParser((text) => engine.configFile(text));
+  return engine;
 }
 
 let shared = null;

@@ -145,7 +145,9 @@ std::string default_text_type(const std::string& top_type) {
                                                           {"mistral3", "mistral"},
                                                           {"qwen3_5", "qwen3_5_text"},
                                                           {"qwen3_5_moe", "qwen3_5_moe_text"},
-                                                          {"gemma3n", "gemma3n_text"}};
+                                                          {"gemma3n", "gemma3n_text"},
+                                                          {"gemma4", "gemma4_text"},
+                                                          {"lfm2_vl", "lfm2"}};
   auto it = kMap.find(top_type);
   return it == kMap.end() ? top_type : it->second;
 }
@@ -210,12 +212,18 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   } else if (t == "deci" || t == "nemotron-nas") {
     parse_decilm(src, spec);
   } else if (t.rfind("rwkv", 0) == 0) {
-    // Not a transformer: the generic decoder path would ask for attention
-    // fields it does not have (missing_field); say what is unsupported.
-    throw Error(ErrorCode::unsupported_model, jsonu::join(path, "model_type"),
-                "model_type '" + t +
-                    "' (RWKV: recurrent time-mix and channel-mix blocks, no attention) is not "
-                    "supported");
+    parse_rwkv(src, spec);
+  } else if (t == "kimi_linear") {
+    // Kimi Delta Attention layers (linear_attn_config.kda_layers) beside MLA
+    // layers without head_dim (moonshotai remote code modeling_kimi_linear.py):
+    // not modelled; the generic path would count every layer as attention.
+    throw Error(ErrorCode::unsupported_model, src.at("linear_attn_config"),
+                "model_type 'kimi_linear' (Kimi Delta Attention layers in " +
+                    src.at("linear_attn_config") + ", MLA attention) is not supported yet");
+  } else if (t == "lfm2") {
+    parse_lfm2(src, spec);
+  } else if (t == "gemma4_text") {
+    parse_gemma4(src, spec);
   } else if (t == "t5" || t == "mt5" || t == "umt5") {
     parse_t5(src, spec);
   } else {

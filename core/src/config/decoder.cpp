@@ -33,7 +33,25 @@ class MoePlan {
       step_ = src.i({"decoder_sparse_step"}, 1, kMaxLayers).value_or(1);
     } else if (p_ == MoePlacement::deepseek) {
       first_ = src.i({"first_k_dense_replace"}, 0, kMaxLayers).value_or(0);
-      step_ = src.i({"moe_layer_freq"}, 1, kMaxLayers).value_or(1);
+      std::string where;
+      const json* freq = src.find({"moe_layer_freq"}, &where);
+      if (freq && freq->is_array()) {
+        // A per-layer list, 1 = MoE (MiniMax-M3, MiMo-V2-Flash remote code:
+        // `moe_layer_freq[layer_idx]` picks the sparse block).
+        if (static_cast<int64_t>(freq->size()) != s.num_layers) {
+          throw Error(ErrorCode::inconsistent, where,
+                      where + " has " + std::to_string(freq->size()) + " entries for " +
+                          std::to_string(s.num_layers) + " layers");
+        }
+        use_list_ = true;
+        for (size_t i = 0; i < freq->size(); ++i) {
+          if (jsonu::as_int((*freq)[i], where + "[" + std::to_string(i) + "]", 0, 1) == 1) {
+            listed_.insert(static_cast<int64_t>(i));
+          }
+        }
+      } else {
+        step_ = src.i({"moe_layer_freq"}, 1, kMaxLayers).value_or(1);
+      }
     } else if (p_ == MoePlacement::llama4) {
       use_list_ = src.has({"moe_layers"});
       if (use_list_) listed_ = int_set(src, "moe_layers", kMaxLayers);
@@ -49,6 +67,7 @@ class MoePlan {
       case MoePlacement::qwen:
         return !listed_.count(i) && (i + 1) % step_ == 0;
       case MoePlacement::deepseek:
+        if (use_list_) return listed_.count(i) > 0;
         return i >= first_ && i % step_ == 0;
       case MoePlacement::llama4:
         return use_list_ ? listed_.count(i) > 0 : (i + 1) % step_ == 0;
@@ -89,7 +108,10 @@ void apply_windows(const Src& src, ModelSpec& s, WindowRule rule) {
         l.chunk = chunk;
       else if (t == "linear_attention")
         l.mixer = MixerKind::linear_attention;
-      else if (t != "full_attention" && t != "attention") {
+      // DSA layers (GLM-5, DeepSeek-V3.2) attend to all tokens they select:
+      // a full-length cache; configuration_utils calls them indexed_attention.
+      else if (t != "full_attention" && t != "attention" && t != "deepseek_sparse_attention" &&
+               t != "indexed_attention") {
         throw Error(ErrorCode::unknown_value, src.at("layer_types"),
                     "layer type '" + t + "' is not supported here");
       }
@@ -141,7 +163,7 @@ void finish_linear_layers(const Src& src, ModelSpec& s) {
 }
 
 void build_layers(const Src& src, ModelSpec& s, const Family& f) {
-  bool mla = s.family.rfind("deepseek_v", 0) == 0;
+  bool mla = s.family.rfind("deepseek_v", 0) == 0 || s.family == "glm_moe_dsa";
   if (mla) read_mla(src, s);
   s.layers.assign(static_cast<size_t>(s.num_layers), LayerSpec{});
   const MoePlan is_moe(src, s, f.moe);
@@ -247,6 +269,23 @@ void emit_inventory(const Src& src, ModelSpec& s, const Rules& r, const MoeStyle
     cross = src.has({"cross_attention_layers"}) ? int_set(src, "cross_attention_layers", kMaxLayers)
                                                 : std::set<int64_t>{3, 8, 13, 18, 23, 28, 33, 38};
   }
+  // GLM-5.2 IndexShare: "shared" layers reuse an earlier layer's top-k and
+  // hold no indexer (transformers models/glm_moe_dsa/modular_glm_moe_dsa.py
+  // GlmMoeDsaConfig.indexer_types, v5.6).
+  std::vector<std::string> indexers;
+  {
+    std::string where;
+    if (const json* v = src.find({"indexer_types"}, &where)) {
+      if (!v->is_array() || static_cast<int64_t>(v->size()) != s.num_layers) {
+        throw Error(
+            ErrorCode::inconsistent, where,
+            where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")");
+      }
+      for (size_t k = 0; k < v->size(); ++k) {
+        indexers.push_back(jsonu::as_string((*v)[k], where + "[" + std::to_string(k) + "]"));
+      }
+    }
+  }
   DeltaNetDims dn;
   for (const auto& l : s.layers) {
     if (l.mixer == MixerKind::linear_attention) {
@@ -265,7 +304,10 @@ void emit_inventory(const Src& src, ModelSpec& s, const Rules& r, const MoeStyle
       l.kv_cache_dim = 0;  // caches vision tokens only: no per-text-token KV
     } else if (l.mixer == MixerKind::mla) {
       emit_mla(inv, s, i);
-      if (r.family == "deepseek_v32") emit_indexer(src, inv, s, i);
+      if ((r.family == "deepseek_v32" || r.family == "glm_moe_dsa") &&
+          (indexers.empty() || indexers[i] == "full")) {
+        emit_indexer(src, inv, s, i);
+      }
     } else if (l.mixer == MixerKind::linear_attention) {
       emit_deltanet(inv, dn, s.hidden, i);
     } else {

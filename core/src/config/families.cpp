@@ -119,6 +119,7 @@ void deepseek(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   s.moe.shared_width = shared * s.moe.expert_width;
   auto topk = src.s({"topk_method"}).value_or("");
   m.score_bias = topk == "noaux_tc" || (topk.empty() && s.model_type == "deepseek_v3");
+  if (s.model_type == "glm_moe_dsa") return;
   if (s.model_type == "deepseek_v32") {
     s.approximate = true;
     s.warnings.push_back(
@@ -170,6 +171,16 @@ void phi(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.layer_norms = {"input_layernorm"};
   r.final_norm = "final_layernorm";
   r.head_bias = true;
+}
+
+// phi-1.5 / phi-2 before their transformers port ("phi-msft", remote code
+// microsoft/phi-2 modeling_phi.py, Dec 2023): ParallelBlock with ln,
+// mixer.Wqkv (+bias), mixer.out_proj (+bias), mlp.fc1/fc2 (+bias) of n_inner
+// (null = 4 * n_embd), CausalLMHead ln + linear (+bias). Same tensors as
+// transformers' PhiForCausalLM (the port renamed them only).
+void phi_msft(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  default_intermediate(s, 4);
+  phi(src, s, r, m);
 }
 
 void phi3(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
@@ -301,6 +312,29 @@ void opt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.final_norm = flag(src, {"do_layer_norm_before"}, true) ? "final_layer_norm" : "";
 }
 
+// MPT (transformers models/mpt/modeling_mpt.py, v4.57; MosaicML remote code
+// MPTForCausalLM): MptBlock norm_1, attn.Wqkv (3h x h), attn.out_proj,
+// ffn.up_proj / down_proj of expansion_ratio * h, norm_2; norm_f; lm_head
+// tied to wte. no_bias (default True) removes every bias, the LayerNorm
+// biases included (counted as weight-only norms).
+void mpt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  s.intermediate = src.i({"expansion_ratio"}, 1, 1000).value_or(4) * s.hidden;
+  if (s.max_positions == 0) s.max_positions = src.i({"max_seq_len"}, 1, 1000000000).value_or(2048);
+  s.num_kv_heads = s.num_heads;
+  s.tied_embeddings = true;
+  const bool bias = !flag(src, {"no_bias"}, true);
+  s.attention_bias = s.mlp_bias = bias;
+  layernorm_family(s, r);
+  if (!bias) s.norm = NormKind::rms;  // LayerNorm weight only: same count
+  r.embed = "wte";
+  r.attn.fused_qkv = "attn.Wqkv";
+  r.attn.o = "attn.out_proj";
+  r.mlp.up = "ffn.up_proj";
+  r.mlp.down = "ffn.down_proj";
+  r.layer_norms = {"norm_1", "norm_2"};
+  r.final_norm = "norm_f";
+}
+
 // ---- defaults for sparse nested text configs ------------------------------
 
 const Defaults kLlamaDefaults{4096, 32, 32, 0, 0, 11008, 32000, 2048};
@@ -348,10 +382,15 @@ const Entry kTable[] = {
     {"deepseek_v3", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
     {"deepseek_v32", {"deepseek_v32", W::none, M::deepseek, nullptr, deepseek}},
     {"kimi_k2", {"deepseek_v3", W::none, M::deepseek, nullptr, deepseek}},
+    // GLM-5 (transformers models/glm_moe_dsa/modular_glm_moe_dsa.py, v5.0):
+    // DeepSeek-V3.2's MLA, DSA indexer and noaux_tc MoE.
+    {"glm_moe_dsa", {"glm_moe_dsa", W::none, M::deepseek, nullptr, deepseek}},
     {"gpt_oss", {"gpt_oss", W::none, M::all, nullptr, gpt_oss}},
     {"llama4_text", {"llama4", W::llama4, M::llama4, &kLlama4Defaults, llama4}},
     {"mllama_text_model", {"mllama", W::none, M::none, &kMllamaDefaults, mllama}},
     {"phi", {"phi", W::none, M::none, nullptr, phi}},
+    {"phi-msft", {"phi", W::none, M::none, nullptr, phi_msft}},
+    {"mpt", {"mpt", W::none, M::none, nullptr, mpt}},
     {"phi3", {"phi3", W::all, M::none, nullptr, phi3}},
     {"starcoder2", {"starcoder2", W::all, M::none, nullptr, starcoder2}},
     {"gpt2", {"gpt2", W::none, M::none, nullptr, gpt2}},
@@ -391,6 +430,19 @@ const ArchEntry kArchitectures[] = {
     {"GemmaForCausalLM", "gemma"},
     {"PhiForCausalLM", "phi"},
     {"Starcoder2ForCausalLM", "starcoder2"},
+    {"MptForCausalLM", "mpt"},
+    {"MPTForCausalLM", "mpt"},  // MosaicML remote code; vLLM: ("mpt", ...)
+    // Base classes without a head, where the head is tied: the same tensors
+    // as the generation class (BloomModel, GPT2Model and T5Model hold the
+    // embedding the head would share). T5WithLMHeadModel is the pre-v3 name
+    // of T5ForConditionalGeneration; MixFormerSequentialForCausalLM is
+    // phi-1.5's first remote code (microsoft/phi-1_5, Sep 2023).
+    {"BloomModel", "bloom"},
+    {"RWModel", "RefinedWebModel"},
+    {"GPT2Model", "gpt2"},
+    {"T5Model", "t5"},
+    {"T5WithLMHeadModel", "t5"},
+    {"MixFormerSequentialForCausalLM", "phi-msft"},
     // Encoder-decoders (config.cpp dispatches these types to t5.cpp):
     // transformers models/auto/modeling_auto.py
     // MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES.

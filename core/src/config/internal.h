@@ -174,6 +174,9 @@ void parse_nemotron_h(const Src& src, ModelSpec& spec);  // hybrid mamba2
 void parse_jamba(const Src& src, ModelSpec& spec);       // hybrid mamba1+MoE
 void parse_decilm(const Src& src, ModelSpec& spec);      // block_configs
 void parse_t5(const Src& src, ModelSpec& spec);          // encoder-decoder
+void parse_gemma4(const Src& src, ModelSpec& spec);      // gemma4_text
+void parse_lfm2(const Src& src, ModelSpec& spec);        // attention + short conv
+void parse_rwkv(const Src& src, ModelSpec& spec);        // rwkv (v4), rwkv5
 void parse_quant(const json& top, const std::string& path, QuantSpec& q);
 void parse_towers(const json& top, const std::string& path, ModelSpec& spec);
 
@@ -199,7 +202,9 @@ void qwen_vision_tower(const json& v, const std::string& p, const std::string& t
                        Inventory& inv);
 
 // Shared helpers (config/layers.cpp).
-void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* dflt);
+// known_layers > 0: the layer count is given by a per-layer list instead.
+void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* dflt,
+                    int64_t known_layers = 0);
 void validate_heads(const Src& src, ModelSpec& spec);
 void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l, int64_t hidden,
                     int layer);

@@ -19,15 +19,18 @@ int64_t dim_or_default(const Src& src, std::initializer_list<const char*> keys, 
 
 }  // namespace
 
-void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* d) {
+void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* d, int64_t known_layers) {
   static const Defaults kNone;
   if (!d) d = &kNone;
   spec.hidden = dim_or_default(src, {"hidden_size", "n_embd", "d_model", "n_embed", "dim"},
                                kMaxWidth, d->hidden);
-  spec.num_layers = dim_or_default(src, {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
-                                   kMaxLayers, d->layers);
-  spec.num_heads =
-      dim_or_default(src, {"num_attention_heads", "n_head", "num_heads"}, kMaxHeads, d->heads);
+  spec.num_layers =
+      known_layers > 0
+          ? known_layers
+          : dim_or_default(src, {"num_hidden_layers", "n_layer", "num_layers", "n_layers"},
+                           kMaxLayers, d->layers);
+  spec.num_heads = dim_or_default(src, {"num_attention_heads", "n_head", "num_heads", "n_heads"},
+                                  kMaxHeads, d->heads);
   spec.vocab = dim_or_default(src, {"vocab_size", "padded_vocab_size"}, kMaxWidth, d->vocab);
   spec.num_kv_heads = src.i({"num_key_value_heads"}, 1, kMaxHeads)
                           .value_or(d->kv_heads ? d->kv_heads : spec.num_heads);
@@ -161,9 +164,10 @@ void read_moe(const Src& src, ModelSpec& s, std::initializer_list<const char*> e
   auto e = src.i(e_keys, 0, kMaxExperts);
   if (!e || *e == 0) return;  // dense model (e.g. Qwen-MoE with 0 experts)
   s.moe.num_experts = *e;
-  s.moe.experts_per_token = src.need(
-      {"num_experts_per_tok", "experts_per_token", "num_experts_per_token", "moe_topk", "top_k"},
-      kMaxExperts);
+  s.moe.experts_per_token =
+      src.need({"num_experts_per_tok", "experts_per_token", "num_experts_per_token", "moe_topk",
+                "top_k", "top_k_experts"},
+               kMaxExperts);
   if (s.moe.experts_per_token > s.moe.num_experts) {
     throw Error(ErrorCode::inconsistent, src.at("num_experts_per_tok"),
                 "num_experts_per_tok " + std::to_string(s.moe.experts_per_token) + " exceeds the " +

@@ -92,8 +92,10 @@ void map_quant(const json& p, const std::string& path, json& top) {
 }  // namespace
 
 bool is_mistral_params(const json& config) {
+  // params.json has no architectures; MPT's config.json shares n_layers /
+  // n_heads with it.
   if (!config.is_object() || config.contains("model_type") || config.contains("hidden_size") ||
-      config.contains("num_hidden_layers")) {
+      config.contains("num_hidden_layers") || config.contains("architectures")) {
     return false;
   }
   for (const char* k : {"dim", "n_layers", "n_heads", "n_kv_heads", "hidden_dim"}) {

@@ -117,16 +117,36 @@ void emit_mamba2(Inventory& inv, const Mamba2Dims& m, int64_t h, int i) {
 
 namespace {
 
-std::string hybrid_pattern(const Src& src, int64_t layers, std::string* where) {
+// The block pattern, one character per layer (M mamba, * attention, -
+// mlp, E moe). Newer configs give `layers_block_type`, a list whose length is
+// the layer count (transformers models/nemotron_h/configuration_nemotron_h.py,
+// v5: _pattern_to_list, and configuration_utils remap_legacy_layer_types:
+// "mamba" = "linear_attention", "attention" = "full_attention").
+std::string hybrid_pattern(const Src& src, std::string* where) {
+  if (const json* list = src.find({"layers_block_type"}, where)) {
+    if (!list->is_array()) throw Error(ErrorCode::wrong_type, *where, *where + " must be an array");
+    std::string p;
+    for (size_t i = 0; i < list->size(); ++i) {
+      const std::string at = *where + "[" + std::to_string(i) + "]";
+      const std::string t = jsonu::as_string((*list)[i], at);
+      if (t == "mamba" || t == "linear_attention") {
+        p += 'M';
+      } else if (t == "attention" || t == "full_attention") {
+        p += '*';
+      } else if (t == "mlp") {
+        p += '-';
+      } else if (t == "moe") {
+        p += 'E';
+      } else {
+        throw Error(ErrorCode::unsupported_model, at,
+                    at + ": NemotronH block type '" + t + "' is not supported");
+      }
+    }
+    return p;
+  }
   const json* pat = src.find({"hybrid_override_pattern"}, where);
   if (!pat) jsonu::missing(src.path(), "hybrid_override_pattern");
-  std::string p = jsonu::as_string(*pat, *where);
-  if (static_cast<int64_t>(p.size()) != layers) {
-    throw Error(ErrorCode::inconsistent, *where,
-                *where + " has " + std::to_string(p.size()) + " blocks for " +
-                    std::to_string(layers) + " layers");
-  }
-  return p;
+  return jsonu::as_string(*pat, *where);
 }
 
 // NemotronHMoE: top-k router (+ e_score_correction_bias), relu2 up/down
@@ -134,24 +154,37 @@ std::string hybrid_pattern(const Src& src, int64_t layers, std::string* where) {
 void read_nemotron_moe(const Src& src, ModelSpec& s) {
   read_moe(src, s, {"n_routed_experts"}, {"moe_intermediate_size"});
   if (s.moe.num_experts == 0) jsonu::missing(src.path(), "n_routed_experts");
-  // LatentMoE (Nemotron 3 Super / Ultra): the routed experts work in
-  // moe_latent_size behind projections in and out. Not modelled: refuse
-  // rather than count the experts at full width (3.7x Super's total).
-  if (src.has({"moe_latent_size"})) {
-    throw Error(ErrorCode::unsupported_model, src.at("moe_latent_size"),
-                src.at("moe_latent_size") +
-                    ": latent MoE experts (NemotronH LatentMoE) are not supported yet");
-  }
   s.moe.shared_width = src.i({"moe_shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0) *
                        src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(1);
 }
 
 struct HybridParts {
+  int64_t latent = 0;  // moe_latent_size (0 = experts work at hidden size)
   Mamba2Dims mamba;
   AttnStyle attn;
   MlpStyle mlp;
   MoeStyle moe;
 };
+
+// LatentMoE (Nemotron 3 Super / Ultra; transformers
+// models/nemotron_h/modeling_nemotron_h.py NemotronHMoE / NemotronHExperts,
+// v5): the routed experts work in moe_latent_size behind fc1_latent_proj
+// (h -> latent) and fc2_latent_proj (latent -> h); experts up_proj
+// (E x w x latent), down_proj (E x latent x w); the router and the shared
+// experts stay at hidden size.
+void emit_latent_moe(Inventory& inv, const HybridParts& p, const ModelSpec& s, int i) {
+  const int64_t e = s.moe.num_experts, w = s.moe.expert_width, h = s.hidden;
+  const auto X = TensorRole::expert_linear;
+  inv.add("gate", TensorRole::router, e, h, i);
+  inv.linear("fc1_latent_proj", p.latent, h, s.mlp_bias, i);
+  inv.linear("fc2_latent_proj", h, p.latent, s.mlp_bias, i);
+  inv.linear("experts.up_proj", w, p.latent, false, i, X, e, true);
+  inv.linear("experts.down_proj", p.latent, w, false, i, X, e, true);
+  if (s.moe.shared_width > 0) {
+    emit_mlp(inv, MlpStyle{MlpKind::plain, "", "up_proj", "down_proj", nullptr, s.mlp_bias}, h,
+             s.moe.shared_width, i, "shared_experts");
+  }
+}
 
 void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char kind, int i,
                        const Src& src, const std::string& where) {
@@ -183,7 +216,11 @@ void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char 
     case 'E':
       l.ffn = FfnKind::moe;
       ++s.moe.num_moe_layers;
-      emit_moe(inv, p.moe, s, i);
+      if (p.latent > 0) {
+        emit_latent_moe(inv, p, s, i);
+      } else {
+        emit_moe(inv, p.moe, s, i);
+      }
       break;
     default:
       throw Error(ErrorCode::unknown_value, where,
@@ -195,13 +232,22 @@ void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char 
 
 void parse_nemotron_h(const Src& src, ModelSpec& s) {
   s.family = "nemotron_h";
-  read_core_dims(src, s, nullptr);
+  std::string where;
+  const std::string p = hybrid_pattern(src, &where);
+  // With layers_block_type the list gives the layer count (num_hidden_layers
+  // is deprecated there and may be absent).
+  const bool listed = src.has({"layers_block_type"});
+  read_core_dims(src, s, nullptr, listed ? static_cast<int64_t>(p.size()) : 0);
   if (s.head_dim == 0) {
     s.head_dim = src.i({"attention_head_dim"}, 1, kMaxWidth).value_or(0);
   }
   validate_heads(src, s);
-  std::string where;
-  const std::string p = hybrid_pattern(src, s.num_layers, &where);
+  if (static_cast<int64_t>(p.size()) != s.num_layers || p.empty() ||
+      static_cast<int64_t>(p.size()) > kMaxLayers) {
+    throw Error(ErrorCode::inconsistent, where,
+                where + " has " + std::to_string(p.size()) + " blocks for " +
+                    std::to_string(s.num_layers) + " layers");
+  }
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
   s.attention_bias = flag(src, {"attention_bias"}, false);
   s.mlp_bias = flag(src, {"mlp_bias"}, false);
@@ -212,6 +258,7 @@ void parse_nemotron_h(const Src& src, ModelSpec& s) {
   parts.attn.qkv_bias = parts.attn.o_bias = s.attention_bias;
   parts.mlp = MlpStyle{MlpKind::plain, "", "up_proj", "down_proj", nullptr, s.mlp_bias};
   parts.moe.gated = false;
+  parts.latent = src.i({"moe_latent_size"}, 1, kMaxWidth).value_or(0);
   // NemotronHTopkRouter registers e_score_correction_bias as a buffer, not a
   // parameter (transformers models/nemotron_h/modeling_nemotron_h.py): not
   // counted (Nemotron-3-Nano's Hub total has no such 23 x 128 values).

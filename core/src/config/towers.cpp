@@ -85,11 +85,104 @@ void siglip(Inventory& inv, const Vit& d, bool head) {
   }
 }
 
+// Gemma 4 vision tower (transformers models/gemma4/modular_gemma4.py, v5.5):
+// Gemma4VisionPatchEmbedder input_proj (3 * patch^2 -> h, no bias) and a
+// position_embedding_table (2 x position_embedding_size x h); encoder layers
+// with q/k/v/o_proj (no bias), q_norm and k_norm (head_dim; v_norm has no
+// scale), a gated MLP and four RMSNorms; std_bias / std_scale are buffers.
+// Gemma4MultimodalEmbedder (embed_vision): embedding_projection (h -> text h,
+// no bias) behind a norm without scale.
+void gemma4_vision(const json& v, const std::string& p, int64_t text_h, Inventory& inv) {
+  auto need = [&](const char* k) {
+    auto x = jsonu::opt_int(v, k, p, 1, kMaxWidth);
+    if (!x) jsonu::missing(p, k);
+    return *x;
+  };
+  const int64_t h = need("hidden_size"), inter = need("intermediate_size");
+  const int64_t heads = need("num_attention_heads");
+  const int64_t kv = jsonu::opt_int(v, "num_key_value_heads", p, 1, kMaxHeads).value_or(heads);
+  const int64_t hd = jsonu::opt_int(v, "head_dim", p, 1, kMaxWidth).value_or(h / heads);
+  const int64_t layers = jsonu::opt_int(v, "num_hidden_layers", p, 1, kMaxLayers).value_or(27);
+  const int64_t patch = jsonu::opt_int(v, "patch_size", p, 1, 4096).value_or(16);
+  const int64_t pos = jsonu::opt_int(v, "position_embedding_size", p, 1, kMaxWidth).value_or(10240);
+  inv.linear("patch_embedder.input_proj", h, checked_product({3, patch, patch}, p), false, -1,
+             TensorRole::other);
+  inv.add("patch_embedder.position_embedding_table", TensorRole::other,
+          checked_product({2, pos}, p), h, -1);
+  AttnStyle st;
+  st.qk_norm = QkNorm::per_head;
+  LayerSpec l;
+  l.n_heads = heads;
+  l.n_kv_heads = kv;
+  l.head_dim = l.v_head_dim = hd;
+  for (int64_t i = 0; i < layers; ++i) {
+    for (const char* n : {"input_layernorm", "post_attention_layernorm",
+                          "pre_feedforward_layernorm", "post_feedforward_layernorm"}) {
+      inv.norm(n, h, NormKind::rms, -1);
+    }
+    emit_attention(inv, st, l, h, -1);
+    emit_mlp(inv, MlpStyle{}, h, inter, -1);
+  }
+  inv.linear("embed_vision.embedding_projection", text_h, h, false, -1);
+}
+
+// Whisper-style audio encoder (transformers models/voxtral/modular_voxtral.py,
+// v4.54: VoxtralEncoder = Qwen2AudioEncoder): conv1 (mel -> d, k=3, bias),
+// conv2 (d -> d, k=3, bias), embed_positions (max_source_positions x d),
+// layers of q/v/out_proj with bias and k_proj without, two LayerNorms,
+// fc1/fc2 with bias; a final LayerNorm. VoxtralMultiModalProjector: linear_1
+// (audio intermediate_size -> text h) and linear_2 (h -> h), no bias.
+void voxtral_audio(const json& a, const std::string& p, int64_t text_h, Inventory& inv) {
+  auto need = [&](const char* k) {
+    auto v = jsonu::opt_int(a, k, p, 1, kMaxWidth);
+    if (!v) jsonu::missing(p, k);
+    return *v;
+  };
+  const int64_t d = need("hidden_size"), ffn = need("intermediate_size");
+  const int64_t layers = jsonu::opt_int(a, "num_hidden_layers", p, 1, kMaxLayers).value_or(32);
+  const int64_t mels = jsonu::opt_int(a, "num_mel_bins", p, 1, kMaxWidth).value_or(128);
+  const int64_t pos = jsonu::opt_int(a, "max_source_positions", p, 1, kMaxWidth).value_or(1500);
+  inv.linear("conv1", d, checked_product({mels, 3}, p), true, -1, TensorRole::other);
+  inv.linear("conv2", d, checked_product({d, 3}, p), true, -1, TensorRole::other);
+  inv.add("embed_positions", TensorRole::other, pos, d, -1);
+  for (int64_t i = 0; i < layers; ++i) {
+    inv.linear("self_attn.q_proj", d, d, true, -1);
+    inv.linear("self_attn.k_proj", d, d, false, -1);
+    inv.linear("self_attn.v_proj", d, d, true, -1);
+    inv.linear("self_attn.out_proj", d, d, true, -1);
+    inv.norm("self_attn_layer_norm", d, NormKind::layer, -1);
+    inv.linear("fc1", ffn, d, true, -1);
+    inv.linear("fc2", d, ffn, true, -1);
+    inv.norm("final_layer_norm", d, NormKind::layer, -1);
+  }
+  inv.norm("layer_norm", d, NormKind::layer, -1);
+  inv.linear("multi_modal_projector.linear_1", text_h, ffn, false, -1);
+  inv.linear("multi_modal_projector.linear_2", text_h, text_h, false, -1);
+}
+
+void parse_audio(const json& top, const std::string& path, ModelSpec& spec) {
+  const json* a = jsonu::find(top, "audio_config");
+  if (!a || a->is_null() || spec.hidden == 0) return;
+  const std::string p = jsonu::join(path, "audio_config");
+  jsonu::as_object(*a, p);
+  const std::string type = jsonu::opt_string(*a, "model_type", p).value_or("");
+  if (type != "voxtral_encoder") {
+    spec.warnings.push_back("audio tower '" + type + "' is not counted");
+    return;
+  }
+  TowerSpec tower;
+  tower.name = "audio";
+  Inventory inv(tower.tensors, p);
+  voxtral_audio(*a, p, spec.hidden, inv);
+  spec.towers.push_back(std::move(tower));
+}
+
 }  // namespace
 
 void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
+  parse_audio(top, path, spec);
   const json* v = jsonu::find(top, "vision_config");
-  if (!v || spec.hidden == 0) return;
+  if (!v || v->is_null() || spec.hidden == 0) return;
   const std::string p = jsonu::join(path, "vision_config");
   jsonu::as_object(*v, p);
   const std::string top_type = jsonu::opt_string(top, "model_type", path).value_or("");
@@ -115,6 +208,8 @@ void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
     } else {
       tower.approximate = true;  // projector layout of this family unknown
     }
+  } else if (type == "gemma4_vision") {
+    gemma4_vision(*v, p, text_h, inv);
   } else if (is_qwen_vision(type)) {
     qwen_vision_tower(*v, p, type, text_h, inv);
     // Qwen3.5 reuses the Qwen3-VL layout as far as its config shows; unverified.

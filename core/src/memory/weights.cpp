@@ -137,6 +137,59 @@ bool is_quantisable(const WeightFormat& fmt, TensorRole role, bool has_experts) 
   return gguf && (role == TensorRole::embedding || role == TensorRole::lm_head);
 }
 
+// The module name transformers gives a tensor of our inventory (Llama-style
+// layout: model.embed_tokens, model.layers.N.self_attn.*, model.layers.N.mlp.*,
+// lm_head), for matching quantization_config's lists of modules left
+// unquantised.
+std::string module_name(const TensorGroup& t) {
+  if (t.layer < 0) {
+    return t.role == TensorRole::lm_head ? "lm_head" : "model." + t.name;
+  }
+  static const char* const kAttn[] = {"q_proj",    "k_proj",   "v_proj",   "o_proj",
+                                      "qkv_proj",  "q_a_proj", "q_b_proj", "kv_a_proj_with_mqa",
+                                      "kv_b_proj", "dense",    "c_attn",   "query_key_value"};
+  const std::string layer = "model.layers." + std::to_string(t.layer) + ".";
+  if (t.name.find('.') != std::string::npos) {
+    // Already qualified (self_attn.q_proj, linear_attn.*, experts.*, ...).
+    const bool attn = t.name.rfind("self_attn.", 0) == 0 || t.name.rfind("linear_attn.", 0) == 0 ||
+                      t.name.rfind("mixer.", 0) == 0 || t.name.rfind("mlp.", 0) == 0;
+    return layer + (attn ? "" : "mlp.") + t.name;
+  }
+  for (const char* a : kAttn) {
+    if (t.name == a) return layer + "self_attn." + t.name;
+  }
+  return layer + "mlp." + t.name;
+}
+
+// transformers quantizers/quantizers_utils.py should_convert_module (v4.57):
+// a pattern matches at the start of the name (re.match: `.` any character,
+// `*` any run here) or is a suffix of it. compressed-tensors' "re:" entries
+// are read the same way.
+bool glob_prefix(const char* p, const char* n) {
+  if (*p == '\0') return true;  // re.match: the rest of the name is free
+  if (*p == '$' && p[1] == '\0') return *n == '\0';
+  if (*p == '*') {
+    for (const char* k = n;; ++k) {
+      if (glob_prefix(p + 1, k)) return true;
+      if (*k == '\0') return false;
+    }
+  }
+  if (*n == '\0') return false;
+  return (*p == '.' || *p == *n) && glob_prefix(p + 1, n + 1);
+}
+
+bool not_converted(const std::string& name, const std::vector<std::string>& patterns) {
+  for (std::string p : patterns) {
+    if (p.rfind("re:", 0) == 0) p = p.substr(3);
+    if (p.empty()) continue;
+    if (glob_prefix(p.c_str(), name.c_str())) return true;
+    if (name.size() >= p.size() && name.compare(name.size() - p.size(), p.size(), p) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 // Per-GPU divisor of a tensor group under TP / EP (methodology §9.5, §9.7).
 double split_of(const TensorGroup& t, const Shard& sh) {
   switch (t.role) {
@@ -166,7 +219,15 @@ WeightBytes weight_bytes(const ModelSpec& spec, const WeightFormat& fmt,
     if (t.layer >= 0 && static_cast<size_t>(t.layer) < layer_params.size()) {
       layer_params[t.layer] += n;
     }
-    const bool q = low_bit ? is_quantisable(fmt, t.role, has_experts) : true;
+    bool q = low_bit ? is_quantisable(fmt, t.role, has_experts) : true;
+    // Modules the checkpoint keeps in 16-bit (modules_to_not_convert,
+    // llm_int8_skip_modules, compressed-tensors ignore): only when the format
+    // comes from that quantization_config.
+    if (q && low_bit && fmt.rule == "quantization_config" &&
+        !spec.quant.modules_not_converted.empty() &&
+        not_converted(module_name(t), spec.quant.modules_not_converted)) {
+      q = false;
+    }
     const double bytes =
         q ? per_gpu * fmt.bits / 8.0 : per_gpu * static_cast<double>(high_precision_bytes);
     if (t.role == TensorRole::linear || t.role == TensorRole::expert_linear) {
