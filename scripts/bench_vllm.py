@@ -12,9 +12,9 @@ import json
 import os
 import re
 import statistics
-import subprocess
 import sys
-import tempfile
+
+from vramfit_run import estimate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GIB = 2**30
@@ -89,18 +89,7 @@ def request(row):
 
 
 def predict(binary, row):
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(request(row), f)
-        path = f.name
-    try:
-        out = subprocess.run([binary, "estimate", "--request", path, "--json"],
-                             capture_output=True, text=True)
-    finally:
-        os.unlink(path)
-    resp = json.loads(out.stdout)
-    if "error" in resp:
-        raise RuntimeError(f"{row['model_id']}: {resp['error']['message']}")
-    return resp["engine"]["vllm"]
+    return estimate(binary, request(row), row['model_id'])["engine"]["vllm"]
 
 
 def err(pred, logged):
