@@ -31,7 +31,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
         (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0) ||
         String(a.name).localeCompare(String(b.name)),
     );
-  const counts = {fits: 0, tight: 0, no: 0};
+  const counts = {fits: 0, tight: 0, fits_paged: 0, no: 0};
   for (const g of shown) if (g.verdict in counts) counts[g.verdict] += 1;
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
@@ -70,8 +70,8 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       'p',
       {class: 'gpu-counts', id: 'gpu-counts'},
       `${shown.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
-        counts.no
-      } do not fit`,
+        counts.fits_paged ? `${counts.fits_paged} fit by paging, ` : ''
+      }${counts.no} do not fit`,
     ),
     h(
       'div',
