@@ -919,7 +919,8 @@ TEST_CASE("Optimiser state bytes per trainable parameter (§5.2)", "[estimate][o
   for (const auto& c : cases) {
     INFO(c.opt);
     const json r = ok(preset_req(kLlama8B, {{"task", "lora"}, {"optimizer", c.opt}}));
-    CHECK(comp(r, "optimizer_states") == c.bytes);
+    // Paged: the states of matrices >= 1e5 elements are a component apart.
+    CHECK(comp(r, "optimizer_states") + comp(r, "paged_optimizer_states") == c.bytes);
   }
   // Full fine-tune with 8-bit AdamW: 2.03125 x 8,030,261,248 = 16,311,468,160.
   CHECK(comp(ok(preset_req(kLlama8B, {{"task", "full"}, {"optimizer", "adamw_8bit"}})),

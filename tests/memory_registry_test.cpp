@@ -48,6 +48,7 @@ std::vector<json> varied_requests() {
       req({{"task", "lora"}, {"gradient_checkpointing", true}}),
       req({{"task", "qlora"}}),
       req({{"task", "qdora"}, {"seq_len", 256}}),
+      req({{"task", "full"}, {"optimizer", "paged_adamw_8bit"}, {"seq_len", 256}}),
   };
 }
 }  // namespace

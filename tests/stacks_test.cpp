@@ -190,7 +190,13 @@ TEST_CASE("bitsandbytes < 0.43.2 adds the saved 4-bit matmul inputs") {
 // tokens. Recomputed layer, per token: norm rstd 2 x 4 + residual X 8,192 +
 // QKV X 8,192 + attention 2 x (4,096 + 1,024 + 1,024 + 4,096) + 4 x 32 =
 // 20,608 + MLP X, e, g 8,192 + 2 x 28,672 = 102,536 B; its backward
-// transient DW 28,672 + dY 8,192 = 36,864 B. Offloaded checkpoints: two
+// transient DW 28,672 + dY 8,192 + the T x h product of `dX += de @
+// gateW.t()` 8,192 = 45,056 B, and the checkpointer's backward holds the
+// recomputed layer output 8,192 B; with the checkpoints offloaded the first
+// layer's backward also holds the later layers' LoRA gradients: r16 on all
+// seven linears, 32 x 16 x (2 x (4096 + 4096) + 2 x (4096 + 1024) + 2 x
+// (4096 + 14336) + (14336 + 4096)) = 41,943,040 bf16 params = 83,886,080 B
+// (methodology §15.6). Offloaded checkpoints: two
 // layer inputs 2 x 8,192 + final norm X and rstd 8,196 = 24,580 B per token
 // on the GPU, 32 x 8,192 B per token in CPU memory.
 TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
@@ -203,7 +209,7 @@ TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
   CHECK(r.at("stack_defaults").at("gradient_checkpointing") == true);
   CHECK(r.at("stack_defaults").at("loss") == "fused");
   CHECK(component(r, "activations") == 1024.0 * 24580);
-  CHECK(component(r, "recompute_layer") == 1024.0 * (102536 + 36864));
+  CHECK(component(r, "recompute_layer") == 1024.0 * (102536 + 45056 + 8192) + 83886080.0);
   for (const json& c : r.at("components")) {
     if (c.at("id") == "activations") CHECK(c.at("inputs").at("cpu_bytes") == 1024.0 * 32 * 8192);
   }

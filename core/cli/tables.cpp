@@ -119,6 +119,9 @@ void print_estimate(const json& r, const json& fields) {
   std::printf("\n");
   row("peak allocated (PyTorch)", gib(i64(r, "peak_allocated_bytes")) + "  [" +
                                       phase_label(r.at("peak_phase").get<std::string>()) + "]");
+  if (r.contains("paged_bytes")) {
+    row("paged optimizer states", gib(i64(r, "paged_bytes")) + "  (managed memory, in the total)");
+  }
   row("total (nvidia-smi)", gib(i64(r, "total_bytes")) + "  (range " +
                                 gib(i64(r.at("range"), "low_bytes")) + " - " +
                                 gib(i64(r.at("range"), "high_bytes")) + ")");

@@ -41,6 +41,7 @@ const REQUESTS = [
   {task: 'lora', gradient_checkpointing: true},
   {task: 'qlora'},
   {task: 'qdora', seq_len: 256},
+  {task: 'full', optimizer: 'paged_adamw_8bit', seq_len: 256},
 ];
 
 test('the catalogue labels every phase and component', {skip: SKIP}, () => {
@@ -106,8 +107,9 @@ test(
   {skip: SKIP},
   () => {
     const labels = new Map(catalog.verdicts.map((v) => [v.id, v.label]));
-    assert.deepEqual([...labels.keys()].sort(), ['fits', 'no', 'tight']);
+    assert.deepEqual([...labels.keys()].sort(), ['fits', 'fits_paged', 'no', 'tight']);
     assert.equal(verdictLabel(catalog, 'no'), 'does not fit');
+    assert.equal(verdictLabel(catalog, 'fits_paged'), 'fits by paging');
     const r = engine.estimate({
       model: {preset: 'meta-llama/Llama-3.1-8B'},
       task: 'full',

@@ -140,7 +140,7 @@ export type RequestSettings = {
 // <enums:end>
 
 export type Task = RequestEnums['task'];
-export type Verdict = 'fits' | 'tight' | 'no';
+export type Verdict = 'fits' | 'tight' | 'fits_paged' | 'no';
 
 export interface ModelRef {
   preset?: string;
@@ -174,6 +174,8 @@ export interface Component {
   in_peak: boolean;
   /** Runtime overhead (context, allocator reserve) rather than tensors. */
   runtime: boolean;
+  /** Present (true) on paged optimizer states: managed memory, outside peak_allocated_bytes. */
+  paged?: true;
   /** Relative uncertainty, 0.1 = ±10 %. */
   uncertainty: number;
   formula: string;
@@ -337,6 +339,8 @@ export interface EstimateResponse {
   peak_allocated_bytes: number;
   /** Comparable to torch.cuda.max_memory_reserved(). */
   reserved_bytes: number;
+  /** Paged optimizer states (cudaMallocManaged) in total_bytes but not in peak_allocated_bytes; absent when none. */
+  paged_bytes?: number;
   /** What nvidia-smi shows: reserved + CUDA context (+ NCCL, graphs). */
   total_bytes: number;
   range: {low_bytes: number; high_bytes: number};

@@ -16,6 +16,7 @@ function explain(panel, c, total) {
   if (typeof c.uncertainty === 'number' && c.uncertainty > 0)
     flags.push(`± ${Math.round(c.uncertainty * 100)} % uncertainty`);
   if (c.runtime) flags.push('runtime overhead (not a tensor)');
+  if (c.paged) flags.push('paged: managed memory that moves to host memory when the GPU is full');
   fill(
     panel,
     h('h3', {}, String(c.label ?? c.id)),

@@ -16,11 +16,11 @@ export const COMPACT_CSS = `
 .vf-compact .vf-bar { display: flex; height: 14px; border-radius: 4px; overflow: hidden; margin: 6px 0; background: #8882; }
 .vf-compact .vf-legend { display: flex; flex-wrap: wrap; gap: 2px 12px; margin: 0; padding: 0; list-style: none; font-size: .85em; }
 .vf-compact .vf-legend i { display: inline-block; width: .8em; height: .8em; border-radius: 2px; margin-right: .3em; vertical-align: -.05em; }
-.vf-compact .fits { color: #137333; } .vf-compact .tight { color: #b06000; } .vf-compact .no { color: #c5221f; }
+.vf-compact .fits { color: #137333; } .vf-compact .tight, .vf-compact .fits_paged { color: #b06000; } .vf-compact .no { color: #c5221f; }
 .vf-compact .vf-error { color: #c5221f; margin: 0; overflow-wrap: anywhere; }
 .vf-compact a { color: inherit; }
 @media (prefers-color-scheme: dark) {
-  .vf-compact .fits { color: #81c995; } .vf-compact .tight { color: #fdd663; } .vf-compact .no { color: #f28b82; }
+  .vf-compact .fits { color: #81c995; } .vf-compact .tight, .vf-compact .fits_paged { color: #fdd663; } .vf-compact .no { color: #f28b82; }
   .vf-compact .vf-error { color: #f28b82; }
 }
 :host { display: block; --c0:#4e79a7; --c1:#f28e2b; --c2:#59a14f; --c3:#e15759; --c4:#b07aa1;

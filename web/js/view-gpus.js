@@ -49,7 +49,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     );
   const filtered = Boolean(filters.vendor) || minBytes > 0;
   const shown = filters.showAll || filtered ? matching : around(matching, filters.highlight);
-  const counts = {fits: 0, tight: 0, no: 0};
+  const counts = {fits: 0, tight: 0, fits_paged: 0, no: 0};
   for (const g of matching) if (g.verdict in counts) counts[g.verdict] += 1;
   let toggle = null;
   if (!filtered && filters.onShowAll && matching.length > around(matching, '').length) {
@@ -97,8 +97,8 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       'p',
       {class: 'gpu-counts', id: 'gpu-counts'},
       `${matching.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
-        counts.no
-      } do not fit${shown.length < matching.length ? `; ${shown.length} shown` : ''}`,
+        counts.fits_paged ? `${counts.fits_paged} fit by paging, ` : ''
+      }${counts.no} do not fit${shown.length < matching.length ? `; ${shown.length} shown` : ''}`,
     ),
     h(
       'div',

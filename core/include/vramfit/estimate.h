@@ -22,6 +22,7 @@ struct Component {
   int64_t bytes = 0;
   double uncertainty = 0;    // relative, for the low/high band
   bool runtime = false;      // not a PyTorch tensor (context, fragmentation)
+  bool paged = false;        // cudaMallocManaged: outside PyTorch's allocator, pages to host
   const char* formula = "";  // how it was computed (empty unless explaining)
   nlohmann::json inputs = nlohmann::json::object();
 };
@@ -47,7 +48,8 @@ struct Breakdown {
   std::vector<Component> components;  // every component, live or not
   std::vector<Phase> phases;
   std::string peak_phase;
-  int64_t peak_allocated_bytes = 0;  // ~ torch.cuda.max_memory_allocated
+  int64_t peak_allocated_bytes = 0;  // ~ torch.cuda.max_memory_allocated (paged bytes excluded)
+  int64_t paged_bytes = 0;           // paged components in the peak (in total_bytes)
   int64_t reserved_bytes = 0;        // peak x (1 + fragmentation)
   int64_t total_bytes = 0;           // ~ nvidia-smi: reserved + context
   int64_t low_bytes = 0;             // band on total_bytes

@@ -57,6 +57,7 @@ struct StackMechanisms {
   bool bnb_saves_4bit_input = false;   // bitsandbytes < 0.43.2 (methodology §15.3)
   bool offloaded_checkpoints = false;  // Unsloth: checkpoints in CPU memory (§15.4)
   bool unsloth_kernels = false;        // Unsloth's fused LoRA autograd kernels (§15.6)
+  bool shifted_logits_copy = false;    // transformers < 4.49: fp32 shifted logits copy (§15.7)
 };
 
 // llama.cpp (llama-server) settings; unset values take the engine's defaults

@@ -85,6 +85,7 @@ json components_json(const Breakdown& bd) {
     e["bytes"] = c.bytes;
     e["in_peak"] = live;
     e["runtime"] = c.runtime;
+    if (c.paged) e["paged"] = true;  // managed memory: not in peak_allocated_bytes
     e["uncertainty"] = c.uncertainty;
     e["formula"] = c.formula;
     e["inputs"] = c.inputs;
@@ -204,6 +205,7 @@ std::string run(const std::string& text) {
   out["peak_phase"] = bd.peak_phase;
   out["peak_allocated_bytes"] = bd.peak_allocated_bytes;
   out["reserved_bytes"] = bd.reserved_bytes;
+  if (bd.paged_bytes > 0) out["paged_bytes"] = bd.paged_bytes;
   out["total_bytes"] = bd.total_bytes;
   json& range = out["range"];
   range["low_bytes"] = bd.low_bytes;

@@ -266,6 +266,7 @@ void apply_stack_defaults(const json& req, const std::string& stored_dtype, Requ
     if (m.id == "bnb_saves_4bit_input") r.mechanisms.bnb_saves_4bit_input = true;
     if (m.id == "offloaded_checkpoints") r.mechanisms.offloaded_checkpoints = true;
     if (m.id == "unsloth_kernels") r.mechanisms.unsloth_kernels = true;
+    if (m.id == "shifted_logits_copy") r.mechanisms.shifted_logits_copy = true;
   }
   for (const StackDefault& d : v.defaults) {
     if (!listed(d.tasks, task_name(r.task)) || !listed(d.stored_dtype, stored_dtype)) continue;

@@ -81,7 +81,7 @@ Stack parse_stack(const json& rec, const std::string& path) {
 
 const std::vector<const char*>& stack_mechanism_ids() {
   static const std::vector<const char*> ids = {"bnb_saves_4bit_input", "offloaded_checkpoints",
-                                               "unsloth_kernels"};
+                                               "unsloth_kernels", "shifted_logits_copy"};
   return ids;
 }
 

@@ -70,6 +70,9 @@ const std::vector<VerdictInfo>& verdict_table() {
       {Verdict::fits, "fits", "fits",
        "needs at most 95 % of the usable memory (5 % safety reserve)"},
       {Verdict::tight, "tight", "tight", "fits only by using the 5 % safety reserve"},
+      {Verdict::fits_paged, "fits_paged", "fits by paging",
+       "everything but the paged optimizer states fits; those page to host memory as the GPU "
+       "fills (slower steps)"},
       {Verdict::no, "no", "does not fit", "needs more than the usable memory"},
   };
   return table;
@@ -82,9 +85,12 @@ const char* verdict_name(Verdict v) {
   return "no";
 }
 
-Verdict verdict_for(int64_t need, int64_t usable) {
+Verdict verdict_for(int64_t need, int64_t usable, int64_t paged) {
   if (need <= limit_of(usable)) return Verdict::fits;
   if (need <= usable) return Verdict::tight;
+  // cudaMallocManaged states move to host under pressure (bitsandbytes
+  // paged optimizers); the rest must fit with the safety reserve.
+  if (paged > 0 && need - paged <= limit_of(usable)) return Verdict::fits_paged;
   return Verdict::no;
 }
 
@@ -209,7 +215,7 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     f.usable_bytes = usable_of(p.req, mem);
     f.need_bytes = bd.total_bytes;
     f.headroom_bytes = f.usable_bytes - f.need_bytes;
-    f.verdict = verdict_for(f.need_bytes, f.usable_bytes);
+    f.verdict = verdict_for(f.need_bytes, f.usable_bytes, bd.paged_bytes);
     if (p.req.search) {
       // Upper bounds: a 2^20 batch or 2^24-token context is past any GPU.
       f.max_batch_size = search(need_b, limit_of(f.usable_bytes), kMaxBatchSize);

@@ -15,7 +15,7 @@ namespace vramfit {
 
 constexpr double kSafetyReserve = 0.05;  // §10.2: fits below 95% of capacity
 
-enum class Verdict { fits, tight, no };
+enum class Verdict { fits, tight, fits_paged, no };
 
 // The verdicts with their words for people: the catalogue's `verdicts`
 // (api/catalog_json.cpp), so front ends show these labels, not the ids.
@@ -40,7 +40,9 @@ struct GpuFit {
   int64_t max_seq_len = 0;
 };
 
-Verdict verdict_for(int64_t need, int64_t usable);
+// `paged`: bytes of paged optimizer states inside `need`; when all the
+// rest fits, the verdict is fits_paged (methodology §15.8).
+Verdict verdict_for(int64_t need, int64_t usable, int64_t paged = 0);
 
 // Memory the request may use on a GPU of `memory` bytes (vLLM takes only
 // gpu_memory_utilization of it).

@@ -157,8 +157,8 @@ Judge usable_judge(const ModelSpec& spec, int64_t usable) {
   Judge j;
   j.need = [&spec, usable](const Request& r) -> std::pair<int64_t, Verdict> {
     try {
-      const int64_t t = estimate_memory(spec, r, false).total_bytes;
-      return {t, verdict_for(t, usable)};
+      const Breakdown bd = estimate_memory(spec, r, false);
+      return {bd.total_bytes, verdict_for(bd.total_bytes, usable, bd.paged_bytes)};
     } catch (const Error&) {
       return {-1, Verdict::no};  // not a valid request for this model
     }

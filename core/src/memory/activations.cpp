@@ -286,9 +286,11 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
   }
   if (unsloth) {
     // LoRA_MLP.backward: DW = dY @ W_down^T (I wide) beside the incoming dY;
-    // h, df, de are written into DW, e, g and dX into X's buffer.
+    // h, df, de are written into DW, e, g and dX into X's buffer, but
+    // `dX += df @ upB.t() @ (upS * upA.t())` and `dX += de @ gateW.t()` each
+    // build a T x h product before the in-place add: one more beta h.
     const double width = static_cast<double>(s.intermediate);
-    out.backward_transient = c.beta * (width / t + h);
+    out.backward_transient = c.beta * (width / t + 2.0 * h);
     out.final_saves = c.beta * h + 4.0;  // final fast RMSNorm: X and the fp32 rstd
     out.all_layers += out.final_saves;
     return out;

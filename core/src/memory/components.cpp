@@ -130,6 +130,17 @@ void gradients(const Ctx& c, Emit& e) {
         INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(state)}}));
 }
 
+// bitsandbytes' paged optimizers (paged_adamw_8bit): the uint8 m and v of
+// every tensor of >= 1e5 elements come from get_state_buffer -> F.get_paged
+// -> cudaMallocManaged (functional.py, csrc/pythonInterface.cpp); the
+// absmax blocks and small tensors' states are ordinary torch tensors
+// (optim/optimizer.py, methodology §15.8).
+double paged_state_bytes(const Prepared& p) {
+  if (p.req.optimizer != Optimizer::paged_adamw_8bit || p.req.parallel.offload_optimizer) return 0;
+  const double large = full(p) ? p.weights.paged_params : p.lora.paged_params;
+  return 2.0 * large / optimizer_shard(p);
+}
+
 void optimizer_states(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   const double state = state_bytes(p);
@@ -138,9 +149,22 @@ void optimizer_states(const Ctx& c, Emit& e) {
                          : optimizer_state_bytes(p.req.optimizer, static_cast<double>(p.trainable),
                                                  state, p.factored_state) /
                                optimizer_shard(p);
-  e.set(opt, "trainable params x state bytes (AdamW: m and v)",
+  const double paged = paged_state_bytes(p);
+  e.set(std::max(0.0, opt - paged),
+        paged > 0 ? "trainable params x state bytes (the paged states apart)"
+                  : "trainable params x state bytes (AdamW: m and v)",
         INPUTS({{"optimizer", optimizer_name(p.req.optimizer)},
                 {"state_bytes", static_cast<int64_t>(state)}}));
+}
+
+void paged_optimizer_states(const Ctx& c, Emit& e) {
+  const double bytes = paged_state_bytes(c.p);
+  if (bytes <= 0) return;
+  e.set(bytes,
+        "2 B (uint8 m and v) x elements of trainable tensors >= 1e5, in cudaMallocManaged "
+        "memory that pages to host when the GPU is full",
+        INPUTS({{"paged_elements", full(c.p) ? c.p.weights.paged_params : c.p.lora.paged_params}}));
+  e.paged = true;
 }
 
 void master_weights(const Ctx& c, Emit& e) {
@@ -203,9 +227,20 @@ void recompute_layer(const Ctx& c, Emit& e) {
   if (!p.req.gradient_checkpointing) return;
   const double T = tokens(c);
   const double layers = static_cast<double>(std::max<size_t>(p.spec->layers.size(), 1));
+  // Unsloth_Offloaded_Gradient_Checkpointer.backward keeps the recomputed
+  // layer's output (`(output,) = ctx.forward_function(...)`) while it runs
+  // torch.autograd.backward(output, dY): one more layer-sized tensor.
+  // With the checkpoints in CPU memory nothing per layer stays on the GPU, so
+  // the first layer's backward also sees every later layer's gradients
+  // (AccumulateGrad fills each .grad as backward reaches it).
+  const bool offloaded = p.req.mechanisms.offloaded_checkpoints;
+  const double held = offloaded ? p.act.layer_input : 0.0;
+  const double grads = offloaded ? static_cast<double>(c.bytes_of("gradients")) : 0.0;
   e.set(T * (p.act.max_layer + p.act.quadratic * static_cast<double>(c.s) / layers) +
-            T * p.act.backward_transient,
-        "tokens x one layer's saved bytes + its backward temporaries",
+            T * (p.act.backward_transient + held) + grads,
+        offloaded ? "tokens x (one layer's saved bytes + its backward temporaries + its held "
+                    "output) + the later layers' gradients (checkpoints offloaded)"
+                  : "tokens x one layer's saved bytes + its backward temporaries",
         INPUTS({{"tokens", T}, {"layer_bytes_per_token", p.act.max_layer}}));
 }
 
@@ -292,13 +327,24 @@ void logits(const Ctx& c, Emit& e) {
             INPUTS({{"tokens", T}, {"hidden", p.spec->hidden}}));
       return;
     }
-    const double ce = r.loss == Loss::chunked
-                          ? T * V * (static_cast<double>(p.beta) + 4.0 + 1.0) / tp(p)
-                          : T * V * 12.0 / tp(p);
-    e.set(ce,
-          r.loss == Loss::chunked
-              ? "tokens x V x (bf16 logits 2 + fp32 log-probs 4 + one chunk's grads)"
-              : "tokens x V x 12 (fp32 log-probs, their grad, grad of fp32 logits)",
+    if (r.loss == Loss::chunked) {
+      e.set(T * V * (static_cast<double>(p.beta) + 4.0 + 1.0) / tp(p),
+            "tokens x V x (bf16 logits 2 + fp32 log-probs 4 + one chunk's grads)",
+            INPUTS({{"tokens", T}, {"vocab", p.spec->vocab}}));
+      return;
+    }
+    if (r.mechanisms.shifted_logits_copy) {
+      // transformers 4.46-4.48 ForCausalLMLoss: logits.float() then
+      // logits[..., :-1, :].contiguous(); inside cross_entropy the bf16
+      // logits (2V, the model output), the fp32 upcast (4V), the shifted
+      // copy (4V) and the log-probs (4V) are alive: 14V, above backward's
+      // 12V (methodology §15.7).
+      e.set(T * V * 14.0 / tp(p),
+            "tokens x V x 14 (bf16 logits, fp32 upcast, its shifted copy, fp32 log-probs)",
+            INPUTS({{"tokens", T}, {"vocab", p.spec->vocab}}));
+      return;
+    }
+    e.set(T * V * 12.0 / tp(p), "tokens x V x 12 (fp32 log-probs, their grad, grad of fp32 logits)",
           INPUTS({{"tokens", T}, {"vocab", p.spec->vocab}}));
     return;
   }
@@ -436,6 +482,10 @@ const std::vector<ComponentDef>& component_table() {
       {"optimizer_states", "Optimizer states",
        "The optimizer's per-parameter state (AdamW: m and v).", 0.01, kSteady, false,
        optimizer_states},
+      {"paged_optimizer_states", "Paged optimizer states",
+       "bitsandbytes paged optimizer states in managed memory: not counted by PyTorch, paged to "
+       "host when the GPU is full.",
+       0.01, kSteady, false, paged_optimizer_states},
       {"master_weights", "fp32 master weights",
        "DeepSpeed mixed precision: fp32 copy of the parameters.", 0.01, kSteady, false,
        master_weights},

@@ -181,7 +181,8 @@ uint32_t take_peak(const Prepared& p, const std::vector<uint32_t>& live_in, Brea
     for (size_t i = 0; i < out.components.size(); ++i) {
       const Component& c = out.components[i];
       if (!(live_in[i] & d.bit) || c.bytes == 0) continue;
-      ph.bytes = add_bytes(ph.bytes, c.bytes);
+      // Paged states are managed memory: absent from max_memory_allocated.
+      if (!c.paged) ph.bytes = add_bytes(ph.bytes, c.bytes);
       if (explain) ph.components.push_back(c.id);
     }
     if (!peak_bit || ph.bytes > out.peak_allocated_bytes) {
@@ -202,6 +203,7 @@ void total_and_band(const std::vector<uint32_t>& live_in, uint32_t peak_bit, Bre
     const Component& c = out.components[i];
     if (!c.runtime && !(live_in[i] & peak_bit)) continue;
     total = add_bytes(total, c.bytes);
+    if (c.paged) out.paged_bytes = add_bytes(out.paged_bytes, c.bytes);
     low += static_cast<double>(c.bytes) * (1 - c.uncertainty);
     high += static_cast<double>(c.bytes) * (1 + c.uncertainty);
   }
@@ -227,6 +229,7 @@ void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain, 
     c.bytes = mem::to_bytes(e.bytes);
     c.uncertainty = e.uncertainty >= 0 ? e.uncertainty : d.uncertainty;
     c.runtime = d.runtime;
+    c.paged = e.paged;
     c.formula = e.formula;
     if (explain) c.inputs = std::move(e.inputs);
     out.components.push_back(std::move(c));

@@ -19,6 +19,11 @@ struct Shard {
 };
 Shard shard_of(const Request& req);
 
+// bitsandbytes' paged optimizers page the states of tensors of at least
+// this many elements (optim/optimizer.py get_state_buffer: p.numel() < 1e5
+// gets torch.zeros_like; methodology §15.8).
+constexpr int64_t kPagedMinElems = 100000;
+
 // Weight storage per GPU, split by what is quantised.
 struct WeightBytes {
   int64_t total = 0;
@@ -28,6 +33,7 @@ struct WeightBytes {
   int64_t largest_linear = 0;        // elements of the largest linear (dequant)
   int64_t largest_tensor = 0;        // elements of the largest parameter tensor
   double factored_state = 0;         // Adafactor: 4(rows+cols) per matrix, 4n per vector
+  double paged_params = 0;           // elements of tensors >= 1e5 (bitsandbytes pages their states)
   int64_t largest_layer_params = 0;  // largest decoder layer (ZeRO-3 gather)
 };
 WeightBytes weight_bytes(const ModelSpec& spec, const WeightFormat& fmt,
@@ -43,6 +49,7 @@ struct LoraSize {
   int64_t params = 0;          // adapter parameters (incl. DoRA magnitude)
   int64_t largest_matrix = 0;  // elements of the largest lora_A / lora_B
   double factored_state = 0;   // Adafactor state for the adapters
+  double paged_params = 0;     // elements of lora_A / lora_B matrices >= 1e5 (paged states)
   std::vector<LoraTarget> targets;
 };
 LoraSize lora_size(const ModelSpec& spec, const Request& req);

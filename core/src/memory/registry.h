@@ -75,6 +75,7 @@ struct Ctx {
 struct Emit {
   bool explain = false;
   bool present = false;
+  bool paged = false;  // managed memory (paged optimizer states), not PyTorch's
   double bytes = 0;
   double uncertainty = -1;  // < 0: the row's
   const char* formula = "";

@@ -235,6 +235,7 @@ WeightBytes weight_bytes(const ModelSpec& spec, const WeightFormat& fmt,
       w.largest_linear = std::max(w.largest_linear, t.rows * t.cols);
     }
     w.largest_tensor = std::max(w.largest_tensor, t.rows * t.cols);
+    if (t.rows * t.cols >= kPagedMinElems) w.paged_params += per_gpu;
     // Adafactor (beta1 = None): row + column second moments for a matrix,
     // a full vector for 1-D tensors (methodology §5.2).
     w.factored_state += static_cast<double>(t.count) / split_of(t, sh) *
@@ -331,6 +332,9 @@ LoraSize lora_size(const ModelSpec& spec, const Request& req) {
                       " gives more than 10^15 adapter parameters on this model");
     }
     out.largest_matrix = std::max(out.largest_matrix, r * std::max(t.rows, t.cols));
+    for (const int64_t m : {r * t.cols, t.rows * r}) {
+      if (m >= kPagedMinElems) out.paged_params += static_cast<double>(m * t.count);
+    }
     // lora_A (r x in) and lora_B (out x r): rows + cols each; DoRA vector.
     out.factored_state += static_cast<double>(t.count) * 4.0 *
                           static_cast<double>((r + t.cols) + (t.rows + r) + (dora ? t.rows : 0));
