@@ -6,9 +6,9 @@ Usage: bench_accuracy.py VRAMFIT_BINARY [--markdown]"""
 import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
+
+from vramfit_run import estimate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 UNITS = {"GiB": 2**30, "GB": 1e9, "MiB": 2**20, "MB": 1e6, "tokens": 1}
@@ -20,17 +20,7 @@ def predict(binary, case):
     if "config_file" in model:
         with open(os.path.join(ROOT, model.pop("config_file"))) as f:
             model["config"] = json.load(f)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(req, f)
-        path = f.name
-    try:
-        out = subprocess.run([binary, "estimate", "--request", path, "--json"],
-                             capture_output=True, text=True)
-    finally:
-        os.unlink(path)
-    resp = json.loads(out.stdout)
-    if "error" in resp:
-        raise RuntimeError(f"{case['id']}: {resp['error']['message']}")
+    resp = estimate(binary, req, case["id"])
     if case["compare"] == "peak_allocated_plus_context":
         # The source's figure adds the non-PyTorch memory (CUDA context).
         ctx = sum(c["bytes"] for c in resp["components"] if c["id"] == "cuda_context")

@@ -46,23 +46,28 @@ function verdictLine(r, catalog) {
     // After the verdict's badge ("does not fit"): " on the T4: 2.3 GiB short; …".
     const spare = typeof head === 'number' ? formatGiB(Math.max(head, 0), 1) : '';
     const words =
-      t.verdict === 'no'
+      t.verdict === 'fits_paged'
         ? [
-            ` on the ${name}`,
-            typeof head === 'number' ? `: ${formatGiB(-head, 1)} short` : '',
-            fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
+            ` on the ${name}: all but the paged optimizer states fits; those move to host memory`,
+            ' as the card fills (slower steps)',
           ]
-        : [
-            ` on the ${name}`,
-            spare
-              ? t.verdict === 'tight'
-                ? `: ${spare} to spare, inside the 5 % safety reserve`
-                : ` with ${spare} to spare`
-              : '',
-            typeof t.max_batch_size === 'number' && t.max_batch_size > 1
-              ? ` (up to ${formatInt(t.max_batch_size)} sequences)`
-              : '',
-          ];
+        : t.verdict === 'no'
+          ? [
+              ` on the ${name}`,
+              typeof head === 'number' ? `: ${formatGiB(-head, 1)} short` : '',
+              fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
+            ]
+          : [
+              ` on the ${name}`,
+              spare
+                ? t.verdict === 'tight'
+                  ? `: ${spare} to spare, inside the 5 % safety reserve`
+                  : ` with ${spare} to spare`
+                : '',
+              typeof t.max_batch_size === 'number' && t.max_batch_size > 1
+                ? ` (up to ${formatInt(t.max_batch_size)} sequences)`
+                : '',
+            ];
     return h(
       'p',
       {class: 'target', id: 'target'},
