@@ -26,6 +26,10 @@ void add_warnings(nlohmann::json& out,
 // prints them, in MiB, and the largest n_gpu_layers that fits the request's
 // GPU (methodology §16). Null for other engines.
 nlohmann::json llama_cpp_json(const Prepared& p);
+// speed: decode, prefill and time to first token on the request's GPU
+// (speed/speed.h) at batch_size and a context depth of seq_len; null for
+// training or without a catalogue GPU.
+nlohmann::json speed_json(const Prepared& p);
 // The response text: `rest` (every other member) with the report's `gpus`
 // and `target`, which the GPU-matrix writer writes directly as text.
 std::string response_text(const nlohmann::json& rest, const FitReport& r);
