@@ -84,7 +84,9 @@ TEST_CASE("speed: a large batch crosses over to compute-bound", "[speed]") {
   const double agg = figure(big, "decode_aggregate_tokens_per_s")["value"].get<double>();
   // 512 / (15.5 ms + 32 x 23 x 3 us = 2.2 ms) = 28.9k tokens/s.
   CHECK(agg == Approx(28900).epsilon(0.05));
-  CHECK(agg < 512 * figure(one, "decode_tokens_per_s")["value"].get<double>() / 4);
+  // Batch 1: 1 / (15.0e9 / (3350e9 x 0.8) + 2.2 ms) = 128 tokens/s; batching
+  // 512 gains 28.9k / 128 = 225x, under half of 512x.
+  CHECK(agg < 512 * figure(one, "decode_tokens_per_s")["value"].get<double>() / 2);
 }
 
 TEST_CASE("speed: MoE decode reads the experts the batch touches", "[speed]") {
@@ -100,12 +102,12 @@ TEST_CASE("speed: MoE decode reads the experts the batch touches", "[speed]") {
         Approx(0.68359375));
 }
 
-TEST_CASE("speed: null for training and without a catalogue GPU", "[speed]") {
+TEST_CASE("speed: absent for training and without a catalogue GPU", "[speed]") {
   json r = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
             {"task", "inference"},
             {"search", false}};
-  CHECK(api(r)["speed"].is_null());
+  CHECK_FALSE(api(r).contains("speed"));
   r["task"] = "lora";
   r["gpu"] = "rtx-4090-24g";
-  CHECK(api(r)["speed"].is_null());
+  CHECK_FALSE(api(r).contains("speed"));
 }

@@ -369,8 +369,8 @@ export interface EstimateResponse {
   stack_defaults?: Record<string, unknown>;
   /** Inference under vLLM or llama.cpp: the engine's own figures (core/SCHEMA.md). */
   engine?: {vllm?: VllmStartup; llama_cpp?: LlamaCppBuffers};
-  /** Inference on a catalogue `gpu`: decode, prefill, time to first token; null otherwise. */
-  speed: Speed | null;
+  /** Inference on a catalogue `gpu`: decode, prefill, time to first token; absent otherwise. */
+  speed?: Speed;
   warnings: Warning[];
 }
 

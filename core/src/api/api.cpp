@@ -211,7 +211,7 @@ std::string run(const std::string& text) {
   if (r.engine == Engine::llama_cpp && r.task == Task::inference) {
     out["engine"]["llama_cpp"] = llama_cpp_json(p);
   }
-  out["speed"] = speed_json(p);
+  if (json sp = speed_json(p); !sp.is_null()) out["speed"] = std::move(sp);
   const FitReport fit = fit_report(p, bd);
   add_fit_report(out, fit);
   json& warnings = out["warnings"] = json::array();

@@ -148,8 +148,8 @@ json step_inputs(const Step& st, const Gpu& g, const Terms& t, bool compute_boun
   json in = json::object();
   in["bandwidth_gbps"] = g.bandwidth_gbps;
   in["bandwidth_efficiency"] = t.bw_eff;
-  in["weight_bytes_read"] = std::llround(st.weight_bytes);
-  in["kv_bytes_read"] = std::llround(st.kv_bytes);
+  in["weight_bytes_read"] = std::round(st.weight_bytes);
+  in["kv_bytes_read"] = std::round(st.kv_bytes);
   in["flops"] = st.flops;
   const double peak = peak_flops(g);
   if (peak > 0) {

@@ -88,7 +88,7 @@ export function engineSettings(r: EstimateResponse): number {
 // @ts-expect-error not a training stack the core knows
 export const badStack: EstimateRequest = {model: {preset: 'x'}, stack: 'deepspeed'};
 
-// Speed figures: null unless inference on a catalogue GPU; each with a band.
+// Speed figures: absent unless inference on a catalogue GPU; each with a band.
 export function speedFigures(r: EstimateResponse): number {
   const decode = r.speed?.figures.find((f) => f.id === 'decode_tokens_per_s');
   const unit: 'tokens/s' | 's' | undefined = decode?.unit;
