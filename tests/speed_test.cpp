@@ -103,9 +103,8 @@ TEST_CASE("speed: MoE decode reads the experts the batch touches", "[speed]") {
 }
 
 TEST_CASE("speed: absent for training and without a catalogue GPU", "[speed]") {
-  json r = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
-            {"task", "inference"},
-            {"search", false}};
+  json r = {
+      {"model", {{"preset", "meta-llama/Llama-3.1-8B"}}}, {"task", "inference"}, {"search", false}};
   CHECK_FALSE(api(r).contains("speed"));
   r["task"] = "lora";
   r["gpu"] = "rtx-4090-24g";

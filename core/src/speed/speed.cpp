@@ -47,8 +47,7 @@ double routed_params(const ModelSpec& s) {
   double r = 0;
   for (const TensorGroup& t : s.tensors) {
     if (t.routed)
-      r += static_cast<double>(t.rows) * static_cast<double>(t.cols) *
-           static_cast<double>(t.count);
+      r += static_cast<double>(t.rows) * static_cast<double>(t.cols) * static_cast<double>(t.count);
   }
   return r;
 }
@@ -57,8 +56,8 @@ double routed_params(const ModelSpec& s) {
 // each token picks k of E, so an expert is missed by all with (1-k/E)^tokens.
 double experts_touched(const ModelSpec& s, double tokens) {
   if (s.moe.num_experts <= 0 || s.moe.experts_per_token <= 0) return 1;
-  const double miss = 1.0 - static_cast<double>(s.moe.experts_per_token) /
-                                static_cast<double>(s.moe.num_experts);
+  const double miss =
+      1.0 - static_cast<double>(s.moe.experts_per_token) / static_cast<double>(s.moe.num_experts);
   return 1.0 - std::pow(std::max(miss, 0.0), tokens);
 }
 
@@ -181,8 +180,12 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
   const double t_slow = step_seconds(d, g, slow, unused);
   const double t_fast = step_seconds(d, g, fast, unused);
   const json din = step_inputs(d, g, mid, cb);
-  Figure per_seq{"decode_tokens_per_s", "Decode, per sequence", "tokens/s", 1.0 / t_mid,
-                 1.0 / t_slow, 1.0 / t_fast,
+  Figure per_seq{"decode_tokens_per_s",
+                 "Decode, per sequence",
+                 "tokens/s",
+                 1.0 / t_mid,
+                 1.0 / t_slow,
+                 1.0 / t_fast,
                  "1 / (max((weight_bytes_read + kv_bytes_read) / (bandwidth x "
                  "bandwidth_efficiency), flops / (peak x compute_efficiency)) + kernels x "
                  "kernel_us)",
@@ -205,7 +208,11 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
   const double pf_mid = step_seconds(pf, g, mid, cb);
   const double pf_slow = step_seconds(pf, g, slow, unused);
   const double pf_fast = step_seconds(pf, g, fast, unused);
-  Figure pre{"prefill_tokens_per_s", "Prefill", "tokens/s", prompt / pf_mid, prompt / pf_slow,
+  Figure pre{"prefill_tokens_per_s",
+             "Prefill",
+             "tokens/s",
+             prompt / pf_mid,
+             prompt / pf_slow,
              prompt / pf_fast,
              "prompt_tokens / (max(flops / (peak x compute_efficiency), weight_bytes_read / "
              "(bandwidth x bandwidth_efficiency)) + kernels x kernel_us); flops = prompt_tokens "
