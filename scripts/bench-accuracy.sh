@@ -8,3 +8,4 @@ python3 scripts/bench_accuracy.py "${1:-build/vramfit}" "${@:2}"
 echo
 python3 scripts/bench_vllm.py "${1:-build/vramfit}" "${@:2}"
 python3 scripts/bench_llamacpp.py "${1:-build/vramfit}"
+python3 scripts/bench_speed_accuracy.py "${1:-build/vramfit}"

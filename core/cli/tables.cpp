@@ -94,6 +94,20 @@ std::string stack_defaults_text(const json& d, const json& fields, const std::st
   }
   return out;
 }
+// Speed figures on the request's GPU (response `speed`, methodology §18).
+void print_speed(const json& sp) {
+  std::printf("\nspeed on %s, batch %lld, context depth %lld\n", gpu_name(sp.at("gpu")).c_str(),
+              static_cast<long long>(sp.at("batch_size").get<int64_t>()),
+              static_cast<long long>(sp.at("context_depth").get<int64_t>()));
+  for (const auto& f : sp.at("figures")) {
+    const bool secs = f.at("unit").get<std::string>() == "s";
+    const char* fmt = secs ? "%.3f s  (%.3f - %.3f)" : "%.1f tokens/s  (%.1f - %.1f)";
+    char buf[96];
+    std::snprintf(buf, sizeof buf, fmt, f.at("value").get<double>(), f.at("low").get<double>(),
+                  f.at("high").get<double>());
+    row(f.at("label").get<std::string>(), buf);
+  }
+}
 }  // namespace
 
 void print_estimate(const json& r, const json& fields) {
@@ -128,6 +142,7 @@ void print_estimate(const json& r, const json& fields) {
   if (r.contains("smallest_gpu")) {
     row("smallest GPU that fits", gpu_name(r.at("smallest_gpu")));
   }
+  if (r.contains("speed") && r.at("speed").is_object()) print_speed(r.at("speed"));
   for (const auto& w : r.at("warnings")) {
     std::printf("warning: %s\n", w.at("message").get<std::string>().c_str());
   }

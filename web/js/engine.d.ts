@@ -318,6 +318,32 @@ export interface Warning {
   message: string;
 }
 
+/** One speed figure (core/SCHEMA.md `speed`, methodology §18). */
+export interface SpeedFigure {
+  id:
+    | 'decode_tokens_per_s'
+    | 'decode_aggregate_tokens_per_s'
+    | 'prefill_tokens_per_s'
+    | 'time_to_first_token_s';
+  label: string;
+  unit: 'tokens/s' | 's';
+  value: number;
+  /** Band: the slow and fast ends (low efficiency / high overhead and back). */
+  low: number;
+  high: number;
+  formula: string;
+  inputs: Record<string, number | string | boolean | null>;
+}
+
+/** Inference speed on the request's GPU at batch_size and a depth of seq_len. */
+export interface Speed {
+  gpu: string;
+  batch_size: number;
+  context_depth: number;
+  prompt_tokens: number;
+  figures: SpeedFigure[];
+}
+
 export interface EstimateResponse {
   schema_version: 2;
   vramfit_version: string;
@@ -357,6 +383,8 @@ export interface EstimateResponse {
   stack_defaults?: Record<string, unknown>;
   /** Inference under vLLM, SGLang, llama.cpp or Ollama: the engine's own figures (core/SCHEMA.md). */
   engine?: {vllm?: VllmStartup; sglang?: SglangStartup; llama_cpp?: LlamaCppBuffers; ollama?: OllamaLaunch};
+  /** Inference on a catalogue `gpu`: decode, prefill, time to first token; absent otherwise. */
+  speed?: Speed;
   warnings: Warning[];
 }
 

@@ -216,6 +216,7 @@ std::string run(const std::string& text) {
   if (r.engine == Engine::ollama && r.task == Task::inference) {
     out["engine"]["ollama"] = ollama_json(p);
   }
+  if (json sp = speed_json(p); !sp.is_null()) out["speed"] = std::move(sp);
   const FitReport fit = fit_report(p, bd);
   add_fit_report(out, fit);
   json& warnings = out["warnings"] = json::array();

@@ -6,6 +6,7 @@
 #include "api/internal.h"
 #include "engine/llama_cpp.h"
 #include "engine/ollama.h"
+#include "speed/speed.h"
 #include "vramfit/catalog.h"
 
 namespace vramfit {
@@ -335,6 +336,34 @@ json ollama_json(const Prepared& p) {
                             (b.model_gpu + b.kv_gpu + b.compute_gpu));
   }
   return j;
+}
+
+json speed_json(const Prepared& p) {
+  const Request& r = p.req;
+  const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu);
+  if (r.task != Task::inference || !g) return nullptr;
+  speed::Workload w;
+  w.batch = r.batch_size;
+  w.depth = r.seq_len;
+  w.prompt = r.seq_len;
+  json out = json::object();
+  out["gpu"] = g->id;
+  out["batch_size"] = w.batch;
+  out["context_depth"] = w.depth;
+  out["prompt_tokens"] = w.prompt;
+  json& figs = out["figures"] = json::array();
+  for (const speed::Figure& f : speed::inference_speed(p, *g, w)) {
+    json& e = figs.emplace_back(json::object());
+    e["id"] = f.id;
+    e["label"] = f.label;
+    e["unit"] = f.unit;
+    e["value"] = f.value;
+    e["low"] = f.low;
+    e["high"] = f.high;
+    e["formula"] = f.formula;
+    e["inputs"] = f.inputs;
+  }
+  return out;
 }
 
 }  // namespace vramfit

@@ -28,6 +28,10 @@ void add_warnings(nlohmann::json& out,
 nlohmann::json llama_cpp_json(const Prepared& p);
 // engine.ollama: Ollama's launch of llama-server and its buffers, in Ollama's terms.
 nlohmann::json ollama_json(const Prepared& p);
+// speed: decode, prefill and time to first token on the request's GPU
+// (speed/speed.h) at batch_size and a context depth of seq_len; null for
+// training or without a catalogue GPU (the response then leaves it out).
+nlohmann::json speed_json(const Prepared& p);
 // The response text: `rest` (every other member) with the report's `gpus`
 // and `target`, which the GPU-matrix writer writes directly as text.
 std::string response_text(const nlohmann::json& rest, const FitReport& r);

@@ -8,6 +8,7 @@ import type {
   GpuFit,
   RecommendationId,
   RequestChange,
+  SpeedFigure,
   Verdict,
 } from '../../../web/js/engine.js';
 
@@ -108,3 +109,14 @@ export function engineSettings(r: EstimateResponse): number {
 
 // @ts-expect-error not a training stack the core knows
 export const badStack: EstimateRequest = {model: {preset: 'x'}, stack: 'deepspeed'};
+
+// Speed figures: absent unless inference on a catalogue GPU; each with a band.
+export function speedFigures(r: EstimateResponse): number {
+  const decode = r.speed?.figures.find((f) => f.id === 'decode_tokens_per_s');
+  const unit: 'tokens/s' | 's' | undefined = decode?.unit;
+  // @ts-expect-error figure ids are a closed set
+  const bad: SpeedFigure['id'] = 'tokens_per_watt';
+  return (
+    (decode?.value ?? 0) + (decode?.high ?? 0) - (decode?.low ?? 0) + (unit ? 1 : 0) + bad.length
+  );
+}
