@@ -382,7 +382,12 @@ export interface EstimateResponse {
   /** Training: each request field the training stack filled in, with its value. */
   stack_defaults?: Record<string, unknown>;
   /** Inference under vLLM, SGLang, llama.cpp or Ollama: the engine's own figures (core/SCHEMA.md). */
-  engine?: {vllm?: VllmStartup; sglang?: SglangStartup; llama_cpp?: LlamaCppBuffers; ollama?: OllamaLaunch};
+  engine?: {
+    vllm?: VllmStartup;
+    sglang?: SglangStartup;
+    llama_cpp?: LlamaCppBuffers;
+    ollama?: OllamaLaunch;
+  };
   /** Inference on a catalogue `gpu`: decode, prefill, time to first token; absent otherwise. */
   speed?: Speed;
   warnings: Warning[];
