@@ -35,7 +35,8 @@ const page = size([
   'web/css/style.css',
 ]);
 row('page total (wasm+js+html+css)', page);
-row('widget.js', size(['web/js/widget.js']));
+if (existsSync(path.join(root, 'web/gen/vramfit-widget.js')))
+  row('web/gen/vramfit-widget.js (embed)', size(['web/gen/vramfit-widget.js']));
 if (existsSync(single))
   row(`single file ${path.relative(root, single)}`, size([path.relative(root, single)]));
 
