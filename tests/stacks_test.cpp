@@ -142,6 +142,10 @@ TEST_CASE("scenario: QLoRA 7B r16 qkvo batch 2 fp16 paged 8-bit fits a 16 GB T4"
            {"gpu", "tesla-t4-16g"},
            {"search", false}});
   CHECK(r.at("stack_defaults").at("gradient_checkpointing") == true);
+  // Keyed by the field's dotted path (SCHEMA.md), not nested: PEFT keeps
+  // adapters in fp32 (its LoraLayer default, methodology §15.1).
+  CHECK(r.at("stack_defaults").at("lora.dtype") == "fp32");
+  CHECK_FALSE(r.at("stack_defaults").contains("lora"));
   CHECK(gpu_row(r, "tesla-t4-16g").at("verdict") == "fits");
   CHECK(r.at("total_bytes").get<double>() > 5.5 * kGiB);
   CHECK(r.at("total_bytes").get<double>() < 8.0 * kGiB);

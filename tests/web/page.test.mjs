@@ -298,6 +298,8 @@ test('training stack: its defaults apply when left unset and are named on the pa
   await ready(page);
   const line = await page.textContent('#stack-line');
   assert.match(line, /Gradient checkpointing on/);
+  assert.match(line, /Adapter dtype 32-bit float/);
+  assert.doesNotMatch(line, /\[object|undefined|lora\.dtype/);
   assert.match(line, /fused/i);
   assert.equal(await page.inputValue('#f-gradient_checkpointing'), '', 'left to the stack');
   const withStack = await totalBytes(page);

@@ -112,13 +112,14 @@ json params_json(const ParamCounts& pc, const Breakdown& bd, const ModelSpec& s)
   return j;
 }
 
-// {field path: value} for each field the training stack filled in, and the
-// mechanisms it switched on (core/data/stacks.json).
+// {field path: value} for each field the training stack filled in
+// (core/data/stacks.json): flat, keyed by the dotted path ("lora.dtype"), as
+// SCHEMA.md says and front ends look fields up.
 json stack_defaults_json(const Request& r) {
   json j = json::object();
   for (const std::string& path : r.stack_defaults) {
     const fields::Field& f = fields::field(path);
-    fields::put(j, path, fields::to_json_value(f, f.get(r)));
+    j[path] = fields::to_json_value(f, f.get(r));
   }
   return j;
 }
