@@ -6,12 +6,11 @@ predicted tokens/s with the error, then the median |error| per phase.
 A tgN row decodes N tokens from an empty context: its mean depth is N/2, the
 seq_len of the request. A ppN row prefills N tokens: seq_len N.
 Usage: bench_speed_accuracy.py VRAMFIT_BINARY"""
-import json
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
+
+from vramfit_run import estimate
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Meta-Llama-3 8B/70B share the shapes of the Llama-3.1 presets (32/80
@@ -54,17 +53,7 @@ def predict(binary, row):
     req = {"model": {"preset": MODELS[row["model"]]}, "task": "inference",
            "engine": "llama_cpp", "weights_dtype": DTYPES[row["weights"]],
            "gpu": GPUS[row["gpu"]], "batch_size": 1, "seq_len": seq, "search": False}
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
-        json.dump(req, f)
-        path = f.name
-    try:
-        out = subprocess.run([binary, "estimate", "--request", path, "--json"],
-                             capture_output=True, text=True)
-    finally:
-        os.unlink(path)
-    resp = json.loads(out.stdout)
-    if "error" in resp:
-        raise RuntimeError(f"{row['id']}: {resp['error']['message']}")
+    resp = estimate(binary, req, row["id"])
     fid = "decode_tokens_per_s" if phase == "decode" else "prefill_tokens_per_s"
     return figure(resp, fid)
 

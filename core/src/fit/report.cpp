@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "engine/sglang.h"
 #include "engine/vllm.h"
@@ -11,6 +12,20 @@
 namespace vramfit {
 
 namespace {
+// The estimate's total for a changed request (what a suggestion promises),
+// under any engine: the engine's start-up need judges only the verdict.
+std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
+  return [&spec](const Request& r) -> int64_t {
+    try {
+      Request probe = r;
+      probe.search = false;
+      return estimate_memory(spec, probe, false).total_bytes;
+    } catch (const Error&) {
+      return -1;
+    }
+  };
+}
+
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
   auto startup = [&spec, &g](const Request& r) {
@@ -38,15 +53,7 @@ Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
       return 1;
     }
   };
-  j.total = [&spec](const Request& r) -> int64_t {
-    try {
-      Request probe = r;
-      probe.search = false;
-      return estimate_memory(spec, probe, false).total_bytes;
-    } catch (const Error&) {
-      return -1;
-    }
-  };
+  j.total = estimate_total(spec);
   j.max_model_len = [startup](const Request& r) -> int64_t {
     try {
       const engine::VllmStartup st = startup(r);
@@ -82,15 +89,7 @@ Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
       return 1;
     }
   };
-  j.total = [&spec](const Request& r) -> int64_t {
-    try {
-      Request probe = r;
-      probe.search = false;
-      return estimate_memory(spec, probe, false).total_bytes;
-    } catch (const Error&) {
-      return -1;
-    }
-  };
+  j.total = estimate_total(spec);
   // The weights plus one seq_len request's cells over total_gpu_memory, rounded
   // up to SGLang's three decimals; 0 when it starts already or nothing fits.
   j.mem_fraction_static = [&spec, &g](const Request& r) -> double {
