@@ -7,7 +7,7 @@ PORT=${PORT:-8000}
 
 missing=()
 command -v emcmake >/dev/null 2>&1 || missing+=(emscripten binaryen)
-command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v cmake >/dev/null 2>&1 || missing+=(cmake)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v make >/dev/null 2>&1 || missing+=(make)
@@ -24,8 +24,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 # npm packages are only for the tests; a failure here (offline) is not fatal.
-if [ -f package-lock.json ] && [ ! -d node_modules ] && command -v npm >/dev/null 2>&1; then
-  npm ci --no-audit --no-fund || echo "serve: npm ci failed (offline?); the page does not need it" >&2
+# esbuild (npm) bundles the page's JS: install it when missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then
+  command -v npm >/dev/null 2>&1 || { echo "serve: npm missing (apt-get install npm)" >&2; exit 1; }
+  npm ci --no-audit --no-fund --loglevel=error || {
+    echo "serve: npm ci failed (offline?): the page's bundler, esbuild, comes from npm" >&2
+    exit 1
+  }
 fi
 
 scripts/build-wasm.sh
