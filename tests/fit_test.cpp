@@ -145,6 +145,23 @@ TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]")
   }
 }
 
+TEST_CASE("Disk: the checkpoint as stored, not 2 bytes a parameter", "[fit]") {
+  // gpt-oss-120b ships MXFP4 experts (4-bit values + one 8-bit scale per 32
+  // = 4.25 bits) and everything else in bf16. Experts: 36 layers x 128 x
+  // (gate_up 5760 x 2880 + down 2880 x 2880) = 114,661,785,600 params x
+  // 4.25 / 8 = 60,914,073,600 B; the other 116,829,156,672 - 114,661,785,600
+  // = 2,167,371,072 params (expert biases included) x 2 = 4,334,742,144 B.
+  // Sum 65,248,815,744 B (the Hub lists the repo's weights at 65.2 GB).
+  const json r = api({{"model", {{"preset", "openai/gpt-oss-120b"}}}, {"search", false}});
+  CHECK(r["disk"]["checkpoint_bytes"].get<int64_t>() == 65248815744);
+  // Exact bytes from the checkpoint's headers win when the request has them.
+  const json e = api(
+      {{"model",
+        {{"preset", "meta-llama/Llama-3.1-8B"}, {"checkpoint", {{"total_bytes", 16060522000}}}}},
+       {"search", false}});
+  CHECK(e["disk"]["checkpoint_bytes"].get<int64_t>() == 16060522000);
+}
+
 TEST_CASE("Verdicts: fits below 95% of usable memory, tight up to 100%", "[fit]") {
   using vramfit::Verdict;
   // usable 1000 B: the 5% reserve leaves 950 B.

@@ -152,11 +152,54 @@ std::string default_text_type(const std::string& top_type) {
   return it == kMap.end() ? top_type : it->second;
 }
 
-// The model_type that architectures[0] names (families.cpp), or nullptr.
-const char* family_from_architectures(const json& config) {
+const std::string* first_architecture(const json& config) {
   const json* a = jsonu::find(config, "architectures");
   if (!a || !a->is_array() || a->empty() || !(*a)[0].is_string()) return nullptr;
-  return model_type_for_architecture((*a)[0].get<std::string>());
+  return (*a)[0].get_ptr<const std::string*>();
+}
+
+// The model_type that architectures[0] names (families.cpp), or nullptr.
+const char* family_from_architectures(const json& config, const TaskHead** head) {
+  const std::string* a = first_architecture(config);
+  return a ? model_type_for_architecture(*a, head) : nullptr;
+}
+
+// No model_type and no class we know: the field names tell which config
+// class wrote the file. n_embd / n_layer / n_head are GPT2Config's own
+// attribute names (GPT-2 and models built on its code: Cerebras-GPT,
+// DialoGPT, PolyLM, FLM), d_model / d_ff / num_layers T5Config's.
+const char* family_from_field_names(const json& config, bool has_architecture) {
+  auto has = [&](const char* k) { return jsonu::find(config, k) != nullptr; };
+  if (has("n_embd") && has("n_layer") && has("n_head") && !has("hidden_size")) return "gpt2";
+  // A T5 class we do not know may be encoder-only or carry a task head.
+  if (!has_architecture && has("d_model") && has("d_ff") && has("num_layers")) return "t5";
+  return nullptr;
+}
+
+int64_t num_labels(const json& config, const std::string& path) {
+  if (jsonu::find(config, "num_labels")) {
+    return jsonu::as_int(config["num_labels"], jsonu::join(path, "num_labels"), 1, 1000000);
+  }
+  const json* m = jsonu::find(config, "id2label");
+  if (m && m->is_object() && !m->empty()) return static_cast<int64_t>(m->size());
+  return 2;  // PretrainedConfig default
+}
+
+// The body's lm_head gives way to the task head (methodology §2.1).
+void apply_task_head(const json& config, const std::string& path, const std::string& arch,
+                     const TaskHead& h, ModelSpec& spec) {
+  auto& t = spec.tensors;
+  t.erase(std::remove_if(t.begin(), t.end(),
+                         [](const TensorGroup& g) { return g.role == TensorRole::lm_head; }),
+          t.end());
+  spec.tied_embeddings = false;
+  const int64_t rows = h.rows > 0 ? h.rows : num_labels(config, path);
+  Inventory inv(t, path);
+  inv.linear(h.name, rows, spec.hidden, h.bias, -1, TensorRole::lm_head);
+  spec.warnings.push_back(arch + ": counted with its " + h.name + " head (" + std::to_string(rows) +
+                          " x " + std::to_string(spec.hidden) +
+                          ") in place of lm_head; logits memory still assumes "
+                          "vocabulary-wide logits (an overestimate)");
 }
 
 std::string read_dtype(const Src& src) {
@@ -194,12 +237,34 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   // The family parsers look up spec.family (the text model_type) and then
   // replace it with our family key.
   spec.family = own_type ? *own_type : default_text_type(top_type);
+  const TaskHead* head = nullptr;
+  const std::string* arch = first_architecture(config);
+  if (arch) model_type_for_architecture(*arch, &head);  // a task-head class sets head
   if (spec.family.empty()) {
-    if (const char* t = family_from_architectures(config)) {
+    if (const char* t = family_from_architectures(config, &head)) {
       spec.family = t;
       spec.warnings.push_back(std::string("no model_type: read with the '") + t +
                               "' rules, from architectures[0]");
+    } else if (arch && arch->size() > 12 &&
+               arch->compare(arch->size() - 12, 12, "EncoderModel") == 0) {
+      throw Error(ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
+                  "architectures[0] '" + *arch +
+                      "' is an encoder-only model: not supported (vramfit estimates text "
+                      "generation)");
+    } else if (const char* f = family_from_field_names(src.text(), arch != nullptr)) {
+      spec.family = f;
+      spec.approximate = true;
+      spec.warnings.push_back(
+          std::string("no model_type") +
+          (arch ? " and architectures[0] '" + *arch + "' is not a class we know" : "") +
+          ": read with the '" + f + "' rules because the field names are " + f +
+          "'s (approximate)");
     }
+  }
+  if (head && (spec.family == "t5" || spec.family == "mt5" || spec.family == "umt5")) {
+    throw Error(
+        ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
+        "architectures[0] '" + *arch + "': task heads on encoder-decoder models are not supported");
   }
 
   const std::string t = spec.family;
@@ -229,6 +294,7 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   } else {
     parse_decoder(src, spec);
   }
+  if (head) apply_task_head(config, path, *arch, *head, spec);
   spec.stored_dtype = read_dtype(src);
   parse_quant(config, path, spec.quant);
   parse_towers(config, path, spec);

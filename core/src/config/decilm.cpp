@@ -2,7 +2,8 @@
 // Llama layers whose attention and FFN are chosen per layer by block_configs
 // (modeling_decilm.py): no_op removes the sub-block and its norm,
 // replace_with_linear swaps it for one h x h Linear, n_heads_in_group sets
-// the KV heads and ffn_mult the gated MLP width.
+// the KV heads and ffn_mult the gated MLP width. The older DeciLM-7B /
+// DeciCoder configs have no block_configs, only per-layer K/V heads.
 #include <cmath>
 
 #include "config/internal.h"
@@ -88,28 +89,76 @@ void emit_block(Inventory& inv, const Block& b, ModelSpec& s, int i) {
   }
 }
 
+// DeciLM-7B / DeciCoder (Deci remote code modeling_decilm.py, Dec 2023):
+// Llama layers whose K/V head count is num_key_value_heads_per_layer[i];
+// without the list (an abridged config) every layer gets
+// num_key_value_heads.
+void emit_llama_layers(const Src& src, Inventory& inv, ModelSpec& s) {
+  std::string where;
+  const json* kv = src.find({"num_key_value_heads_per_layer"}, &where);
+  if (kv && (!kv->is_array() || static_cast<int64_t>(kv->size()) != s.num_layers)) {
+    throw Error(ErrorCode::inconsistent, where,
+                where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")");
+  }
+  if (!kv) {
+    s.approximate = true;
+    s.warnings.push_back(
+        "deci: no block_configs and no num_key_value_heads_per_layer: every layer counted "
+        "with num_key_value_heads (approximate)");
+  }
+  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+  AttnStyle attn;
+  attn.qkv_bias = attn.o_bias = s.attention_bias;
+  MlpStyle mlp;
+  mlp.bias = s.mlp_bias;
+  for (int i = 0; i < static_cast<int>(s.num_layers); ++i) {
+    LayerSpec& l = s.layers[i];
+    l.n_heads = s.num_heads;
+    l.n_kv_heads =
+        kv ? jsonu::as_int((*kv)[i], where + "[" + std::to_string(i) + "]", 1, s.num_heads)
+           : s.num_kv_heads;
+    if (s.num_heads % l.n_kv_heads != 0) {
+      throw Error(ErrorCode::inconsistent, where + "[" + std::to_string(i) + "]",
+                  "key/value heads must divide num_attention_heads");
+    }
+    l.head_dim = l.v_head_dim = s.head_dim;
+    l.kv_cache_dim = 2 * l.n_kv_heads * s.head_dim;
+    l.ffn_width = s.intermediate;
+    inv.norm("input_layernorm", s.hidden, NormKind::rms, i);
+    emit_attention(inv, attn, l, s.hidden, i);
+    inv.norm("post_attention_layernorm", s.hidden, NormKind::rms, i);
+    emit_mlp(inv, mlp, s.hidden, l.ffn_width, i);
+  }
+}
+
 }  // namespace
 
 void parse_decilm(const Src& src, ModelSpec& s) {
   s.family = "decilm";
   read_core_dims(src, s, nullptr);
-  s.num_kv_heads = s.num_heads;  // per layer below; the field is often null
+  std::string where;
+  const json* blocks = src.find({"block_configs"}, &where);
+  // per layer below; the field is often null
+  s.num_kv_heads =
+      blocks ? s.num_heads : src.i({"num_key_value_heads"}, 1, kMaxHeads).value_or(s.num_heads);
   validate_heads(src, s);
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
   s.attention_bias = flag(src, {"attention_bias"}, false);
   s.mlp_bias = flag(src, {"mlp_bias"}, false);
-  std::string where;
-  const json* blocks = src.find({"block_configs"}, &where);
-  if (!blocks) jsonu::missing(src.path(), "block_configs");
-  if (!blocks->is_array() || static_cast<int64_t>(blocks->size()) != s.num_layers) {
-    throw Error(ErrorCode::inconsistent, where,
-                where + " must list one block per layer (" + std::to_string(s.num_layers) + ")");
-  }
   const Rules rules;
   s.layers.assign(static_cast<size_t>(s.num_layers), LayerSpec{});
   Inventory inv(s.tensors, src.path());
   emit_embeddings(inv, rules, s);
   emit_head(inv, rules, s);
+  if (!blocks) {
+    emit_llama_layers(src, inv, s);
+    inv.norm("norm", s.hidden, NormKind::rms, -1);
+    return;
+  }
+  if (!blocks->is_array() || static_cast<int64_t>(blocks->size()) != s.num_layers) {
+    throw Error(ErrorCode::inconsistent, where,
+                where + " must list one block per layer (" + std::to_string(s.num_layers) + ")");
+  }
   for (int i = 0; i < static_cast<int>(s.num_layers); ++i) {
     const std::string p = where + "[" + std::to_string(i) + "]";
     emit_block(inv, read_block((*blocks)[i], p, s.num_heads), s, i);

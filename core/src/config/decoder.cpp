@@ -254,7 +254,7 @@ void emit_positions_and_embeddings(const Src& src, Inventory& inv, const Rules& 
     return;
   }
   emit_embeddings(inv, r, s);
-  if (r.family == "gpt2") {
+  if (r.learned_positions) {
     inv.add("wpe", TensorRole::position, s.max_positions, s.hidden, -1);
   }
   if (!r.embed_norm.empty()) inv.norm(r.embed_norm, s.hidden, s.norm, -1);

@@ -223,6 +223,75 @@ void gpt2(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.mlp.down = "mlp.c_proj";
   r.layer_norms = {"ln_1", "ln_2"};
   r.final_norm = "ln_f";
+  r.learned_positions = true;
+}
+
+// GPTBigCode (StarCoder, SantaCoder, WizardCoder; transformers
+// models/gpt_bigcode/modeling_gpt_bigcode.py, v4.57): GPT-2's block and
+// module names; with multi_query (GPTBigCodeConfig default True) one K/V
+// head, c_attn = Linear(h, h + 2 x head_dim). Biases and LayerNorm biases
+// everywhere, learned positions (n_positions, default 1024), lm_head tied.
+void gpt_bigcode(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  gpt2(src, s, r, m);
+  if (flag(src, {"multi_query"}, true)) s.num_kv_heads = 1;
+}
+
+// CodeShell (model_type "kclgpt"; WisdomShell/codeshell model/
+// modeling_codeshell.py, Nov 2023): GPTBigCode's block and names with
+// grouped K/V heads when group_query_attention (num_query_groups) and RoPE
+// instead of wpe when position_embedding_type is "rope" (every published
+// CodeShell config; its config class is not public, so "rope" is assumed
+// when the key is absent). lm_head tied (_tied_weights_keys).
+void codeshell(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
+  gpt2(src, s, r, m);
+  if (flag(src, {"group_query_attention"}, false)) {
+    s.num_kv_heads = src.i({"num_query_groups"}, 1, kMaxHeads).value_or(s.num_heads);
+  }
+  r.learned_positions = src.s({"position_embedding_type"}).value_or("rope") == "learned_absolute";
+}
+
+// Qwen (v1; Qwen/Qwen-7B remote code modeling_qwen.py, Aug 2023): c_attn
+// Linear(h, 3 x kv_channels x heads) with bias, c_proj and the MLP without
+// bias (no_bias, default True); QWenMLP w1, w2 of intermediate_size // 2,
+// c_proj back (out = c_proj(w1 x * silu(w2 x))); RMSNorm ln_1, ln_2, ln_f;
+// lm_head untied.
+void qwen(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  need_intermediate(src, s);
+  s.intermediate /= 2;
+  s.head_dim = src.i({"kv_channels"}, 1, kMaxWidth).value_or(128);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  const bool bias = !flag(src, {"no_bias"}, true);
+  s.attention_bias = true;
+  s.mlp_bias = bias;
+  r.embed = "wte";
+  r.attn.fused_qkv = "attn.c_attn";
+  r.attn.o = "attn.c_proj";
+  r.attn.qkv_bias = true;
+  r.attn.o_bias = bias;
+  r.mlp = MlpStyle{MlpKind::gated, "mlp.w2", "mlp.w1", "mlp.c_proj", nullptr, bias};
+  r.layer_norms = {"ln_1", "ln_2"};
+  r.final_norm = "ln_f";
+}
+
+// Persimmon (Fuyu's language model; transformers models/persimmon/
+// modeling_persimmon.py, v4.57): query_key_value and dense with bias,
+// per-head LayerNorm on q and k when qk_layernorm (default True), a plain
+// relu^2 MLP dense_h_to_4h / dense_4h_to_h with bias, LayerNorms with bias,
+// final_layernorm, lm_head untied.
+void persimmon(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
+  need_intermediate(src, s);
+  s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
+  s.attention_bias = s.mlp_bias = true;
+  layernorm_family(s, r);
+  r.attn.fused_qkv = "query_key_value";
+  r.attn.o = "dense";
+  if (flag(src, {"qk_layernorm"}, true)) {
+    r.attn.qk_norm = QkNorm::per_head;
+    r.attn.qk_norm_kind = NormKind::layer;
+  }
+  r.mlp.up = "dense_h_to_4h";
+  r.mlp.down = "dense_4h_to_h";
+  r.final_norm = "final_layernorm";
 }
 
 void gpt_neox(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
@@ -394,6 +463,10 @@ const Entry kTable[] = {
     {"phi3", {"phi3", W::all, M::none, nullptr, phi3}},
     {"starcoder2", {"starcoder2", W::all, M::none, nullptr, starcoder2}},
     {"gpt2", {"gpt2", W::none, M::none, nullptr, gpt2}},
+    {"gpt_bigcode", {"gpt_bigcode", W::none, M::none, nullptr, gpt_bigcode}},
+    {"kclgpt", {"codeshell", W::none, M::none, nullptr, codeshell}},
+    {"qwen", {"qwen", W::none, M::none, nullptr, qwen}},
+    {"persimmon", {"persimmon", W::none, M::none, nullptr, persimmon}},
     {"gpt_neox", {"gpt_neox", W::none, M::none, nullptr, gpt_neox}},
     {"bloom", {"bloom", W::none, M::none, nullptr, bloom}},
     {"gptj", {"gptj", W::none, M::none, nullptr, gptj}},
@@ -432,6 +505,15 @@ const ArchEntry kArchitectures[] = {
     {"Starcoder2ForCausalLM", "starcoder2"},
     {"MptForCausalLM", "mpt"},
     {"MPTForCausalLM", "mpt"},  // MosaicML remote code; vLLM: ("mpt", ...)
+    {"GPTBigCodeForCausalLM", "gpt_bigcode"},
+    {"QWenLMHeadModel", "qwen"},
+    {"CodeShellForCausalLM", "kclgpt"},
+    {"CodeShell4bitForCausalLM", "kclgpt"},  // same tensors, int4 at load
+    {"PersimmonForCausalLM", "persimmon"},
+    {"DeciCoderForCausalLM", "deci"},  // Deci remote code (config.cpp -> decilm.cpp)
+    {"DeciLMForCausalLM", "deci"},
+    // Fuyu: Persimmon plus vision_embed_tokens (towers.cpp).
+    {"FuyuForCausalLM", "persimmon"},
     // Base classes without a head, where the head is tied: the same tensors
     // as the generation class (BloomModel, GPT2Model and T5Model hold the
     // embedding the head would share). T5WithLMHeadModel is the pre-v3 name
@@ -440,6 +522,7 @@ const ArchEntry kArchitectures[] = {
     {"BloomModel", "bloom"},
     {"RWModel", "RefinedWebModel"},
     {"GPT2Model", "gpt2"},
+    {"GPTBigCodeModel", "gpt_bigcode"},
     {"T5Model", "t5"},
     {"T5WithLMHeadModel", "t5"},
     {"MixFormerSequentialForCausalLM", "phi-msft"},
@@ -460,9 +543,47 @@ const Family* find_family(const std::string& model_type) {
   return nullptr;
 }
 
-const char* model_type_for_architecture(const std::string& architecture) {
+namespace {
+const char* lookup_architecture(const std::string& name) {
   for (const ArchEntry& e : kArchitectures) {
-    if (architecture == e.architecture) return e.model_type;
+    if (name == e.architecture) return e.model_type;
+  }
+  return nullptr;
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() > tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// transformers' task heads on a decoder body: GPT2ForSequenceClassification
+// .score = Linear(h, num_labels, bias=False) (the same in the Llama, BLOOM,
+// GPT-NeoX, GPTBigCode classes), ...ForTokenClassification.classifier =
+// Linear(h, num_labels), ...ForQuestionAnswering.qa_outputs = Linear(h, 2)
+// (models/gpt2/modeling_gpt2.py, models/bloom/modeling_bloom.py, v4.57).
+const TaskHead kTaskHeads[] = {
+    {"ForSequenceClassification", "score", false, 0},
+    {"ForTokenClassification", "classifier", true, 0},
+    {"ForQuestionAnswering", "qa_outputs", true, 2},
+};
+}  // namespace
+
+const char* model_type_for_architecture(const std::string& architecture, const TaskHead** head) {
+  // TFGPT2LMHeadModel, FlaxLlamaForCausalLM: the same model in TensorFlow /
+  // Flax; the tensors are the PyTorch class's.
+  std::string name = architecture;
+  for (const char* fw : {"TF", "Flax"}) {
+    if (name.rfind(fw, 0) == 0) name = name.substr(std::string(fw).size());
+  }
+  if (const char* t = lookup_architecture(name)) return t;
+  for (const TaskHead& h : kTaskHeads) {
+    if (!ends_with(name, h.suffix)) continue;
+    const std::string body = name.substr(0, name.size() - std::string(h.suffix).size());
+    for (const char* lm : {"ForCausalLM", "LMHeadModel"}) {
+      if (const char* t = lookup_architecture(body + lm)) {
+        if (head) *head = &h;
+        return t;
+      }
+    }
   }
   return nullptr;
 }

@@ -116,11 +116,12 @@ struct Rules {
   std::vector<std::string> layer_norms = {"input_layernorm", "post_attention_layernorm"};
   std::string final_norm = "norm";  // empty = none (OLMo-1 non-parametric)
   std::string embed = "embed_tokens";
-  std::string embed_norm;         // BLOOM word_embeddings_layernorm
-  bool norms_have_params = true;  // OLMo-1 LayerNorm has no weights
-  std::string head = "lm_head";   // GPT-NeoX "embed_out"
-  bool head_bias = false;         // Phi-2, GPT-J lm_head bias
-  int64_t extra_vocab = 0;        // Mllama: embed_tokens has vocab + 8 rows
+  std::string embed_norm;          // BLOOM word_embeddings_layernorm
+  bool norms_have_params = true;   // OLMo-1 LayerNorm has no weights
+  std::string head = "lm_head";    // GPT-NeoX "embed_out"
+  bool head_bias = false;          // Phi-2, GPT-J lm_head bias
+  int64_t extra_vocab = 0;         // Mllama: embed_tokens has vocab + 8 rows
+  bool learned_positions = false;  // GPT-2 family: wpe of max_positions rows
 };
 
 // MoE module layout of a family.
@@ -161,11 +162,23 @@ struct Family {
   void (*rules)(const Src&, ModelSpec&, Rules&, MoeStyle&) = nullptr;
 };
 
+// A transformers task-head class on a causal-LM body
+// (GPT2ForSequenceClassification, BloomForTokenClassification, ...): the
+// body without lm_head, plus this head (out x hidden).
+struct TaskHead {
+  const char* suffix;  // class-name suffix that replaces ForCausalLM
+  const char* name;    // the head module
+  bool bias;
+  int64_t rows;  // 0 = num_labels
+};
+
 // Family for a text model_type; nullptr when unknown (config/families.cpp).
 const Family* find_family(const std::string& model_type);
-// The model_type whose rules a causal-LM class name (architectures[0]) uses,
-// for configs without model_type; nullptr when not in the table.
-const char* model_type_for_architecture(const std::string& architecture);
+// The model_type whose rules a class name (architectures[0]) uses, for
+// configs without model_type; nullptr when not in the table. A task-head
+// class resolves to its body's family and sets *head.
+const char* model_type_for_architecture(const std::string& architecture,
+                                        const TaskHead** head = nullptr);
 
 // Family entry points (config_*.cpp).
 void parse_decoder(const Src& src, ModelSpec& spec);     // transformer LMs

@@ -177,10 +177,34 @@ void parse_audio(const json& top, const std::string& path, ModelSpec& spec) {
   spec.towers.push_back(std::move(tower));
 }
 
+// Fuyu has no vision encoder: image patches go through one linear layer
+// into the decoder (transformers models/fuyu/modeling_fuyu.py, v4.57:
+// vision_embed_tokens = Linear(patch_size^2 x num_channels, hidden); config
+// defaults 30 and 3).
+bool is_fuyu(const json& top, const std::string& path) {
+  if (jsonu::opt_string(top, "model_type", path).value_or("") == "fuyu") return true;
+  const json* a = jsonu::find(top, "architectures");
+  return a && a->is_array() && !a->empty() && (*a)[0] == "FuyuForCausalLM";
+}
+
+void fuyu_patch_embedding(const json& top, const std::string& path, ModelSpec& spec) {
+  const int64_t patch = jsonu::opt_int(top, "patch_size", path, 1, 10000).value_or(30);
+  const int64_t channels = jsonu::opt_int(top, "num_channels", path, 1, 64).value_or(3);
+  TowerSpec tower;
+  tower.name = "vision";
+  Inventory inv(tower.tensors, path);
+  inv.linear("vision_embed_tokens", spec.hidden, patch * patch * channels, true, -1);
+  spec.towers.push_back(std::move(tower));
+}
+
 }  // namespace
 
 void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
   parse_audio(top, path, spec);
+  if (spec.hidden > 0 && is_fuyu(top, path)) {
+    fuyu_patch_embedding(top, path, spec);
+    return;
+  }
   const json* v = jsonu::find(top, "vision_config");
   if (!v || v->is_null() || spec.hidden == 0) return;
   const std::string p = jsonu::join(path, "vision_config");

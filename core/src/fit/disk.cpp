@@ -9,7 +9,14 @@ DiskSizes disk_sizes(const Prepared& p) {
   const double n = static_cast<double>(p.params.total);
   const double stored = p.spec->stored_dtype == "float32" ? 4.0 : 2.0;
   DiskSizes out;
-  out.checkpoint_bytes = static_cast<int64_t>(n * stored);
+  // The files as stored: exact bytes from the checkpoint's headers when the
+  // request has them, else the checkpoint's own format (an MXFP4 or FP8
+  // checkpoint is not 2 bytes a parameter), whatever format it is loaded in.
+  out.checkpoint_bytes = p.req.checkpoint_bytes > 0
+                             ? p.req.checkpoint_bytes
+                             : mem::weight_bytes(*p.spec, checkpoint_weight_format(*p.spec),
+                                                 static_cast<int64_t>(stored), mem::Shard{})
+                                   .total;
   out.stored_dtype_bytes = static_cast<int64_t>(stored);
   if (p.req.task == Task::full) {
     // The optimizer's state dict saved beside the weights: the same bytes

@@ -104,6 +104,13 @@ WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req) {
   return from_dtype("bf16", "default");
 }
 
+WeightFormat checkpoint_weight_format(const ModelSpec& spec) {
+  std::string id = from_quant(spec.quant);
+  if (!id.empty()) return from_dtype(id, "quantization_config");
+  id = from_stored(spec.stored_dtype);
+  return from_dtype(id.empty() ? "bf16" : id, id.empty() ? "default" : "torch_dtype");
+}
+
 namespace mem {
 
 int64_t to_bytes(double v) {
