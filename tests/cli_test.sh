@@ -194,6 +194,18 @@ no_raw_ids "estimate text (qlora): labels only"
 grep -q 'NF4' "$TMP/out" && ok "qlora weights dtype shown by its label" || bad "qlora weights dtype shown by its label" "$(sed -n 1,12p "$TMP/out")"
 run estimate --preset "$LLAMA" --engine vllm --inference-mode forward --kv-cache-dtype fp8 --gpu h100 --strategies
 no_raw_ids "estimate text (vllm): labels only"
+# Engine start-up answers in the text table, the same figures as the JSON.
+for eng in vllm sglang; do
+  run estimate --preset "$LLAMA" --engine $eng --gpu h100 --no-search --json
+  if [[ $eng == vllm ]]; then key=kv_cache_size_tokens; else key=max_total_num_tokens; fi
+  tokens=$(python3 -c "import json,sys; print(f'{json.load(open(sys.argv[1]))[\"engine\"][\"$eng\"][\"$key\"]:,}')" "$TMP/out")
+  run estimate --preset "$LLAMA" --engine $eng --gpu h100 --no-search
+  grep -q -- "$tokens tokens\|#tokens: $tokens" "$TMP/out" && ok "$eng text shows the KV tokens of the JSON ($tokens)" || bad "$eng text shows the KV tokens of the JSON ($tokens)" "$(grep -A4 start-up "$TMP/out")"
+done
+run estimate --preset meta-llama/Llama-3.1-70B --engine vllm --tp 2 --gpu h100 --no-search
+grep -q 'would not start: .*estimated maximum model length is' "$TMP/out" && ok "vllm text prints vLLM's refusal" || bad "vllm text prints vLLM's refusal" "$(grep -A5 start-up "$TMP/out")"
+run estimate --preset "$LLAMA" --engine ollama --gpu 4090 --no-search
+grep -q 'offloaded 33/33 layers to GPU' "$TMP/out" && ok "ollama text prints its offload line" || bad "ollama text prints its offload line" "$(grep -A3 Ollama "$TMP/out")"
 run fit --preset meta-llama/Llama-3.1-70B --task lora
 no_raw_ids "fit text: labels only"
 grep -q 'does not fit' "$TMP/out" && ok "fit text prints the verdict label" || bad "fit text prints the verdict label"

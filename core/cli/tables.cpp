@@ -110,6 +110,67 @@ void print_speed(const json& sp) {
 }
 }  // namespace
 
+// The engines' own start-up figures, named as their logs name them
+// (methodology §7.8 vLLM, §7.9 SGLang, §17 Ollama); llama.cpp's buffers below.
+void print_engine(const json& e, int64_t seq_len) {
+  auto num = [](const json& o, const char* k) { return o.at(k).get<double>(); };
+  if (e.contains("vllm")) {
+    const json& v = e.at("vllm");
+    std::printf("\nvLLM %s start-up on %s (max_model_len %lld, max_num_seqs %lld):\n",
+                v.at("release").get<std::string>().c_str(), gpu_name(v.at("gpu")).c_str(),
+                static_cast<long long>(i64(v, "max_model_len")),
+                static_cast<long long>(i64(v, "max_num_seqs")));
+    std::printf("  model weights %s, activation peak %s, non-torch %s\n",
+                gib(i64(v, "model_weights_bytes")).c_str(),
+                gib(i64(v, "activation_peak_bytes")).c_str(),
+                gib(i64(v, "non_torch_memory_bytes")).c_str());
+    if (v.contains("available_kv_cache_memory_bytes")) {
+      std::printf("  Available KV cache memory: %.2f GiB\n",
+                  num(v, "available_kv_cache_memory_bytes") / 1073741824.0);
+    }
+    if (v.contains("kv_cache_size_tokens")) {
+      std::printf("  GPU KV cache size: %s tokens\n",
+                  with_commas(i64(v, "kv_cache_size_tokens")).c_str());
+    }
+    if (v.contains("max_concurrency")) {
+      std::printf("  Maximum concurrency for %lld tokens per request: %.2fx\n",
+                  static_cast<long long>(i64(v, "max_model_len")), num(v, "max_concurrency"));
+    }
+    if (!v.at("starts").get<bool>()) {
+      std::printf("  would not start: %s\n", v.at("refusal").get<std::string>().c_str());
+    }
+  }
+  if (e.contains("sglang")) {
+    const json& g = e.at("sglang");
+    std::printf("\nSGLang %s start-up on %s (mem_fraction_static %.3f, context_len %lld):\n",
+                g.at("release").get<std::string>().c_str(), gpu_name(g.at("gpu")).c_str(),
+                num(g, "mem_fraction_static"), static_cast<long long>(i64(g, "context_len")));
+    std::printf("  Load weight end. mem usage=%.2f GB\n", num(g, "weights_mem_usage_bytes") / 1e9);
+    if (g.at("starts").get<bool>()) {
+      std::printf("  KV Cache is allocated. #tokens: %s, K+V size: %.2f GB\n",
+                  with_commas(i64(g, "max_total_num_tokens")).c_str(),
+                  num(g, "kv_cache_bytes") / 1e9);
+      std::printf("  max_total_num_tokens=%s, max_req_len=%lld; %.2f requests of %lld tokens\n",
+                  with_commas(i64(g, "max_total_num_tokens")).c_str(),
+                  static_cast<long long>(i64(g, "max_req_len")), num(g, "max_concurrency"),
+                  static_cast<long long>(seq_len));
+    } else {
+      std::printf("  would not start: %s\n", g.at("refusal").get<std::string>().c_str());
+    }
+  }
+  if (e.contains("ollama")) {
+    const json& o = e.at("ollama");
+    std::printf("\nOllama on %s (num_ctx %lld, num_parallel %lld, KV %s):\n",
+                gpu_name(o.at("gpu")).c_str(), static_cast<long long>(i64(o, "num_ctx")),
+                static_cast<long long>(i64(o, "num_parallel")),
+                o.at("kv_cache_type").get<std::string>().c_str());
+    std::printf("  offloaded %lld/%lld layers to GPU; VRAM %.2f MiB, host %.2f MiB%s\n",
+                static_cast<long long>(i64(o, "layers_offload")),
+                static_cast<long long>(i64(o, "layers_model")), num(o, "gpu_mib"),
+                num(o, "host_mib"), o.at("layers_fitted").get<bool>() ? "" : " (partial offload)");
+  }
+}
+
 void print_estimate(const json& r, const json& fields) {
   print_params(r);
   const json& q = r.at("request");
@@ -161,6 +222,7 @@ void print_estimate(const json& r, const json& fields) {
                   gib(i64(n, "per_gpu_total_bytes")).c_str());
     }
   }
+  if (r.contains("engine")) print_engine(r.at("engine"), q.at("seq_len").get<int64_t>());
   if (r.contains("engine") && r.at("engine").contains("llama_cpp")) {
     // llama.cpp's buffers as llama-server prints them (MiB), methodology §16.
     const json& l = r.at("engine").at("llama_cpp");
