@@ -155,3 +155,35 @@ TEST_CASE("A custom {bits, group_size} format adds a scale and a zero per group"
   json plain = run({{"model", kLlama}, {"weights_dtype", {{"bits", 3}}}, {"search", false}});
   CHECK(plain.at("weights_format").at("bits").get<double>() == 3.0);
 }
+
+TEST_CASE("HF generate: the legacy tuple cache holds two caches while decoding") {
+  // Llama-2-13B: 40 layers, MHA 40 x 128 = 5,120, fp16 cache:
+  //   per token 2 (K, V) x 40 x 5,120 x 2 B = 819,200 B.
+  // Batch 16, prompt 512, 512 new tokens (seq 1,024):
+  //   kv_cache = 16 x 1,024 x 819,200 = 13,421,772,800 B.
+  // transformers <= 4.41 (issue #25930, fixed by PR #30536 in 4.42): the last
+  // decode forward extends a cache of 1,022 tokens held by generate() until
+  // the forward returns: 16 x 1,022 x 819,200 = 13,395,558,400 B.
+  // DynamicCache (>= 4.42): one layer's K or V: 13,421,772,800 / 40 / 2 =
+  // 167,772,160 B.
+  json req = {{"model", {{"preset", "TheBloke/Llama-2-13B-chat-GPTQ"}}},
+              {"task", "inference"},
+              {"weights_dtype", "fp16"},
+              {"batch_size", 16},
+              {"seq_len", 1024},
+              {"prompt_len", 512},
+              {"search", false}};
+  const json dyn = run(req);
+  CHECK(component(dyn, "kv_cache") == 13421772800);
+  CHECK(component(dyn, "decode_transient") == 167772160);
+  req["hf_cache"] = "legacy";
+  const json legacy = run(req);
+  CHECK(component(legacy, "decode_transient") == 13395558400);
+  CHECK(legacy.at("peak_phase") == "decode");
+  // One new token: no decode forward, nothing held twice.
+  req["seq_len"] = 513;
+  for (const auto& c : run(req).at("components")) CHECK(c.at("id") != "decode_transient");
+  // Only the HF engine has it: elsewhere it takes no effect and is not echoed.
+  req["engine"] = "vllm";
+  CHECK_FALSE(run(req).at("request").contains("hf_cache"));
+}

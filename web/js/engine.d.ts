@@ -11,6 +11,7 @@ export type RequestEnums = {
   stack: 'hf'|'unsloth'|'torchtune'|'litgpt'|'llama_factory'|'axolotl';
   precision: 'bf16_mixed'|'fp16_mixed'|'bf16_pure'|'fp32';
   inference_mode: 'generate'|'forward';
+  hf_cache: 'dynamic'|'legacy';
   optimizer: 'adamw'|'adamw_fused'|'adamw_8bit'|'paged_adamw_8bit'|'adafactor'|'sgd'|'sgd_momentum'|'lion';
   'lora.dtype': 'fp32'|'bf16'|'fp16';
   attention: 'sdpa'|'flash'|'eager';
@@ -40,6 +41,8 @@ export type RequestSettings = {
   prompt_len?: number;
   /** Logits for */
   inference_mode?: RequestEnums['inference_mode'];
+  /** Transformers KV cache */
+  hf_cache?: RequestEnums['hf_cache'];
   /** Gradient checkpointing */
   gradient_checkpointing?: boolean;
   /** Optimizer */

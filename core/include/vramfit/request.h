@@ -102,6 +102,7 @@ struct Request {
   int64_t seq_len = 2048;
   std::optional<int64_t> prompt_len;  // inference: prefill length (<= seq_len)
   bool logits_all = false;            // inference_mode "forward": logits for every position
+  bool legacy_kv_cache = false;       // hf_cache "legacy": transformers <= 4.41 tuple cache
   bool gradient_checkpointing = false;
   Optimizer optimizer = Optimizer::adamw;
   bool optimizer_in_backward = false;

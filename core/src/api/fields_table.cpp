@@ -20,6 +20,7 @@ constexpr unsigned kLlamaCpp = engine_bit(Engine::llama_cpp);
 constexpr unsigned kOllama = engine_bit(Engine::ollama);
 constexpr unsigned kGguf = kLlamaCpp | kOllama;  // llama-server underneath
 constexpr unsigned kSglang = engine_bit(Engine::sglang);
+constexpr unsigned kHf = engine_bit(Engine::hf);
 constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
@@ -224,6 +225,17 @@ void add_workload(std::vector<Field>& t) {
                   .cli("--inference-mode")
                   .io([](Request& r, const json& v) { r.logits_all = v.get<int>() == 1; },
                       [](const Request& r) { return json(r.logits_all ? 1 : 0); }));
+  t.push_back(
+      Row("hf_cache", Kind::enumeration, "Transformers KV cache", "inference")
+          .one_of({{"dynamic", "DynamicCache end to end (transformers >= 4.42)"},
+                   {"legacy", "Tuple past_key_values (transformers <= 4.41)"}})
+          .about("Up to transformers 4.41, generate() passed tuple caches and held the previous "
+                 "step's cache until the forward returned the next one: two caches at once while "
+                 "decoding.")
+          .only(kInference, kHf)
+          .cli("--hf-cache")
+          .io([](Request& r, const json& v) { r.legacy_kv_cache = v.get<int>() == 1; },
+              [](const Request& r) { return json(r.legacy_kv_cache ? 1 : 0); }));
 }
 
 // Training settings and LoRA adapters.

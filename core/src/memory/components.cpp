@@ -369,13 +369,32 @@ void compute_buffer(const Ctx& c, Emit& e) {
         INPUTS({{"flash_attn", b.flash_attn ? "on" : "off"}}), 0.15);
 }
 
-// DynamicCache grows by torch.cat: one layer's K (or V) exists twice.
+// DynamicCache grows by torch.cat: one layer's K (or V) exists twice (the
+// update replaces the layer's tensor, so the old one is freed at once). Up
+// to transformers 4.41 generate() passed tuple caches (models/llama/
+// modeling_llama.py v4.32: key_states = torch.cat([past_key_value[0],
+// key_states]); greedy_search keeps model_kwargs' past_key_values until
+// _update_model_kwargs_for_generation after the forward): the whole previous
+// cache lives until the new one is complete (issue #25930; fixed by PR
+// #30536, v4.42, which keeps one DynamicCache from start to end).
 void decode_transient(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
-  const double layers = static_cast<double>(std::max<size_t>(p.spec->layers.size(), 1));
+  if (p.req.engine != Engine::hf) return;
   const double kv = static_cast<double>(c.bytes_of("kv_cache"));
-  e.set(p.req.engine == Engine::hf ? kv / layers / 2.0 : 0,
-        "one layer's K or V copied by torch.cat on each decode step", INPUTS({}));
+  if (p.req.legacy_kv_cache) {
+    // N new tokens take one prefill and N - 1 decode forwards; the last one
+    // extends a cache of s - 2 tokens (none when N = 1).
+    if (c.s - prompt_tokens(c) < 2) return;
+    const double s = static_cast<double>(c.s);
+    e.set(kv * (s - 2) / s,
+          "transformers <= 4.41 tuple cache: the previous step's cache (all layers) is held "
+          "until the forward returns the new one",
+          INPUTS({{"tokens", c.s - 2}}));
+    return;
+  }
+  const double layers = static_cast<double>(std::max<size_t>(p.spec->layers.size(), 1));
+  e.set(kv / layers / 2.0, "one layer's K or V copied by torch.cat on each decode step",
+        INPUTS({}));
 }
 
 // --- training transients --------------------------------------------------------
@@ -516,8 +535,9 @@ const std::vector<ComponentDef>& component_table() {
        "llama.cpp's GPU compute buffer: the largest graph of one ubatch, reserved at start.", 0.15,
        kInferencePhases, false, compute_buffer},
       {"decode_transient", "KV growth copy",
-       "One layer's K or V copied as the cache grows (HF DynamicCache).", 0.2, kDecode, false,
-       decode_transient, kNotVllm},
+       "One layer's K or V copied as the cache grows (HF DynamicCache); the whole previous cache "
+       "with the legacy tuple cache.",
+       0.2, kDecode, false, decode_transient, kNotVllm},
       {"dequant_transient", "Dequantised weight (transient)",
        "A quantised weight matrix dequantised to bf16 for one matmul.", 0.05,
        kForward | kBackwardEnd, false, dequant_transient},
