@@ -87,7 +87,8 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
   const TrainingCost c = training_cost(p);
   const double bw = g.bandwidth_gbps * 1e9;
   auto step = [&](double hfu, double eff) {
-    return c.flops_per_token * c.tokens_per_step / (peak * hfu) + c.dequant_bytes_per_step / (bw * eff);
+    return c.flops_per_token * c.tokens_per_step / (peak * hfu) +
+           c.dequant_bytes_per_step / (bw * eff);
   };
   const double t_mid = step(kHfuMid, kBwMid), t_slow = step(kHfuLow, kBwLow),
                t_fast = step(kHfuHigh, kBwHigh);
@@ -114,7 +115,8 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
       "dequant_bytes_per_step / (bandwidth x bandwidth_efficiency); flops_per_token = 6 x "
       "matmul_params + 3 x attention (full) or 4 x matmul_params + 3 x attention + 6 x "
       "adapter_params (LoRA), + 2 x matmul_params + attention with gradient checkpointing";
-  out.push_back(Figure{"train_step_s", "Training step", "s", t_mid, t_fast, t_slow, step_formula, in});
+  out.push_back(
+      Figure{"train_step_s", "Training step", "s", t_mid, t_fast, t_slow, step_formula, in});
   json tin = json::object();
   tin["tokens_per_step"] = c.tokens_per_step;
   tin["data_parallel"] = replicas;
@@ -122,11 +124,10 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
                        replicas * c.tokens_per_step / t_mid, replicas * c.tokens_per_step / t_slow,
                        replicas * c.tokens_per_step / t_fast,
                        "data_parallel x tokens_per_step / train_step_s", tin});
-  const double tokens = plan.train_tokens > 0 ? plan.train_tokens
-                                              : plan.dataset_tokens * std::max(plan.epochs, 0.0);
+  const double tokens =
+      plan.train_tokens > 0 ? plan.train_tokens : plan.dataset_tokens * std::max(plan.epochs, 0.0);
   if (tokens <= 0) return out;
-  const double rate_mid = out.back().value, rate_slow = out.back().low,
-               rate_fast = out.back().high;
+  const double rate_mid = out.back().value, rate_slow = out.back().low, rate_fast = out.back().high;
   json hin = json::object();
   hin["tokens"] = tokens;
   if (plan.train_tokens <= 0) {
