@@ -4,7 +4,10 @@ tests/validation/throughput.tsv (llama-bench decode and prefill tokens/s,
 torchtune training tokens/s; source in each row) and prints measured vs
 predicted tokens/s with the error, then the median |error| per phase.
 A tgN row decodes N tokens from an empty context: its mean depth is N/2, the
-seq_len of the request. A ppN row prefills N tokens: seq_len N.
+seq_len of the request. A ppN row prefills N tokens: seq_len N. A training row
+(torchtune README, Sept 2024: batch 2, packed to 2048, recipe defaults) is a
+torchtune-stack request on that GPU; 8-GPU rows are FSDP over 8 (the README's
+figure is the whole node's: per GPU it would exceed the A100's peak).
 Usage: bench_speed_accuracy.py VRAMFIT_BINARY"""
 import os
 import statistics
@@ -33,7 +36,13 @@ GPUS = {
     "A100 PCIe 80GB": "a100-pcie-80g", "A100 SXM 80GB": "a100-sxm-80g",
     "H100 PCIe 80GB": "h100-pcie-80g", "Apple M2 Ultra 76-core GPU 192GB": "apple-m2-ultra-192g",
     "Apple M3 Max 40-core GPU 64GB": "apple-m3-max-128g",
+    # torchtune's 8x A100 rows do not state the memory size; both A100s
+    # have the same 312 TFLOPS bf16 peak.
+    "A100 (memory size not stated; README says 8x A100)": "a100-sxm-80g",
+    "A100 (README says 8x A100)": "a100-sxm-80g",
 }
+# torchtune row "weights" column -> task.
+TASKS = {"bf16 (full finetune)": "full", "bf16 (LoRA)": "lora", "bf16 (QLoRA)": "qlora"}
 
 
 def figure(resp, fid):
@@ -44,8 +53,24 @@ def figure(resp, fid):
     return None
 
 
+def predict_training(binary, row):
+    n = int(row["n_gpus"])
+    req = {"model": {"preset": MODELS[row["model"]]}, "task": TASKS[row["weights"]],
+           "stack": "torchtune", "gpu": GPUS[row["gpu"]],
+           "batch_size": int(row["batch_or_concurrency"].split(" ")[0]),
+           "seq_len": int(row["prompt_tokens"].split(" ")[0]), "search": False}
+    if n > 1:
+        req["parallel"] = {"dp": n, "fsdp": True}
+        if "CPU offload" in row["notes"]:
+            req["parallel"].update({"offload_params": True, "offload_optimizer": True})
+    resp = estimate(binary, req, row["id"])
+    return figure(resp, "train_tokens_per_s")
+
+
 def predict(binary, row):
     phase = row["phase"]
+    if phase == "training":
+        return predict_training(binary, row)
     if phase == "decode":
         seq = max(int(row["gen_tokens"]) // 2, 1)
     else:
@@ -68,9 +93,6 @@ def main():
           f"{'measured':>9} {'predicted':>9} {'band':>17} {'error':>8}")
     for row in rows:
         phase = row["phase"]
-        if phase == "training":
-            skipped.append(f"{row['id']} (training speed not modelled yet)")
-            continue
         if row["gpu"] not in GPUS:
             skipped.append(f"{row['id']} ({row['gpu']} not in the catalogue)")
             continue

@@ -96,16 +96,31 @@ std::string stack_defaults_text(const json& d, const json& fields, const std::st
 }
 // Speed figures on the request's GPU (response `speed`, methodology §18).
 void print_speed(const json& sp) {
-  std::printf("\nspeed on %s, batch %lld, context depth %lld\n", gpu_name(sp.at("gpu")).c_str(),
-              static_cast<long long>(sp.at("batch_size").get<int64_t>()),
-              static_cast<long long>(sp.at("context_depth").get<int64_t>()));
+  if (sp.contains("context_depth")) {
+    std::printf("\nspeed on %s, batch %lld, context depth %lld\n", gpu_name(sp.at("gpu")).c_str(),
+                static_cast<long long>(sp.at("batch_size").get<int64_t>()),
+                static_cast<long long>(sp.at("context_depth").get<int64_t>()));
+  } else {
+    std::printf("\ntraining speed on %s, batch %lld x seq %lld\n", gpu_name(sp.at("gpu")).c_str(),
+                static_cast<long long>(sp.at("batch_size").get<int64_t>()),
+                static_cast<long long>(sp.at("seq_len").get<int64_t>()));
+  }
   for (const auto& f : sp.at("figures")) {
-    const bool secs = f.at("unit").get<std::string>() == "s";
-    const char* fmt = secs ? "%.3f s  (%.3f - %.3f)" : "%.1f tokens/s  (%.1f - %.1f)";
-    char buf[96];
+    const std::string unit = f.at("unit").get<std::string>();
+    const char* fmt = unit == "s"          ? "%.3f s  (%.3f - %.3f)"
+                      : unit == "currency" ? "%.2f  (%.2f - %.2f)"
+                                           : "%.1f tokens/s  (%.1f - %.1f)";
+    char buf[128];
     std::snprintf(buf, sizeof buf, fmt, f.at("value").get<double>(), f.at("low").get<double>(),
                   f.at("high").get<double>());
-    row(f.at("label").get<std::string>(), buf);
+    std::string text = buf;
+    // Long runs read better in hours.
+    if (unit == "s" && f.at("value").get<double>() >= 3600) {
+      std::snprintf(buf, sizeof buf, "%.1f h  (%.1f - %.1f)", f.at("value").get<double>() / 3600,
+                    f.at("low").get<double>() / 3600, f.at("high").get<double>() / 3600);
+      text = buf;
+    }
+    row(f.at("label").get<std::string>(), text);
   }
 }
 }  // namespace

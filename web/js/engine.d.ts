@@ -49,6 +49,14 @@ export type RequestSettings = {
   optimizer?: RequestEnums['optimizer'];
   /** Optimizer step in backward */
   optimizer_in_backward?: boolean;
+  /** Tokens to train */
+  train_tokens?: number;
+  /** Dataset tokens */
+  dataset_tokens?: number;
+  /** Epochs */
+  epochs?: number;
+  /** Price per GPU-hour */
+  price_per_gpu_hour?: number;
   lora?: {
     /** LoRA rank */
     rank?: number;

@@ -27,6 +27,9 @@ struct Gpu {
   // when the GPU lacks the type or no figure is published (see note).
   std::optional<double> bf16_tflops;
   std::optional<double> fp16_tflops;
+  // Dense fp16 tensor TFLOPS with fp16 accumulate where it differs from the
+  // fp32-accumulate figure (GeForce cards: twice it).
+  std::optional<double> fp16_acc16_tflops;
   bool fp8 = false;             // native FP8 tensor cores
   bool fp4 = false;             // native FP4 / MX tensor cores
   std::string arch;             // "Hopper (9.0)", "CDNA3 (gfx942)"

@@ -128,6 +128,11 @@ struct Request {
   std::optional<double> mem_fraction_static;
   std::optional<int64_t> chunked_prefill_size;
   std::optional<int64_t> cuda_graph_max_bs;
+  // Training time and cost (response speed, methodology §18.2); unset: not shown.
+  std::optional<int64_t> train_tokens;    // tokens to train on
+  std::optional<int64_t> dataset_tokens;  // a dataset's tokens, times epochs
+  std::optional<double> epochs;
+  std::optional<double> price_per_gpu_hour;
   int64_t cuda_context_mib = 500;  // methodology §8 default
   double fragmentation = -1;       // reserved/allocated - 1; <0 = default
   bool search = true;              // per-GPU max batch / max seq searches

@@ -126,6 +126,7 @@ json catalog_document(bool preset_counts) {
     e["nominal_gb"] = g.nominal_gb;
     e["bandwidth_gbps"] = g.bandwidth_gbps;
     e["bf16_tflops"] = g.bf16_tflops ? json(*g.bf16_tflops) : json();
+    if (g.fp16_acc16_tflops) e["fp16_acc16_tflops"] = *g.fp16_acc16_tflops;
     e["arch"] = g.arch;
     e["form_factor"] = g.form_factor;
     e["source"] = g.source;

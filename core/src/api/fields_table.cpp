@@ -96,6 +96,7 @@ struct Row : Field {
 };
 
 json optional_json(const std::optional<int64_t>& v) { return v ? json(*v) : json(); }
+json optional_json(const std::optional<double>& v) { return v ? json(*v) : json(); }
 
 // The stack ids and names of core/data/stacks.json (the catalogue is static,
 // so its strings outlive the table).
@@ -265,6 +266,43 @@ void add_training(std::vector<Field>& t) {
           .only(kTraining)
           .cli("--optimizer-in-backward")
           .member<&Request::optimizer_in_backward>());
+  t.push_back(Row("train_tokens", Kind::integer, "Tokens to train", "training-adv")
+                  .range(1, 1e15)
+                  .in_units("tokens")
+                  .derive("none (no time to train)")
+                  .about("Tokens the run trains on, for the time and cost to train (response "
+                         "speed); or give dataset_tokens and epochs.")
+                  .only(kTraining)
+                  .cli("--train-tokens")
+                  .io([](Request& r, const json& v) { r.train_tokens = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.train_tokens); }));
+  t.push_back(Row("dataset_tokens", Kind::integer, "Dataset tokens", "training-adv")
+                  .range(1, 1e15)
+                  .in_units("tokens")
+                  .derive("none")
+                  .about("Tokens in one epoch of the dataset; times epochs gives the tokens to "
+                         "train when train_tokens is not set.")
+                  .only(kTraining)
+                  .cli("--dataset-tokens")
+                  .io([](Request& r, const json& v) { r.dataset_tokens = v.get<int64_t>(); },
+                      [](const Request& r) { return optional_json(r.dataset_tokens); }));
+  t.push_back(Row("epochs", Kind::number, "Epochs", "training-adv")
+                  .range(0.01, 1e6)
+                  .derive("1")
+                  .about("Passes over dataset_tokens.")
+                  .only(kTraining)
+                  .cli("--epochs")
+                  .io([](Request& r, const json& v) { r.epochs = v.get<double>(); },
+                      [](const Request& r) { return optional_json(r.epochs); }));
+  t.push_back(Row("price_per_gpu_hour", Kind::number, "Price per GPU-hour", "training-adv")
+                  .range(0, 1e6)
+                  .derive("none (no cost)")
+                  .about("What one GPU-hour costs you, in any currency, for the cost to train "
+                         "(no built-in prices).")
+                  .only(kTraining)
+                  .cli("--price-per-gpu-hour")
+                  .io([](Request& r, const json& v) { r.price_per_gpu_hour = v.get<double>(); },
+                      [](const Request& r) { return optional_json(r.price_per_gpu_hour); }));
   t.push_back(Row("lora.rank", Kind::integer, "LoRA rank", "lora")
                   .range(1, 1 << 16)
                   .about("Adapter rank r.")

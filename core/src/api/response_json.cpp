@@ -338,21 +338,9 @@ json ollama_json(const Prepared& p) {
   return j;
 }
 
-json speed_json(const Prepared& p) {
-  const Request& r = p.req;
-  const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu);
-  if (r.task != Task::inference || !g) return nullptr;
-  speed::Workload w;
-  w.batch = r.batch_size;
-  w.depth = r.seq_len;
-  w.prompt = r.seq_len;
-  json out = json::object();
-  out["gpu"] = g->id;
-  out["batch_size"] = w.batch;
-  out["context_depth"] = w.depth;
-  out["prompt_tokens"] = w.prompt;
-  json& figs = out["figures"] = json::array();
-  for (const speed::Figure& f : speed::inference_speed(p, *g, w)) {
+static json figures_json(const std::vector<speed::Figure>& figures) {
+  json figs = json::array();
+  for (const speed::Figure& f : figures) {
     json& e = figs.emplace_back(json::object());
     e["id"] = f.id;
     e["label"] = f.label;
@@ -363,6 +351,38 @@ json speed_json(const Prepared& p) {
     e["formula"] = f.formula;
     e["inputs"] = f.inputs;
   }
+  return figs;
+}
+
+json speed_json(const Prepared& p) {
+  const Request& r = p.req;
+  const Gpu* g = r.gpu.empty() ? nullptr : find_gpu(r.gpu);
+  if (!g) return nullptr;
+  if (r.task != Task::inference) {
+    speed::TrainingPlan plan;
+    plan.train_tokens = static_cast<double>(r.train_tokens.value_or(0));
+    plan.dataset_tokens = static_cast<double>(r.dataset_tokens.value_or(0));
+    plan.epochs = r.epochs.value_or(1.0);
+    plan.price_per_gpu_hour = r.price_per_gpu_hour.value_or(0.0);
+    const std::vector<speed::Figure> figs = speed::training_speed(p, *g, plan);
+    if (figs.empty()) return nullptr;
+    json out = json::object();
+    out["gpu"] = g->id;
+    out["batch_size"] = r.batch_size;
+    out["seq_len"] = r.seq_len;
+    out["figures"] = figures_json(figs);
+    return out;
+  }
+  speed::Workload w;
+  w.batch = r.batch_size;
+  w.depth = r.seq_len;
+  w.prompt = r.seq_len;
+  json out = json::object();
+  out["gpu"] = g->id;
+  out["batch_size"] = w.batch;
+  out["context_depth"] = w.depth;
+  out["prompt_tokens"] = w.prompt;
+  out["figures"] = figures_json(speed::inference_speed(p, *g, w));
   return out;
 }
 

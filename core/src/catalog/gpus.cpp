@@ -57,8 +57,8 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   catalog::reject_unknown_keys(
       rec, path,
       {"id", "name", "vendor", "aliases", "memory_mib", "memory_source", "nominal_gb",
-       "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp8", "fp4", "arch", "form_factor",
-       "unified_memory", "year", "source", "note"});
+       "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp16_acc16_tflops", "fp8", "fp4", "arch",
+       "form_factor", "unified_memory", "year", "source", "note"});
   Gpu g;
   g.id = catalog::req_string(rec, "id", path);
   catalog::check_slug(g.id, path + ".id");
@@ -75,6 +75,8 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.bandwidth_gbps = catalog::req_number(rec, "bandwidth_gbps", path, 1, 1e5);
   g.bf16_tflops = nullable_tflops(rec, "bf16_tflops", path);
   g.fp16_tflops = nullable_tflops(rec, "fp16_tflops", path);
+  if (rec.contains("fp16_acc16_tflops"))
+    g.fp16_acc16_tflops = nullable_tflops(rec, "fp16_acc16_tflops", path);
   g.fp8 = catalog::req_bool(rec, "fp8", path);
   g.fp4 = catalog::req_bool(rec, "fp4", path);
   g.arch = catalog::req_string(rec, "arch", path);

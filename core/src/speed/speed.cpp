@@ -134,6 +134,126 @@ double peak_flops(const Gpu& g) {
   return 0;
 }
 
+// fp16 tensor peak with fp16 accumulate: GeForce cards run it at twice their
+// fp32-accumulate rate (Turing / GA102 / Ada / Blackwell RTX whitepapers);
+// elsewhere both rates are the same.
+double peak_fp16_acc16(const Gpu& g) {
+  if (g.fp16_acc16_tflops) return *g.fp16_acc16_tflops * 1e12;
+  return peak_flops(g);
+}
+
+bool llama_cpp_engine(const Prepared& p) {
+  return p.req.engine == Engine::llama_cpp || p.req.engine == Engine::ollama;
+}
+
+// llama.cpp's prompt processing, kernel by kernel (ggml-cuda.cu, release
+// b2950, May 2024; methodology §18.1). For a micro-batch of more than
+// MMQ_MAX_BATCH_SIZE (32) tokens on a GPU with tensor cores,
+// ggml_cuda_mul_mat sends every weight matrix to ggml_cuda_op_mul_mat_cublas,
+// which converts a quantised weight to an fp16 copy (to_fp16_cuda), the f32
+// activations to fp16, runs cublasGemmEx with CUBLAS_COMPUTE_16F (the fp16-
+// accumulate rate) and converts the fp16 result back to f32. Without flash
+// attention (llama-bench's default) KQ is a full n_tokens x n_kv f32 matrix
+// per head, masked, soft-maxed, converted to fp16 for KQV. All kernels run
+// one after another, so their times add.
+struct PrefillUbatch {
+  double gemm_flops = 0;     // weight GEMMs, per GPU
+  double attn_flops = 0;     // KQ and KQV batched GEMMs
+  double gemm_bytes = 0;     // fp16 weights read by cuBLAS
+  double dequant_bytes = 0;  // quantised weights read + fp16 copy written
+  double act_bytes = 0;      // f32 activation traffic of every other kernel
+  double kernels = 0;
+};
+
+// Bytes of f32 activation traffic per token per layer that llama.cpp's graph
+// moves outside the GEMMs (build_llama, b2950): rms_norm and its mul twice
+// (8 bytes per element each), two residual adds (12), rope of q and k (8),
+// K and V copies into the f16 cache (6), the permute+cont of KQV (8), silu
+// (8) and the gate x up mul (12) on the FFN width; around every weight GEMM
+// an f32->f16 input conversion (6 per input element) and the fp16 output
+// written then converted to f32 (8 per output element).
+double layer_act_bytes(const ModelSpec& s, const LayerSpec& L, int layer) {
+  const double h = static_cast<double>(s.hidden);
+  const double q = static_cast<double>(L.n_heads * L.head_dim);
+  const double kv = static_cast<double>(L.n_kv_heads * L.head_dim);
+  double f = static_cast<double>(L.ffn_width);
+  if (L.ffn != FfnKind::dense)
+    f = static_cast<double>(s.moe.expert_width * s.moe.experts_per_token + s.moe.shared_width);
+  double bytes = 56 * h + 16 * q + 20 * kv + 20 * f;
+  for (const TensorGroup& t : s.tensors) {
+    if (t.layer != layer || t.rows <= 1 || t.cols <= 1) continue;
+    double n = static_cast<double>(t.count);
+    if (t.routed && s.moe.num_experts > 0) n = static_cast<double>(s.moe.experts_per_token);
+    // Weights are stored [out, in] (rows = outputs, cols = inputs).
+    bytes += n * (6.0 * static_cast<double>(t.cols) + 8.0 * static_cast<double>(t.rows));
+  }
+  return bytes;
+}
+
+// Bytes per attention score outside the KQ/KQV GEMMs: KQ written fp16 and
+// converted to f32 (8), soft_max_ext read and written (8), converted to fp16
+// for KQV (6).
+constexpr double kScoreBytes = 22;
+
+PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv) {
+  const ModelSpec& s = *p.spec;
+  const double tp = static_cast<double>(p.shard.tp);
+  PrefillUbatch u;
+  double touched = 1;
+  const double stored = weights_read(p, tokens, touched);
+  // Only the last token's logits are computed in a prompt (llama.cpp
+  // inp_out_ids, b2950): the output head is one row, not a GEMM.
+  const double all = matmul_params(p);
+  const double head = std::min(static_cast<double>(s.vocab) * static_cast<double>(s.hidden), all);
+  const double params = (all - head) / tp;
+  const double quantised = stored * (all - head) / std::max(all, 1.0);
+  u.gemm_flops = 2.0 * tokens * params;
+  u.gemm_bytes = 2.0 * params * touched;
+  if (quantised < u.gemm_bytes) u.dequant_bytes = quantised + u.gemm_bytes;
+  for (size_t i = 0; i < s.layers.size(); ++i) {
+    const LayerSpec& L = s.layers[i];
+    u.act_bytes += tokens * layer_act_bytes(s, L, static_cast<int>(i)) / tp;
+    if (L.mixer != MixerKind::attention) continue;
+    double keys = n_kv;
+    if (L.window > 0) keys = std::min(keys, static_cast<double>(L.window));
+    if (L.chunk > 0) keys = std::min(keys, static_cast<double>(L.chunk));
+    const double heads = static_cast<double>(L.n_heads) / tp;
+    u.attn_flops += 2.0 * tokens * heads * static_cast<double>(L.head_dim + L.v_head_dim) * keys;
+    u.act_bytes += tokens * heads * keys * kScoreBytes;
+  }
+  u.kernels = kKernelsPerLayer * static_cast<double>(s.layers.size());
+  return u;
+}
+
+double ubatch_seconds(const PrefillUbatch& u, const Gpu& g, const Terms& t) {
+  const double bw = g.bandwidth_gbps * 1e9 * t.bw_eff;
+  const double peak = peak_fp16_acc16(g) * t.compute_eff;
+  return std::max(u.gemm_flops / peak, u.gemm_bytes / bw) + u.attn_flops / peak +
+         (u.dequant_bytes + u.act_bytes) / bw + u.kernels * t.kernel_s;
+}
+
+// A prompt of P tokens in micro-batches of n_ubatch; micro-batch i sees
+// n_kv = i x n_ubatch keys (the cache view grows with the filled cells,
+// padded to 256: llama_kv_cache_cell_max, b2950).
+double llama_cpp_prefill_seconds(const Prepared& p, const Gpu& g, const Terms& t, double prompt,
+                                 PrefillUbatch& sum) {
+  double secs = 0;
+  sum = PrefillUbatch{};
+  for (double done = 0; done < prompt; done += kUbatch) {
+    const double n = std::min(double{kUbatch}, prompt - done);
+    const double n_kv = std::ceil((done + n) / 256.0) * 256.0;
+    const PrefillUbatch u = llama_cpp_ubatch(p, n, n_kv);
+    secs += ubatch_seconds(u, g, t);
+    sum.gemm_flops += u.gemm_flops;
+    sum.attn_flops += u.attn_flops;
+    sum.gemm_bytes += u.gemm_bytes;
+    sum.dequant_bytes += u.dequant_bytes;
+    sum.act_bytes += u.act_bytes;
+    sum.kernels += u.kernels;
+  }
+  return secs;
+}
+
 // Seconds for a step under terms t; peak 0 = memory time only.
 double step_seconds(const Step& st, const Gpu& g, const Terms& t, bool& compute_bound) {
   const double mem = (st.weight_bytes + st.kv_bytes) / (g.bandwidth_gbps * 1e9 * t.bw_eff);
@@ -204,20 +324,53 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
 
   if (peak_flops(g) <= 0 || w.prompt <= 0) return out;
   const double prompt = static_cast<double>(w.prompt);
-  const Step pf = prefill_step(p, prompt);
-  const double pf_mid = step_seconds(pf, g, mid, cb);
-  const double pf_slow = step_seconds(pf, g, slow, unused);
-  const double pf_fast = step_seconds(pf, g, fast, unused);
-  Figure pre{"prefill_tokens_per_s",
-             "Prefill",
-             "tokens/s",
-             prompt / pf_mid,
-             prompt / pf_slow,
-             prompt / pf_fast,
-             "prompt_tokens / (max(flops / (peak x compute_efficiency), weight_bytes_read / "
-             "(bandwidth x bandwidth_efficiency)) + kernels x kernel_us); flops = prompt_tokens "
-             "x (2 x active_params + attention over (prompt_tokens + 1) / 2 keys)",
-             step_inputs(pf, g, mid, cb)};
+  double pf_mid = 0, pf_slow = 0, pf_fast = 0;
+  Figure pre;
+  if (llama_cpp_engine(p)) {
+    PrefillUbatch sum, unused_sum;
+    pf_mid = llama_cpp_prefill_seconds(p, g, mid, prompt, sum);
+    pf_slow = llama_cpp_prefill_seconds(p, g, slow, prompt, unused_sum);
+    pf_fast = llama_cpp_prefill_seconds(p, g, fast, prompt, unused_sum);
+    json in = json::object();
+    in["bandwidth_gbps"] = g.bandwidth_gbps;
+    in["bandwidth_efficiency"] = mid.bw_eff;
+    in["peak_fp16_acc16_tflops"] = peak_fp16_acc16(g) / 1e12;
+    in["compute_efficiency"] = mid.compute_eff;
+    in["gemm_flops"] = sum.gemm_flops;
+    in["attention_flops"] = sum.attn_flops;
+    in["gemm_weight_bytes"] = std::round(sum.gemm_bytes);
+    in["dequant_bytes"] = std::round(sum.dequant_bytes);
+    in["activation_bytes"] = std::round(sum.act_bytes);
+    in["kernels"] = sum.kernels;
+    in["kernel_us"] = mid.kernel_s * 1e6;
+    pre = Figure{"prefill_tokens_per_s",
+                 "Prefill",
+                 "tokens/s",
+                 prompt / pf_mid,
+                 prompt / pf_slow,
+                 prompt / pf_fast,
+                 "prompt_tokens / sum over micro-batches of (max(gemm_flops / (peak_fp16_acc16 x "
+                 "compute_efficiency), gemm_weight_bytes / (bandwidth x bandwidth_efficiency)) + "
+                 "attention_flops / (peak_fp16_acc16 x compute_efficiency) + (dequant_bytes + "
+                 "activation_bytes) / (bandwidth x bandwidth_efficiency) + kernels x kernel_us)",
+                 in};
+  } else {
+    const Step pf = prefill_step(p, prompt);
+    pf_mid = step_seconds(pf, g, mid, cb);
+    pf_slow = step_seconds(pf, g, slow, unused);
+    pf_fast = step_seconds(pf, g, fast, unused);
+    pre = Figure{"prefill_tokens_per_s",
+                 "Prefill",
+                 "tokens/s",
+                 prompt / pf_mid,
+                 prompt / pf_slow,
+                 prompt / pf_fast,
+                 "prompt_tokens / (max(flops / (peak x compute_efficiency), weight_bytes_read / "
+                 "(bandwidth x bandwidth_efficiency)) + kernels x kernel_us); flops = "
+                 "prompt_tokens x (2 x active_params + attention over (prompt_tokens + 1) / 2 "
+                 "keys)",
+                 step_inputs(pf, g, mid, cb)};
+  }
   pre.inputs["prompt_tokens"] = w.prompt;
   pre.inputs["ubatch"] = kUbatch;
   out.push_back(pre);

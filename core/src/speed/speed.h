@@ -47,5 +47,29 @@ Terms terms_fast();
 // crossover need the GPU's fp16/bf16 peak and are left out without it.
 std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workload& w);
 
+// Training (methodology §18.2): what one optimiser step computes.
+struct TrainingCost {
+  double matmul_params = 0;   // per GPU (tensor/pipeline shard)
+  double adapter_params = 0;  // LoRA / DoRA, per GPU
+  double attention_fwd = 0;   // attention FLOPs per token, forward
+  double flops_per_token = 0;
+  double tokens_per_step = 0;  // micro-batch x seq_len, per replica
+  double dequant_bytes_per_step = 0;
+};
+TrainingCost training_cost(const Prepared& p);
+
+// What to train: tokens, or a dataset's tokens x epochs; price per GPU-hour
+// for the cost (0 = not given).
+struct TrainingPlan {
+  double train_tokens = 0;
+  double dataset_tokens = 0;
+  double epochs = 1;
+  double price_per_gpu_hour = 0;
+};
+
+// Step time and tokens/s on GPU `g`, and time and cost to train when the
+// plan gives tokens. Empty without a bf16/fp16 peak or in fp32.
+std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const TrainingPlan& plan);
+
 }  // namespace speed
 }  // namespace vramfit

@@ -1,0 +1,153 @@
+// Training throughput on one GPU class (methodology §18.2): FLOPs per token
+// of the step the task runs, over the bf16/fp16 tensor peak x a hardware-FLOPs
+// utilisation from published training runs, plus bitsandbytes' 4-bit
+// dequantisation for QLoRA. Pure: no I/O.
+#include <algorithm>
+#include <cmath>
+
+#include "speed/speed.h"
+
+namespace vramfit {
+namespace speed {
+
+namespace {
+using nlohmann::json;
+
+// Hardware-FLOPs utilisation (recompute counted) of dense transformer
+// training in bf16: 52 % of the A100 peak in Megatron-LM (Narayanan et al.,
+// "Efficient Large-Scale Language Model Training on GPU Clusters Using
+// Megatron-LM", SC21, recompute included), 57.8 % HFU / 46.2 % MFU for PaLM
+// (Chowdhery et al. 2022, §4.1), 38-43 % MFU for Llama 3 405B on H100
+// (Llama 3 paper, Dubey et al. 2024, Table 4). Middle 0.50, band 0.35-0.60.
+constexpr double kHfuMid = 0.50, kHfuLow = 0.35, kHfuHigh = 0.60;
+// Achieved / datasheet bandwidth of the dequantisation kernels (§18 η_bw).
+constexpr double kBwMid = 0.80, kBwLow = 0.65, kBwHigh = 0.92;
+
+bool adapters(Task t) { return t != Task::full && t != Task::inference; }
+bool four_bit(Task t) { return t == Task::qlora || t == Task::qdora; }
+
+double train_peak(const Prepared& p, const Gpu& g) {
+  if (p.req.precision == Precision::fp16_mixed && g.fp16_tflops) return *g.fp16_tflops * 1e12;
+  if (g.bf16_tflops) return *g.bf16_tflops * 1e12;
+  return 0;
+}
+}  // namespace
+
+TrainingCost training_cost(const Prepared& p) {
+  const ModelSpec& s = *p.spec;
+  const Request& r = p.req;
+  TrainingCost c;
+  const double model_par = static_cast<double>(p.shard.tp * p.shard.pp);
+  // Matrix parameters a token passes through (the tied head once more).
+  const double tied = s.tied_embeddings ? static_cast<double>(p.params.embeddings) : 0.0;
+  c.matmul_params = (static_cast<double>(p.params.active_no_embed) + tied) / model_par;
+  const double seq = static_cast<double>(std::max<int64_t>(r.seq_len, 1));
+  // Causal attention under SDPA / FlashAttention skips the masked half:
+  // (seq + 1) / 2 keys per query on average; QK^T and PV, 2 FLOPs per MAC.
+  double attn = 0;
+  for (const LayerSpec& L : s.layers) {
+    if (L.mixer != MixerKind::attention) continue;
+    double keys = (seq + 1.0) / 2.0;
+    if (L.window > 0) keys = std::min(keys, static_cast<double>(L.window));
+    attn += 2.0 * static_cast<double>(L.n_heads) * static_cast<double>(L.head_dim + L.v_head_dim) *
+            keys;
+  }
+  c.attention_fwd = attn / model_par;
+  const double fwd = 2.0 * c.matmul_params + c.attention_fwd;
+  if (adapters(r.task)) {
+    // Frozen weights need the activation gradient (dX = dY W^T, 2 FLOPs per
+    // parameter) but no weight gradient; the adapters train in full.
+    c.adapter_params = static_cast<double>(p.lora.params) / model_par;
+    c.flops_per_token = 4.0 * c.matmul_params + 3.0 * c.attention_fwd + 6.0 * c.adapter_params;
+  } else {
+    // Forward 2N, backward 4N (activation and weight gradients).
+    c.flops_per_token = 3.0 * fwd;
+  }
+  if (r.gradient_checkpointing) c.flops_per_token += fwd;  // the forward again
+  c.tokens_per_step = static_cast<double>(r.batch_size) * seq;
+  // bitsandbytes MatMul4Bit dequantises the NF4 weight to the compute dtype
+  // in the forward and again in the backward (autograd/_functions.py,
+  // 0.43: F.dequantize_4bit in forward and backward); checkpointing runs the
+  // forward twice. Each pass reads the packed weight and writes the bf16
+  // copy the GEMM then reads.
+  if (four_bit(r.task)) {
+    const double passes = r.gradient_checkpointing ? 3.0 : 2.0;
+    const double quant = static_cast<double>(p.weights.quantized);
+    const double linear = static_cast<double>(p.weights.linear_params);
+    c.dequant_bytes_per_step = passes * (quant + 2.0 * 2.0 * linear);
+  }
+  return c;
+}
+
+std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const TrainingPlan& plan) {
+  std::vector<Figure> out;
+  const double peak = train_peak(p, g);
+  if (peak <= 0 || !p.spec || p.spec->layers.empty() || p.req.precision == Precision::fp32)
+    return out;
+  const TrainingCost c = training_cost(p);
+  const double bw = g.bandwidth_gbps * 1e9;
+  auto step = [&](double hfu, double eff) {
+    return c.flops_per_token * c.tokens_per_step / (peak * hfu) +
+           c.dequant_bytes_per_step / (bw * eff);
+  };
+  const double t_mid = step(kHfuMid, kBwMid), t_slow = step(kHfuLow, kBwLow),
+               t_fast = step(kHfuHigh, kBwHigh);
+  // Data-parallel replicas each process their own micro-batch.
+  const double replicas = static_cast<double>(std::max<int64_t>(p.shard.dp, 1));
+  const double gpus = replicas * static_cast<double>(p.shard.tp * p.shard.pp);
+  json in = json::object();
+  in["flops_per_token"] = c.flops_per_token;
+  in["matmul_params"] = c.matmul_params;
+  if (c.adapter_params > 0) in["adapter_params"] = c.adapter_params;
+  in["attention_flops_per_token"] = c.attention_fwd;
+  in["gradient_checkpointing"] = p.req.gradient_checkpointing;
+  in["tokens_per_step"] = c.tokens_per_step;
+  in["peak_tflops"] = peak / 1e12;
+  in["hardware_flops_utilization"] = kHfuMid;
+  if (c.dequant_bytes_per_step > 0) {
+    in["dequant_bytes_per_step"] = std::round(c.dequant_bytes_per_step);
+    in["bandwidth_gbps"] = g.bandwidth_gbps;
+    in["bandwidth_efficiency"] = kBwMid;
+  }
+  in["data_parallel"] = replicas;
+  const char* step_formula =
+      "tokens_per_step x flops_per_token / (peak x hardware_flops_utilization) + "
+      "dequant_bytes_per_step / (bandwidth x bandwidth_efficiency); flops_per_token = 6 x "
+      "matmul_params + 3 x attention (full) or 4 x matmul_params + 3 x attention + 6 x "
+      "adapter_params (LoRA), + 2 x matmul_params + attention with gradient checkpointing";
+  out.push_back(
+      Figure{"train_step_s", "Training step", "s", t_mid, t_fast, t_slow, step_formula, in});
+  json tin = json::object();
+  tin["tokens_per_step"] = c.tokens_per_step;
+  tin["data_parallel"] = replicas;
+  out.push_back(Figure{"train_tokens_per_s", "Training, all GPUs", "tokens/s",
+                       replicas * c.tokens_per_step / t_mid, replicas * c.tokens_per_step / t_slow,
+                       replicas * c.tokens_per_step / t_fast,
+                       "data_parallel x tokens_per_step / train_step_s", tin});
+  const double tokens =
+      plan.train_tokens > 0 ? plan.train_tokens : plan.dataset_tokens * std::max(plan.epochs, 0.0);
+  if (tokens <= 0) return out;
+  const double rate_mid = out.back().value, rate_slow = out.back().low, rate_fast = out.back().high;
+  json hin = json::object();
+  hin["tokens"] = tokens;
+  if (plan.train_tokens <= 0) {
+    hin["dataset_tokens"] = plan.dataset_tokens;
+    hin["epochs"] = plan.epochs;
+  }
+  hin["train_tokens_per_s"] = rate_mid;
+  out.push_back(Figure{"train_time_s", "Time to train", "s", tokens / rate_mid, tokens / rate_fast,
+                       tokens / rate_slow, "tokens / train_tokens_per_s", hin});
+  if (plan.price_per_gpu_hour <= 0) return out;
+  json cin = json::object();
+  cin["gpus"] = gpus;
+  cin["price_per_gpu_hour"] = plan.price_per_gpu_hour;
+  cin["train_time_s"] = tokens / rate_mid;
+  const double per_s = gpus * plan.price_per_gpu_hour / 3600.0;
+  out.push_back(Figure{"train_cost", "Cost to train", "currency", per_s * tokens / rate_mid,
+                       per_s * tokens / rate_fast, per_s * tokens / rate_slow,
+                       "gpus x price_per_gpu_hour x train_time_s / 3600", cin});
+  return out;
+}
+
+}  // namespace speed
+}  // namespace vramfit
