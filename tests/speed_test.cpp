@@ -4,6 +4,7 @@
 // efficiency 0.80, compute efficiency 0.50, 3 us per kernel, 23 kernels per
 // layer); the measured figure of the same setup is quoted for comparison.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -171,4 +172,30 @@ TEST_CASE("speed: LoRA training step, time and cost from FLOPs per token", "[spe
   r["epochs"] = 2;
   const json sp2 = api(r)["speed"];
   CHECK(figure(sp2, "train_time_s")["inputs"]["tokens"].get<double>() == Approx(1e9));
+}
+
+TEST_CASE("speed: the fit matrix gives each GPU the request fits its tokens/s", "[speed]") {
+  // The matrix column is the speed panel's middle figure for that GPU (one
+  // decimal): decode per sequence for inference, training tokens/s for
+  // training; absent where the request does not fit.
+  for (const char* task : {"inference", "qlora"}) {
+    INFO(task);
+    const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                        {"task", task},
+                        {"gpu", "rtx-4090-24g"},
+                        {"search", false}});
+    const char* id =
+        std::string(task) == "inference" ? "decode_tokens_per_s" : "train_tokens_per_s";
+    const double panel = figure(r["speed"], id)["value"].get<double>();
+    bool seen = false;
+    for (const json& g : r["gpus"]) {
+      if (g["verdict"] == "no") {
+        CHECK_FALSE(g.contains("tokens_per_s"));
+      } else if (g["id"] == "rtx-4090-24g") {
+        seen = true;
+        CHECK(std::abs(g["tokens_per_s"].get<double>() - panel) <= 0.05 + 1e-9);
+      }
+    }
+    CHECK(seen);
+  }
 }

@@ -298,14 +298,20 @@ void print_estimate(const json& r, const json& fields) {
 }
 
 void print_fit(const json& r) {
-  std::printf("%-28s %10s %-12s %11s %10s %10s\n", "GPU", "memory", "verdict", "headroom",
-              "max batch", "max seq");
+  // tokens/s: decode per sequence (inference) or training, all GPUs.
+  const bool training = r.at("request").at("task") != "inference";
+  std::printf("%-28s %10s %-12s %11s %10s %10s %11s\n", "GPU", "memory", "verdict", "headroom",
+              "max batch", "max seq", training ? "train tok/s" : "decode tok/s");
   for (const auto& g : r.at("gpus")) {
-    std::printf("%-28s %10s %-12s %11s %10lld %10lld\n", g.at("name").get<std::string>().c_str(),
-                gib(i64(g, "usable_bytes")).c_str(), verdict_label(g.at("verdict")).c_str(),
-                gib(i64(g, "headroom_bytes")).c_str(),
+    char speed[32] = "-";
+    if (g.contains("tokens_per_s")) {
+      std::snprintf(speed, sizeof speed, "%.1f", g.at("tokens_per_s").get<double>());
+    }
+    std::printf("%-28s %10s %-12s %11s %10lld %10lld %11s\n",
+                g.at("name").get<std::string>().c_str(), gib(i64(g, "usable_bytes")).c_str(),
+                verdict_label(g.at("verdict")).c_str(), gib(i64(g, "headroom_bytes")).c_str(),
                 static_cast<long long>(i64(g, "max_batch_size")),
-                static_cast<long long>(i64(g, "max_seq_len")));
+                static_cast<long long>(i64(g, "max_seq_len")), speed);
   }
 }
 

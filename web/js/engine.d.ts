@@ -206,6 +206,8 @@ export interface GpuFit {
   /** Largest values that still fit; 0 = none. */
   max_batch_size: number;
   max_seq_len: number;
+  /** Catalogue GPUs the request fits: decode tokens/s per sequence (inference) or training tokens/s. */
+  tokens_per_s?: number;
 }
 
 export interface Phase {

@@ -63,6 +63,12 @@ void append_gpu(std::string& out, const GpuFit& f, const std::string& more = "")
   num("headroom_bytes", f.headroom_bytes);
   str("verdict", verdict_name(f.verdict));
   num("max_batch_size", f.max_batch_size);
+  if (f.tokens_per_s > 0) {
+    // One decimal: enough for a table cell, and the same text everywhere.
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "\"tokens_per_s\":%.1f,", f.tokens_per_s);
+    out += buf;
+  }
   out += "\"max_seq_len\":";
   out += std::to_string(f.max_seq_len);
   out += more;

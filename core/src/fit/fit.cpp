@@ -5,6 +5,7 @@
 
 #include "engine/sglang.h"
 #include "engine/vllm.h"
+#include "speed/speed.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
 
@@ -223,7 +224,14 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     }
     out.push_back(std::move(f));
   };
-  for (const auto& g : gpu_catalog()) add(g.id, g.name, g.vendor, g.memory_bytes, false);
+  for (const auto& g : gpu_catalog()) {
+    add(g.id, g.name, g.vendor, g.memory_bytes, false);
+    GpuFit& f = out.back();
+    if (f.verdict == Verdict::no) continue;
+    f.tokens_per_s = p.req.task == Task::inference
+                         ? speed::decode_tokens_per_s(p, g, p.req.batch_size, p.req.seq_len)
+                         : speed::train_tokens_per_s(p, g);
+  }
   for (size_t i = 0; i < p.req.custom_gpus.size(); ++i) {
     const auto& c = p.req.custom_gpus[i];
     add("custom-" + std::to_string(i + 1), c.name, kCustomGpuVendor.id, c.memory_bytes, true);

@@ -38,6 +38,10 @@ struct GpuFit {
   Verdict verdict = Verdict::no;
   int64_t max_batch_size = 0;  // largest that still "fits"; 0 = none
   int64_t max_seq_len = 0;
+  // Catalogue GPUs the request fits (methodology §18): decode tokens/s per
+  // sequence at batch_size and seq_len of context (inference), or training
+  // tokens/s (training); 0 = not given.
+  double tokens_per_s = 0;
 };
 
 // `paged`: bytes of paged optimizer states inside `need`; when all the

@@ -391,5 +391,14 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
   return out;
 }
 
+double decode_tokens_per_s(const Prepared& p, const Gpu& g, int64_t batch, int64_t depth) {
+  if (g.bandwidth_gbps <= 0 || !p.spec || p.spec->layers.empty()) return 0;
+  bool cb = false;
+  const Step d = decode_step(p, static_cast<double>(std::max<int64_t>(batch, 1)),
+                             static_cast<double>(std::max<int64_t>(depth, 0)));
+  const double t = step_seconds(d, g, terms_mid(), cb);
+  return t > 0 ? 1.0 / t : 0;
+}
+
 }  // namespace speed
 }  // namespace vramfit

@@ -71,5 +71,11 @@ struct TrainingPlan {
 // plan gives tokens. Empty without a bf16/fp16 peak or in fp32.
 std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const TrainingPlan& plan);
 
+// The middle figures alone, for the per-GPU fit matrix (no band, no JSON):
+// decode tokens/s per sequence at `batch` and context `depth`, and training
+// tokens/s (all GPUs); 0 when the GPU lacks the figures they need.
+double decode_tokens_per_s(const Prepared& p, const Gpu& g, int64_t batch, int64_t depth);
+double train_tokens_per_s(const Prepared& p, const Gpu& g);
+
 }  // namespace speed
 }  // namespace vramfit

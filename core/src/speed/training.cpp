@@ -4,6 +4,7 @@
 // dequantisation for QLoRA. Pure: no I/O.
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "speed/speed.h"
 
@@ -147,6 +148,14 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
                        per_s * tokens / rate_fast, per_s * tokens / rate_slow,
                        "gpus x price_per_gpu_hour x train_time_s / 3600", cin});
   return out;
+}
+
+double train_tokens_per_s(const Prepared& p, const Gpu& g) {
+  const std::vector<Figure> f = training_speed(p, g, TrainingPlan{});
+  for (const Figure& x : f) {
+    if (std::string(x.id) == "train_tokens_per_s") return x.value;
+  }
+  return 0;
 }
 
 }  // namespace speed
