@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import {after, before, test} from 'node:test';
 
-import {launch, openPage, ready, startServer} from './harness.mjs';
+import {launch, openPage, ready, shot, startServer} from './harness.mjs';
 
 let server;
 let browser;
@@ -37,6 +37,8 @@ test('speed panel: decode, prefill and time to first token on the chosen GPU', a
   assert.match(r.find(([id]) => id === 'time_to_first_token_s')[1], /^[\d.]+ s$/);
   // The formula and its inputs on hover, as for the memory components.
   assert.match(r.find(([id]) => id === 'prefill_tokens_per_s')[2], /prompt_tokens/);
+  await page.locator('#speed').scrollIntoViewIfNeeded();
+  await shot(page, 'speed-panel');
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
