@@ -77,7 +77,9 @@ def predict(binary, row):
         seq = int(row["prompt_tokens"].split(" ")[0])
     req = {"model": {"preset": MODELS[row["model"]]}, "task": "inference",
            "engine": "llama_cpp", "weights_dtype": DTYPES[row["weights"]],
-           "gpu": GPUS[row["gpu"]], "batch_size": 1, "seq_len": seq, "search": False}
+           "gpu": GPUS[row["gpu"]], "batch_size": 1, "seq_len": seq, "search": False,
+           # llama-bench's defaults of May 2024 (the rows' settings column).
+           "flash_attn": "off", "n_ubatch": 512}
     resp = estimate(binary, req, row["id"])
     fid = "decode_tokens_per_s" if phase == "decode" else "prefill_tokens_per_s"
     return figure(resp, fid)

@@ -37,6 +37,8 @@ test('renders a compact result and dispatches vramfit-result with the response',
   const [b] = await waitEvents(page, 'b', 1);
   assert.equal(b.type, 'vramfit-result');
   assert.notEqual(b.detail.total_bytes, a.detail.total_bytes);
+  // A training task on a catalogue GPU carries its speed (methodology §18.2).
+  assert.ok(b.detail.speed.figures.some((f) => f.id === 'train_tokens_per_s'));
   const [bad] = await waitEvents(page, 'bad', 1);
   assert.equal(bad.type, 'vramfit-error');
   assert.equal(bad.detail.field, 'batch_size');

@@ -337,9 +337,13 @@ export interface SpeedFigure {
     | 'decode_tokens_per_s'
     | 'decode_aggregate_tokens_per_s'
     | 'prefill_tokens_per_s'
-    | 'time_to_first_token_s';
+    | 'time_to_first_token_s'
+    | 'train_step_s'
+    | 'train_tokens_per_s'
+    | 'train_time_s'
+    | 'train_cost';
   label: string;
-  unit: 'tokens/s' | 's';
+  unit: 'tokens/s' | 's' | 'currency';
   value: number;
   /** Band: the slow and fast ends (low efficiency / high overhead and back). */
   low: number;
@@ -348,12 +352,16 @@ export interface SpeedFigure {
   inputs: Record<string, number | string | boolean | null>;
 }
 
-/** Inference speed on the request's GPU at batch_size and a depth of seq_len. */
+/**
+ * Speed on the request's GPU: inference at batch_size and a depth of seq_len
+ * (context_depth, prompt_tokens), or a training step of batch_size x seq_len.
+ */
 export interface Speed {
   gpu: string;
   batch_size: number;
-  context_depth: number;
-  prompt_tokens: number;
+  context_depth?: number;
+  prompt_tokens?: number;
+  seq_len?: number;
   figures: SpeedFigure[];
 }
 

@@ -19,6 +19,7 @@ import {COMPACT_CSS, renderCompact, renderCompactError} from './view-compact.js'
 import {renderGpus, vendorsOf} from './view-gpus.js';
 import {renderRecommend, renderWarnings} from './view-notes.js';
 import {renderShare} from './view-share.js';
+import {renderSpeed} from './view-speed.js';
 import {renderSticky, renderSummary} from './view-summary.js';
 
 let engine;
@@ -100,6 +101,7 @@ function render(r, state) {
       catalog,
     });
     renderWarnings($('#warnings'), r.warnings);
+    renderSpeed($('#speed'), r.speed);
     syncVendors(r, state);
     renderGpus(
       $('#gpus'),

@@ -3,7 +3,9 @@
 // computes 2 FLOPs per active parameter per token: its time is the larger of
 // the memory time and the compute time, plus a fixed cost for the kernels of
 // the step. Prefill is the same roofline over the prompt in 512-token
-// micro-batches. The efficiency and kernel terms are mechanisms with
+// micro-batches, except under llama.cpp / Ollama, whose cuBLAS path is priced
+// kernel by kernel (llama_cpp_ubatch, methodology §18.1). The efficiency and
+// kernel terms are mechanisms with
 // published figures, not fitted to any benchmark row:
 //  - achieved memory bandwidth: streaming kernels reach 80-92% of the
 //    datasheet figure on NVIDIA and AMD GPUs (BabelStream, Deakin et al.,
@@ -195,7 +197,7 @@ double layer_act_bytes(const ModelSpec& s, const LayerSpec& L, int layer) {
 // for KQV (6).
 constexpr double kScoreBytes = 22;
 
-PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv) {
+PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv, bool flash_attn) {
   const ModelSpec& s = *p.spec;
   const double tp = static_cast<double>(p.shard.tp);
   PrefillUbatch u;
@@ -219,7 +221,8 @@ PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv) {
     if (L.chunk > 0) keys = std::min(keys, static_cast<double>(L.chunk));
     const double heads = static_cast<double>(L.n_heads) / tp;
     u.attn_flops += 2.0 * tokens * heads * static_cast<double>(L.head_dim + L.v_head_dim) * keys;
-    u.act_bytes += tokens * heads * keys * kScoreBytes;
+    // Flash attention keeps the scores on chip.
+    if (!flash_attn) u.act_bytes += tokens * heads * keys * kScoreBytes;
   }
   u.kernels = kKernelsPerLayer * static_cast<double>(s.layers.size());
   return u;
@@ -232,17 +235,21 @@ double ubatch_seconds(const PrefillUbatch& u, const Gpu& g, const Terms& t) {
          (u.dequant_bytes + u.act_bytes) / bw + u.kernels * t.kernel_s;
 }
 
-// A prompt of P tokens in micro-batches of n_ubatch; micro-batch i sees
-// n_kv = i x n_ubatch keys (the cache view grows with the filled cells,
-// padded to 256: llama_kv_cache_cell_max, b2950).
+// A prompt of P tokens in micro-batches of n_ubatch (the request's, else
+// 512); micro-batch i sees n_kv = i x n_ubatch keys (the cache view grows
+// with the filled cells, padded to 256: llama_kv_cache_cell_max, b2950).
+// flash_attn off / on as the request says (auto counts as on, as llama.cpp
+// resolves it on CUDA).
 double llama_cpp_prefill_seconds(const Prepared& p, const Gpu& g, const Terms& t, double prompt,
                                  PrefillUbatch& sum) {
   double secs = 0;
   sum = PrefillUbatch{};
-  for (double done = 0; done < prompt; done += kUbatch) {
-    const double n = std::min(double{kUbatch}, prompt - done);
+  const double ubatch = static_cast<double>(p.req.llama_cpp.n_ubatch.value_or(kUbatch));
+  const bool fa = p.req.llama_cpp.flash_attn != FlashAttn::off;
+  for (double done = 0; done < prompt; done += ubatch) {
+    const double n = std::min(ubatch, prompt - done);
     const double n_kv = std::ceil((done + n) / 256.0) * 256.0;
-    const PrefillUbatch u = llama_cpp_ubatch(p, n, n_kv);
+    const PrefillUbatch u = llama_cpp_ubatch(p, n, n_kv, fa);
     secs += ubatch_seconds(u, g, t);
     sum.gemm_flops += u.gemm_flops;
     sum.attn_flops += u.attn_flops;
@@ -372,7 +379,7 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
                  step_inputs(pf, g, mid, cb)};
   }
   pre.inputs["prompt_tokens"] = w.prompt;
-  pre.inputs["ubatch"] = kUbatch;
+  pre.inputs["ubatch"] = llama_cpp_engine(p) ? p.req.llama_cpp.n_ubatch.value_or(kUbatch) : kUbatch;
   out.push_back(pre);
 
   // The first token: the prompt's prefill, then one decode step at its depth.

@@ -110,10 +110,11 @@ export function engineSettings(r: EstimateResponse): number {
 // @ts-expect-error not a training stack the core knows
 export const badStack: EstimateRequest = {model: {preset: 'x'}, stack: 'deepspeed'};
 
-// Speed figures: absent unless inference on a catalogue GPU; each with a band.
+// Speed figures: absent without a catalogue GPU; each with a band; the
+// training cost's unit is "currency".
 export function speedFigures(r: EstimateResponse): number {
   const decode = r.speed?.figures.find((f) => f.id === 'decode_tokens_per_s');
-  const unit: 'tokens/s' | 's' | undefined = decode?.unit;
+  const unit: 'tokens/s' | 's' | 'currency' | undefined = decode?.unit;
   // @ts-expect-error figure ids are a closed set
   const bad: SpeedFigure['id'] = 'tokens_per_watt';
   return (
