@@ -24,6 +24,8 @@ for f in vramfit.mjs vramfit.wasm vramfit-single.js; do
   cp "$BUILD_DIR/web/$f" web/gen/"$f"
 done
 echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm,vramfit-single.js}"
+# The presets' configs the module leaves out, fetched after the first figure.
+node scripts/bundle-app.mjs --presets web web/gen/presets.json
 # The page loads its JS as one bundle (web/index.html).
 node scripts/bundle-app.mjs web web/gen/app.mjs
 # The embeddable widget as one classic script (no CORS needed from other origins).

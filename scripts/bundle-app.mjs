@@ -9,25 +9,29 @@ import {readFileSync, writeFileSync} from 'node:fs';
 
 import {build} from 'esbuild';
 
-// The wasm factory is not bundled: the served page imports it next to the
-// bundle (both live in web/gen/); the single file defines it globally first.
+// The wasm factory (Emscripten's glue, web/gen/vramfit.mjs): the served page
+// bundles it in (one request, minified with the app); the single file and the
+// widget define it globally first.
 const FACTORY = /(^|\/)gen\/vramfit\.mjs$/;
 
 /**
- * The app as one script. `factory`: 'import' makes an ES module importing
- * ./vramfit.mjs; 'global' a classic script reading globalThis.createVramfit.
+ * The app as one script. `factory`: 'bundle' makes an ES module with the glue
+ * inside (it finds vramfit.wasm next to itself, so the bundle must live in
+ * web/gen/); 'import' one importing ./vramfit.mjs; 'global' a classic script
+ * reading globalThis.createVramfit.
  * `minify`: false keeps names and lines (for reading the bundle).
  * Resolves {code, modules}: modules are the web/-relative sources, in the
  * order esbuild lays them out (dependencies first, js/main.js last).
  */
 export async function bundleApp(
   webDir,
-  {factory = 'import', minify = true, entry = 'js/main.js'} = {},
+  {factory = 'bundle', minify = true, entry = 'js/main.js'} = {},
 ) {
   const factoryPlugin = {
     name: 'vramfit-factory',
     setup(build) {
       build.onResolve({filter: /vramfit\.mjs$/}, (args) =>
+        factory !== 'bundle' &&
         FACTORY.test(path.posix.join(path.dirname(args.importer), args.path).replaceAll('\\', '/'))
           ? factory === 'global'
             ? {path: 'factory', namespace: 'vramfit-global'}
@@ -70,6 +74,32 @@ export async function bundleApp(
 }
 
 /**
+ * The presets' config files as one JSON object {"presets/<file>": text}, for
+ * vramfit::add_data_json: the files of core/data/presets/SOURCES.tsv (first
+ * column), line breaks and indentation dropped as core/cmake/embed_data.cmake
+ * does. The web module embeds only the default preset's config; the page
+ * fetches web/gen/presets.json after its first figure, the single file and
+ * the widget carry it inline (globalThis.__vramfitPresets).
+ */
+export function presetsJson(webDir) {
+  const dir = path.join(webDir, '../core/data/presets');
+  const rows = readFileSync(path.join(dir, 'SOURCES.tsv'), 'utf8').split('\n').slice(1);
+  const files = {};
+  for (const row of rows) {
+    const file = row.split('\t')[0];
+    if (!file.endsWith('.json')) continue;
+    files[`presets/${file}`] = readFileSync(path.join(dir, file), 'utf8').replace(
+      /\r?\n[ \t]*/g,
+      '',
+    );
+  }
+  return JSON.stringify(files);
+}
+
+/** A script line that hands the presets to engine.js without a fetch. */
+export const presetsScript = (webDir) => `globalThis.__vramfitPresets = ${presetsJson(webDir)};`;
+
+/**
  * The embeddable widget as ONE classic script: the single-file wasm module
  * (wasm inlined, web/gen/vramfit-single.js) then <vramfit-estimate> bundled.
  * A classic script from another origin needs no CORS headers (a module
@@ -78,15 +108,21 @@ export async function bundleApp(
 export async function bundleWidget(webDir) {
   const engine = readFileSync(path.join(webDir, 'gen/vramfit-single.js'), 'utf8');
   const {code, modules} = await bundleApp(webDir, {factory: 'global', entry: 'js/widget.js'});
-  return {code: `${engine}\n${code}`, modules};
+  return {code: `${presetsScript(webDir)}\n${engine}\n${code}`, modules};
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const widget = process.argv[2] === '--widget';
-  const [webDir, outPath] = process.argv.slice(widget ? 3 : 2);
+  const presets = process.argv[2] === '--presets';
+  const [webDir, outPath] = process.argv.slice(widget || presets ? 3 : 2);
   if (!outPath) {
-    console.error('usage: bundle-app.mjs [--widget] <web dir> <out>');
+    console.error('usage: bundle-app.mjs [--widget | --presets] <web dir> <out>');
     process.exit(2);
+  }
+  if (presets) {
+    writeFileSync(outPath, presetsJson(webDir));
+    console.log(`bundle-app: ${outPath} (presets' configs)`);
+    process.exit(0);
   }
   const {code, modules} = await (widget ? bundleWidget(webDir) : bundleApp(webDir));
   writeFileSync(outPath, code);

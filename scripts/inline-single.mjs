@@ -7,7 +7,7 @@ import {createHash} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 
-import {bundleApp} from './bundle-app.mjs';
+import {bundleApp, presetsScript} from './bundle-app.mjs';
 
 const [webDir, modulePath, outPath] = process.argv.slice(2);
 if (!outPath) {
@@ -15,7 +15,8 @@ if (!outPath) {
   process.exit(2);
 }
 const {code: app, modules} = await bundleApp(webDir, {factory: 'global'});
-const engine = readFileSync(modulePath, 'utf8');
+// The presets' configs ride along (the module embeds only the default one).
+const engine = `${presetsScript(webDir)}\n${readFileSync(modulePath, 'utf8')}`;
 const css = readFileSync(path.join(webDir, 'css/style.css'), 'utf8');
 
 const hash = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "vramfit/api.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
 #include "vramfit/params.h"
@@ -150,4 +151,22 @@ TEST_CASE("Active parameters of MoE presets", "[presets][params]") {
   const auto g = vramfit::count_params(
       vramfit::parse_model_config(vramfit::preset_config("openai/gpt-oss-20b")));
   CHECK(static_cast<double>(g.active_no_embed) == Approx(3.61e9).epsilon(0.005));
+}
+
+// The web module embeds one preset's config and is handed the others
+// (api.h add_data_json); the native library embeds them all.
+TEST_CASE("add_data_json takes preset files only; embedded ones stay as they are") {
+  const std::string some = "presets/" + vramfit::preset_list().front().file;
+  const json ok = json::parse(vramfit::add_data_json(json{{some, "{}"}}.dump()));
+  CHECK(ok["added"] == 0);  // embedded natively: not replaced
+  CHECK(vramfit::preset_loaded(vramfit::preset_list().front().id));
+  CHECK(vramfit::preset_loaded("no/such-preset"));  // estimate names the error
+
+  const json bad = json::parse(vramfit::add_data_json(R"({"gpus.json": "{}"})"));
+  CHECK(bad["error"]["code"] == "unknown_value");
+  CHECK(bad["error"]["field"] == "gpus.json");
+  const json not_text = json::parse(vramfit::add_data_json(json{{some, 1}}.dump()));
+  CHECK(not_text["error"]["code"] == "unknown_value");
+  const json not_object = json::parse(vramfit::add_data_json("[]"));
+  CHECK(not_object["error"]["code"] == "wrong_type");
 }

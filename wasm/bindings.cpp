@@ -31,6 +31,11 @@ std::string checkpoint_plan(const std::string& input) {
   return vramfit::checkpoint_plan_json(input);
 }
 
+// Presets' configs that the module was built without (web/gen/presets.json).
+std::string add_data(const std::string& files) { return vramfit::add_data_json(files); }
+
+bool preset_loaded(const std::string& preset) { return vramfit::preset_loaded(preset); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(vramfit) {
@@ -40,4 +45,6 @@ EMSCRIPTEN_BINDINGS(vramfit) {
   emscripten::function("checkpointHeaderJson", &checkpoint_header);
   emscripten::function("checkpointPlanJson", &checkpoint_plan);
   emscripten::function("configFileJson", &config_file);
+  emscripten::function("addDataJson", &add_data);
+  emscripten::function("presetLoaded", &preset_loaded);
 }

@@ -1,8 +1,12 @@
 # Embeds core/data into a generated .cpp as raw string literals, so the native
 # library and the wasm module carry byte-identical data and need no filesystem.
 # Whitespace and unread columns are dropped on the way (see below).
-# Presets are the files listed in data/presets/SOURCES.tsv (first column).
-function(vramfit_embed_data data_dir out_cpp)
+# Presets are the files listed in data/presets/SOURCES.tsv (first column);
+# `presets` ("all", or a list of those files) chooses the configs embedded:
+# the web module takes one and gets the rest from web/gen/presets.json after
+# the page's first figure (vramfit::add_data_json). SOURCES.tsv, the list of
+# presets, is always embedded.
+function(vramfit_embed_data data_dir out_cpp presets)
   set(files gpus.json dtypes.json stacks.json engines/vllm.json engines/llama_cpp.json engines/sglang.json
             presets/SOURCES.tsv)
   list(APPEND files engines/ollama.json)
@@ -11,7 +15,9 @@ function(vramfit_embed_data data_dir out_cpp)
   string(REGEX MATCHALL "\n[^\t\n]+\\.json\t" rows "\n${tsv}")
   foreach(row IN LISTS rows)
     string(STRIP "${row}" f)
-    list(APPEND files presets/${f})
+    if(presets STREQUAL "all" OR f IN_LIST presets)
+      list(APPEND files presets/${f})
+    endif()
   endforeach()
   set(body "")
   set(entries "")

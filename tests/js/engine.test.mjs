@@ -260,3 +260,19 @@ test(
     }
   },
 );
+
+test('lazy presets: the default preset answers at once, the others after loadPresets()', async () => {
+  // A second instance: the module embeds only the default preset's config.
+  const lazy = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+    presets: 'lazy',
+  });
+  const other = presetIds().find((id) => id !== 'meta-llama/Llama-3.1-8B');
+  assert.equal(lazy.presetLoaded('meta-llama/Llama-3.1-8B'), true);
+  assert.ok(lazy.estimate({model: {preset: 'meta-llama/Llama-3.1-8B'}}).total_bytes > 0);
+  assert.equal(lazy.presetLoaded(other), false);
+  assert.throws(() => lazy.estimate({model: {preset: other}}), {code: 'unknown_preset'});
+  await lazy.loadPresets();
+  assert.equal(lazy.presetLoaded(other), true);
+  assert.ok(lazy.estimate({model: {preset: other}}).total_bytes > 0);
+});

@@ -15,8 +15,14 @@ export const SKIP = built
   ? false
   : 'wasm build absent (web/gen/vramfit.{mjs,wasm}); run scripts/build-wasm.sh';
 
-/** A fresh instance of the raw embind module. */
+/**
+ * A fresh instance of the raw embind module, handed every preset's config
+ * (the module embeds only the default one; web/gen/presets.json).
+ */
 export async function loadModule() {
   const {default: createVramfit} = await import(pathToFileURL(modPath).href);
-  return createVramfit({wasmBinary: readFileSync(wasmPath)});
+  const mod = await createVramfit({wasmBinary: readFileSync(wasmPath)});
+  const presets = path.join(genDir, 'presets.json');
+  if (existsSync(presets)) mod.addDataJson(readFileSync(presets, 'utf8'));
+  return mod;
 }

@@ -647,6 +647,10 @@ export interface Engine {
    * -1e308 / null; throws EstimatorError (invalid_json with line and column).
    */
   configFile(text: string, what?: string): Record<string, unknown>;
+  /** False while `preset`'s config is not in the module yet (loadPresets). */
+  presetLoaded(preset: string): boolean;
+  /** Hands the module every preset's config (web/gen/presets.json); once. */
+  loadPresets(): Promise<void>;
 }
 
 export interface CheckpointPlanInput {
@@ -726,6 +730,8 @@ export interface LoadOptions {
   /** The wasm bytes, for Node (no fetch of a file path). */
   wasmBinary?: ArrayBuffer | Uint8Array;
   locateFile?: (path: string, prefix: string) => string;
+  /** 'eager' (default): resolve with every preset's config in; 'lazy': engine.loadPresets() does it. */
+  presets?: 'eager' | 'lazy';
   [key: string]: unknown;
 }
 
@@ -736,8 +742,10 @@ export interface EmscriptenModuleLike {
   checkpointHeaderJson(format: string, bytes: Uint8Array, packedBits: number): string;
   checkpointPlanJson(input: string): string;
   configFileJson(text: string, what: string): string;
+  addDataJson(files: string): string;
+  presetLoaded(preset: string): boolean;
 }
 
 export declare function loadEngine(options?: LoadOptions): Promise<Engine>;
 /** One engine per page, shared by the app and every <vramfit-estimate>. */
-export declare function sharedEngine(): Promise<Engine>;
+export declare function sharedEngine(options?: LoadOptions): Promise<Engine>;

@@ -33,15 +33,39 @@ function parseResponse(text) {
   return value;
 }
 
+// The presets' configs the module leaves out (core/CMakeLists.txt
+// VRAMFIT_EMBED_PRESETS): inlined by the single file and the widget, else
+// web/gen/presets.json next to the module (read from disk under Node).
+async function presetsText() {
+  if (globalThis.__vramfitPresets) return JSON.stringify(globalThis.__vramfitPresets);
+  // Resolved here, not at load: an inline script (the single file) has no URL.
+  const url = new URL('../gen/presets.json', import.meta.url);
+  if (url.protocol === 'file:') {
+    const fsName = 'node:fs/promises'; // not bundled: Node only
+    return (await import(fsName)).readFile(url, 'utf8');
+  }
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
+  return res.text();
+}
+
 /**
  * Instantiates the wasm module. `options` go to the Emscripten factory
  * (Node tests pass { wasmBinary }); `options.factory` replaces the factory
  * (the offline single-file build passes the classic global one).
+ * `options.presets`: 'eager' (default) resolves once every preset's config is
+ * in; 'lazy' leaves that to engine.loadPresets() (the page, after its first
+ * figure: only the default preset's config is in the module).
  */
 export async function loadEngine(options = {}) {
-  const {factory = createVramfit, ...moduleArgs} = options;
+  const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
   const mod = await factory(moduleArgs);
-  const catalogs = new Map(); // preset counts or not -> parsed catalogue
+  let presetsPromise = null;
+  let presetsDone = false;
+  // preset counts or not -> the core's text. Each call parses it anew: a
+  // fresh object for the caller, and JSON.parse of the ~80 KB text is several
+  // times quicker than structuredClone of the parsed object.
+  const catalogs = new Map();
   const engine = {
     version: String(mod.version()),
     estimate(request) {
@@ -50,8 +74,8 @@ export async function loadEngine(options = {}) {
     },
     catalog({presetCounts = true} = {}) {
       const key = Boolean(presetCounts);
-      if (!catalogs.has(key)) catalogs.set(key, parseResponse(mod.catalogJson(key)));
-      return structuredClone(catalogs.get(key));
+      if (!catalogs.has(key)) catalogs.set(key, mod.catalogJson(key));
+      return parseResponse(catalogs.get(key));
     },
     checkpointHeader(format, bytes, packedBits = 4) {
       return parseResponse(mod.checkpointHeaderJson(format, bytes, packedBits));
@@ -62,16 +86,35 @@ export async function loadEngine(options = {}) {
     configFile(text, what = 'config.json') {
       return parseResponse(mod.configFileJson(text, what)).config;
     },
+    /** Whether `preset`'s config is in (or it is no preset: estimate says so). */
+    presetLoaded(preset) {
+      return presetsDone || Boolean(mod.presetLoaded(String(preset)));
+    },
+    /** Hands the module every preset's config (once; a failure may be retried). */
+    loadPresets() {
+      presetsPromise ??= presetsText().then(
+        (text) => {
+          parseResponse(mod.addDataJson(text));
+          presetsDone = true;
+        },
+        (e) => {
+          presetsPromise = null;
+          throw e;
+        },
+      );
+      return presetsPromise;
+    },
   };
   // Pasted and fetched config.json texts that JSON.parse refuses get a
   // second reading by the core (Infinity / NaN literals, config-text.js).
   useCoreConfigParser((text) => engine.configFile(text));
+  if (presets === 'eager') await engine.loadPresets();
   return engine;
 }
 
 let shared = null;
-/** One engine per page, shared by the app and every <vramfit-estimate>. */
-export function sharedEngine() {
-  if (!shared) shared = loadEngine();
+/** One engine per page, shared by the app and every <vramfit-estimate>; the first caller's `options` count. */
+export function sharedEngine(options) {
+  if (!shared) shared = loadEngine(options);
   return shared;
 }

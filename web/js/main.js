@@ -129,8 +129,17 @@ function render(r, state) {
     performance.mark('vramfit-first-result');
     // The frame that paints the figure runs after this task; a timeout queued
     // from its requestAnimationFrame callback runs once that frame is out.
-    requestAnimationFrame(() => setTimeout(() => performance.mark('vramfit-first-paint'), 0));
-    setTimeout(() => form.labelPresets(engine.catalog()), 0);
+    // The presets' parameter counts (the core reads every preset's config for
+    // them) wait until that frame is out, so they never delay it.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        performance.mark('vramfit-first-paint');
+        engine.loadPresets().then(
+          () => form.labelPresets(engine.catalog()),
+          () => {}, // recompute reports it when a preset needs them
+        );
+      }, 0),
+    );
   }
   document.body.dataset.renders = String(renders);
   document.body.dataset.ready = 'true';
@@ -204,8 +213,22 @@ function recompute() {
     document.body.dataset.ready = 'true';
     return;
   }
+  // Only the default preset's config is in the module until the others come
+  // (engine.loadPresets, started after the first figure).
+  const preset = request.model?.preset;
+  if (preset && !engine.presetLoaded(preset)) {
+    engine.loadPresets().then(recompute, (e) => {
+      showError(
+        new EstimatorError('unknown_preset', 'model.preset', `presets not loaded: ${e.message}`),
+      );
+      document.body.dataset.ready = 'true';
+    });
+    return;
+  }
   try {
+    if (!renders) performance.mark('vramfit-request');
     const r = engine.estimate(request);
+    if (!renders) performance.mark('vramfit-estimate');
     $('#error').hidden = true;
     $('#results').classList.remove('stale');
     render(r, state);
@@ -257,7 +280,7 @@ function wire() {
 async function start() {
   try {
     performance.mark('vramfit-start');
-    engine = await sharedEngine();
+    engine = await sharedEngine({presets: 'lazy'});
     performance.mark('vramfit-engine');
     // Without the presets' parameter counts: they follow the first result.
     catalog = engine.catalog({presetCounts: false});
@@ -278,6 +301,7 @@ async function start() {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
   form = buildForm($('#app'), catalog, defaults);
+  performance.mark('vramfit-form');
   const parsed = parseQuery(location.search, catalog);
   urlProblems = parsed.problems.map((p) => ({...p, message: `${p.message} (from the link)`}));
   const state = initialState(catalog, parsed.state, defaults);

@@ -17,6 +17,18 @@ std::string estimate_json(const std::string& request_json);
 // after its first result (most of the catalogue's cost).
 std::string catalog_json(bool preset_counts = true);
 
+// Hands the library data files it was built without: {"presets/<file>":
+// "<config.json text>", ...}, each a preset file of presets/SOURCES.tsv (the
+// web module embeds only the default preset's config; the page fetches the
+// others after its first figure, web/gen/presets.json). Returns
+// {"schema_version", "added": n} or the error object (unknown_value naming
+// the file, invalid_json). Files already at hand are left as they are.
+std::string add_data_json(const std::string& files_json);
+
+// True unless `preset` is a known preset whose config has not been handed in
+// yet (see add_data_json).
+bool preset_loaded(const std::string& preset);
+
 // Checks that `text` is JSON within the input limits (16 MiB, nesting 256).
 // Returns "" when it is, else the error message naming `what`, with line and
 // column for syntax errors. Front ends call it before building a request

@@ -18,7 +18,13 @@ struct PresetInfo {
 const std::vector<PresetInfo>& preset_list();
 
 // The parsed config.json of a preset (case-insensitive id); throws
-// Error(unknown_preset) naming close matches.
+// Error(unknown_preset) naming close matches, or when the preset's config is
+// not at hand yet (the web module, preset_config_loaded).
 const nlohmann::json& preset_config(const std::string& id);
+
+// False only for a known preset whose config file is neither embedded nor
+// added yet: the web module embeds the default preset's config and receives
+// the others after the first figure (add_data_json in api.h).
+bool preset_config_loaded(const std::string& id);
 
 }  // namespace vramfit

@@ -3,12 +3,14 @@
 // lives in config/params/estimate/fit.
 #include "vramfit/api.h"
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/fields.h"
 #include "api/internal.h"
 #include "api/response_json.h"
+#include "catalog/embedded.h"
 #include "fit/report.h"
 #include "memory/prepared.h"
 #include "util/json_util.h"
@@ -271,9 +273,47 @@ std::string catalog_json(bool preset_counts) {
     static const std::string lite = make(false);
     return lite;
   }
-  static const std::string full = make(true);
+  // Kept once every preset's config is at hand (add_data_json).
+  static std::string full;
+  if (!full.empty()) return full;
+  const auto& list = preset_list();
+  const bool all = std::all_of(list.begin(), list.end(),
+                               [](const PresetInfo& p) { return preset_config_loaded(p.id); });
+  if (!all) return make(true);
+  full = make(true);
   return full;
 }
+
+std::string add_data_json(const std::string& files_json) {
+  return guarded([&] {
+    const json files = jsonu::parse_text(files_json, "data files");
+    if (!files.is_object()) {
+      throw Error(ErrorCode::wrong_type, "", "data files: expected an object of file texts");
+    }
+    int n = 0;
+    for (const auto& item : files.items()) {
+      const std::string& name = item.key();
+      const json& text = item.value();
+      const auto& list = preset_list();
+      const bool known = std::any_of(list.begin(), list.end(), [&](const PresetInfo& p) {
+        return name == "presets/" + p.file;
+      });
+      if (!known || !text.is_string()) {
+        throw Error(ErrorCode::unknown_value, name,
+                    "data files: \"" + name + "\" is not a preset file given as text");
+      }
+      if (find_embedded(name) != nullptr) continue;
+      add_data_file(name, text.get<std::string>());
+      ++n;
+    }
+    json out = json::object();
+    out["schema_version"] = kSchemaVersion;
+    out["added"] = n;
+    return out;
+  });
+}
+
+bool preset_loaded(const std::string& preset) { return preset_config_loaded(preset); }
 
 const char* version() { return VRAMFIT_VERSION; }
 

@@ -15,7 +15,12 @@ struct EmbeddedFile {
 extern const EmbeddedFile kEmbeddedFiles[];
 extern const size_t kEmbeddedFileCount;
 
-// Returns the embedded file or nullptr.
+// Returns the embedded (or added) file or nullptr.
 const EmbeddedFile* find_embedded(const std::string& name);
+
+// Adds a data file at run time (replacing one of the same name). The web
+// module embeds one preset's config and receives the others after the page's
+// first figure (core/cmake/embed_data.cmake, api.h add_data_json).
+void add_data_file(const std::string& name, std::string text);
 
 }  // namespace vramfit

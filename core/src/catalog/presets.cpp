@@ -62,6 +62,10 @@ const nlohmann::json& preset_config(const std::string& id) {
     auto it = cache.find(p.file);
     if (it != cache.end()) return *it->second;
     const EmbeddedFile* f = find_embedded("presets/" + p.file);
+    if (f == nullptr) {
+      throw Error(ErrorCode::unknown_preset, "model.preset",
+                  "the config of preset \"" + p.id + "\" is not loaded yet");
+    }
     // Through jsonu::parse_text like every other JSON text: one instance of
     // nlohmann's parser in the binary instead of two.
     auto parsed = std::make_unique<nlohmann::json>(
@@ -82,6 +86,14 @@ const nlohmann::json& preset_config(const std::string& id) {
               "unknown preset \"" + id + "\"" +
                   (hint.empty() ? " (run `vramfit presets` for the list, or pass the config)"
                                 : " (did you mean: " + hint + "?)"));
+}
+
+bool preset_config_loaded(const std::string& id) {
+  const std::string key = lower(id);
+  for (const auto& p : preset_list()) {
+    if (lower(p.id) == key) return find_embedded("presets/" + p.file) != nullptr;
+  }
+  return true;  // not a preset: preset_config's error says so
 }
 
 }  // namespace vramfit
