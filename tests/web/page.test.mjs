@@ -141,7 +141,7 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   for (const r of rows) {
     assert.match(r.badge, /fits|tight|no/, 'verdict has a text label, not only a colour');
     assert.match(r.cls, /v-(fits|tight|no)/);
-    assert.equal(r.cells, 5);
+    assert.equal(r.cells, 6);
   }
   const vendors = await page.$$eval('#vendor option', (os) =>
     os.filter((o) => o.value).map((o) => ({value: o.value, text: o.textContent})),

@@ -59,3 +59,27 @@ test('speed panel: training step, time and cost from the URL state; hidden witho
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });
+
+test('fit matrix: a tokens/s column, the panel figure on the chosen GPU, a dash where it does not fit', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?task=inference&engine=llama_cpp&gpu=rtx-4090-24g&seq_len=1024`);
+  await ready(page);
+  const head = await page.$eval('#gpu-table thead tr', (tr) => tr.lastElementChild.textContent);
+  assert.match(head, /Decode tok\/s/);
+  const mine = await page.$eval(
+    '#gpu-table tr[data-gpu="rtx-4090-24g"]',
+    (tr) => tr.lastElementChild.textContent,
+  );
+  const panel = (await rows(page)).find(([id]) => id === 'decode_tokens_per_s')[1];
+  // The matrix rounds to one decimal (whole numbers from 100 up); the panel prints its own way.
+  assert.ok(
+    Math.abs(Number(mine) - Number(panel.replace(/[^\d.]/g, ''))) < 1,
+    `${mine} vs ${panel}`,
+  );
+  const cells = await page.$$eval('#gpu-table tbody tr.v-no', (trs) =>
+    trs.map((tr) => tr.lastElementChild.textContent),
+  );
+  for (const c of cells) assert.equal(c, '—');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});

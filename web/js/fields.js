@@ -33,6 +33,7 @@ export const FIELDS = [
   { name: 'seq_len', kind: 'int', group: 'main' },
   { name: 'prompt_len', kind: 'int', group: 'inference' },
   { name: 'inference_mode', kind: 'enum', group: 'inference' },
+  { name: 'hf_cache', kind: 'enum', group: 'inference' },
   { name: 'engine', kind: 'enum', group: 'inference' },
   { name: 'kv_cache_dtype', kind: 'enum', group: 'inference', unset: 'compute dtype' },
   { name: 'gpu_memory_utilization', kind: 'number', group: 'inference' },

@@ -1,5 +1,6 @@
 // The per-GPU fit matrix: verdict as colour AND text, headroom, max batch,
-// max context. Filtering by vendor and minimum memory happens here.
+// max context, speed (decode tokens/s per sequence, or training tokens/s,
+// where the request fits). Filtering by vendor and minimum memory happens here.
 import {fill, h} from './dom.js';
 import {formatGiB, formatInt} from './format.js';
 import {vendorLabel, verdictLabel} from './labels.js';
@@ -60,6 +61,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     );
     toggle.addEventListener('click', () => filters.onShowAll(!filters.showAll));
   }
+  const training = r.request && r.request.task && r.request.task !== 'inference';
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
     const head = g.headroom_bytes;
@@ -89,6 +91,13 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       ),
       h('td', {class: 'num'}, formatInt(g.max_batch_size)),
       h('td', {class: 'num'}, formatInt(g.max_seq_len)),
+      h(
+        'td',
+        {class: 'num'},
+        typeof g.tokens_per_s === 'number'
+          ? g.tokens_per_s.toFixed(g.tokens_per_s < 100 ? 1 : 0)
+          : '—',
+      ),
     );
   });
   fill(
@@ -118,6 +127,17 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
             h('th', {scope: 'col', class: 'num'}, 'Headroom'),
             h('th', {scope: 'col', class: 'num'}, headerText('Max batch', 'batch')),
             h('th', {scope: 'col', class: 'num'}, headerText('Max context', 'ctx')),
+            h(
+              'th',
+              {
+                scope: 'col',
+                class: 'num',
+                title: training
+                  ? 'Training tokens/s, all GPUs, on the GPUs the request fits'
+                  : 'Decode tokens/s per sequence at the batch and context chosen, on the GPUs the request fits',
+              },
+              headerText(training ? 'Train tok/s' : 'Decode tok/s', 'tok/s'),
+            ),
           ),
         ),
         h('tbody', {}, rows),
