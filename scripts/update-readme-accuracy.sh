@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rewrites the accuracy tables in README.md (between the accuracy and vllm markers)
+# Rewrites the accuracy tables in README.md (between the accuracy, vllm, llamacpp-bench and speed markers)
 # from the benchmark's current output. Usage: scripts/update-readme-accuracy.sh [vramfit]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,3 +26,12 @@ s = re.sub(r"<!-- vllm:begin -->.*?<!-- vllm:end -->",
 open("README.md", "w").write(s)
 PY
 python3 scripts/bench_llamacpp.py "${1:-build/vramfit}" --readme >/dev/null
+speed=$(python3 scripts/bench_speed_accuracy.py "${1:-build/vramfit}")
+python3 - "$speed" <<'PY'
+import re, sys
+s = open("README.md").read()
+block = "```\n" + sys.argv[1].strip() + "\n```"
+s = re.sub(r"<!-- speed:begin -->.*?<!-- speed:end -->",
+           lambda m: "<!-- speed:begin -->\n" + block + "\n<!-- speed:end -->", s, flags=re.S)
+open("README.md", "w").write(s)
+PY
