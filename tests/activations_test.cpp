@@ -182,7 +182,8 @@ TEST_CASE("HF generate: the legacy tuple cache holds two caches while decoding")
   CHECK(legacy.at("peak_phase") == "decode");
   // One new token: no decode forward, nothing held twice.
   req["seq_len"] = 513;
-  for (const auto& c : run(req).at("components")) CHECK(c.at("id") != "decode_transient");
+  const json one = run(req);
+  for (const auto& c : one.at("components")) CHECK(c.at("id") != "decode_transient");
   // Only the HF engine has it: elsewhere it takes no effect and is not echoed.
   req["engine"] = "vllm";
   CHECK_FALSE(run(req).at("request").contains("hf_cache"));
