@@ -194,6 +194,18 @@ no_raw_ids "estimate text (qlora): labels only"
 grep -q 'NF4' "$TMP/out" && ok "qlora weights dtype shown by its label" || bad "qlora weights dtype shown by its label" "$(sed -n 1,12p "$TMP/out")"
 run estimate --preset "$LLAMA" --engine vllm --inference-mode forward --kv-cache-dtype fp8 --gpu h100 --strategies
 no_raw_ids "estimate text (vllm): labels only"
+# params says how a config was read: a task-head class without model_type.
+cat >"$TMP/rpt.json" <<'EOF'
+{"architectures": ["GPT2ForSequenceClassification"], "n_embd": 1024, "n_head": 16, "n_layer": 24, "vocab_size": 50257}
+EOF
+run params --config "$TMP/rpt.json" --json
+# GPT-2 medium body: 24 x (12 x 1024^2 + 13 x 1024) + wte 50,257 x 1,024 + wpe 1,024 x 1,024 +
+# ln_f 2,048 = 354,823,168, plus score 2 x 1,024 (num_labels absent: 2) = 354,825,216.
+jcheck "params: task-head class counted with its score head" 'd["params"]["total"] == 354825216'
+jcheck "params --json carries the config warnings" 'any("score head" in w["message"] for w in d["warnings"])'
+run params --config "$TMP/rpt.json"
+grep -q '^warning: .*score head' "$TMP/out" && ok "params table prints the config warnings" || bad "params table prints the config warnings" "$(cat "$TMP/out")"
+grep -q '^config (gpt2 rules)' "$TMP/out" && ok "params table names the rules used without model_type" || bad "params table names the rules used without model_type" "$(head -1 "$TMP/out")"
 # Engine start-up answers in the text table, the same figures as the JSON.
 for eng in vllm sglang; do
   run estimate --preset "$LLAMA" --engine $eng --gpu h100 --no-search --json

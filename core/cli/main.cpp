@@ -265,6 +265,9 @@ int main(int argc, char** argv) {
   if (r.contains("error")) return report_error(r, a.as_json);
   if (a.as_json) {
     json out = a.cmd == "params" ? json{{"model", r["model"]}, {"params", r["params"]}} : r;
+    // What the config reading assumed (family read from architectures or
+    // field names, a task head, ...): the response's code "config" warnings.
+    if (a.cmd == "params") out["warnings"] = vramfit::cli::config_warnings(r);
     if (a.cmd == "params" && ckpt) out["checkpoint"] = vramfit::cli::checkpoint_json(*ckpt, r);
     std::cout << out.dump(2) << "\n";
     return 0;

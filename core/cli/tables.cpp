@@ -45,13 +45,24 @@ std::string verdict_label(const json& v) { return catalog_label("verdicts", v.ge
 std::string gpu_name(const json& id) { return catalog_label("gpus", id.get<std::string>()); }
 }  // namespace
 
+json config_warnings(const json& r) {
+  json out = json::array();
+  for (const auto& w : r.value("warnings", json::array())) {
+    if (w.value("code", "") == "config") out.push_back(w);
+  }
+  return out;
+}
+
 void print_params(const json& r) {
   const json& m = r.at("model");
   const json& p = r.at("params");
   // A pasted config has no Hub id: say where the model came from instead.
   std::string id = m.value("id", std::string());
   if (id.empty()) id = m.value("source", std::string("config"));
-  std::printf("%s (%s)\n", id.c_str(), m.value("model_type", std::string("?")).c_str());
+  // Configs without model_type are read by a family's rules: name those.
+  std::string type = m.value("model_type", std::string());
+  if (type.empty()) type = m.value("family", std::string("?")) + " rules";
+  std::printf("%s (%s)\n", id.c_str(), type.c_str());
   row("total", with_commas(i64(p, "total")));
   row("embeddings", with_commas(i64(p, "embeddings")));
   row("LM head", p.at("lm_head").get<int64_t>() == 0 ? "tied" : with_commas(i64(p, "lm_head")));
@@ -59,6 +70,9 @@ void print_params(const json& r) {
   if (m.contains("moe")) row("active per token", with_commas(i64(p, "active")));
   if (i64(p, "towers") > 0) row("vision/audio towers", with_commas(i64(p, "towers")));
   if (m.value("approximate", false)) row("note", "approximate (unknown architecture)");
+  for (const auto& w : config_warnings(r)) {
+    std::printf("warning: %s\n", w.at("message").get<std::string>().c_str());
+  }
 }
 
 namespace {

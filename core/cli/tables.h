@@ -9,6 +9,8 @@ namespace cli {
 
 std::string gib(int64_t bytes);  // "14.96 GiB"
 std::string with_commas(int64_t n);
+// The response's warnings about how the config was read (code "config").
+nlohmann::json config_warnings(const nlohmann::json& response);
 void print_params(const nlohmann::json& response);
 // `fields`: the catalogue's request fields, for the labels of enum values.
 void print_estimate(const nlohmann::json& response, const nlohmann::json& fields);
