@@ -213,3 +213,36 @@ TEST_CASE("speed: the fit matrix gives each GPU the request fits its tokens/s", 
     CHECK(seen);
   }
 }
+
+TEST_CASE("speed: eager HF decode waits for the host at small batches", "[speed]") {
+  // Llama-2-13B fp16 on an A100-SXM4-80GB, engine hf (eager transformers):
+  //   GPU: 26.03 GB of weights / (2,039 GB/s x 0.80) = 15.96 ms, + 40 layers
+  //   x 23 kernels x 3 us = 2.76 ms -> 18.7 ms (+ a little KV at depth 768);
+  //   host: 40 layers x 0.92 ms = 36.8 ms -> the step is host-bound:
+  //   1 / 0.0368 s = 27.17 tokens/s. optimum's benchmark (transformers
+  //   4.32, the source of the 0.92 ms) logs 27.06 tokens/s at batch 1 and
+  //   37.35 / 37.89 ms per token at batch 2 / 4 (flat, as here).
+  for (int64_t batch : {1, 2, 4}) {
+    INFO("batch " << batch);
+    const json r = api({{"model", {{"preset", "TheBloke/Llama-2-13B-chat-GPTQ"}}},
+                        {"task", "inference"},
+                        {"weights_dtype", "fp16"},
+                        {"gpu", "a100-sxm-80g"},
+                        {"batch_size", batch},
+                        {"seq_len", 768},
+                        {"search", false}});
+    const json& f = figure(r["speed"], "decode_tokens_per_s");
+    CHECK(f["value"].get<double>() == Approx(1.0 / 0.0368).epsilon(1e-6));
+    CHECK(f["inputs"]["host_layers"] == 40);
+  }
+  // llama.cpp on the same card has no Python host loop: GPU-bound, faster.
+  const json l = api({{"model", {{"preset", "TheBloke/Llama-2-13B-chat-GPTQ"}}},
+                      {"task", "inference"},
+                      {"engine", "llama_cpp"},
+                      {"weights_dtype", "fp16"},
+                      {"gpu", "a100-sxm-80g"},
+                      {"seq_len", 768},
+                      {"search", false}});
+  CHECK(figure(l["speed"], "decode_tokens_per_s")["value"].get<double>() > 40);
+  CHECK_FALSE(figure(l["speed"], "decode_tokens_per_s")["inputs"].contains("host_layers"));
+}

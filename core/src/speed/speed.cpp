@@ -22,6 +22,17 @@
 //  - dense fp16 GEMM efficiency: cuBLAS reaches about 70% of the dense
 //    tensor peak on large GEMMs; prefill's 512-token micro-batches leave
 //    partial waves on large GPUs: band 0.30-0.70, middle 0.50.
+//  - Hugging Face transformers (engine hf) decodes in eager PyTorch: every
+//    op of every layer is dispatched from Python, and at small batches the
+//    GPU waits for the host. optimum's GPTQ benchmark (huggingface/optimum
+//    tests/benchmark/README.md @0963862, transformers 4.32, Llama-2-13B fp16
+//    on one A100-SXM4-80GB, 512 + 512 tokens) logs 36.96 / 37.35 / 37.89 ms
+//    per token at batch 1 / 2 / 4: flat while the GPU's share grows, so
+//    host-bound. Less the 96 ms prefill spread over 512 tokens that is
+//    36.8 ms per step for 40 layers: 0.92 ms of host time per decoder layer
+//    (band 0.5-1.2 ms: faster hosts and newer releases, slower hosts). The
+//    step takes the larger of host and GPU time (the host runs ahead while
+//    the GPU is busy).
 #include "speed/speed.h"
 
 #include <algorithm>
@@ -33,6 +44,8 @@ namespace speed {
 namespace {
 constexpr double kKernelsPerLayer = 23;  // llama.cpp build_llama, b3000
 constexpr int64_t kUbatch = 512;         // llama.cpp n_ubatch default
+// Host seconds per decoder layer in an eager HF decode step (see above).
+constexpr double kHfHostLayerMid = 0.92e-3, kHfHostLayerFast = 0.5e-3, kHfHostLayerSlow = 1.2e-3;
 
 using nlohmann::json;
 
@@ -43,6 +56,7 @@ struct Step {
   double flops = 0;         // per GPU
   double touched = 1;       // fraction of routed experts read
   double kernels = 0;       // kernels launched in the step
+  double host_layers = 0;   // eager HF: decoder layers dispatched from Python
 };
 
 double routed_params(const ModelSpec& s) {
@@ -112,6 +126,11 @@ Step decode_step(const Prepared& p, double batch, double depth) {
   const double tp = static_cast<double>(p.shard.tp);
   st.flops = batch * (2.0 * matmul_params(p) / tp + attn);
   st.kernels = kKernelsPerLayer * static_cast<double>(p.spec->layers.size());
+  if (p.req.engine == Engine::hf) {
+    // Pipeline stages run their layers in turn; tensor-parallel ranks each
+    // dispatch every layer.
+    st.host_layers = static_cast<double>(p.spec->layers.size());
+  }
   return st;
 }
 
@@ -267,7 +286,8 @@ double step_seconds(const Step& st, const Gpu& g, const Terms& t, bool& compute_
   const double peak = peak_flops(g);
   const double comp = peak > 0 ? st.flops / (peak * t.compute_eff) : 0;
   compute_bound = comp > mem;
-  return std::max(mem, comp) + st.kernels * t.kernel_s;
+  const double gpu = std::max(mem, comp) + st.kernels * t.kernel_s;
+  return std::max(gpu, st.host_layers * t.host_layer_s);
 }
 
 json step_inputs(const Step& st, const Gpu& g, const Terms& t, bool compute_bound) {
@@ -284,15 +304,19 @@ json step_inputs(const Step& st, const Gpu& g, const Terms& t, bool compute_boun
   }
   in["kernels"] = st.kernels;
   in["kernel_us"] = t.kernel_s * 1e6;
+  if (st.host_layers > 0) {
+    in["host_layers"] = st.host_layers;
+    in["host_ms_per_layer"] = t.host_layer_s * 1e3;
+  }
   if (st.touched < 1) in["experts_touched_fraction"] = st.touched;
   in["bound"] = compute_bound ? "compute" : "memory";
   return in;
 }
 }  // namespace
 
-Terms terms_mid() { return {0.80, 0.50, 3.0e-6}; }
-Terms terms_slow() { return {0.65, 0.30, 5.0e-6}; }
-Terms terms_fast() { return {0.92, 0.70, 2.0e-6}; }
+Terms terms_mid() { return {0.80, 0.50, 3.0e-6, kHfHostLayerMid}; }
+Terms terms_slow() { return {0.65, 0.30, 5.0e-6, kHfHostLayerSlow}; }
+Terms terms_fast() { return {0.92, 0.70, 2.0e-6, kHfHostLayerFast}; }
 
 std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workload& w) {
   std::vector<Figure> out;
@@ -313,9 +337,9 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
                  1.0 / t_mid,
                  1.0 / t_slow,
                  1.0 / t_fast,
-                 "1 / (max((weight_bytes_read + kv_bytes_read) / (bandwidth x "
+                 "1 / max(max((weight_bytes_read + kv_bytes_read) / (bandwidth x "
                  "bandwidth_efficiency), flops / (peak x compute_efficiency)) + kernels x "
-                 "kernel_us)",
+                 "kernel_us, host_layers x host_ms_per_layer (eager HF only))",
                  din};
   per_seq.inputs["batch"] = w.batch;
   per_seq.inputs["context_depth"] = w.depth;

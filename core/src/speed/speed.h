@@ -34,9 +34,10 @@ struct Workload {
 
 // The modelling constants, each from a cited mechanism (speed.cpp).
 struct Terms {
-  double bw_eff = 0;       // achieved / datasheet memory bandwidth
-  double compute_eff = 0;  // achieved / datasheet dense fp16 tensor peak
-  double kernel_s = 0;     // seconds per short kernel (launch + minimum run)
+  double bw_eff = 0;        // achieved / datasheet memory bandwidth
+  double compute_eff = 0;   // achieved / datasheet dense fp16 tensor peak
+  double kernel_s = 0;      // seconds per short kernel (launch + minimum run)
+  double host_layer_s = 0;  // eager HF: host seconds per decoder layer per step
 };
 Terms terms_mid();
 Terms terms_slow();
