@@ -39,6 +39,11 @@ test('renders a compact result and dispatches vramfit-result with the response',
   assert.notEqual(b.detail.total_bytes, a.detail.total_bytes);
   // A training task on a catalogue GPU carries its speed (methodology §18.2).
   assert.ok(b.detail.speed.figures.some((f) => f.id === 'train_tokens_per_s'));
+  // ... and shows it beside the verdict: the matrix's figure for that GPU.
+  const gpuB = b.detail.gpus.find((g) => g.id === b.detail.request.gpu);
+  const textB = await page.locator('#b').evaluate((el) => el.shadowRoot.textContent);
+  assert.ok(typeof gpuB.tokens_per_s === 'number', 'the chosen GPU fits and has a speed');
+  assert.match(textB, /tokens\/s training/);
   const [bad] = await waitEvents(page, 'bad', 1);
   assert.equal(bad.type, 'vramfit-error');
   assert.equal(bad.detail.field, 'batch_size');

@@ -27,6 +27,14 @@ export const COMPACT_CSS = `
   --c5:#edc948; --c6:#9c755f; --c7:#76b7b2; --c8:#ff9da7; --c9:#bab0ac; --c10:#a0cb3c; --c11:#3b4cc0; }
 `;
 
+/** " · 34.0 tokens/s decode per sequence" where the request fits (gpus[].tokens_per_s). */
+function speedText(r, g) {
+  if (typeof g.tokens_per_s !== 'number') return '';
+  const training = r.request && r.request.task && r.request.task !== 'inference';
+  const v = g.tokens_per_s.toFixed(g.tokens_per_s < 100 ? 1 : 0);
+  return ` · ${v} tokens/s ${training ? 'training' : 'decode per sequence'}`;
+}
+
 function fitLine(r, gpuId, catalog) {
   const gpus = Array.isArray(r.gpus) ? r.gpus : [];
   const chosen = gpuId && gpus.find((g) => g.id === gpuId);
@@ -40,6 +48,7 @@ function fitLine(r, gpuId, catalog) {
       typeof head === 'number'
         ? ` (${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)} headroom)`
         : '',
+      speedText(r, chosen),
     );
   }
   const fitting = gpus
