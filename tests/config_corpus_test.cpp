@@ -134,7 +134,8 @@ const std::map<std::string, std::string>& known_differences() {
        "the Hub stores lm_head.weight although tied (262,144 x 2,816 = 738,197,504): text "
        "25,233,141,760 (hand sum below) + vision 572,792,112 + that head = the Hub total"},
       {"meta-llama/Llama-4-Maverick-17B-128E-Instruct",
-       "the vision tower of this config is not counted"},
+       "this corpus line drops the Hub config's vision_config; with it put back the count "
+       "meets the Hub total exactly (hand sum in 'new families against hand sums')"},
       {"moonshotai/Kimi-K2-Instruct", kFp8},
       {"moonshotai/Kimi-K2.5",
        "INT4 compressed-tensors experts (packed, with scales) and the MoonViT tower (generic ViT "
@@ -373,6 +374,33 @@ TEST_CASE("corpus: new families against hand sums") {
   // x 94 layers = 14,269,952 = the Hub total minus our count.
   const Outcome& q = line("Qwen/Qwen3-235B-A22B-FP8");
   CHECK(q.total + 14269952 == q.line.at("exact").at("total").get<int64_t>());
+  // Llama 4's vision tower (modeling_llama4.py): this corpus line drops the
+  // Hub config's vision_config; put it back (the Hub file's values) and the
+  // count meets the Hub total. By hand: patch linear 3 x 14^2 x 1408 =
+  // 827,904; class embedding 1,408; positions ((336 / 14)^2 + 1) x 1408 =
+  // 812,416; layernorm_pre / _post 2,816 each; 34 layers x (4 x (1408^2 +
+  // 1408) + 1408 x 5632 + 5632 + 5632 x 1408 + 1408 + 4 x 1408) = 809,467,648;
+  // pixel-shuffle MLP 5632 x 4096 + 4096 x 4096 = 39,845,888; projector
+  // 4096 x 5120 = 20,971,520. Sum 871,932,416.
+  json mav = line("meta-llama/Llama-4-Maverick-17B-128E-Instruct").line.at("config");
+  mav["vision_config"] = {{"model_type", "llama4_vision_model"},
+                          {"hidden_size", 1408},
+                          {"image_size", 336},
+                          {"intermediate_size", 5632},
+                          {"num_attention_heads", 16},
+                          {"num_channels", 3},
+                          {"num_hidden_layers", 34},
+                          {"patch_size", 14},
+                          {"pixel_shuffle_ratio", 0.5},
+                          {"projector_input_dim", 4096},
+                          {"projector_output_dim", 4096},
+                          {"vision_output_dim", 4096}};
+  const vramfit::ParamCounts mc = vramfit::count_params(vramfit::parse_model_config(mav));
+  CHECK(mc.towers == 871932416);
+  CHECK(mc.total + mc.towers == line("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
+                                    .line.at("exact")
+                                    .at("total")
+                                    .get<int64_t>());
   // phi-2 (phi-msft): 32 x 78,671,360 + 2 x 51,200 x 2,560 + 51,200 + 5,120
   // = 2,779,683,840 (the transformers port's published count).
   CHECK(line("phi-2").total == 2779683840);

@@ -1,6 +1,6 @@
 // Vision towers (methodology §3.9), counted separately from the language
-// model: CLIP (LLaVA) and SigLIP (Gemma-3) exactly from the HF modules, other
-// ViTs (Llama-4, Mllama, ...) with a generic pre-LN ViT layout
+// model: CLIP (LLaVA), SigLIP (Gemma-3) and Llama 4's exactly from the HF
+// modules, other ViTs (Mllama, ...) with a generic pre-LN ViT layout
 // flagged approximate; Qwen-VL towers in config_towers_qwen.cpp. Each tower
 // includes its multimodal projector.
 #include "config/internal.h"
@@ -57,6 +57,35 @@ void vit_layers(Inventory& inv, const Vit& d) {
     inv.norm("layer_norm2", d.h, NormKind::layer, -1);
     emit_mlp(inv, mlp, d.h, d.inter, -1);
   }
+}
+
+// Llama 4 (transformers models/llama4/modeling_llama4.py, v4.57):
+// Llama4UnfoldConvolution linear (channels x patch^2 -> h, no bias),
+// class_embedding (h), positional_embedding_vlm ((image / patch)^2 + 1 rows),
+// layernorm_pre / _post, pre-LN layers (q/k/v/o and fc1/fc2 with bias), then
+// Llama4VisionPixelShuffleMLP (fc1 intermediate_size -> projector_input_dim,
+// fc2 projector_output_dim -> projector_output_dim, no bias) and
+// Llama4MultiModalProjector linear_1 (vision_output_dim -> text hidden, no
+// bias). Maverick's Hub total checks it exactly (tests/towers_test.cpp).
+void llama4_vision(const json& v, const std::string& p, int64_t text_h, Inventory& inv) {
+  const Vit d = read_vit(v, p, false);
+  auto dim = [&](const char* k) {
+    auto x = jsonu::opt_int(v, k, p, 1, kMaxWidth);
+    if (!x) jsonu::missing(p, k);
+    return *x;
+  };
+  const int64_t side = d.image / d.patch;
+  inv.add("patch_embedding.linear", TensorRole::other, d.h, d.kernel, -1);
+  inv.add("class_embedding", TensorRole::other, d.h, 1, -1);
+  inv.add("positional_embedding_vlm", TensorRole::other, checked_product({side, side}, p) + 1, d.h,
+          -1);
+  inv.norm("layernorm_pre", d.h, NormKind::layer, -1);
+  inv.norm("layernorm_post", d.h, NormKind::layer, -1);
+  vit_layers(inv, d);
+  inv.linear("vision_adapter.mlp.fc1", dim("projector_input_dim"), d.inter, false, -1);
+  inv.linear("vision_adapter.mlp.fc2", dim("projector_output_dim"), dim("projector_output_dim"),
+             false, -1);
+  inv.linear("multi_modal_projector.linear_1", text_h, dim("vision_output_dim"), false, -1);
 }
 
 void clip(Inventory& inv, const Vit& d) {
@@ -232,6 +261,8 @@ void parse_towers(const json& top, const std::string& path, ModelSpec& spec) {
     } else {
       tower.approximate = true;  // projector layout of this family unknown
     }
+  } else if (type == "llama4_vision_model") {
+    llama4_vision(*v, p, text_h, inv);
   } else if (type == "gemma4_vision") {
     gemma4_vision(*v, p, text_h, inv);
   } else if (is_qwen_vision(type)) {
