@@ -162,6 +162,28 @@ TEST_CASE("Disk: the checkpoint as stored, not 2 bytes a parameter", "[fit]") {
   CHECK(e["disk"]["checkpoint_bytes"].get<int64_t>() == 16060522000);
 }
 
+TEST_CASE("modules_to_not_convert: many '*' match like one, without blowing up", "[fit]") {
+  // transformers' patterns are regexes matched at the start of the module
+  // name; '*' runs collapse, so 60 of them leave the same modules in bf16 as
+  // one. Matching used to recurse at every '*' (exponential: the fuzzer's
+  // 28 s timeout); a hang here fails the test by ctest's timeout.
+  const json base = json::parse(R"({"model_type": "llama", "hidden_size": 256,
+    "intermediate_size": 512, "num_attention_heads": 4, "num_hidden_layers": 2,
+    "vocab_size": 1000, "torch_dtype": "bfloat16"})");
+  auto weights = [&](const json& list) {
+    json cfg = base;
+    cfg["quantization_config"] = {{"quant_method", "fp8"}, {"modules_to_not_convert", list}};
+    return component(api({{"model", {{"config", cfg}}}, {"search", false}}), "weights");
+  };
+  const int64_t one = weights(json::array({"model.layers.*q_proj"}));
+  const int64_t many = weights(json::array({"model.layers." + std::string(60, '*') + "q_proj"}));
+  const int64_t none = weights(json::array());
+  CHECK(many == one);
+  // q_proj is 256 x 256 in each of 2 layers: kept in bf16 it costs one more
+  // byte per weight than FP8.
+  CHECK(one - none == 2 * 256 * 256);
+}
+
 TEST_CASE("Verdicts: fits below 95% of usable memory, tight up to 100%", "[fit]") {
   using vramfit::Verdict;
   // usable 1000 B: the 5% reserve leaves 950 B.

@@ -173,16 +173,27 @@ std::string module_name(const TensorGroup& t) {
 // `*` any run here) or is a suffix of it. compressed-tensors' "re:" entries
 // are read the same way.
 bool glob_prefix(const char* p, const char* n) {
-  if (*p == '\0') return true;  // re.match: the rest of the name is free
-  if (*p == '$' && p[1] == '\0') return *n == '\0';
-  if (*p == '*') {
-    for (const char* k = n;; ++k) {
-      if (glob_prefix(p + 1, k)) return true;
-      if (*k == '\0') return false;
+  // Greedy matching with one backtrack point, the last '*' seen: O(|p| x |n|)
+  // (recursing at every '*' is exponential in the number of stars).
+  const char* star_p = nullptr;
+  const char* star_n = nullptr;
+  for (;;) {
+    if (*p == '\0') return true;  // re.match: the rest of the name is free
+    if (*p == '$' && p[1] == '\0') {
+      if (*n == '\0') return true;
+    } else if (*p == '*') {
+      star_p = p++;
+      star_n = n;
+      continue;
+    } else if (*n != '\0' && (*p == '.' || *p == *n)) {
+      ++p;
+      ++n;
+      continue;
     }
+    if (!star_p || *star_n == '\0') return false;
+    p = star_p + 1;  // let the last '*' take one more character
+    n = ++star_n;
   }
-  if (*n == '\0') return false;
-  return (*p == '.' || *p == *n) && glob_prefix(p + 1, n + 1);
 }
 
 bool not_converted(const std::string& name, const std::vector<std::string>& patterns) {
