@@ -71,8 +71,12 @@ def request(row):
         "max_num_batched_tokens": int(row["max_num_batched_tokens"]),
         "gpu_memory_utilization": float(row["gpu_memory_utilization"]),
         "parallel": {"tp": int(row["tp"]), "pp": int(row["pp"])},
+        # The logged total as the driver reports it; "H100 80GB HBM3" is the
+        # SXM card (132 SMs, compute capability 9.0), which the profile run's
+        # sampler buffers depend on.
         "custom_gpus": [{"name": "NVIDIA H100 80GB HBM3",
-                         "memory_gib": float(row["gpu_total_gib"])}],
+                         "memory_gib": float(row["gpu_total_gib"]),
+                         "like": "h100-sxm-80g"}],
         "search": False,
     }
     if len(m) > 2:

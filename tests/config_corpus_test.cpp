@@ -111,9 +111,11 @@ const std::map<std::string, std::string>& known_differences() {
        "FP8 block scales stored beside the weights (hand sum in 'new families against hand "
        "sums': exactly the difference)"},
       {"Qwen/Qwen3-30B-A3B-FP8",
-       "the rule that matches Qwen3-235B-A22B-FP8 exactly (bf16 count + one scale per 128 x 128 "
-       "block: 48 x (512 + 64 + 64 + 512 + 128 x 288) = 1,824,768) puts it at ours + 1,824,768; "
-       "the Hub lists 2,035,712 less than that (0.007%): no counting rule found for it"},
+       "the Hub total is ours minus every norm weight, with no block scales: 48 layers x "
+       "(input and post-attention norms 2 x 2,048 + q/k norms 2 x 128) + final norm 2,048 = "
+       "210,944 = ours - Hub exactly (the scales that Qwen3-235B-A22B-FP8's total holds, 48 x "
+       "(512 + 64 + 64 + 512 + 128 x 288) = 1,824,768, are not in it either): the Hub's figure "
+       "for this repository leaves out the norms and the scales"},
       {"Qwen/Qwen3-32B-FP8",
        "the Hub figure (24.3B) is below the bf16 model itself (Qwen3-32B, 32,762,123,264): not "
        "a counting rule"},
@@ -374,6 +376,11 @@ TEST_CASE("corpus: new families against hand sums") {
   // x 94 layers = 14,269,952 = the Hub total minus our count.
   const Outcome& q = line("Qwen/Qwen3-235B-A22B-FP8");
   CHECK(q.total + 14269952 == q.line.at("exact").at("total").get<int64_t>());
+  // Qwen3-30B-A3B-FP8 (h 2048, 48 layers, head_dim 128): its Hub total holds
+  // neither those scales nor any norm weight. Norms: 48 x (2 x 2,048 + q/k
+  // 2 x 128) + final 2,048 = 210,944 = our count minus the Hub total.
+  const Outcome& q30 = line("Qwen/Qwen3-30B-A3B-FP8");
+  CHECK(q30.total - 210944 == q30.line.at("exact").at("total").get<int64_t>());
   // Llama 4's vision tower (modeling_llama4.py): this corpus line drops the
   // Hub config's vision_config; put it back (the Hub file's values) and the
   // count meets the Hub total. By hand: patch linear 3 x 14^2 x 1408 =

@@ -33,6 +33,7 @@ struct Gpu {
   bool fp8 = false;             // native FP8 tensor cores
   bool fp4 = false;             // native FP4 / MX tensor cores
   std::string arch;             // "Hopper (9.0)", "CDNA3 (gfx942)"
+  int64_t sm_count = 0;         // streaming multiprocessors (AMD: compute units); 0 = not listed
   std::string form_factor;      // pcie / sxm / oam / soc / superchip
   bool unified_memory = false;  // memory shared with the CPU
   int year = 0;                 // launch year

@@ -107,6 +107,17 @@ struct QuantSpec {
   std::vector<std::string> modules_not_converted;
 };
 
+// Rotary position embedding as the config declares it (rope_scaling /
+// rope_parameters). Engines that precompute a cos/sin table (vLLM, SGLang)
+// size it from these; rotary_dim == 0: no rotary embedding (learned
+// positions, ALiBi, no attention).
+struct RopeSpec {
+  int64_t rotary_dim = 0;    // head_dim x partial_rotary_factor (MLA: qk_rope_head_dim)
+  std::string type;          // rope_type / type ("default", "llama3", "yarn", ...)
+  double factor = 1;         // scaling factor
+  int64_t original_max = 0;  // original_max_position_embeddings (0 = absent)
+};
+
 struct ModelSpec {
   std::string model_type;    // as in the config ("llama", "qwen3_moe")
   std::string family;        // our family table key it was mapped to
@@ -132,6 +143,7 @@ struct ModelSpec {
   std::vector<LayerSpec> layers;  // size num_layers (decoder only)
   MoeSpec moe;                    // num_experts == 0 => dense model
   MlaSpec mla;                    // kv_lora_rank == 0 => no MLA
+  RopeSpec rope;
 
   std::vector<TensorGroup> tensors;  // language model inventory
   std::vector<TowerSpec> towers;     // vision/audio, counted separately

@@ -76,6 +76,7 @@ struct LlamaCppOptions {
 struct CustomGpu {
   std::string name;
   int64_t memory_bytes = 0;
+  std::string like;  // a catalogue GPU whose chip this is (SMs, architecture); "" = unknown
 };
 
 struct Request {

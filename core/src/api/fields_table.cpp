@@ -600,7 +600,8 @@ void add_runtime(std::vector<Field>& t) {
                       [](Request& r, const json& v) {
                         for (const json& g : v) {
                           r.custom_gpus.push_back({g.at("name").get<std::string>(),
-                                                   g.at("memory_bytes").get<int64_t>()});
+                                                   g.at("memory_bytes").get<int64_t>(),
+                                                   g.value("like", std::string())});
                         }
                       },
                       [](const Request& r) {
@@ -609,6 +610,7 @@ void add_runtime(std::vector<Field>& t) {
                           json& e = out.emplace_back(json::object());
                           e["name"] = g.name;
                           e["memory_gib"] = static_cast<double>(g.memory_bytes) / 1073741824.0;
+                          if (!g.like.empty()) e["like"] = g.like;
                         }
                         return out;
                       }));
@@ -619,6 +621,11 @@ void add_runtime(std::vector<Field>& t) {
                   .range(0.01, 1e6)
                   .in_units("GiB")
                   .about("Memory of a custom GPU."));
+  t.push_back(Row("custom_gpus[].like", Kind::text, "Custom GPU chip", "gpu")
+                  .range(0, 60)
+                  .about("Optional: a catalogue GPU id or alias whose chip this is (its SM "
+                         "count and architecture, which vLLM's start-up profile depends on), "
+                         "e.g. a card whose driver reports less memory than the catalogue's."));
   t.push_back(Row("engine", Kind::enumeration, "Engine", "inference")
                   .one_of({{"hf", "Hugging Face Transformers"},
                            {"vllm", "vLLM"},

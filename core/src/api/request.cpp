@@ -7,6 +7,7 @@
 
 #include "api/fields.h"
 #include "util/json_util.h"
+#include "vramfit/catalog.h"
 #include "vramfit/error.h"
 #include "vramfit/stacks.h"
 
@@ -132,6 +133,14 @@ json check_gpus(const Field& f, const json& given) {
     auto gib = jsonu::opt_number(g[i], "memory_gib", p, mem.lo, mem.hi);
     if (!gib) jsonu::missing(p, "memory_gib");
     e["memory_bytes"] = static_cast<int64_t>(*gib * 1073741824.0);
+    if (auto like = jsonu::opt_string(g[i], "like", p)) {
+      const Gpu* chip = find_gpu(*like);
+      if (!chip) {
+        throw Error(ErrorCode::unknown_value, p + ".like",
+                    p + ".like: \"" + *like + "\" is not a catalogue GPU id or alias");
+      }
+      e["like"] = chip->id;
+    }
   }
   return out;
 }

@@ -54,11 +54,27 @@ void check_vendor(const std::string& v, const std::string& path) {
 }
 
 Gpu parse_gpu(const json& rec, const std::string& path) {
-  catalog::reject_unknown_keys(
-      rec, path,
-      {"id", "name", "vendor", "aliases", "memory_mib", "memory_source", "nominal_gb",
-       "bandwidth_gbps", "bf16_tflops", "fp16_tflops", "fp16_acc16_tflops", "fp8", "fp4", "arch",
-       "form_factor", "unified_memory", "year", "source", "note"});
+  catalog::reject_unknown_keys(rec, path,
+                               {"id",
+                                "name",
+                                "vendor",
+                                "aliases",
+                                "memory_mib",
+                                "memory_source",
+                                "nominal_gb",
+                                "bandwidth_gbps",
+                                "bf16_tflops",
+                                "fp16_tflops",
+                                "fp16_acc16_tflops",
+                                "fp8",
+                                "fp4",
+                                "arch",
+                                "sm_count",
+                                "form_factor",
+                                "unified_memory",
+                                "year",
+                                "source",
+                                "note"});
   Gpu g;
   g.id = catalog::req_string(rec, "id", path);
   catalog::check_slug(g.id, path + ".id");
@@ -80,6 +96,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.fp8 = catalog::req_bool(rec, "fp8", path);
   g.fp4 = catalog::req_bool(rec, "fp4", path);
   g.arch = catalog::req_string(rec, "arch", path);
+  g.sm_count = jsonu::opt_int(rec, "sm_count", path, 1, 100000).value_or(0);
   g.form_factor = catalog::req_string(rec, "form_factor", path);
   check_one_of(g.form_factor, kFormFactors, path + ".form_factor");
   g.unified_memory = catalog::req_bool(rec, "unified_memory", path);

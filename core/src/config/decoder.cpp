@@ -381,6 +381,7 @@ void parse_decoder(const Src& src, ModelSpec& spec) {
   }
   validate_heads(src, spec);
   build_layers(src, spec, *fam);
+  read_rope(src, spec, rules);
   emit_inventory(src, spec, rules, moe);
   note_mtp(src, spec);
 }

@@ -322,6 +322,7 @@ void bloom(const Src& src, ModelSpec& s, Rules& r, MoeStyle& m) {
   r.embed_norm = "word_embeddings_layernorm";
   r.head = "lm_head";
   r.final_norm = "ln_f";
+  r.rotary = false;  // ALiBi
 }
 
 void gptj(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
@@ -352,6 +353,8 @@ void falcon(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
   s.attention_bias = s.mlp_bias = flag(src, {"bias"}, false);
   s.parallel_attention = new_arch || flag(src, {"parallel_attn"}, true);
+  r.rotary = !flag(src, {"alibi"}, false);           // Falcon-RW: ALiBi
+  if (s.max_positions == 0) s.max_positions = 2048;  // FalconConfig default
   layernorm_family(s, r);
   r.embed = "word_embeddings";
   r.attn.fused_qkv = "query_key_value";
@@ -377,6 +380,7 @@ void opt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   r.mlp.up = "fc1";
   r.mlp.down = "fc2";
   r.layer_norms = {"self_attn_layer_norm", "final_layer_norm"};
+  r.rotary = false;  // learned positions (embed_positions)
   // do_layer_norm_before=False (OPT-350m) drops the decoder's final norm.
   r.final_norm = flag(src, {"do_layer_norm_before"}, true) ? "final_layer_norm" : "";
 }
@@ -391,6 +395,7 @@ void mpt(const Src& src, ModelSpec& s, Rules& r, MoeStyle&) {
   if (s.max_positions == 0) s.max_positions = src.i({"max_seq_len"}, 1, 1000000000).value_or(2048);
   s.num_kv_heads = s.num_heads;
   s.tied_embeddings = true;
+  r.rotary = false;  // ALiBi (or learned positions without it)
   const bool bias = !flag(src, {"no_bias"}, true);
   s.attention_bias = s.mlp_bias = bias;
   layernorm_family(s, r);

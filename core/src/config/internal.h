@@ -122,6 +122,7 @@ struct Rules {
   bool head_bias = false;          // Phi-2, GPT-J lm_head bias
   int64_t extra_vocab = 0;         // Mllama: embed_tokens has vocab + 8 rows
   bool learned_positions = false;  // GPT-2 family: wpe of max_positions rows
+  bool rotary = true;              // false: ALiBi / learned positions, no RoPE
 };
 
 // MoE module layout of a family.
@@ -219,6 +220,9 @@ void qwen_vision_tower(const json& v, const std::string& p, const std::string& t
 void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* dflt,
                     int64_t known_layers = 0);
 void validate_heads(const Src& src, ModelSpec& spec);
+// The rotary embedding's dimension and scaling (rope_scaling, or
+// transformers v5's rope_parameters); after build_layers (MLA, attention).
+void read_rope(const Src& src, ModelSpec& spec, const Rules& r);
 void emit_attention(Inventory& inv, const AttnStyle& st, const LayerSpec& l, int64_t hidden,
                     int layer);
 void emit_mlp(Inventory& inv, const MlpStyle& st, int64_t hidden, int64_t width, int layer,

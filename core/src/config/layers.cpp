@@ -58,6 +58,64 @@ void validate_heads(const Src& src, ModelSpec& spec) {
   }
 }
 
+void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
+  bool attends = false;
+  for (const auto& l : spec.layers) {
+    attends = attends || l.mixer == MixerKind::attention || l.mixer == MixerKind::mla;
+  }
+  if (!r.rotary || r.learned_positions || !attends) return;
+  RopeSpec& rope = spec.rope;
+  if (spec.mla.kv_lora_rank > 0) {
+    rope.rotary_dim = spec.mla.qk_rope_head_dim;
+  } else if (auto d = src.i({"rotary_dim"}, 1, kMaxWidth)) {
+    rope.rotary_dim = std::min(*d, spec.head_dim);  // GPT-J, CodeGen: absolute
+  } else {
+    // partial_rotary_factor (Phi, StableLM, GLM) or GPT-NeoX's rotary_pct.
+    double f = src.num({"partial_rotary_factor", "rotary_pct"}).value_or(1.0);
+    std::string where;
+    const json* rp = src.find({"rope_parameters"}, &where);
+    if (rp && rp->is_object()) {
+      // v5 may key it by layer type (Gemma 3): the full-attention table.
+      const json* full = jsonu::find(*rp, "full_attention");
+      const json& t = full && full->is_object() ? *full : *rp;
+      if (const json* v = jsonu::find(t, "partial_rotary_factor")) {
+        f = jsonu::as_number(*v, where + ".partial_rotary_factor", 0, 1);
+      }
+    }
+    if (!(f > 0 && f <= 1)) {
+      throw Error(ErrorCode::out_of_range, src.at("partial_rotary_factor"),
+                  "partial_rotary_factor must be in (0, 1]");
+    }
+    rope.rotary_dim = static_cast<int64_t>(double(spec.head_dim) * f);
+  }
+  std::string where;
+  const json* sc = src.find({"rope_scaling", "rope_parameters"}, &where);
+  if (!sc || !sc->is_object()) {
+    rope.type = "default";
+    return;
+  }
+  const json* full = jsonu::find(*sc, "full_attention");
+  const json& t = full && full->is_object() ? *full : *sc;
+  rope.type = "default";
+  for (const char* k : {"rope_type", "type"}) {
+    if (const json* v = jsonu::find(t, k)) {
+      rope.type = jsonu::as_string(*v, where + "." + k);
+      break;
+    }
+  }
+  if (const json* v = jsonu::find(t, "factor")) {
+    rope.factor = jsonu::as_number(*v, where + ".factor", 1e-6, 1e6);
+  }
+  if (const json* v = jsonu::find(t, "original_max_position_embeddings")) {
+    rope.original_max =
+        jsonu::as_int(*v, where + ".original_max_position_embeddings", 1, 1000000000);
+  } else {
+    // Phi-3 keeps it at the top level (vLLM's patch_rope_parameters moves it in).
+    rope.original_max = src.i({"original_max_position_embeddings"}, 1, 1000000000).value_or(0);
+  }
+  if (rope.type == "su") rope.type = "longrope";  // Phi-3's first configs
+}
+
 std::vector<std::string> layer_types(const Src& src, int64_t layers) {
   std::string where;
   const json* v = src.find({"layer_types"}, &where);

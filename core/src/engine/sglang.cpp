@@ -159,7 +159,7 @@ SglangStartup sglang_startup(const Prepared& p, int64_t total_bytes) {
   const double before = (tp * pp > 1 ? pr.before_tp_gib : pr.before_single_gib) * kGiB;
   const double total_gpu = std::max(0.0, double(total_bytes) - before);
   st.total_gpu_memory = static_cast<int64_t>(total_gpu);
-  st.weights = p.weights.total;
+  st.weights = p.weights.total + p.rope_table;
   st.available_after_weights = st.total_gpu_memory - st.weights;
   const double rest =
       double(st.available_after_weights) - total_gpu * (1.0 - st.mem_fraction_static);

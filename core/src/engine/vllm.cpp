@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <vector>
@@ -39,6 +40,9 @@ struct Params {
   double large_min_gib = 70;
   std::string large_excludes;
   double sampler_bytes_per_logit = 14;
+  int64_t sampler_hidden_copies = 2;
+  int64_t triton_min_requests = 8;
+  double cublas_ws_sm90_mib = 32, cublas_ws_other_mib = 8.125;
   int64_t moe_chunk_tokens = 16384;
   double non_torch_single = 0.25, non_torch_tp_extra = 0;
   int64_t sliding_extra_blocks = 1;
@@ -62,6 +66,14 @@ const Params& params() {
     out.large_excludes = catalog::req_string(s, "large_gpu_excludes", at);
     out.sampler_bytes_per_logit =
         catalog::req_number(j.at("sampler_bytes_per_logit"), "value", at, 0, 64);
+    const json& tr = j.at("sampler_triton_buffer");
+    out.triton_min_requests =
+        jsonu::req_int(tr, "min_requests", at + ".sampler_triton_buffer", 1, 1 << 20);
+    out.sampler_hidden_copies = jsonu::req_int(j.at("sampler_hidden_copies"), "value",
+                                               at + ".sampler_hidden_copies", 0, 16);
+    const json& cw = j.at("cublas_workspace_mib");
+    out.cublas_ws_sm90_mib = catalog::req_number(cw, "sm90", at, 0, 4096);
+    out.cublas_ws_other_mib = catalog::req_number(cw, "other", at, 0, 4096);
     out.moe_chunk_tokens =
         jsonu::req_int(j.at("moe_workspace"), "chunk_tokens", at + ".moe_workspace", 1, 1 << 24);
     const json& nt = j.at("non_torch_gib");
@@ -176,7 +188,19 @@ int64_t vllm_batched_tokens(const Request& r, int64_t total_bytes, const std::st
   return large_gpu(total_bytes, gpu_name) ? params().tokens_large : params().tokens_other;
 }
 
-int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens) {
+namespace {
+int64_t next_pow2(int64_t n) {
+  int64_t v = 1;
+  while (v < n) v <<= 1;
+  return v;
+}
+
+// Compute capability 9.0 from a catalogue arch such as "Hopper (9.0)".
+bool is_sm90(const Gpu* chip) { return chip && chip->arch.find("(9.0)") != std::string::npos; }
+}  // namespace
+
+int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens,
+                          const Gpu* chip) {
   const ModelSpec& m = *p.spec;
   const double tokens = double(batched_tokens);
   // The dummy forward: one layer's live tensors at max_num_batched_tokens.
@@ -186,6 +210,22 @@ int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batch
   const double reqs = std::min(double(max_num_seqs), tokens);
   double sampler = reqs * double(m.vocab) * params().sampler_bytes_per_logit +
                    tokens * double(m.hidden) * double(p.beta);
+  // _dummy_run returns hidden_states[logit_indices] (a gather copy) and
+  // _dummy_sampler_run replaces it with torch.rand_like: two [reqs, h] copies.
+  sampler += double(params().sampler_hidden_copies) * reqs * double(m.hidden) * double(p.beta);
+  // From 8 requests apply_top_k_top_p runs the Triton kernel, whose scratch
+  // buffer of min(next_pow2(min(SMs, reqs)), SMs) rows x vocab fp32 stays
+  // cached (topk_topp_triton.py _TRITON_BUFFER_CACHE). SM count unknown: none.
+  const int64_t sms = chip ? chip->sm_count : 0;
+  if (sms > 0 && reqs >= double(params().triton_min_requests)) {
+    const int64_t programs = std::min<int64_t>(sms, static_cast<int64_t>(reqs));
+    sampler += double(std::min(next_pow2(programs), sms)) * double(m.vocab) * 4.0;
+  }
+  // PyTorch's cuBLAS workspace, allocated through the caching allocator at
+  // the first GEMM, which is the profile run's (CublasHandlePool.cpp).
+  const double ws_mib = is_sm90(chip) ? params().cublas_ws_sm90_mib : params().cublas_ws_other_mib;
+  const double cublas = ws_mib * 1048576.0;
+  sampler += cublas;
   // MoE: the fused-MoE workspaces persist (WorkspaceManager) from the forward
   // into the sampler warm-up.
   if (m.moe.num_experts > 0) {
@@ -195,7 +235,30 @@ int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batch
     sampler +=
         double(p.beta) * M * (double(m.moe.experts_per_token) * (std::max(N, K) + N / 2.0) + K);
   }
-  return mem::to_bytes(std::max(forward, sampler));
+  return mem::to_bytes(std::max(forward + cublas, sampler));
+}
+
+// vllm/model_executor/layers/rotary_embedding/__init__.py get_rope (v0.19.0):
+// one table per distinct rope (layers share it through _ROPE_DICT), built at
+// model init and so inside "Model loading took". Rows by scaling type:
+// base.py max_position; linear_scaling_rope.py / dynamic_ntk_scaling_rope.py
+// max_position x factor; yarn_scaling_rope.py / deepseek_scaling_rope.py
+// original_max_position x factor; phi3_long_rope_scaled_rope.py a short table
+// of original_max_position rows beside the long one of max_position rows.
+int64_t rope_table_rows(const ModelSpec& m) {
+  const RopeSpec& r = m.rope;
+  if (r.rotary_dim <= 0 || m.max_positions <= 0) return 0;
+  const double maxp = double(m.max_positions);
+  const double orig = r.original_max > 0 ? double(r.original_max) : maxp;
+  double rows = maxp;
+  if (r.type == "linear" || r.type == "dynamic") {
+    rows = maxp * r.factor;
+  } else if (r.type == "yarn" || r.type == "deepseek_yarn" || r.type == "deepseek_llama_scaling") {
+    rows = std::ceil(orig * r.factor);
+  } else if (r.type == "longrope") {
+    rows = orig + maxp;
+  }
+  return static_cast<int64_t>(std::min(rows, 1e12));
 }
 
 int64_t vllm_non_torch(const Prepared& p) {
@@ -204,16 +267,17 @@ int64_t vllm_non_torch(const Prepared& p) {
   return mem::to_bytes(gib * kGiB);
 }
 
-VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::string& gpu_name) {
+VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::string& gpu_name,
+                         const Gpu* chip) {
   const Request& r = p.req;
   VllmStartup st;
   st.total = total_bytes;
   st.requested = static_cast<int64_t>(double(total_bytes) * r.gpu_memory_utilization);
-  st.weights = p.weights.total;
+  st.weights = p.weights.total + p.rope_table;
   st.non_torch = vllm_non_torch(p);
   st.max_num_seqs = vllm_max_num_seqs(r, total_bytes, gpu_name);
   st.max_num_batched_tokens = vllm_batched_tokens(r, total_bytes, gpu_name);
-  st.activation = vllm_profile_peak(p, st.max_num_seqs, st.max_num_batched_tokens);
+  st.activation = vllm_profile_peak(p, st.max_num_seqs, st.max_num_batched_tokens, chip);
   st.available_kv = st.requested - st.weights - st.non_torch - st.activation;
   st.block_size = r.block_size ? *r.block_size : params().block_size;
   st.max_model_len = r.max_model_len             ? *r.max_model_len

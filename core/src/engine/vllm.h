@@ -10,6 +10,7 @@
 #include <string>
 
 #include "memory/prepared.h"
+#include "vramfit/catalog.h"
 
 namespace vramfit {
 namespace engine {
@@ -37,7 +38,10 @@ struct VllmStartup {
   std::string refusal;                // vLLM's message, empty when it starts
 };
 
-VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::string& gpu_name);
+// `chip`: the GPU's catalogue entry (SM count and architecture, which the
+// sampler warm-up depends on); nullptr when unknown.
+VllmStartup vllm_startup(const Prepared& p, int64_t total_bytes, const std::string& gpu_name,
+                         const Gpu* chip);
 
 // Requests of `len` tokens that the started engine's pool holds at once
 // (floor of the concurrency vLLM reports for that length).
@@ -48,8 +52,12 @@ int64_t vllm_max_len(const Prepared& p, const VllmStartup& st, int64_t batch);
 int64_t vllm_kv_bytes(const Prepared& p, const VllmStartup& st, int64_t batch, int64_t len);
 
 // Component formulas (memory/components.cpp rows limited to vLLM).
-int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens);
+int64_t vllm_profile_peak(const Prepared& p, int64_t max_num_seqs, int64_t batched_tokens,
+                          const Gpu* chip);
 int64_t vllm_non_torch(const Prepared& p);
+// Rows of the rotary cos/sin table vLLM's get_rope precomputes (SGLang's
+// rotary_embedding.py, adapted from it, has the same rows); 0 without RoPE.
+int64_t rope_table_rows(const ModelSpec& m);
 // max_num_seqs / max_num_batched_tokens: the request's, or vLLM's default for
 // the GPU (engine/arg_utils.py get_batch_defaults, vllm serve).
 int64_t vllm_max_num_seqs(const Request& r, int64_t total_bytes, const std::string& gpu_name);

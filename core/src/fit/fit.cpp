@@ -137,7 +137,7 @@ int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
 // at once, "tight" when vLLM starts but holds fewer of them at once.
 void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f) {
   const Request& r = p.req;
-  const engine::VllmStartup st = engine::vllm_startup(p, f.memory_bytes, gpu_name);
+  const engine::VllmStartup st = engine::vllm_startup(p, f.memory_bytes, gpu_name, f.chip);
   int64_t kv = engine::vllm_kv_bytes(p, st, r.batch_size, r.seq_len);
   if (!st.starts) kv = std::max(kv, st.needed_kv);
   f.usable_bytes = st.requested;
@@ -196,8 +196,9 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     return by_seq[s] = evaluate(p, p.req.batch_size, s, false).total_bytes;
   };
   auto add = [&](const std::string& id, const std::string& name, const std::string& vendor,
-                 int64_t mem, bool custom) {
+                 int64_t mem, bool custom, const Gpu* chip) {
     GpuFit f;
+    f.chip = chip;
     f.id = id;
     f.name = name;
     f.vendor = vendor;
@@ -225,7 +226,7 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     out.push_back(std::move(f));
   };
   for (const auto& g : gpu_catalog()) {
-    add(g.id, g.name, g.vendor, g.memory_bytes, false);
+    add(g.id, g.name, g.vendor, g.memory_bytes, false, &g);
     GpuFit& f = out.back();
     if (f.verdict == Verdict::no) continue;
     f.tokens_per_s = p.req.task == Task::inference
@@ -234,7 +235,8 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   }
   for (size_t i = 0; i < p.req.custom_gpus.size(); ++i) {
     const auto& c = p.req.custom_gpus[i];
-    add("custom-" + std::to_string(i + 1), c.name, kCustomGpuVendor.id, c.memory_bytes, true);
+    add("custom-" + std::to_string(i + 1), c.name, kCustomGpuVendor.id, c.memory_bytes, true,
+        c.like.empty() ? nullptr : find_gpu(c.like));
   }
   return out;
 }

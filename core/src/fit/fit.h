@@ -31,8 +31,9 @@ const char* verdict_name(Verdict v);
 struct GpuFit {
   std::string id, name, vendor;
   bool custom = false;
-  int64_t memory_bytes = 0;  // driver total
-  int64_t usable_bytes = 0;  // x gpu_memory_utilization for vLLM
+  int64_t memory_bytes = 0;   // driver total
+  const Gpu* chip = nullptr;  // catalogue entry of its chip (custom: `like`), else nullptr
+  int64_t usable_bytes = 0;   // x gpu_memory_utilization for vLLM
   int64_t need_bytes = 0;
   int64_t headroom_bytes = 0;  // usable - need (negative when short)
   Verdict verdict = Verdict::no;

@@ -29,13 +29,14 @@ std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
   auto startup = [&spec, &g](const Request& r) {
-    return engine::vllm_startup(prepare(spec, r), g.memory_bytes, g.name);
+    return engine::vllm_startup(prepare(spec, r), g.memory_bytes, g.name, &g);
   };
   Judge j;
   j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
     try {
       GpuFit f;
       f.memory_bytes = g.memory_bytes;
+      f.chip = &g;
       Request probe = r;
       probe.search = false;
       fit_vllm(prepare(spec, probe), g.name, f);
@@ -149,7 +150,7 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
     for (const auto& f : out.gpus) {
       if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
       out.vllm_gpu = f.id;
-      out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name);
+      out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name, f.chip);
       break;
     }
   }

@@ -470,13 +470,23 @@ void nccl_buffers(const Ctx& c, Emit& e) {
 // vLLM's start-up profile (engine/vllm.cpp, methodology §7.8).
 void vllm_profile_peak(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
-  e.set(
-      static_cast<double>(engine::vllm_profile_peak(p, p.vllm_max_num_seqs, p.vllm_batched_tokens)),
-      "max(one layer at max_num_batched_tokens, sampler warm-up: min(max_num_seqs, "
-      "max_num_batched_tokens) x vocab x 14 B + held hidden states and MoE workspaces)",
-      INPUTS({{"max_num_seqs", p.vllm_max_num_seqs},
-              {"max_num_batched_tokens", p.vllm_batched_tokens},
-              {"vocab", p.spec->vocab}}));
+  e.set(static_cast<double>(
+            engine::vllm_profile_peak(p, p.vllm_max_num_seqs, p.vllm_batched_tokens, p.vllm_chip)),
+        "max(one layer at max_num_batched_tokens, sampler warm-up: min(max_num_seqs, "
+        "max_num_batched_tokens) x vocab x 14 B + held hidden states and MoE workspaces)",
+        INPUTS({{"max_num_seqs", p.vllm_max_num_seqs},
+                {"max_num_batched_tokens", p.vllm_batched_tokens},
+                {"vocab", p.spec->vocab}}));
+}
+
+void rope_table(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (p.rope_table <= 0) return;
+  e.set(static_cast<double>(p.rope_table),
+        "rows x rotary_dim x bytes (cos and sin halves), one table per GPU",
+        INPUTS({{"rows", engine::rope_table_rows(*p.spec)},
+                {"rotary_dim", p.spec->rope.rotary_dim},
+                {"bytes", p.req.engine == Engine::vllm ? p.beta : int64_t{4}}}));
 }
 
 void vllm_non_torch(const Ctx& c, Emit& e) {
@@ -494,6 +504,11 @@ const std::vector<ComponentDef>& component_table() {
   static const std::vector<ComponentDef> rows = {
       {"weights", "Weights", "Model parameters as stored on the GPU (quantised or not).", 0.005,
        kSteady | kInferencePhases, false, weights},
+      {"rope_table", "Rotary cos/sin table",
+       "The rotary embedding's cos/sin table that vLLM and SGLang precompute for every position "
+       "up to the model's maximum.",
+       0.001, kInferencePhases, false, rope_table,
+       engine_mask(Engine::vllm) | engine_mask(Engine::sglang)},
       {"lora_adapters", "LoRA adapters", "The trainable adapter matrices (LoRA, DoRA).", 0.001,
        kSteady, false, lora_adapters},
       {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",

@@ -104,10 +104,18 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   p.fragmentation = req.fragmentation >= 0 ? req.fragmentation
                     : req.engine == Engine::llama_cpp || req.engine == Engine::ollama ? 0.0
                                                                                       : 0.10;
+  // vLLM builds its rotary table in the model dtype (rotary_embedding/base.py
+  // cache.to(dtype)); SGLang keeps it in fp32 on CUDA (layers/rotary_embedding.py
+  // "cache needs to be in FP32 for numerical stability").
+  if (req.engine == Engine::vllm || req.engine == Engine::sglang) {
+    const int64_t elem = req.engine == Engine::vllm ? p.beta : 4;
+    p.rope_table = engine::rope_table_rows(spec) * spec.rope.rotary_dim * elem;
+  }
   if (req.engine == Engine::vllm) {
     // The breakdown's profile run uses the highlighted GPU's vLLM
     // defaults (an H100-class GPU's without one); fit.cpp redoes it per GPU.
     const Gpu* g = req.gpu.empty() ? nullptr : find_gpu(req.gpu);
+    p.vllm_chip = g ? g : find_gpu("h100-sxm-80g");
     const int64_t mem = g ? g->memory_bytes : int64_t{80} << 30;
     const std::string name = g ? g->name : "";
     p.vllm_max_num_seqs = engine::vllm_max_num_seqs(req, mem, name);

@@ -4,6 +4,7 @@
 
 #include "engine/llama_cpp.h"
 #include "memory/parts.h"
+#include "vramfit/catalog.h"
 #include "vramfit/estimate.h"
 #include "vramfit/params.h"
 
@@ -23,7 +24,9 @@ struct Prepared {
   double factored_state = 0;  // Adafactor state of the trainable tensors
   int64_t beta = 2;           // compute dtype bytes
   double fragmentation = 0.1;
-  int64_t vllm_max_num_seqs = 0;  // vLLM: the request's, or the default of its GPU
+  int64_t rope_table = 0;          // vLLM / SGLang: the precomputed rotary cos/sin table, bytes
+  const Gpu* vllm_chip = nullptr;  // vLLM: the GPU its profile run is sized for
+  int64_t vllm_max_num_seqs = 0;   // vLLM: the request's, or the default of its GPU
   int64_t vllm_batched_tokens = 0;
   llama_cpp::ModelBytes llama_model;  // engine llama_cpp: tensor bytes per layer
   std::vector<std::pair<std::string, std::string>> warnings;
