@@ -189,6 +189,10 @@ PY
 run estimate --preset "$LLAMA" --task full --precision bf16_mixed --optimizer paged_adamw_8bit --dp 8 --zero 3 --gpu 4090 --strategies --no-gradient-checkpointing
 no_raw_ids "estimate text (full, zero3, paged 8-bit, strategies, suggestions): labels only"
 grep -q 'try .*: saves .* -> \(fits\|tight\|does not fit\)' "$TMP/out" && ok "suggestions end with a verdict label" || bad "suggestions end with a verdict label" "$(grep try "$TMP/out" | head -2)"
+# vLLM refuses the 70B's default max_model_len on 2 x H100: the max_model_len
+# suggestion frees no memory, so it names no saving ("saves 0.00 GiB" read as nonsense).
+run estimate --preset meta-llama/Llama-3.1-70B --engine vllm --tp 2 --gpu h100
+grep -q 'try max_model_len [0-9]*: -> fits' "$TMP/out" && ! grep -q 'saves 0.00' "$TMP/out" && ok "vLLM max_model_len suggestion names no saving" || bad "vLLM max_model_len suggestion names no saving" "$(grep try "$TMP/out" | head -3)"
 run estimate --preset "$LLAMA" --task qlora --optimizer paged_adamw_8bit --loss chunked --gpu 3090 --seq 8192
 no_raw_ids "estimate text (qlora): labels only"
 grep -q 'NF4' "$TMP/out" && ok "qlora weights dtype shown by its label" || bad "qlora weights dtype shown by its label" "$(sed -n 1,12p "$TMP/out")"

@@ -305,8 +305,12 @@ void print_estimate(const json& r, const json& fields) {
   if (r.contains("recommend")) {
     for (const auto& s : r.at("recommend")) {
       // Labels vary in length (a combined change names all its steps).
-      std::printf("  try %s: saves %s -> %s\n", s.at("label").get<std::string>().c_str(),
-                  gib(i64(s, "saves_bytes")).c_str(), verdict_label(s.at("verdict")).c_str());
+      // As the page does: no "saves" when a change frees nothing (vLLM's
+      // max_model_len changes what starts, not the memory in use).
+      const int64_t saves = i64(s, "saves_bytes");
+      const std::string freed = saves > 0 ? "saves " + gib(saves) + " " : "";
+      std::printf("  try %s: %s-> %s\n", s.at("label").get<std::string>().c_str(), freed.c_str(),
+                  verdict_label(s.at("verdict")).c_str());
     }
   }
 }
