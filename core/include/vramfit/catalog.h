@@ -19,10 +19,13 @@ struct Gpu {
   std::vector<std::string> aliases;  // what users type: "h100", "4090"
   int64_t memory_mib = 0;            // nvidia-smi "Total" (Apple: Metal working set)
   int64_t memory_bytes = 0;          // memory_mib * 2^20
-  bool memory_measured = false;      // true: seen in a public log; false: nominal
-  std::string memory_source;         // "measured: <where>" or "nominal: ..."
-  double nominal_gb = 0;             // marketing size, display only
-  double bandwidth_gbps = 0;         // datasheet memory bandwidth, GB/s
+  // What cudaMemGetInfo / torch.cuda.mem_get_info report as total, where
+  // measured (HBM parts keep a driver reservation out of it); 0 = not listed.
+  int64_t cuda_total_bytes = 0;
+  bool memory_measured = false;  // true: seen in a public log; false: nominal
+  std::string memory_source;     // "measured: <where>" or "nominal: ..."
+  double nominal_gb = 0;         // marketing size, display only
+  double bandwidth_gbps = 0;     // datasheet memory bandwidth, GB/s
   // Dense tensor TFLOPS, FP32 accumulate (half the sparsity figure). Absent
   // when the GPU lacks the type or no figure is published (see note).
   std::optional<double> bf16_tflops;

@@ -60,6 +60,7 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
                                 "vendor",
                                 "aliases",
                                 "memory_mib",
+                                "cuda_total_mib",
                                 "memory_source",
                                 "nominal_gb",
                                 "bandwidth_gbps",
@@ -86,6 +87,8 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.memory_bytes = g.memory_mib * kBytesPerMiB;
   g.memory_source = catalog::req_string(rec, "memory_source", path);
   g.memory_measured = measured_flag(g.memory_source, path + ".memory_source");
+  g.cuda_total_bytes =
+      jsonu::opt_int(rec, "cuda_total_mib", path, 256, g.memory_mib).value_or(0) * kBytesPerMiB;
   g.nominal_gb = catalog::req_number(rec, "nominal_gb", path, 1, 16384);
   check_capacity(g, path);
   g.bandwidth_gbps = catalog::req_number(rec, "bandwidth_gbps", path, 1, 1e5);

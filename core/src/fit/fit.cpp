@@ -135,9 +135,14 @@ int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
 // "no" when vLLM refuses to start (its refusal adds the KV of one
 // max_model_len request to the need), "fits" when the requests fit the pool
 // at once, "tight" when vLLM starts but holds fewer of them at once.
+int64_t engine_total(const GpuFit& f) {
+  return !f.custom && f.chip && f.chip->cuda_total_bytes > 0 ? f.chip->cuda_total_bytes
+                                                             : f.memory_bytes;
+}
+
 void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f) {
   const Request& r = p.req;
-  const engine::VllmStartup st = engine::vllm_startup(p, f.memory_bytes, gpu_name, f.chip);
+  const engine::VllmStartup st = engine::vllm_startup(p, engine_total(f), gpu_name, f.chip);
   int64_t kv = engine::vllm_kv_bytes(p, st, r.batch_size, r.seq_len);
   if (!st.starts) kv = std::max(kv, st.needed_kv);
   f.usable_bytes = st.requested;

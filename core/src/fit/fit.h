@@ -56,6 +56,10 @@ int64_t usable_of(const Request& req, int64_t memory);
 // vLLM's verdict on one GPU (f.memory_bytes set): usable, need, headroom,
 // verdict and, when searching, max batch / context (engine/vllm.cpp, §7.8).
 void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f);
+// The total vLLM sizes its budget from (torch.cuda.mem_get_info): a catalogue
+// GPU's cuda_total where listed, else the memory it is given. (SGLang reads
+// nvidia-smi's memory.total for its defaults: engine/sglang.cpp.)
+int64_t engine_total(const GpuFit& f);
 // SGLang's verdict on one GPU, the same way (engine/sglang.cpp, §7.9).
 void fit_sglang(const Prepared& p, GpuFit& f);
 

@@ -26,10 +26,14 @@ std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
   };
 }
 
+int64_t cuda_total(const Gpu& g) {
+  return g.cuda_total_bytes > 0 ? g.cuda_total_bytes : g.memory_bytes;
+}
+
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
   auto startup = [&spec, &g](const Request& r) {
-    return engine::vllm_startup(prepare(spec, r), g.memory_bytes, g.name, &g);
+    return engine::vllm_startup(prepare(spec, r), cuda_total(g), g.name, &g);
   };
   Judge j;
   j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
@@ -73,6 +77,7 @@ Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
     try {
       GpuFit f;
       f.memory_bytes = g.memory_bytes;
+      f.chip = &g;
       Request probe = r;
       probe.search = false;
       fit_sglang(prepare(spec, probe), f);
@@ -150,7 +155,7 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
     for (const auto& f : out.gpus) {
       if (r.gpu.empty() ? !f.custom : (f.custom || f.id != find_gpu(r.gpu)->id)) continue;
       out.vllm_gpu = f.id;
-      out.vllm = engine::vllm_startup(p, f.memory_bytes, f.name, f.chip);
+      out.vllm = engine::vllm_startup(p, engine_total(f), f.name, f.chip);
       break;
     }
   }
