@@ -111,6 +111,12 @@ void Inventory::norm(const std::string& name, int64_t width, NormKind kind, int 
   }
 }
 
+const std::string* first_architecture(const json& config) {
+  const json* a = jsonu::find(config, "architectures");
+  if (!a || !a->is_array() || a->empty() || !(*a)[0].is_string()) return nullptr;
+  return (*a)[0].get_ptr<const std::string*>();
+}
+
 namespace {
 
 // The nested language-model config, if any (methodology §2.1).
@@ -150,18 +156,6 @@ std::string default_text_type(const std::string& top_type) {
                                                           {"lfm2_vl", "lfm2"}};
   auto it = kMap.find(top_type);
   return it == kMap.end() ? top_type : it->second;
-}
-
-const std::string* first_architecture(const json& config) {
-  const json* a = jsonu::find(config, "architectures");
-  if (!a || !a->is_array() || a->empty() || !(*a)[0].is_string()) return nullptr;
-  return (*a)[0].get_ptr<const std::string*>();
-}
-
-// The model_type that architectures[0] names (families.cpp), or nullptr.
-const char* family_from_architectures(const json& config, const TaskHead** head) {
-  const std::string* a = first_architecture(config);
-  return a ? model_type_for_architecture(*a, head) : nullptr;
 }
 
 // No model_type and no class we know: the field names tell which config
@@ -237,11 +231,12 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   // The family parsers look up spec.family (the text model_type) and then
   // replace it with our family key.
   spec.family = own_type ? *own_type : default_text_type(top_type);
+  // architectures[0]'s family; a task-head class also sets head.
   const TaskHead* head = nullptr;
   const std::string* arch = first_architecture(config);
-  if (arch) model_type_for_architecture(*arch, &head);  // a task-head class sets head
+  const char* arch_family = arch ? model_type_for_architecture(*arch, &head) : nullptr;
   if (spec.family.empty()) {
-    if (const char* t = family_from_architectures(config, &head)) {
+    if (const char* t = arch_family) {
       spec.family = t;
       spec.warnings.push_back(std::string("no model_type: read with the '") + t +
                               "' rules, from architectures[0]");

@@ -178,6 +178,8 @@ const Family* find_family(const std::string& model_type);
 // The model_type whose rules a class name (architectures[0]) uses, for
 // configs without model_type; nullptr when not in the table. A task-head
 // class resolves to its body's family and sets *head.
+// architectures[0] when it is a string, else nullptr (config.cpp).
+const std::string* first_architecture(const json& config);
 const char* model_type_for_architecture(const std::string& architecture,
                                         const TaskHead** head = nullptr);
 

@@ -212,8 +212,8 @@ void parse_audio(const json& top, const std::string& path, ModelSpec& spec) {
 // defaults 30 and 3).
 bool is_fuyu(const json& top, const std::string& path) {
   if (jsonu::opt_string(top, "model_type", path).value_or("") == "fuyu") return true;
-  const json* a = jsonu::find(top, "architectures");
-  return a && a->is_array() && !a->empty() && (*a)[0] == "FuyuForCausalLM";
+  const std::string* a = first_architecture(top);
+  return a && *a == "FuyuForCausalLM";
 }
 
 void fuyu_patch_embedding(const json& top, const std::string& path, ModelSpec& spec) {

@@ -230,13 +230,15 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     }
     out.push_back(std::move(f));
   };
+  const speed::TrainingCost train_cost =
+      p.req.task == Task::inference ? speed::TrainingCost{} : speed::training_cost(p);
   for (const auto& g : gpu_catalog()) {
     add(g.id, g.name, g.vendor, g.memory_bytes, false, &g);
     GpuFit& f = out.back();
     if (f.verdict == Verdict::no) continue;
     f.tokens_per_s = p.req.task == Task::inference
                          ? speed::decode_tokens_per_s(p, g, p.req.batch_size, p.req.seq_len)
-                         : speed::train_tokens_per_s(p, g);
+                         : speed::train_tokens_per_s(p, train_cost, g);
   }
   for (size_t i = 0; i < p.req.custom_gpus.size(); ++i) {
     const auto& c = p.req.custom_gpus[i];

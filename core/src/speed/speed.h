@@ -76,7 +76,9 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
 // decode tokens/s per sequence at `batch` and context `depth`, and training
 // tokens/s (all GPUs); 0 when the GPU lacks the figures they need.
 double decode_tokens_per_s(const Prepared& p, const Gpu& g, int64_t batch, int64_t depth);
-double train_tokens_per_s(const Prepared& p, const Gpu& g);
+// `c` = training_cost(p), which does not depend on the GPU: the fit matrix
+// computes it once for all of them.
+double train_tokens_per_s(const Prepared& p, const TrainingCost& c, const Gpu& g);
 
 }  // namespace speed
 }  // namespace vramfit

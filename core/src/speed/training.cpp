@@ -80,21 +80,34 @@ TrainingCost training_cost(const Prepared& p) {
   return c;
 }
 
+namespace {
+bool has_training_speed(const Prepared& p, double peak) {
+  return peak > 0 && p.spec && !p.spec->layers.empty() && p.req.precision != Precision::fp32;
+}
+
+// One step: the FLOPs at a utilisation of the peak, plus the dequantisation
+// traffic at an efficiency of the bandwidth.
+double step_s(const TrainingCost& c, double peak, double bw, double hfu, double eff) {
+  return c.flops_per_token * c.tokens_per_step / (peak * hfu) +
+         c.dequant_bytes_per_step / (bw * eff);
+}
+
+double replicas_of(const Prepared& p) {
+  return static_cast<double>(std::max<int64_t>(p.shard.dp, 1));
+}
+}  // namespace
+
 std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const TrainingPlan& plan) {
   std::vector<Figure> out;
   const double peak = train_peak(p, g);
-  if (peak <= 0 || !p.spec || p.spec->layers.empty() || p.req.precision == Precision::fp32)
-    return out;
+  if (!has_training_speed(p, peak)) return out;
   const TrainingCost c = training_cost(p);
   const double bw = g.bandwidth_gbps * 1e9;
-  auto step = [&](double hfu, double eff) {
-    return c.flops_per_token * c.tokens_per_step / (peak * hfu) +
-           c.dequant_bytes_per_step / (bw * eff);
-  };
+  auto step = [&](double hfu, double eff) { return step_s(c, peak, bw, hfu, eff); };
   const double t_mid = step(kHfuMid, kBwMid), t_slow = step(kHfuLow, kBwLow),
                t_fast = step(kHfuHigh, kBwHigh);
   // Data-parallel replicas each process their own micro-batch.
-  const double replicas = static_cast<double>(std::max<int64_t>(p.shard.dp, 1));
+  const double replicas = replicas_of(p);
   const double gpus = replicas * static_cast<double>(p.shard.tp * p.shard.pp);
   json in = json::object();
   in["flops_per_token"] = c.flops_per_token;
@@ -150,12 +163,11 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
   return out;
 }
 
-double train_tokens_per_s(const Prepared& p, const Gpu& g) {
-  const std::vector<Figure> f = training_speed(p, g, TrainingPlan{});
-  for (const Figure& x : f) {
-    if (std::string(x.id) == "train_tokens_per_s") return x.value;
-  }
-  return 0;
+double train_tokens_per_s(const Prepared& p, const TrainingCost& c, const Gpu& g) {
+  const double peak = train_peak(p, g);
+  if (!has_training_speed(p, peak)) return 0;
+  const double t = step_s(c, peak, g.bandwidth_gbps * 1e9, kHfuMid, kBwMid);
+  return replicas_of(p) * c.tokens_per_step / t;
 }
 
 }  // namespace speed
