@@ -128,6 +128,8 @@ json catalog_document(bool preset_counts) {
     e["bf16_tflops"] = g.bf16_tflops ? json(*g.bf16_tflops) : json();
     if (g.fp16_acc16_tflops) e["fp16_acc16_tflops"] = *g.fp16_acc16_tflops;
     e["arch"] = g.arch;
+    if (g.sm_count > 0) e["sm_count"] = g.sm_count;
+    if (g.cuda_total_bytes > 0) e["cuda_total_bytes"] = g.cuda_total_bytes;
     e["form_factor"] = g.form_factor;
     e["source"] = g.source;
   }
