@@ -42,6 +42,12 @@ TEST_CASE("rope table: rows by scaling type, as vLLM's get_rope builds them", "[
   // Phi3LongRoPEScaledRotaryEmbedding: a short table of original 4,096 rows
   // beside the long one of 131,072 (top-level original_max_position_embeddings).
   CHECK(rope_table(preset("microsoft/Phi-3-mini-128k-instruct"))["inputs"]["rows"] == 135168);
+  // Gemma 3 (vLLM models/gemma3.py): global layers LinearScaling (factor 8 x
+  // 131,072 = 1,048,576 rows) and the sliding layers' unscaled table with
+  // rope_local_base_freq (131,072 rows): 1,179,648 rows of head_dim 256.
+  json g = rope_table({{"config", load("google__gemma-3-4b-it.json")}});
+  CHECK(g["inputs"]["rows"] == 1179648);
+  CHECK(g["bytes"] == int64_t{1179648} * 256 * 2);
   // partial_rotary_factor 0.4 of head_dim 80 (phi-2): rotary_dim 32.
   CHECK(rope_table(preset("microsoft/phi-2"))["inputs"]["rotary_dim"] == 32);
 }

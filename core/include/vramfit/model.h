@@ -116,6 +116,7 @@ struct RopeSpec {
   std::string type;          // rope_type / type ("default", "llama3", "yarn", ...)
   double factor = 1;         // scaling factor
   int64_t original_max = 0;  // original_max_position_embeddings (0 = absent)
+  bool local_table = false;  // sliding layers rotate with their own base (Gemma 3)
 };
 
 struct ModelSpec {

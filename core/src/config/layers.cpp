@@ -88,6 +88,17 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
     }
     rope.rotary_dim = static_cast<int64_t>(double(spec.head_dim) * f);
   }
+  // Gemma 3's sliding layers rotate with rope_local_base_freq, unscaled
+  // (transformers v5: a "sliding_attention" entry of rope_parameters).
+  {
+    const json* rp = src.find({"rope_parameters"}, nullptr);
+    const json* sl = rp && rp->is_object() ? jsonu::find(*rp, "sliding_attention") : nullptr;
+    const json* fu = rp && rp->is_object() ? jsonu::find(*rp, "full_attention") : nullptr;
+    // Gemma3TextConfig always has one (default 10,000): a sparse nested
+    // text_config leaves it out.
+    rope.local_table =
+        r.family == "gemma3" || src.has({"rope_local_base_freq"}) || (sl && fu && *sl != *fu);
+  }
   std::string where;
   const json* sc = src.find({"rope_scaling", "rope_parameters"}, &where);
   if (!sc || !sc->is_object()) {

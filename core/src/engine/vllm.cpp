@@ -258,6 +258,9 @@ int64_t rope_table_rows(const ModelSpec& m) {
   } else if (r.type == "longrope") {
     rows = orig + maxp;
   }
+  // Gemma 3 (models/gemma3.py): the sliding layers' unscaled rope is a second
+  // table of max_position rows (same rotary_dim).
+  if (r.local_table) rows += maxp;
   return static_cast<int64_t>(std::min(rows, 1e12));
 }
 
