@@ -19,6 +19,7 @@ from vramfit_run import estimate
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 GIB = 2**30
 FIX = "tests/fixtures/configs/"
+TVAL = "tests/validation/configs/"
 
 # model_id -> preset id or fixture config (same architecture), weights dtype
 # when the checkpoint's quantisation is not in its config.
@@ -37,18 +38,23 @@ MODELS = {
                                                             "gptq_int4"),
     "google/gemma-2-2b-it": ("preset", "google/gemma-2-2b-it"),
     "google/gemma-2-9b-it": ("config", FIX + "google__gemma-2-9b.json"),
+    "google/gemma-2-27b-it": ("config", TVAL + "google__gemma-2-27b-it.json"),
     "google/gemma-3-4b-it": ("config", FIX + "google__gemma-3-4b-it.json"),
     "google/gemma-3-27b-it": ("config", FIX + "google__medgemma-27b-it.json"),
     "google/gemma-7b": ("config", FIX + "google__gemma-7b.json"),
     "meta-llama/Llama-3.1-8B-Instruct": ("preset", "meta-llama/Llama-3.1-8B-Instruct"),
     "meta-llama/Llama-4-Scout-17B-16E-Instruct": ("preset",
                                                   "meta-llama/Llama-4-Scout-17B-16E-Instruct"),
+    "codellama/CodeLlama-7b-hf": ("config", TVAL + "codellama__CodeLlama-7b-hf.json"),
+    "ibm-granite/granite-3.3-8b-instruct": ("config",
+                                            TVAL + "ibm-granite__granite-3.3-8b-instruct.json"),
     "microsoft/phi-2": ("preset", "microsoft/phi-2"),
     "microsoft/phi-4": ("preset", "microsoft/phi-4"),
     "mistralai/Mixtral-8x7B-Instruct-v0.1": ("preset", "mistralai/Mixtral-8x7B-v0.1"),
     "openai/gpt-oss-20b": ("preset", "openai/gpt-oss-20b"),
     "Qwen/Qwen1.5-MoE-A2.7B": ("config", FIX + "Qwen__Qwen1.5-MoE-A2.7B.json"),
     "Qwen/Qwen2.5-7B-Instruct": ("preset", "Qwen/Qwen2.5-7B-Instruct"),
+    "Qwen/Qwen2.5-72B-Instruct": ("config", TVAL + "Qwen__Qwen2.5-72B-Instruct.json"),
     "Qwen/Qwen3-30B-A3B": ("preset", "Qwen/Qwen3-30B-A3B"),
     "Qwen/Qwen3-8B": ("preset", "Qwen/Qwen3-8B"),
 }
