@@ -48,6 +48,12 @@ TEST_CASE("rope table: rows by scaling type, as vLLM's get_rope builds them", "[
   json g = rope_table({{"config", load("google__gemma-3-4b-it.json")}});
   CHECK(g["inputs"]["rows"] == 1179648);
   CHECK(g["bytes"] == int64_t{1179648} * 256 * 2);
+  // gpt-oss (vLLM models/gpt_oss.py asks for dtype=torch.float32): YaRN,
+  // original 4,096 x factor 32 = 131,072 rows x head_dim 64 x 4 B.
+  json o = rope_table(preset("openai/gpt-oss-20b"));
+  CHECK(o["inputs"]["rows"] == 131072);
+  CHECK(o["bytes"] == 131072 * 64 * 4);
+  CHECK(o["inputs"]["bytes"] == 4);
   // partial_rotary_factor 0.4 of head_dim 80 (phi-2): rotary_dim 32.
   CHECK(rope_table(preset("microsoft/phi-2"))["inputs"]["rotary_dim"] == 32);
 }

@@ -117,6 +117,7 @@ struct RopeSpec {
   double factor = 1;         // scaling factor
   int64_t original_max = 0;  // original_max_position_embeddings (0 = absent)
   bool local_table = false;  // sliding layers rotate with their own base (Gemma 3)
+  bool fp32_table = false;   // vLLM builds this model's table in fp32 (gpt-oss)
 };
 
 struct ModelSpec {

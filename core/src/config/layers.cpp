@@ -99,6 +99,8 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
     rope.local_table =
         r.family == "gemma3" || src.has({"rope_local_base_freq"}) || (sl && fu && *sl != *fu);
   }
+  // vLLM's gpt_oss.py OAIAttention asks get_rope for dtype=torch.float32.
+  rope.fp32_table = r.family == "gpt_oss";
   std::string where;
   const json* sc = src.find({"rope_scaling", "rope_parameters"}, &where);
   if (!sc || !sc->is_object()) {

@@ -486,7 +486,8 @@ void rope_table(const Ctx& c, Emit& e) {
         "rows x rotary_dim x bytes (cos and sin halves), one table per GPU",
         INPUTS({{"rows", engine::rope_table_rows(*p.spec)},
                 {"rotary_dim", p.spec->rope.rotary_dim},
-                {"bytes", p.req.engine == Engine::vllm ? p.beta : int64_t{4}}}));
+                {"bytes", p.rope_table / std::max<int64_t>(1, engine::rope_table_rows(*p.spec) *
+                                                                  p.spec->rope.rotary_dim)}}));
 }
 
 void vllm_non_torch(const Ctx& c, Emit& e) {

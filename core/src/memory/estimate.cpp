@@ -108,7 +108,7 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   // cache.to(dtype)); SGLang keeps it in fp32 on CUDA (layers/rotary_embedding.py
   // "cache needs to be in FP32 for numerical stability").
   if (req.engine == Engine::vllm || req.engine == Engine::sglang) {
-    const int64_t elem = req.engine == Engine::vllm ? p.beta : 4;
+    const int64_t elem = req.engine == Engine::vllm && !spec.rope.fp32_table ? p.beta : 4;
     p.rope_table = engine::rope_table_rows(spec) * spec.rope.rotary_dim * elem;
   }
   if (req.engine == Engine::vllm) {
