@@ -218,6 +218,13 @@ for eng in vllm sglang; do
   run estimate --preset "$LLAMA" --engine $eng --gpu h100 --no-search
   grep -q -- "$tokens tokens\|#tokens: $tokens" "$TMP/out" && ok "$eng text shows the KV tokens of the JSON ($tokens)" || bad "$eng text shows the KV tokens of the JSON ($tokens)" "$(grep -A4 start-up "$TMP/out")"
 done
+# A custom GPU in the text form with its chip (name:GiB@gpu): named in the
+# engine header; SGLang's "GB" printed as its log prints them (GiB): the
+# Llama-3.1-8B log's "mem usage=15.02 GB" (tests/validation/sglang_logs.tsv).
+run estimate --preset "$LLAMA" --engine sglang --custom-gpu "Node:79.19@h100" --no-search
+grep -q 'SGLang .* start-up on Node ' "$TMP/out" && grep -q 'mem usage=15.02 GB' "$TMP/out" && ok "sglang text: custom GPU named, mem usage as SGLang logs it" || bad "sglang text: custom GPU named, mem usage as SGLang logs it" "$(grep -A2 start-up "$TMP/out")"
+run estimate --preset "$LLAMA" --custom-gpu "Node:79.19@no-such-gpu" --no-search
+grep -q 'custom_gpus\[0\].like' "$TMP/err" && ok "custom GPU text: unknown @gpu named in the error" || bad "custom GPU text: unknown @gpu named in the error" "$(cat "$TMP/err")"
 run estimate --preset meta-llama/Llama-3.1-70B --engine vllm --tp 2 --gpu h100 --no-search
 grep -q 'would not start: .*estimated maximum model length is' "$TMP/out" && ok "vllm text prints vLLM's refusal" || bad "vllm text prints vLLM's refusal" "$(grep -A5 start-up "$TMP/out")"
 run estimate --preset "$LLAMA" --engine ollama --gpu 4090 --no-search

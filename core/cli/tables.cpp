@@ -141,7 +141,15 @@ void print_speed(const json& sp) {
 
 // The engines' own start-up figures, named as their logs name them
 // (methodology §7.8 vLLM, §7.9 SGLang, §17 Ollama); llama.cpp's buffers below.
-void print_engine(const json& e, int64_t seq_len) {
+void print_engine(const json& r, int64_t seq_len) {
+  const json& e = r.at("engine");
+  // A custom GPU's name is in the response's GPU list, not the catalogue.
+  auto gpu_name = [&r](const json& id) {
+    for (const auto& g : r.value("gpus", json::array())) {
+      if (g.value("id", "") == id && g.contains("name")) return g.at("name").get<std::string>();
+    }
+    return catalog_label("gpus", id.get<std::string>());
+  };
   auto num = [](const json& o, const char* k) { return o.at(k).get<double>(); };
   if (e.contains("vllm")) {
     const json& v = e.at("vllm");
@@ -174,11 +182,14 @@ void print_engine(const json& e, int64_t seq_len) {
     std::printf("\nSGLang %s start-up on %s (mem_fraction_static %.3f, context_len %lld):\n",
                 g.at("release").get<std::string>().c_str(), gpu_name(g.at("gpu")).c_str(),
                 num(g, "mem_fraction_static"), static_cast<long long>(i64(g, "context_len")));
-    std::printf("  Load weight end. mem usage=%.2f GB\n", num(g, "weights_mem_usage_bytes") / 1e9);
+    // SGLang's "GB" are GiB (utils.py get_available_gpu_memory divides by 1 << 30;
+    // memory_pool.py's GB = 1024 ** 3): printed as its log prints them.
+    std::printf("  Load weight end. mem usage=%.2f GB\n",
+                num(g, "weights_mem_usage_bytes") / 1073741824.0);
     if (g.at("starts").get<bool>()) {
       std::printf("  KV Cache is allocated. #tokens: %s, K+V size: %.2f GB\n",
                   with_commas(i64(g, "max_total_num_tokens")).c_str(),
-                  num(g, "kv_cache_bytes") / 1e9);
+                  num(g, "kv_cache_bytes") / 1073741824.0);
       std::printf("  max_total_num_tokens=%s, max_req_len=%lld; %.2f requests of %lld tokens\n",
                   with_commas(i64(g, "max_total_num_tokens")).c_str(),
                   static_cast<long long>(i64(g, "max_req_len")), num(g, "max_concurrency"),
@@ -251,7 +262,7 @@ void print_estimate(const json& r, const json& fields) {
                   gib(i64(n, "per_gpu_total_bytes")).c_str());
     }
   }
-  if (r.contains("engine")) print_engine(r.at("engine"), q.at("seq_len").get<int64_t>());
+  if (r.contains("engine")) print_engine(r, q.at("seq_len").get<int64_t>());
   if (r.contains("engine") && r.at("engine").contains("llama_cpp")) {
     // llama.cpp's buffers as llama-server prints them (MiB), methodology §16.
     const json& l = r.at("engine").at("llama_cpp");

@@ -592,9 +592,9 @@ void add_runtime(std::vector<Field>& t) {
                       [](const Request& r) { return r.gpu.empty() ? json() : json(r.gpu); }));
   t.push_back(Row("custom_gpus", Kind::gpus, "Custom GPUs", "gpu")
                   .range(0, 16)
-                  .about("GPUs added to the catalogue's: [{\"name\", \"memory_gib\"}], or "
-                         "the text name:GiB, comma-separated (\"My card:20, Node:96\"), which "
-                         "the core parses.")
+                  .about("GPUs added to the catalogue's: [{\"name\", \"memory_gib\", "
+                         "\"like\"}], or the text name:GiB[@gpu], comma-separated (\"My "
+                         "card:20, Node:79.19@h100\"), which the core parses.")
                   .cli("--custom-gpu")
                   .io(
                       [](Request& r, const json& v) {

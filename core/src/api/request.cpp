@@ -72,9 +72,10 @@ std::string trim(const std::string& s) {
   return s.substr(a, s.find_last_not_of(" \t") - a + 1);
 }
 
-// "name:GiB[,name:GiB...]" (the page's and the CLI's text; "name=GiB" as the
-// CLI once wrote it) -> [{name, memory_gib}]; blank items are skipped. GiB is
-// a plain decimal; bounds are check_gpus's, as for the array form.
+// "name:GiB[@like][,name:GiB...]" (the page's and the CLI's text; "name=GiB"
+// as the CLI once wrote it) -> [{name, memory_gib[, like]}]; blank items are
+// skipped. GiB is a plain decimal; bounds are check_gpus's, as for the array
+// form; "@like" names the catalogue GPU whose chip it is.
 json parse_gpus_text(const Field& f, const std::string& text) {
   json out = json::array();
   size_t start = 0;
@@ -88,19 +89,26 @@ json parse_gpus_text(const Field& f, const std::string& text) {
     auto sep = item.rfind(':');
     if (sep == std::string::npos) sep = item.rfind('=');
     const std::string name = sep == std::string::npos ? "" : trim(item.substr(0, sep));
-    const std::string gib = sep == std::string::npos ? "" : trim(item.substr(sep + 1));
+    std::string gib = sep == std::string::npos ? "" : trim(item.substr(sep + 1));
+    std::string like;
+    if (const auto at = gib.find('@'); at != std::string::npos) {
+      like = trim(gib.substr(at + 1));
+      gib = trim(gib.substr(0, at));
+    }
     const auto digits = gib.find_first_not_of("0123456789");
     const bool decimal = !gib.empty() && digits != 0 &&
                          (digits == std::string::npos ||
                           (gib[digits] == '.' && digits + 1 < gib.size() &&
                            gib.find_first_not_of("0123456789", digits + 1) == std::string::npos));
     if (name.empty() || !decimal) {
-      throw Error(ErrorCode::invalid_request, p,
-                  std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\"");
+      throw Error(
+          ErrorCode::invalid_request, p,
+          std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\" (or \"name:GiB@gpu\")");
     }
     json& e = out.emplace_back(json::object());
     e["name"] = name;
     e["memory_gib"] = std::strtod(gib.c_str(), nullptr);
+    if (!like.empty()) e["like"] = like;
   }
   return out;
 }
