@@ -724,7 +724,11 @@ TEST_CASE("Bad custom GPU text names the field and the item", "[estimate][custom
   json e = err("A:24, abc");
   CHECK(e["code"] == "invalid_request");
   CHECK(e["field"] == "custom_gpus[1]");
-  CHECK(e["message"] == "custom_gpus: \"abc\" is not \"name:GiB\"");
+  CHECK(e["message"] == "custom_gpus: \"abc\" is not \"name:GiB\" (or \"name:GiB@gpu\")");
+  // The chip after '@' must be a catalogue GPU: named at the entry's like.
+  json l = err("A:24@nope");
+  CHECK(l["code"] == "unknown_value");
+  CHECK(l["field"] == "custom_gpus[0].like");
   for (const char* bad : {"A:", ":20", "A:twenty", "A:-1", "A:1e3", "A:.5", "A:5.", "A:0x10"}) {
     INFO(bad);
     CHECK(err(bad)["code"] == "invalid_request");
