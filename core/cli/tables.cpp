@@ -427,7 +427,7 @@ std::string placeholder(const json& d) {
   if (kind == "bool") return "";
   if (kind == "int") return " N";
   if (kind == "number") return " X";
-  if (kind == "gpus") return " name:GiB[,...]";
+  if (kind == "gpus") return " name:GiB[@gpu][,...]";
   if (kind == "modules") return " a,b,c|all-linear";
   return " ID";
 }
