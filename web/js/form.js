@@ -153,7 +153,11 @@ export function buildForm(root, catalog, defaults) {
   }
 
   function update(state) {
-    for (const {field, wrap} of controls.values()) wrap.hidden = !applies(field, state, catalog);
+    // Written only when it changes: each write of `hidden` restyles the field.
+    for (const {field, wrap} of controls.values()) {
+      const hide = !applies(field, state, catalog);
+      if (wrap.hidden !== hide) wrap.hidden = hide;
+    }
     for (const {field, el} of controls.values()) {
       if (!field.versionsOf) continue;
       const opts = stackVersionOptions(state, catalog);
@@ -174,11 +178,12 @@ export function buildForm(root, catalog, defaults) {
       // A version the stack lacks stays visible, so the core's error can name it.
       if (want && !opts.some((o) => o.value === want))
         el.appendChild(h('option', {value: want}, want));
-      el.value = want ?? '';
+      if (el.value !== (want ?? '')) el.value = want ?? '';
     }
     for (const group of root.querySelectorAll('[data-group-box]')) {
       const fields = [...group.querySelectorAll('[data-field]')];
-      group.hidden = fields.length > 0 && fields.every((f) => f.hidden);
+      const hide = fields.length > 0 && fields.every((f) => f.hidden);
+      if (group.hidden !== hide) group.hidden = hide;
     }
   }
 

@@ -167,7 +167,9 @@ function applyChange(change) {
 }
 
 // Chromium ignores (with a console warning) more than ~200 history updates
-// per 10 s, which a held arrow key on a number field reaches: throttle.
+// per 10 s, which a held arrow key on a number field reaches: throttle. The
+// update waits for the frame that paints the figure (replaceState costs a few
+// ms, on the keypress's own task otherwise).
 let urlTimer = null;
 let urlPending = null;
 let urlLast = -Infinity;
@@ -179,9 +181,21 @@ function flushUrl() {
 }
 function setUrl(href) {
   urlPending = href;
-  const wait = 150 - (performance.now() - urlLast);
-  if (wait <= 0) flushUrl();
-  else if (!urlTimer) urlTimer = setTimeout(flushUrl, wait);
+  if (urlTimer) return;
+  const wait = Math.max(0, 150 - (performance.now() - urlLast));
+  urlTimer = setTimeout(() => afterFrame(flushUrl), wait);
+}
+// Runs `fn` once the next frame is out: a timeout queued from that frame's
+// requestAnimationFrame callback (a hidden page runs no frames: the timeout
+// alone then, after 100 ms).
+function afterFrame(fn) {
+  let done = false;
+  const once = () => {
+    if (!done) fn();
+    done = true;
+  };
+  requestAnimationFrame(() => setTimeout(once, 0));
+  setTimeout(once, 100);
 }
 
 function recompute() {
@@ -229,8 +243,9 @@ function recompute() {
     if (!renders) performance.mark('vramfit-request');
     const r = engine.estimate(request);
     if (!renders) performance.mark('vramfit-estimate');
-    $('#error').hidden = true;
-    $('#results').classList.remove('stale');
+    // Unchanged attributes are not written again: a write restyles the node.
+    if (!$('#error').hidden) $('#error').hidden = true;
+    if ($('#results').classList.contains('stale')) $('#results').classList.remove('stale');
     render(r, state);
   } catch (e) {
     if (!(e instanceof EstimatorError)) throw e;

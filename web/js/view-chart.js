@@ -1,7 +1,7 @@
 // Stacked bar of whatever components the core returns, a legend table, and
 // an explanation panel (formula + inputs) driven by hover, focus and tap.
 import {assignColors} from './colors.js';
-import {fill, h} from './dom.js';
+import {fill, h, patch} from './dom.js';
 import {formatGB, formatGiB, formatPercent, formatValue} from './format.js';
 import {componentOrder, phaseLabel} from './labels.js';
 
@@ -39,6 +39,29 @@ function explain(panel, c, total) {
   panel.dataset.component = String(c.id);
 }
 
+// Shows component `c` in the panel and marks its bar segment and legend row.
+function show(root, c, total) {
+  explain(root.querySelector('.explain'), c, total);
+  for (const b of root.querySelectorAll('[data-component]')) {
+    b.classList.toggle('active', b.dataset.component === String(c.id));
+  }
+}
+
+// el -> shows a component id of the latest render. The chart listens on `el`
+// (hover, focus, tap of a segment or legend row): its nodes outlive renders.
+const shown = new WeakMap();
+
+function listen(el) {
+  const on = (e) => {
+    const b = e.target.closest?.('button[data-component]');
+    if (!b || !el.contains(b)) return;
+    // mouseover as mouseenter: once on entering the button, not per child.
+    if (e.type === 'mouseover' && b.contains(e.relatedTarget)) return;
+    shown.get(el)?.(b.dataset.component);
+  };
+  for (const ev of ['mouseover', 'focusin', 'click']) el.addEventListener(ev, on);
+}
+
 /** @param {object} opts { capacity?: {bytes, name} } draws a GPU line; catalog? labels */
 export function renderChart(el, r, opts = {}) {
   const comps = (r.components ?? []).filter((c) => typeof c.bytes === 'number');
@@ -53,12 +76,6 @@ export function renderChart(el, r, opts = {}) {
   const cap = opts.capacity;
   const scale = Math.max(sum, cap?.bytes ?? 0) || 1;
   const panel = h('div', {class: 'explain', id: 'explain', 'aria-live': 'polite'});
-  const show = (c) => () => {
-    explain(panel, c, total);
-    for (const b of el.querySelectorAll('[data-component]')) {
-      b.classList.toggle('active', b.dataset.component === String(c.id));
-    }
-  };
   const bar = h('div', {class: 'bar', role: 'group', 'aria-label': 'Memory by component'});
   comps.forEach((c) => {
     if (c.bytes <= 0 || !inPeak(c)) return;
@@ -70,7 +87,6 @@ export function renderChart(el, r, opts = {}) {
     });
     seg.style.setProperty('flex-grow', String(c.bytes / scale));
     seg.style.setProperty('background', colorOf(c));
-    for (const ev of ['mouseenter', 'focus', 'click']) seg.addEventListener(ev, show(c));
     bar.appendChild(seg);
   });
   if (cap && cap.bytes > sum) {
@@ -99,7 +115,6 @@ export function renderChart(el, r, opts = {}) {
       sw,
       String(c.label ?? c.id),
     );
-    for (const ev of ['mouseenter', 'focus', 'click']) btn.addEventListener(ev, show(c));
     return h(
       'tr',
       {'data-id': c.id, 'data-bytes': c.bytes, class: inPeak(c) ? null : 'off-peak'},
@@ -128,8 +143,10 @@ export function renderChart(el, r, opts = {}) {
           ]),
         )
       : null;
-  fill(
-    el,
+  // Built aside, then patched in: only what the edit changed is laid out again.
+  const next = h(
+    'div',
+    {},
     h('div', {class: 'bar-wrap'}, bar, marker),
     phases,
     h(
@@ -170,5 +187,11 @@ export function renderChart(el, r, opts = {}) {
   );
   const keep = opts.active && comps.find((c) => String(c.id) === opts.active);
   const biggest = comps.reduce((a, c) => (!a || c.bytes > a.bytes ? c : a), null);
-  if (keep || biggest) show(keep || biggest)();
+  if (keep || biggest) show(next, keep || biggest, total);
+  if (!shown.has(el)) listen(el);
+  shown.set(el, (id) => {
+    const c = comps.find((x) => String(x.id) === id);
+    if (c) show(el, c, total);
+  });
+  patch(el, [...next.childNodes]);
 }

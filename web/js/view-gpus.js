@@ -1,7 +1,7 @@
 // The per-GPU fit matrix: verdict as colour AND text, headroom, max batch,
 // max context, speed (decode tokens/s per sequence, or training tokens/s,
 // where the request fits). Filtering by vendor and minimum memory happens here.
-import {fill, h} from './dom.js';
+import {h, patch} from './dom.js';
 import {formatGiB, formatInt} from './format.js';
 import {vendorLabel, verdictLabel} from './labels.js';
 
@@ -16,6 +16,9 @@ function headerText(long, short) {
 export function vendorsOf(gpus) {
   return [...new Set((gpus ?? []).map((g) => String(g.vendor ?? 'other')))].sort();
 }
+
+// localeCompare's order, without a collator made per call (79 GPUs sorted per edit).
+const byName = new Intl.Collator();
 
 // Rows either side of the anchor in the opening view.
 const NEIGHBOURS = 4;
@@ -33,6 +36,9 @@ function around(sorted, highlight) {
   return sorted.filter((g, i) => g.custom || (i >= lo && i <= lo + 2 * NEIGHBOURS));
 }
 
+// el -> the "show all" toggle's action for the latest render.
+const toggles = new WeakMap();
+
 /**
  * filters: { vendor: '' | name, minGib: number, highlight: gpu id, showAll:
  * bool, onShowAll(bool) }; `catalog` gives the verdicts' labels.
@@ -46,7 +52,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     .sort(
       (a, b) =>
         (a.memory_bytes ?? 0) - (b.memory_bytes ?? 0) ||
-        String(a.name).localeCompare(String(b.name)),
+        byName.compare(String(a.name), String(b.name)),
     );
   const filtered = Boolean(filters.vendor) || minBytes > 0;
   const shown = filters.showAll || filtered ? matching : around(matching, filters.highlight);
@@ -59,8 +65,14 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       {type: 'button', class: 'small', id: 'gpu-show-all', 'aria-controls': 'gpu-table'},
       filters.showAll ? 'Show fewer' : `Show all ${matching.length} GPUs`,
     );
-    toggle.addEventListener('click', () => filters.onShowAll(!filters.showAll));
   }
+  // The matrix is patched in place (its nodes outlive renders): the toggle's
+  // click is heard on `el` and goes to the latest render's filters.
+  if (!toggles.has(el))
+    el.addEventListener('click', (e) => {
+      if (e.target.closest('#gpu-show-all')) toggles.get(el)?.();
+    });
+  toggles.set(el, () => filters.onShowAll?.(!filters.showAll));
   const training = r.request && r.request.task && r.request.task !== 'inference';
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
@@ -100,7 +112,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       ),
     );
   });
-  fill(
+  patch(
     el,
     h(
       'p',

@@ -1,7 +1,10 @@
 // Recommendations and warnings from the core, rendered as text.
-import {fill, h} from './dom.js';
+import {h, patch} from './dom.js';
 import {formatGiB} from './format.js';
 import {verdictLabel} from './labels.js';
+
+// el -> applies the suggestion at a row of the latest render.
+const applies = new WeakMap();
 
 /**
  * Recommendations: [{ id, change, label, why, parts?, total_bytes, saves_bytes, verdict }]
@@ -10,7 +13,18 @@ import {verdictLabel} from './labels.js';
  * `catalog` gives the verdicts' labels.
  */
 export function renderRecommend(el, list, onApply, catalog = null) {
-  const items = (Array.isArray(list) ? list : []).map((rec) => {
+  const recs = Array.isArray(list) ? list : [];
+  // The list is patched in place (its nodes outlive renders): an Apply click
+  // is heard on `el` and applies the latest render's suggestion at its row.
+  if (!applies.has(el))
+    el.addEventListener('click', (e) => {
+      const li = e.target.closest('li > button.small')?.parentElement;
+      if (li && el.contains(li)) applies.get(el)?.([...li.parentElement.children].indexOf(li));
+    });
+  applies.set(el, (i) => {
+    if (recs[i]?.change && typeof recs[i].change === 'object') onApply?.(recs[i].change);
+  });
+  const items = recs.map((rec) => {
     const label = String(rec.label ?? rec.id ?? '');
     const verdict = rec.verdict
       ? h('span', {class: `badge ${rec.verdict}`}, verdictLabel(catalog, rec.verdict))
@@ -19,7 +33,6 @@ export function renderRecommend(el, list, onApply, catalog = null) {
     if (rec.change && typeof rec.change === 'object' && onApply) {
       apply = h('button', {type: 'button', class: 'small'}, 'Apply');
       apply.setAttribute('aria-label', `Apply ${label}`);
-      apply.addEventListener('click', () => onApply(rec.change));
     }
     return h(
       'li',
@@ -36,7 +49,7 @@ export function renderRecommend(el, list, onApply, catalog = null) {
       apply,
     );
   });
-  fill(el, items.length ? h('ul', {}, items) : null);
+  patch(el, items.length ? h('ul', {}, items) : null);
   el.closest('section')?.toggleAttribute('hidden', items.length === 0);
 }
 
@@ -47,6 +60,6 @@ export function renderWarnings(el, list) {
       : // The code stays data (data-code): the message is the text.
         h('li', {'data-code': w.code ?? ''}, String(w.message ?? w.code ?? '')),
   );
-  fill(el, items.length ? h('ul', {}, items) : null);
+  patch(el, items.length ? h('ul', {}, items) : null);
   el.closest('section')?.toggleAttribute('hidden', items.length === 0);
 }

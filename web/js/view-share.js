@@ -11,23 +11,34 @@ export const attr = (v) =>
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;');
 
+// A field's value, written only when it changes (a write resets the
+// selection and lays the field out again).
+function set(sel, value) {
+  const el = $(sel);
+  if (el.value !== value) el.value = value;
+}
+
 /**
  * @param {object} state the page state
  * @param {(state: object, opts?: {embed?: boolean}) => string} pageUrl
  * @param {object} defaults values left out of snippets
  */
 export function renderShare(state, pageUrl, defaults) {
-  $('#share-url').value = pageUrl(state);
+  set('#share-url', pageUrl(state));
   const base = new URL('.', location.href).href;
   const attrs = Object.entries(requestState(state))
     .filter(([k, v]) => !(defaults[k] !== undefined && String(defaults[k]) === String(v)))
     .map(([k, v]) => ` ${k}="${attr(v)}"`)
     .join('');
   // One classic script (wasm inlined): works from any origin without CORS.
-  $('#snippet-element').value =
+  set(
+    '#snippet-element',
     `<script src="${attr(base)}gen/vramfit-widget.js" defer></script>\n` +
-    `<vramfit-estimate${attrs}>Estimating GPU memory…</vramfit-estimate>`;
-  $('#snippet-iframe').value =
+      `<vramfit-estimate${attrs}>Estimating GPU memory…</vramfit-estimate>`,
+  );
+  set(
+    '#snippet-iframe',
     `<iframe src="${attr(pageUrl(state, {embed: true}))}" ` +
-    'title="vramfit estimate" width="420" height="300" loading="lazy"></iframe>';
+      'title="vramfit estimate" width="420" height="300" loading="lazy"></iframe>',
+  );
 }

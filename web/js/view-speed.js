@@ -2,7 +2,7 @@
 // Inference: decode per sequence and for all sequences, prefill, time to
 // first token; training: step time, tokens/s, time and cost to train. Each
 // row shows the band and, on hover, the formula and its inputs.
-import {fill, h} from './dom.js';
+import {h, patch} from './dom.js';
 
 function number(v, unit) {
   if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
@@ -44,7 +44,7 @@ export function renderSpeed(el, speed) {
         h('th', {scope: 'col'}, 'range'),
       )
     : null;
-  fill(
+  patch(
     el,
     rows.length ? h('table', {class: 'speed'}, h('thead', {}, head), h('tbody', {}, rows)) : null,
   );

@@ -1,6 +1,6 @@
 // The headline: total with its likely band, in GiB and GB, and which
 // PyTorch / nvidia-smi figure each number is comparable to.
-import {fill, h} from './dom.js';
+import {fill, h, patch} from './dom.js';
 import {formatCount, formatGB, formatGiB, formatInt} from './format.js';
 import {dtypeLabel, phaseLabel, verdictLabel} from './labels.js';
 
@@ -330,7 +330,7 @@ export function renderSticky(el, r, catalog) {
   const gpus = r.gpus ?? [];
   const fit = gpus.filter((g) => g.verdict === 'fits').length;
   const t = r.target;
-  fill(
+  patch(
     el,
     h('strong', {}, formatGiB(r.total_bytes)),
     t && typeof t === 'object'
