@@ -97,6 +97,12 @@ TEST_CASE("speed: llama.cpp prefill adds its kernels: fp16 GEMMs, dequantisation
              {"search", false}};
   CHECK(figure(api(fa)["speed"], "prefill_tokens_per_s")["inputs"]["activation_bytes"]
             .get<double>() == Approx(2 * 512 * 32 * 1179648.0).epsilon(0.01));
+  // Byte counts are integers in every response (tests/fuzz/fuzz_check.h; a
+  // fuzz_estimate find): the figure's *_bytes inputs too.
+  for (const char* k : {"gemm_weight_bytes", "dequant_bytes", "activation_bytes"}) {
+    INFO(k);
+    CHECK(p["inputs"][k].is_number_integer());
+  }
   // An F16 model needs no dequantisation pass.
   const json f16 = speed("meta-llama/Llama-3.1-8B", "fp16", "rtx-4090-24g", 1, 1024);
   CHECK(figure(f16, "prefill_tokens_per_s")["inputs"]["dequant_bytes"].get<double>() == 0);

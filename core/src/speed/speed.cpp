@@ -369,9 +369,10 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
     in["compute_efficiency"] = mid.compute_eff;
     in["gemm_flops"] = sum.gemm_flops;
     in["attention_flops"] = sum.attn_flops;
-    in["gemm_weight_bytes"] = std::round(sum.gemm_bytes);
-    in["dequant_bytes"] = std::round(sum.dequant_bytes);
-    in["activation_bytes"] = std::round(sum.act_bytes);
+    // Byte counts are integers in every response (tests/fuzz/fuzz_check.h).
+    in["gemm_weight_bytes"] = std::llround(sum.gemm_bytes);
+    in["dequant_bytes"] = std::llround(sum.dequant_bytes);
+    in["activation_bytes"] = std::llround(sum.act_bytes);
     in["kernels"] = sum.kernels;
     in["kernel_us"] = mid.kernel_s * 1e6;
     pre = Figure{"prefill_tokens_per_s",
