@@ -144,17 +144,17 @@ void print_speed(const json& sp) {
 void print_engine(const json& r, int64_t seq_len) {
   const json& e = r.at("engine");
   // A custom GPU's name is in the response's GPU list, not the catalogue.
-  auto gpu_name = [&r](const json& id) {
+  auto engine_gpu = [&r](const json& id) {
     for (const auto& g : r.value("gpus", json::array())) {
       if (g.value("id", "") == id && g.contains("name")) return g.at("name").get<std::string>();
     }
-    return catalog_label("gpus", id.get<std::string>());
+    return gpu_name(id);
   };
   auto num = [](const json& o, const char* k) { return o.at(k).get<double>(); };
   if (e.contains("vllm")) {
     const json& v = e.at("vllm");
     std::printf("\nvLLM %s start-up on %s (max_model_len %lld, max_num_seqs %lld):\n",
-                v.at("release").get<std::string>().c_str(), gpu_name(v.at("gpu")).c_str(),
+                v.at("release").get<std::string>().c_str(), engine_gpu(v.at("gpu")).c_str(),
                 static_cast<long long>(i64(v, "max_model_len")),
                 static_cast<long long>(i64(v, "max_num_seqs")));
     std::printf("  model weights %s, activation peak %s, non-torch %s\n",
@@ -180,7 +180,7 @@ void print_engine(const json& r, int64_t seq_len) {
   if (e.contains("sglang")) {
     const json& g = e.at("sglang");
     std::printf("\nSGLang %s start-up on %s (mem_fraction_static %.3f, context_len %lld):\n",
-                g.at("release").get<std::string>().c_str(), gpu_name(g.at("gpu")).c_str(),
+                g.at("release").get<std::string>().c_str(), engine_gpu(g.at("gpu")).c_str(),
                 num(g, "mem_fraction_static"), static_cast<long long>(i64(g, "context_len")));
     // SGLang's "GB" are GiB (utils.py get_available_gpu_memory divides by 1 << 30;
     // memory_pool.py's GB = 1024 ** 3): printed as its log prints them.
@@ -201,7 +201,7 @@ void print_engine(const json& r, int64_t seq_len) {
   if (e.contains("ollama")) {
     const json& o = e.at("ollama");
     std::printf("\nOllama on %s (num_ctx %lld, num_parallel %lld, KV %s):\n",
-                gpu_name(o.at("gpu")).c_str(), static_cast<long long>(i64(o, "num_ctx")),
+                engine_gpu(o.at("gpu")).c_str(), static_cast<long long>(i64(o, "num_ctx")),
                 static_cast<long long>(i64(o, "num_parallel")),
                 o.at("kv_cache_type").get<std::string>().c_str());
     std::printf("  offloaded %lld/%lld layers to GPU; VRAM %.2f MiB, host %.2f MiB%s\n",

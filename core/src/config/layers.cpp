@@ -65,6 +65,16 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
   }
   if (!r.rotary || r.learned_positions || !attends) return;
   RopeSpec& rope = spec.rope;
+  // transformers v5's rope_parameters may be keyed by layer type (Gemma 3):
+  // the full-attention table is the model's.
+  auto full_table = [](const json* o) -> const json* {
+    if (!o || !o->is_object()) return nullptr;
+    const json* f = jsonu::find(*o, "full_attention");
+    return f && f->is_object() ? f : o;
+  };
+  std::string rp_at;
+  const json* rp_all = src.find({"rope_parameters"}, &rp_at);
+  const json* rp = full_table(rp_all);
   if (spec.mla.kv_lora_rank > 0) {
     rope.rotary_dim = spec.mla.qk_rope_head_dim;
   } else if (auto d = src.i({"rotary_dim"}, 1, kMaxWidth)) {
@@ -72,15 +82,8 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
   } else {
     // partial_rotary_factor (Phi, StableLM, GLM) or GPT-NeoX's rotary_pct.
     double f = src.num({"partial_rotary_factor", "rotary_pct"}).value_or(1.0);
-    std::string where;
-    const json* rp = src.find({"rope_parameters"}, &where);
-    if (rp && rp->is_object()) {
-      // v5 may key it by layer type (Gemma 3): the full-attention table.
-      const json* full = jsonu::find(*rp, "full_attention");
-      const json& t = full && full->is_object() ? *full : *rp;
-      if (const json* v = jsonu::find(t, "partial_rotary_factor")) {
-        f = jsonu::as_number(*v, where + ".partial_rotary_factor", 0, 1);
-      }
+    if (const json* v = rp ? jsonu::find(*rp, "partial_rotary_factor") : nullptr) {
+      f = jsonu::as_number(*v, rp_at + ".partial_rotary_factor", 0, 1);
     }
     if (!(f > 0 && f <= 1)) {
       throw Error(ErrorCode::out_of_range, src.at("partial_rotary_factor"),
@@ -88,38 +91,32 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
     }
     rope.rotary_dim = static_cast<int64_t>(double(spec.head_dim) * f);
   }
-  // Gemma 3's sliding layers rotate with rope_local_base_freq, unscaled
-  // (transformers v5: a "sliding_attention" entry of rope_parameters).
+  // Gemma 3's sliding layers rotate with rope_local_base_freq, unscaled (v5: a
+  // "sliding_attention" entry of rope_parameters). Gemma3TextConfig always
+  // has one (default 10,000): a sparse nested text_config leaves it out.
   {
-    const json* rp = src.find({"rope_parameters"}, nullptr);
-    const json* sl = rp && rp->is_object() ? jsonu::find(*rp, "sliding_attention") : nullptr;
-    const json* fu = rp && rp->is_object() ? jsonu::find(*rp, "full_attention") : nullptr;
-    // Gemma3TextConfig always has one (default 10,000): a sparse nested
-    // text_config leaves it out.
+    const bool keyed = rp_all && rp_all->is_object();
+    const json* sl = keyed ? jsonu::find(*rp_all, "sliding_attention") : nullptr;
+    const json* fu = keyed ? jsonu::find(*rp_all, "full_attention") : nullptr;
     rope.local_table =
         r.family == "gemma3" || src.has({"rope_local_base_freq"}) || (sl && fu && *sl != *fu);
   }
   // vLLM's gpt_oss.py OAIAttention asks get_rope for dtype=torch.float32.
   rope.fp32_table = r.family == "gpt_oss";
-  std::string where;
-  const json* sc = src.find({"rope_scaling", "rope_parameters"}, &where);
-  if (!sc || !sc->is_object()) {
-    rope.type = "default";
-    return;
-  }
-  const json* full = jsonu::find(*sc, "full_attention");
-  const json& t = full && full->is_object() ? *full : *sc;
   rope.type = "default";
+  std::string where;
+  const json* t = full_table(src.find({"rope_scaling", "rope_parameters"}, &where));
+  if (!t) return;
   for (const char* k : {"rope_type", "type"}) {
-    if (const json* v = jsonu::find(t, k)) {
+    if (const json* v = jsonu::find(*t, k)) {
       rope.type = jsonu::as_string(*v, where + "." + k);
       break;
     }
   }
-  if (const json* v = jsonu::find(t, "factor")) {
+  if (const json* v = jsonu::find(*t, "factor")) {
     rope.factor = jsonu::as_number(*v, where + ".factor", 1e-6, 1e6);
   }
-  if (const json* v = jsonu::find(t, "original_max_position_embeddings")) {
+  if (const json* v = jsonu::find(*t, "original_max_position_embeddings")) {
     rope.original_max =
         jsonu::as_int(*v, where + ".original_max_position_embeddings", 1, 1000000000);
   } else {

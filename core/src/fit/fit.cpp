@@ -135,9 +135,12 @@ int64_t max_batch(const Prepared& p, int64_t s, int64_t usable, int64_t hi) {
 // "no" when vLLM refuses to start (its refusal adds the KV of one
 // max_model_len request to the need), "fits" when the requests fit the pool
 // at once, "tight" when vLLM starts but holds fewer of them at once.
+int64_t cuda_total(const Gpu& g) {
+  return g.cuda_total_bytes > 0 ? g.cuda_total_bytes : g.memory_bytes;
+}
+
 int64_t engine_total(const GpuFit& f) {
-  return !f.custom && f.chip && f.chip->cuda_total_bytes > 0 ? f.chip->cuda_total_bytes
-                                                             : f.memory_bytes;
+  return !f.custom && f.chip ? cuda_total(*f.chip) : f.memory_bytes;
 }
 
 void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f) {

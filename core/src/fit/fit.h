@@ -60,6 +60,8 @@ void fit_vllm(const Prepared& p, const std::string& gpu_name, GpuFit& f);
 // GPU's cuda_total where listed, else the memory it is given. (SGLang reads
 // nvidia-smi's memory.total for its defaults: engine/sglang.cpp.)
 int64_t engine_total(const GpuFit& f);
+// A catalogue GPU's cuda_total where listed, else its memory.
+int64_t cuda_total(const Gpu& g);
 // SGLang's verdict on one GPU, the same way (engine/sglang.cpp, §7.9).
 void fit_sglang(const Prepared& p, GpuFit& f);
 

@@ -26,10 +26,6 @@ std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
   };
 }
 
-int64_t cuda_total(const Gpu& g) {
-  return g.cuda_total_bytes > 0 ? g.cuda_total_bytes : g.memory_bytes;
-}
-
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
   auto startup = [&spec, &g](const Request& r) {
