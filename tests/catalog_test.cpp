@@ -266,6 +266,16 @@ TEST_CASE("catalog: malformed gpus.json is rejected with the field path", "[cata
   r = valid_gpu();
   r["id"] = "Test GPU 24G";
   CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  r = valid_gpu();
+  r["pcie_gen"] = 4;  // a generation without its lane count
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  r = valid_gpu();
+  r["pcie_gen"] = 2;
+  r["pcie_lanes"] = 16;
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
+  r = valid_gpu();
+  r["peer_gbps"] = 600;  // a bandwidth without the link it belongs to
+  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
 
   json twin = valid_gpu();
   twin["id"] = "test-gpu-2";
@@ -273,6 +283,21 @@ TEST_CASE("catalog: malformed gpus.json is rejected with the field path", "[cata
   twin["aliases"] = {"TG"};  // collides with the first record's "tg"
   std::string two = json{{"schema", 1}, {"gpus", json::array({valid_gpu(), twin})}}.dump();
   CHECK(error_of([&] { parse_gpu_catalog(two); }) == ErrorCode::inconsistent);
+}
+
+// PCIe per-lane rates after line coding: 8 GT/s x 128/130 / 8 bits =
+// 0.985 GB/s (3.0), 16 GT/s -> 1.969 (4.0), 32 GT/s -> 3.938 (5.0).
+TEST_CASE("catalog: host-link bandwidth is lanes x the generation's lane rate", "[catalog]") {
+  json r = valid_gpu();
+  r["pcie_gen"] = 4;
+  r["pcie_lanes"] = 16;
+  const Gpu g4 = vramfit::parse_gpu_catalog(gpus_file(r)).at(0);
+  CHECK(vramfit::pcie_gbps(g4) == Approx(16 * 16.0 * 128 / 130 / 8).epsilon(1e-3));
+  r["pcie_gen"] = 5;
+  r["pcie_lanes"] = 8;
+  const Gpu g5 = vramfit::parse_gpu_catalog(gpus_file(r)).at(0);
+  CHECK(vramfit::pcie_gbps(g5) == Approx(8 * 32.0 * 128 / 130 / 8).epsilon(1e-3));
+  CHECK(vramfit::pcie_gbps(vramfit::parse_gpu_catalog(gpus_file(valid_gpu())).at(0)) == 0);
 }
 
 // ---------------------------------------------------------------- dtypes

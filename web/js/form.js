@@ -15,7 +15,9 @@ import {formatCount} from './format.js';
 // Help texts beyond the core's (catalog.fields[].help): how the page writes a value.
 const PAGE_HELP = {
   'lora.targets': 'Comma-separated module names, e.g. q_proj,v_proj or all-linear.',
-  custom_gpus: 'name:GiB pairs, comma-separated, e.g. "My card:20, Cluster node:96".',
+  custom_gpus:
+    'name:GiB pairs, comma-separated, e.g. "My card:20, Cluster node:96"; add @gpu to name ' +
+    'the chip (its SM count, which vLLM\'s profile run uses), e.g. "Node:79.19@h100".',
 };
 
 /** The id of a field's control ("parallel.tp" -> "f-parallel-tp"). */

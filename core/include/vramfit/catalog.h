@@ -33,16 +33,27 @@ struct Gpu {
   // Dense fp16 tensor TFLOPS with fp16 accumulate where it differs from the
   // fp32-accumulate figure (GeForce cards: twice it).
   std::optional<double> fp16_acc16_tflops;
-  bool fp8 = false;             // native FP8 tensor cores
-  bool fp4 = false;             // native FP4 / MX tensor cores
-  std::string arch;             // "Hopper (9.0)", "CDNA3 (gfx942)"
-  int64_t sm_count = 0;         // streaming multiprocessors (AMD: compute units); 0 = not listed
-  std::string form_factor;      // pcie / sxm / oam / soc / superchip
+  bool fp8 = false;         // native FP8 tensor cores
+  bool fp4 = false;         // native FP4 / MX tensor cores
+  std::string arch;         // "Hopper (9.0)", "CDNA3 (gfx942)"
+  int64_t sm_count = 0;     // streaming multiprocessors (AMD: compute units); 0 = not listed
+  std::string form_factor;  // pcie / sxm / oam / soc / superchip
+  // Host link: PCIe generation and lanes (0 = none listed, e.g. a SoC).
+  int pcie_gen = 0;
+  int pcie_lanes = 0;
+  // GPU-to-GPU link as the vendor quotes it: total bidirectional GB/s per
+  // GPU ("NVLink 4", "NVLink bridge", "Infinity Fabric"); 0 = none.
+  std::string peer_link;
+  double peer_gbps = 0;
   bool unified_memory = false;  // memory shared with the CPU
   int year = 0;                 // launch year
   std::string source;           // datasheet name / URL
   std::string note;             // ECC state, working-set fraction...
 };
+
+// Per-direction host-link bandwidth, GB/s: lanes x the generation's per-lane
+// rate after line coding (PCI-SIG base specifications); 0 when not listed.
+double pcie_gbps(const Gpu& g);
 
 // Families of weight formats (methodology §4.1–§4.6).
 enum class DTypeKind { floating, integer, bnb, gptq, awq, gguf, mx };

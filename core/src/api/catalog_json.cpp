@@ -131,6 +131,14 @@ json catalog_document(bool preset_counts) {
     if (g.sm_count > 0) e["sm_count"] = g.sm_count;
     if (g.cuda_total_bytes > 0) e["cuda_total_bytes"] = g.cuda_total_bytes;
     e["form_factor"] = g.form_factor;
+    if (g.pcie_gen > 0) {
+      e["pcie_gen"] = g.pcie_gen;
+      e["pcie_lanes"] = g.pcie_lanes;
+    }
+    if (g.peer_gbps > 0) {
+      e["peer_link"] = g.peer_link;
+      e["peer_gbps"] = g.peer_gbps;
+    }
     e["source"] = g.source;
   }
   json dtypes = json::array();

@@ -72,6 +72,10 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
                                 "arch",
                                 "sm_count",
                                 "form_factor",
+                                "pcie_gen",
+                                "pcie_lanes",
+                                "peer_link",
+                                "peer_gbps",
                                 "unified_memory",
                                 "year",
                                 "source",
@@ -102,6 +106,18 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.sm_count = jsonu::opt_int(rec, "sm_count", path, 1, 100000).value_or(0);
   g.form_factor = catalog::req_string(rec, "form_factor", path);
   check_one_of(g.form_factor, kFormFactors, path + ".form_factor");
+  g.pcie_gen = static_cast<int>(jsonu::opt_int(rec, "pcie_gen", path, 3, 6).value_or(0));
+  g.pcie_lanes = static_cast<int>(jsonu::opt_int(rec, "pcie_lanes", path, 1, 16).value_or(0));
+  if ((g.pcie_gen > 0) != (g.pcie_lanes > 0)) {
+    throw Error(ErrorCode::inconsistent, path + ".pcie_lanes",
+                path + ": pcie_gen and pcie_lanes go together");
+  }
+  g.peer_link = jsonu::opt_string(rec, "peer_link", path).value_or("");
+  g.peer_gbps = jsonu::opt_number(rec, "peer_gbps", path, 1, 1e5).value_or(0);
+  if (g.peer_link.empty() != (g.peer_gbps <= 0)) {
+    throw Error(ErrorCode::inconsistent, path + ".peer_gbps",
+                path + ": peer_link and peer_gbps go together");
+  }
   g.unified_memory = catalog::req_bool(rec, "unified_memory", path);
   g.year = static_cast<int>(jsonu::req_int(rec, "year", path, 2014, 2035));
   g.source = catalog::req_string(rec, "source", path);
@@ -180,6 +196,14 @@ const Gpu* find_gpu(const std::string& id_or_alias) {
   auto i = c.index.find(key);
   while (!i && strip_brand(key)) i = c.index.find(key);
   return i ? &c.gpus[*i] : nullptr;
+}
+
+// GB/s per lane and direction: 8 / 16 / 32 GT/s with 128b/130b coding
+// (PCIe 3.0-5.0 base specifications), 64 GT/s PAM4 FLIT mode (6.0).
+double pcie_gbps(const Gpu& g) {
+  static const double kPerLane[] = {0.985, 1.969, 3.938, 7.563};
+  if (g.pcie_gen < 3 || g.pcie_gen > 6) return 0;
+  return kPerLane[g.pcie_gen - 3] * g.pcie_lanes;
 }
 
 }  // namespace vramfit
