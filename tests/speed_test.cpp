@@ -3,6 +3,7 @@
 // datasheet figures (core/data/gpus.json) and the stated terms (bandwidth
 // efficiency 0.80, compute efficiency 0.50, 3 us per kernel, 23 kernels per
 // layer); the measured figure of the same setup is quoted for comparison.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -78,12 +79,17 @@ TEST_CASE("speed: llama.cpp prefill adds its kernels: fp16 GEMMs, dequantisation
   //    22 B per score x 32 heads x n_kv (512 then 1024): 512 x 32 x
   //    (1,179,648 + 360,448) = 25.23 GB -> 31.29 ms, then 31.14 GB -> 38.62 ms.
   //  - attention GEMMs: 2 x 512 x 32 x 256 x n_kv x 32 layers = 137.4e9 then
-  //    274.9e9 FLOPs -> 0.83 ms, 1.66 ms; kernels 736 x 3 us = 2.21 ms each.
-  // 100.25 + 108.41 ms = 208.7 ms -> 1024 / 0.2087 = 4907 tokens/s
+  //    274.9e9 FLOPs -> 0.83 ms, 1.66 ms.
+  //  - kernels: the graph's 23 per layer, and around each of the 7 weight
+  //    GEMMs an input conversion, an output conversion and the dequantisation
+  //    (21), and the conversions of the batched KQ and KQV GEMMs (4):
+  //    32 x (23 + 21 + 4) = 1,536 x 3 us = 4.61 ms each.
+  // 102.65 + 110.81 ms = 213.5 ms -> 1024 / 0.2135 = 4797 tokens/s
   // (llama-bench pp1024 on an RTX 4090 measured 6898.71, row T032).
   const json sp = speed("meta-llama/Llama-3.1-8B", "q4_k_m", "rtx-4090-24g", 1, 1024);
   const json& p = figure(sp, "prefill_tokens_per_s");
-  CHECK(p["value"].get<double>() == Approx(4907).epsilon(0.03));
+  CHECK(p["value"].get<double>() == Approx(4797).epsilon(0.01));
+  CHECK(p["inputs"]["kernels"].get<double>() == 2 * 1536);
   CHECK(p["inputs"]["peak_fp16_acc16_tflops"].get<double>() == Approx(330.4));
   CHECK(p["inputs"]["activation_bytes"].get<double>() == Approx(25.23e9 + 31.14e9).epsilon(0.01));
   // With flash attention the scores stay on chip: 512 x 32 x 32 x 22 x
@@ -103,9 +109,11 @@ TEST_CASE("speed: llama.cpp prefill adds its kernels: fp16 GEMMs, dequantisation
     INFO(k);
     CHECK(p["inputs"][k].is_number_integer());
   }
-  // An F16 model needs no dequantisation pass.
+  // An F16 model needs no dequantisation pass (nor its kernel: 32 x (23 + 14
+  // + 4) = 1,312 per micro-batch).
   const json f16 = speed("meta-llama/Llama-3.1-8B", "fp16", "rtx-4090-24g", 1, 1024);
   CHECK(figure(f16, "prefill_tokens_per_s")["inputs"]["dequant_bytes"].get<double>() == 0);
+  CHECK(figure(f16, "prefill_tokens_per_s")["inputs"]["kernels"].get<double>() == 2 * 1312);
   // Time to first token: the prefill plus one decode step at depth 1024.
   const json& t = figure(sp, "time_to_first_token_s");
   CHECK(t["value"].get<double>() > 1024 / p["value"].get<double>());
@@ -251,4 +259,65 @@ TEST_CASE("speed: eager HF decode waits for the host at small batches", "[speed]
                       {"search", false}});
   CHECK(figure(l["speed"], "decode_tokens_per_s")["value"].get<double>() > 40);
   CHECK_FALSE(figure(l["speed"], "decode_tokens_per_s")["inputs"].contains("host_layers"));
+}
+
+namespace {
+// Seconds of a decode step outside tensor-parallel traffic, from the figure's
+// own inputs (that part is checked by the tests above).
+double step_without_tp(const json& in) {
+  const double mem = (in["weight_bytes_read"].get<double>() + in["kv_bytes_read"].get<double>()) /
+                     (in["bandwidth_gbps"].get<double>() * 1e9 * 0.80);
+  const double comp = in["flops"].get<double>() / (in["peak_tflops"].get<double>() * 1e12 * 0.50);
+  return std::max(mem, comp) + in["kernels"].get<double>() * 3e-6;
+}
+
+json tp_decode(const std::string& preset, const std::string& gpu, int tp) {
+  json r = {{"model", {{"preset", preset}}},
+            {"task", "inference"},
+            {"engine", "vllm"},
+            {"gpu", gpu},
+            {"parallel", {{"tp", tp}}},
+            {"batch_size", 1},
+            {"seq_len", 2048},
+            {"search", false}};
+  return figure(api(r)["speed"], "decode_tokens_per_s");
+}
+}  // namespace
+
+// Methodology §18.3. Per decode step of one sequence, Llama-3.1-70B (80
+// layers, hidden 8192, vocab 128256, bf16): 1 + 2 x 80 = 161 all-reduces of
+// 8192 x 2 = 16,384 B (2,637,824 B in all) and a logits gather of 128256 x 2
+// = 256,512 B. H100 SXM at TP 4: NVLink 4, 900 GB/s both ways -> 450 per
+// direction x 0.80; (161 + 1) x 7 us + (2 x 3/4 x 2,637,824 + 3/4 x 256,512)
+// / 360e9 = 1,134 us + 11.5 us = 1,145.5 us.
+TEST_CASE("speed: tensor-parallel decode pays its all-reduces over the GPU link", "[speed]") {
+  const json d = tp_decode("meta-llama/Llama-3.1-70B", "h100-sxm-80g", 4);
+  const json& in = d["inputs"];
+  CHECK(in["allreduces"].get<double>() == 161);
+  CHECK(in["allreduce_bytes"].get<double>() == 2637824);
+  CHECK(in["logits_gather_bytes"].get<double>() == 256512);
+  CHECK(in["link"] == "NVLink 4");
+  CHECK(in["link_gbps_per_direction"].get<double>() == 450);
+  const double tp_s = 1.0 / d["value"].get<double>() - step_without_tp(in);
+  CHECK(tp_s == Approx(1145.5e-6).epsilon(0.002));
+  // One GPU: no traffic, no inputs for it.
+  const json one = tp_decode("meta-llama/Llama-3.1-70B", "h100-sxm-80g", 1);
+  CHECK_FALSE(one["inputs"].contains("allreduces"));
+}
+
+// RTX 4090 (no GPU-to-GPU link; P2P disabled, so NCCL through host memory)
+// at TP 2, Llama-3.1-8B (32 layers, hidden 4096): 65 all-reduces of 8,192 B
+// (532,480 B) and a 256,512 B logits gather over PCIe 4.0 x16 = 16 x 1.969
+// = 31.5 GB/s per direction x 0.50: 66 x 25 us + (2 x 1/2 x 532,480 + 1/2 x
+// 256,512) / 15.75e9 = 1,650 us + 41.9 us = 1,691.9 us. An A100 PCIe's
+// NVLink bridge joins two cards: TP 2 uses it, TP 4 goes over PCIe.
+TEST_CASE("speed: tensor parallelism over PCIe and over a two-card bridge", "[speed]") {
+  const json d = tp_decode("meta-llama/Llama-3.1-8B", "rtx-4090-24g", 2);
+  CHECK(d["inputs"]["link"] == "PCIe");
+  CHECK(d["inputs"]["link_gbps_per_direction"].get<double>() == Approx(31.504).epsilon(1e-3));
+  const double tp_s = 1.0 / d["value"].get<double>() - step_without_tp(d["inputs"]);
+  CHECK(tp_s == Approx(1691.9e-6).epsilon(0.002));
+  CHECK(tp_decode("meta-llama/Llama-3.1-8B", "a100-pcie-80g", 2)["inputs"]["link"] ==
+        "NVLink bridge");
+  CHECK(tp_decode("meta-llama/Llama-3.1-8B", "a100-pcie-80g", 4)["inputs"]["link"] == "PCIe");
 }

@@ -72,6 +72,7 @@ export const FIELDS = [
   { name: 'attention', kind: 'enum', group: 'advanced' },
   { name: 'cuda_context_mib', kind: 'int', group: 'advanced' },
   { name: 'fragmentation', kind: 'number', group: 'advanced' },
+  { name: 'expandable_segments', kind: 'bool', group: 'advanced' },
   { name: 'search', kind: 'bool', group: 'advanced' },
   { name: 'parallel.tp', kind: 'int', group: 'parallel' },
   { name: 'parallel.pp', kind: 'int', group: 'parallel' },

@@ -692,13 +692,20 @@ void add_runtime(std::vector<Field>& t) {
   t.push_back(
       Row("fragmentation", Kind::number, "Allocator fragmentation", "advanced")
           .range(0, 1)
-          .derive("0.10 (none under vLLM, whose pool is sized by its profile run, or llama.cpp)")
+          .derive("0.10 (none under vLLM, whose pool is sized by its profile run, or llama.cpp, "
+                  "or with expandable_segments)")
           .about("Allocator reserve over the allocated peak, as a fraction.")
           .cli("--fragmentation")
           .io([](Request& r, const json& v) { r.fragmentation = v.get<double>(); },
               [](const Request& r) {
                 return r.fragmentation >= 0 ? json(r.fragmentation) : json();
               }));
+  t.push_back(Row("expandable_segments", Kind::boolean, "Expandable segments", "advanced")
+                  .about("PyTorch's allocator runs with PYTORCH_CUDA_ALLOC_CONF="
+                         "expandable_segments:True: before it reports out of memory it unmaps "
+                         "every free page, so no fragmentation reserve is kept.")
+                  .cli("--expandable-segments")
+                  .member<&Request::expandable_segments>());
   t.push_back(Row("search", Kind::boolean, "Search max batch / context per GPU", "advanced")
                   .about("Per-GPU searches for the largest batch and context that fit.")
                   .cli("--search")

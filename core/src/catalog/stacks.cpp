@@ -80,8 +80,9 @@ Stack parse_stack(const json& rec, const std::string& path) {
 }  // namespace
 
 const std::vector<const char*>& stack_mechanism_ids() {
-  static const std::vector<const char*> ids = {"bnb_saves_4bit_input", "offloaded_checkpoints",
-                                               "unsloth_kernels", "shifted_logits_copy"};
+  static const std::vector<const char*> ids = {
+      "bnb_saves_4bit_input",   "offloaded_checkpoints",  "unsloth_kernels", "shifted_logits_copy",
+      "checkpoint_gpu_buffers", "unsloth_lora_wide_temp", "rope_per_layer"};
   return ids;
 }
 

@@ -285,13 +285,17 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
     out.max_layer = std::max(out.max_layer, layer);
   }
   if (unsloth) {
-    // LoRA_MLP.backward: DW = dY @ W_down^T (I wide) beside the incoming dY;
-    // h, df, de are written into DW, e, g and dX into X's buffer, but
-    // `dX += df @ upB.t() @ (upS * upA.t())` and `dX += de @ gateW.t()` each
-    // build a T x h product before the in-place add: one more beta h.
-    const double width = static_cast<double>(s.intermediate);
-    out.backward_transient = c.beta * (width / t + 2.0 * h);
-    out.final_saves = c.beta * h + 4.0;  // final fast RMSNorm: X and the fp32 rstd
+    // LoRA_MLP.backward (unsloth/kernels/fast_lora.py): DW = matmul_lora(dY,
+    // W_down^T) (I wide) beside the incoming dY (h wide); h, df, de are
+    // written into DW, e, g, and dX into X's buffer with in-place addmm_.
+    const double width = static_cast<double>(s.intermediate) / t;
+    out.backward_transient = c.beta * (width + h);
+    // Unsloth 2024.12's matmul_lora added the LoRA term as
+    // `out += (X @ A) @ (s * B)`: a second T x I tensor beside DW.
+    if (req.mechanisms.unsloth_lora_wide_temp) out.backward_transient += c.beta * width;
+    // The final fast RMSNorm saves X and the fp32 rstd; the loss backward
+    // frees them before any layer is recomputed.
+    out.final_saves = c.beta * h + 4.0;
     out.all_layers += out.final_saves;
     return out;
   }

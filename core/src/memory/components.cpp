@@ -194,14 +194,31 @@ void activations(const Ctx& c, Emit& e) {
   const double T = tokens(c);
   const InFlight f = in_flight(p);
   if (p.req.gradient_checkpointing && p.req.mechanisms.offloaded_checkpoints) {
-    // Unsloth_Offloaded_Gradient_Checkpointer (unsloth/models/_utils.py):
-    // each layer input is copied to CPU in forward and back in backward; the
-    // GPU holds the one in use and the one in transit (methodology §15.4).
+    // Unsloth's offloaded checkpointing (methodology §15.4): each layer input
+    // goes to CPU memory in forward and comes back for its backward. On the
+    // GPU through the layers' backward: the input in use (2024.12: copied
+    // back; since 2025 two persistent buffers, unsloth_zoo
+    // gradient_checkpointing.py GPU_BUFFERS / GPU_BUFFERS_B) and the
+    // embedding output, a grad-requiring leaf (enable_input_require_grads)
+    // that its AccumulateGrad node keeps alive. The final norm's saves are
+    // freed by then.
     const double cpu = T * p.act.layer_input * f.layers;
-    e.set(T * (2.0 * p.act.layer_input + p.act.final_saves),
-          "tokens x (2 layer inputs in flight + final norm/head saves); the rest in CPU memory",
+    const double resident = p.req.mechanisms.checkpoint_gpu_buffers ? 3.0 : 2.0;
+    // Unsloth 2024.12 under transformers 4.47 gave every attention layer its
+    // own rotary embedding and grew its cos/sin caches to the sequence
+    // (unsloth/models/llama.py LlamaExtendedRotaryEmbedding,
+    // extend_rope_embedding): 2 x rotary_dim values per token per layer.
+    const double rope = p.req.mechanisms.rope_per_layer
+                            ? 2.0 * static_cast<double>(p.spec->rope.rotary_dim) *
+                                  static_cast<double>(p.beta) * f.layers
+                            : 0.0;
+    e.set(T * (resident * p.act.layer_input + rope),
+          "tokens x (layer inputs held on the GPU + per-layer RoPE caches); the other layer "
+          "inputs in CPU memory",
           INPUTS({{"tokens", T},
                   {"layer_input_bytes_per_token", p.act.layer_input},
+                  {"resident_layer_inputs", resident},
+                  {"rope_cache_bytes_per_token", rope},
                   {"cpu_bytes", cpu}}),
           0.05);
     return;

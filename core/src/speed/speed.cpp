@@ -46,6 +46,26 @@ constexpr double kKernelsPerLayer = 23;  // llama.cpp build_llama, b3000
 constexpr int64_t kUbatch = 512;         // llama.cpp n_ubatch default
 // Host seconds per decoder layer in an eager HF decode step (see above).
 constexpr double kHfHostLayerMid = 0.92e-3, kHfHostLayerFast = 0.5e-3, kHfHostLayerSlow = 1.2e-3;
+// Tensor-parallel all-reduce terms (methodology §18.3):
+//  - fixed cost per call over NVLink / Infinity Fabric: vLLM's custom
+//    all-reduce captured in a CUDA graph measures 10 us for 0.5 MB at TP 4
+//    on H100, of which ~6.5 us is the size-independent part (vllm-project/vllm
+//    PR #24111's benchmark); NCCL's own cost model puts an LL ring all-reduce
+//    at 7.8 us (TP 2) to 15 us (TP 8) over NVLink (NVIDIA/nccl
+//    src/graph/tuning.cc): middle 7 us, band 5-12 us;
+//  - over PCIe (GeForce cards have no P2P: vLLM falls back to NCCL through
+//    host memory): NCCL's model gives 8.6-20.6 us, users measure 39-42 us
+//    (sgl-project/sglang PR #39605, 2x RTX 5070 Ti; NVIDIA/nccl issue
+//    #1530, 8x RTX 4090): middle 25 us, band 10-50 us;
+//  - achieved share of the per-direction link bandwidth for large buffers:
+//    NCCL's topology model uses 0.80-0.82 of NVLink line rate and 0.76 of
+//    PCIe (src/graph/topo.h, topo.cc); its maintainers report 0.77 (A100)
+//    and 0.82 (H100) in nccl-tests issues #149 and #212; without P2P the
+//    host memory path reaches far less (nccl issue #1639).
+constexpr double kArPeerMid = 7e-6, kArPeerFast = 5e-6, kArPeerSlow = 12e-6;
+constexpr double kArPcieMid = 25e-6, kArPcieFast = 10e-6, kArPcieSlow = 50e-6;
+constexpr double kPeerEffMid = 0.80, kPeerEffFast = 0.85, kPeerEffSlow = 0.75;
+constexpr double kPcieEffMid = 0.50, kPcieEffFast = 0.76, kPcieEffSlow = 0.20;
 
 using nlohmann::json;
 
@@ -57,7 +77,66 @@ struct Step {
   double touched = 1;       // fraction of routed experts read
   double kernels = 0;       // kernels launched in the step
   double host_layers = 0;   // eager HF: decoder layers dispatched from Python
+  int64_t tp = 1;           // tensor-parallel ranks
+  double allreduces = 0;    // tensor-parallel all-reduce calls in the step
+  double ar_bytes = 0;      // bytes all-reduced, summed over the calls
+  double gather_bytes = 0;  // logits all-gathered to the first rank
 };
+
+// Tensor-parallel all-reduces in one forward pass over the layers (Megatron
+// row-parallel outputs, as vLLM's RowParallelLinear and
+// VocabParallelEmbedding do them): one after each mixer's output projection
+// and one after each FFN's down projection, one per layer when attention and
+// MLP run side by side, and one for the vocabulary-parallel embedding.
+double allreduces_per_pass(const ModelSpec& s) {
+  double n = 1;
+  for (const LayerSpec& L : s.layers) {
+    const double mixer = L.mixer != MixerKind::none ? 1 : 0;
+    const double ffn = L.ffn != FfnKind::none ? 1 : 0;
+    n += s.parallel_attention ? std::max(mixer, ffn) : mixer + ffn;
+  }
+  return n;
+}
+
+// The link tensor-parallel ranks talk over: the GPU-to-GPU link where every
+// rank has one (SXM/OAM boards; a PCIe card's bridge joins two cards only),
+// else the host's PCIe link. Per-direction GB/s; 0 when the catalogue lists
+// neither.
+struct Link {
+  double gbps = 0;
+  bool peer = false;
+};
+Link tp_link(const Gpu& g, int64_t tp) {
+  if (g.peer_gbps > 0 && (g.form_factor != "pcie" || tp == 2)) return {g.peer_gbps / 2.0, true};
+  return {pcie_gbps(g), false};
+}
+
+// The activation all-reduces and the logits gather of a pass over `tokens`
+// tokens in `passes` passes (micro-batches), on one tensor-parallel rank.
+void add_tp_traffic(const Prepared& p, double tokens, double passes, double logits_rows,
+                    Step& st) {
+  st.tp = p.shard.tp;
+  if (p.shard.tp <= 1) return;
+  const ModelSpec& s = *p.spec;
+  const double per_pass = allreduces_per_pass(s);
+  const double elem = static_cast<double>(p.beta);
+  st.allreduces = per_pass * passes;
+  st.ar_bytes = per_pass * tokens * static_cast<double>(s.hidden) * elem;
+  st.gather_bytes = logits_rows * static_cast<double>(s.vocab) * elem;
+}
+
+// Seconds of tensor-parallel traffic: a ring all-reduce moves 2 (n-1)/n of
+// the buffer over each rank's link, an all-gather (n-1)/n; each call also
+// pays the link's fixed cost.
+double tp_seconds(const Step& st, const Gpu& g, const Terms& t) {
+  if (st.tp <= 1 || st.allreduces <= 0) return 0;
+  const Link link = tp_link(g, st.tp);
+  const double n = static_cast<double>(st.tp);
+  const double fixed = (st.allreduces + 1) * (link.peer ? t.ar_peer_s : t.ar_pcie_s);
+  if (link.gbps <= 0) return fixed;
+  const double bytes = 2.0 * (n - 1) / n * st.ar_bytes + (n - 1) / n * st.gather_bytes;
+  return fixed + bytes / (link.gbps * 1e9 * (link.peer ? t.peer_eff : t.pcie_eff));
+}
 
 double routed_params(const ModelSpec& s) {
   double r = 0;
@@ -131,6 +210,7 @@ Step decode_step(const Prepared& p, double batch, double depth) {
     // dispatch every layer.
     st.host_layers = static_cast<double>(p.spec->layers.size());
   }
+  add_tp_traffic(p, batch, 1, batch, st);
   return st;
 }
 
@@ -146,6 +226,7 @@ Step prefill_step(const Prepared& p, double prompt) {
   const double tp = static_cast<double>(p.shard.tp);
   st.flops = prompt * (2.0 * matmul_params(p) / tp + attn);
   st.kernels = ubatches * kKernelsPerLayer * static_cast<double>(p.spec->layers.size());
+  add_tp_traffic(p, prompt, ubatches, 1, st);
   return st;
 }
 
@@ -231,10 +312,23 @@ PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv, bo
   u.gemm_flops = 2.0 * tokens * params;
   u.gemm_bytes = 2.0 * params * touched;
   if (quantised < u.gemm_bytes) u.dequant_bytes = quantised + u.gemm_bytes;
+  // Around each weight GEMM the cuBLAS path launches the f32->f16 input
+  // conversion, the fp16->f32 output conversion and, for a quantised weight,
+  // the dequantisation (ggml_cuda_op_mul_mat_cublas, b2824-b2950); without
+  // flash attention the batched KQ and KQV GEMMs convert their f32 input
+  // and fp16 output too (ggml_cuda_mul_mat_batched_cublas).
+  const double per_gemm = u.dequant_bytes > 0 ? 3 : 2;
+  double extra_kernels = 0;
+  for (const TensorGroup& t : s.tensors) {
+    if (t.layer < 0 || t.rows <= 1 || t.cols <= 1) continue;
+    const double n = t.routed && s.moe.num_experts > 0 ? 1.0 : static_cast<double>(t.count);
+    extra_kernels += per_gemm * n;
+  }
   for (size_t i = 0; i < s.layers.size(); ++i) {
     const LayerSpec& L = s.layers[i];
     u.act_bytes += tokens * layer_act_bytes(s, L, static_cast<int>(i)) / tp;
     if (L.mixer != MixerKind::attention) continue;
+    if (!flash_attn) extra_kernels += 4;
     double keys = n_kv;
     if (L.window > 0) keys = std::min(keys, static_cast<double>(L.window));
     if (L.chunk > 0) keys = std::min(keys, static_cast<double>(L.chunk));
@@ -243,7 +337,7 @@ PrefillUbatch llama_cpp_ubatch(const Prepared& p, double tokens, double n_kv, bo
     // Flash attention keeps the scores on chip.
     if (!flash_attn) u.act_bytes += tokens * heads * keys * kScoreBytes;
   }
-  u.kernels = kKernelsPerLayer * static_cast<double>(s.layers.size());
+  u.kernels = kKernelsPerLayer * static_cast<double>(s.layers.size()) + extra_kernels;
   return u;
 }
 
@@ -286,7 +380,7 @@ double step_seconds(const Step& st, const Gpu& g, const Terms& t, bool& compute_
   const double peak = peak_flops(g);
   const double comp = peak > 0 ? st.flops / (peak * t.compute_eff) : 0;
   compute_bound = comp > mem;
-  const double gpu = std::max(mem, comp) + st.kernels * t.kernel_s;
+  const double gpu = std::max(mem, comp) + st.kernels * t.kernel_s + tp_seconds(st, g, t);
   return std::max(gpu, st.host_layers * t.host_layer_s);
 }
 
@@ -309,14 +403,33 @@ json step_inputs(const Step& st, const Gpu& g, const Terms& t, bool compute_boun
     in["host_ms_per_layer"] = t.host_layer_s * 1e3;
   }
   if (st.touched < 1) in["experts_touched_fraction"] = st.touched;
+  if (st.tp > 1) {
+    const Link link = tp_link(g, st.tp);
+    in["tensor_parallel"] = st.tp;
+    in["allreduces"] = st.allreduces;
+    in["allreduce_bytes"] = std::llround(st.ar_bytes);
+    in["logits_gather_bytes"] = std::llround(st.gather_bytes);
+    in["link"] = link.peer ? g.peer_link : link.gbps > 0 ? "PCIe" : "not listed";
+    in["link_gbps_per_direction"] = link.gbps;
+    in["link_efficiency"] = link.peer ? t.peer_eff : t.pcie_eff;
+    in["allreduce_fixed_us"] = (link.peer ? t.ar_peer_s : t.ar_pcie_s) * 1e6;
+  }
   in["bound"] = compute_bound ? "compute" : "memory";
   return in;
 }
 }  // namespace
 
-Terms terms_mid() { return {0.80, 0.50, 3.0e-6, kHfHostLayerMid}; }
-Terms terms_slow() { return {0.65, 0.30, 5.0e-6, kHfHostLayerSlow}; }
-Terms terms_fast() { return {0.92, 0.70, 2.0e-6, kHfHostLayerFast}; }
+Terms terms_mid() {
+  return {0.80, 0.50, 3.0e-6, kHfHostLayerMid, kArPeerMid, kArPcieMid, kPeerEffMid, kPcieEffMid};
+}
+Terms terms_slow() {
+  return {0.65,         0.30,        5.0e-6,       kHfHostLayerSlow,
+          kArPeerSlow, kArPcieSlow, kPeerEffSlow, kPcieEffSlow};
+}
+Terms terms_fast() {
+  return {0.92,         0.70,        2.0e-6,       kHfHostLayerFast,
+          kArPeerFast, kArPcieFast, kPeerEffFast, kPcieEffFast};
+}
 
 std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workload& w) {
   std::vector<Figure> out;
@@ -339,7 +452,10 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
                  1.0 / t_fast,
                  "1 / max(max((weight_bytes_read + kv_bytes_read) / (bandwidth x "
                  "bandwidth_efficiency), flops / (peak x compute_efficiency)) + kernels x "
-                 "kernel_us, host_layers x host_ms_per_layer (eager HF only))",
+                 "kernel_us + tensor-parallel traffic, host_layers x host_ms_per_layer (eager "
+                 "HF only)); tensor-parallel traffic = (allreduces + 1) x allreduce_fixed_us + "
+                 "(2 (tp - 1) / tp x allreduce_bytes + (tp - 1) / tp x logits_gather_bytes) / "
+                 "(link_gbps_per_direction x link_efficiency)",
                  din};
   per_seq.inputs["batch"] = w.batch;
   per_seq.inputs["context_depth"] = w.depth;
@@ -398,7 +514,8 @@ std::vector<Figure> inference_speed(const Prepared& p, const Gpu& g, const Workl
                  prompt / pf_slow,
                  prompt / pf_fast,
                  "prompt_tokens / (max(flops / (peak x compute_efficiency), weight_bytes_read / "
-                 "(bandwidth x bandwidth_efficiency)) + kernels x kernel_us); flops = "
+                 "(bandwidth x bandwidth_efficiency)) + kernels x kernel_us + tensor-parallel "
+                 "traffic as for decode); flops = "
                  "prompt_tokens x (2 x active_params + attention over (prompt_tokens + 1) / 2 "
                  "keys)",
                  step_inputs(pf, g, mid, cb)};

@@ -38,6 +38,13 @@ struct Terms {
   double compute_eff = 0;   // achieved / datasheet dense fp16 tensor peak
   double kernel_s = 0;      // seconds per short kernel (launch + minimum run)
   double host_layer_s = 0;  // eager HF: host seconds per decoder layer per step
+  // Tensor-parallel all-reduce (methodology §18.3): fixed cost per call over
+  // a GPU-to-GPU link / over PCIe, and the achieved share of the link's
+  // per-direction bandwidth for the data term.
+  double ar_peer_s = 0;
+  double ar_pcie_s = 0;
+  double peer_eff = 0;
+  double pcie_eff = 0;
 };
 Terms terms_mid();
 Terms terms_slow();
