@@ -300,6 +300,73 @@ TEST_CASE("catalog: host-link bandwidth is lanes x the generation's lane rate", 
   CHECK(vramfit::pcie_gbps(vramfit::parse_gpu_catalog(gpus_file(valid_gpu())).at(0)) == 0);
 }
 
+// Every discrete card (pcie / sxm / oam) names its host link. Known
+// exceptions, where no primary source states it per GPU (methodology §12):
+// A10G (AWS-only part, no NVIDIA datasheet) and B200 / B300 (NVIDIA's HGX and
+// DGX datasheets give the NVLink but no per-GPU PCIe figure). SoCs and
+// superchips (host link NVLink-C2C) carry none.
+TEST_CASE("catalog: every discrete GPU lists its host link, SoCs and superchips none",
+          "[catalog]") {
+  const std::set<std::string> unsourced = {"a10g-24g", "b200-180g", "b300-288g"};
+  for (const Gpu& g : vramfit::gpu_catalog()) {
+    INFO(g.id);
+    const bool discrete =
+        g.form_factor == "pcie" || g.form_factor == "sxm" || g.form_factor == "oam";
+    if (discrete && unsourced.count(g.id) == 0) {
+      CHECK(g.pcie_gen >= 3);
+      CHECK(g.pcie_lanes > 0);
+      CHECK(vramfit::pcie_gbps(g) > 0);
+    } else {
+      CHECK(g.pcie_gen == 0);
+      CHECK(g.pcie_lanes == 0);
+    }
+    if (g.peer_gbps > 0) {
+      CHECK(g.source.find("peer link") != std::string::npos);
+    }
+    if (g.pcie_gen > 0) CHECK(g.source.find("host link") != std::string::npos);
+  }
+  for (const std::string& id : unsourced) CHECK(vramfit::find_gpu(id) != nullptr);
+}
+
+// Hand-checked against the datasheets: NVIDIA H100 datasheet (H100 SXM:
+// "NVLink 900GB/s, PCIe Gen5 128GB/s" = x16 at 2 x 64 GB/s), GeForce RTX 40
+// pages (RTX 4090: PCIe 4.0 x16, no NVLink on Ada), AMD MI300X datasheet
+// (7 Infinity Fabric links x 128 GB/s = 896 GB/s), NVIDIA A100 datasheet
+// (PCIe: NVLink bridge 600 GB/s, PCIe Gen4), GA102 whitepaper (RTX 3090:
+// four x4 links x 14.0625 GB/s x 2 directions = 112.5 GB/s).
+TEST_CASE("catalog: host and peer links match the datasheets", "[catalog]") {
+  const Gpu& h100 = gpu("h100-sxm-80g");
+  CHECK(h100.pcie_gen == 5);
+  CHECK(h100.pcie_lanes == 16);
+  CHECK(h100.peer_link == "NVLink 4");
+  CHECK(h100.peer_gbps == 900);
+  CHECK(vramfit::pcie_gbps(h100) == Approx(128.0 / 2).epsilon(0.02));
+
+  const Gpu& rtx4090 = gpu("rtx-4090-24g");
+  CHECK(rtx4090.pcie_gen == 4);
+  CHECK(rtx4090.pcie_lanes == 16);
+  CHECK(rtx4090.peer_link.empty());
+  CHECK(rtx4090.peer_gbps == 0);
+
+  const Gpu& mi300x = gpu("mi300x-192g");
+  CHECK(mi300x.pcie_gen == 5);
+  CHECK(mi300x.pcie_lanes == 16);
+  CHECK(mi300x.peer_link == "Infinity Fabric");
+  CHECK(mi300x.peer_gbps == 7 * 128);
+
+  const Gpu& a100 = gpu("a100-pcie-80g");
+  CHECK(a100.pcie_gen == 4);
+  CHECK(a100.peer_link == "NVLink bridge");
+  CHECK(a100.peer_gbps == 600);
+
+  CHECK(gpu("rtx-3090-24g").peer_gbps == Approx(4 * 14.0625 * 2));
+  CHECK(gpu("rtx-4060-ti-16g").pcie_lanes == 8);
+  CHECK(gpu("gh200-96g").pcie_gen == 0);  // host link is NVLink-C2C
+  CHECK(gpu("b200-180g").peer_gbps == 1800);
+  CHECK(gpu("apple-m4-max-128g").pcie_gen == 0);
+  CHECK(gpu("apple-m4-max-128g").peer_gbps == 0);
+}
+
 // ---------------------------------------------------------------- dtypes
 
 TEST_CASE("catalog: dtype table holds every id the request schema accepts", "[catalog]") {
