@@ -190,19 +190,21 @@ TEST_CASE("bitsandbytes < 0.43.2 adds the saved 4-bit matmul inputs") {
   CHECK(old - now == Approx(32.0 * 2048 * 38400).epsilon(1e-9));
 }
 
-// Unsloth (methodology §15.4-15.6), Llama-3.1-8B QLoRA all-linear, 1024
-// tokens. Recomputed layer, per token: norm rstd 2 x 4 + residual X 8,192 +
-// QKV X 8,192 + attention 2 x (4,096 + 1,024 + 1,024 + 4,096) + 4 x 32 =
-// 20,608 + MLP X, e, g 8,192 + 2 x 28,672 = 102,536 B; its backward
-// transient DW 28,672 + dY 8,192 + the T x h product of `dX += de @
-// gateW.t()` 8,192 = 45,056 B, and the checkpointer's backward holds the
-// recomputed layer output 8,192 B; with the checkpoints offloaded the first
-// layer's backward also holds the later layers' LoRA gradients: r16 on all
-// seven linears, 32 x 16 x (2 x (4096 + 4096) + 2 x (4096 + 1024) + 2 x
-// (4096 + 14336) + (14336 + 4096)) = 41,943,040 bf16 params = 83,886,080 B
-// (methodology §15.6). Offloaded checkpoints: two
-// layer inputs 2 x 8,192 + final norm X and rstd 8,196 = 24,580 B per token
-// on the GPU, 32 x 8,192 B per token in CPU memory.
+// Unsloth (methodology §15.4-15.6), Llama-3.1-8B QLoRA all-linear r16,
+// 1024 tokens, bf16 compute (h 4096, I 14336, 32 heads of 128, 8 KV heads).
+// The recomputed layer saves, per token: norm rstd 2 x 4 + the second norm's
+// X 8,192 + LoRA_QKV's X 8,192 + attention q, k, v, out 2 x (4,096 + 1,024 +
+// 1,024 + 4,096) + lse 4 x 32 = 20,608 + LoRA_MLP's X, e, g 8,192 + 2 x
+// 28,672 = 102,536 B. Its backward holds DW 28,672 beside the incoming dY
+// 8,192 (fast_lora.py writes h, df, de and dX in place with addmm_) and the
+// checkpointer keeps the recomputed output 8,192. The checkpoints being in
+// CPU memory, the first layer's backward also holds the later layers' LoRA
+// gradients: r16 on all seven linears, 32 x 16 x (2 x (4096 + 4096) + 2 x
+// (4096 + 1024) + 2 x (4096 + 14336) + (14336 + 4096)) = 41,943,040 params,
+// fp32 like the adapters (prepare_model_for_training upcasts them) =
+// 167,772,160 B. On the GPU through the layers' backward: the two
+// persistent checkpoint buffers and the embedding output (a grad-requiring
+// leaf) = 3 x 8,192 B per token; 32 x 8,192 B per token in CPU memory.
 TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
   const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
                       {"task", "qlora"},
@@ -212,11 +214,38 @@ TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
                       {"search", false}});
   CHECK(r.at("stack_defaults").at("gradient_checkpointing") == true);
   CHECK(r.at("stack_defaults").at("loss") == "fused");
-  CHECK(component(r, "activations") == 1024.0 * 24580);
-  CHECK(component(r, "recompute_layer") == 1024.0 * (102536 + 45056 + 8192) + 83886080.0);
+  CHECK(r.at("stack_defaults").at("lora.dtype") == "fp32");
+  CHECK(r.at("stack_defaults").at("optimizer") == "adamw_8bit");
+  CHECK(r.at("stack_defaults").at("expandable_segments") == true);
+  CHECK(component(r, "activations") == 1024.0 * 3 * 8192);
+  CHECK(component(r, "recompute_layer") == 1024.0 * (102536 + 28672 + 8192 + 8192) + 167772160.0);
   for (const json& c : r.at("components")) {
     if (c.at("id") == "activations") CHECK(c.at("inputs").at("cpu_bytes") == 1024.0 * 32 * 8192);
+    // Expandable segments: PyTorch unmaps free pages before an OOM, no reserve.
+    CHECK(c.at("id") != "allocator_overhead");
   }
   // Fused linear cross-entropy: 1024 x 4096 x (4 + 4 + 2) B.
   CHECK(component(r, "logits") == 1024.0 * 4096 * 10);
+}
+
+// Unsloth 2024.12 (the release of the published context table,
+// tests/validation): matmul_lora added the LoRA term with
+// `out += (X @ A) @ (s * B)`, a second T x I tensor beside DW (+28,672 B per
+// token), and under transformers 4.47 each of the 32 layers kept its own
+// RoPE cos/sin caches grown to the sequence: 2 x 128 x 2 B x 32 = 16,384 B
+// per token. Its checkpointer copied one input back (no persistent buffers):
+// 2 x 8,192 B resident. Per token 16,384 + 16,384 + 102,536 + 2 x 28,672 +
+// 8,192 + 8,192 = 209,032 B (Llama-3.1-8B: the published maxima imply
+// ~212 KB per token if their GB are 10^9 B, ~227 KB if GiB).
+TEST_CASE("Unsloth 2024.12: a T x I LoRA temporary and per-layer RoPE caches") {
+  const json r = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                      {"task", "qlora"},
+                      {"stack", "unsloth"},
+                      {"stack_version", "2024.12"},
+                      {"batch_size", 1},
+                      {"seq_len", 1024},
+                      {"search", false}});
+  CHECK(component(r, "activations") == 1024.0 * (2 * 8192 + 16384));
+  CHECK(component(r, "recompute_layer") ==
+        1024.0 * (102536 + 2 * 28672 + 8192 + 8192) + 167772160.0);
 }

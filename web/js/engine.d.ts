@@ -143,6 +143,8 @@ export type RequestSettings = {
   cuda_context_mib?: number;
   /** Allocator fragmentation */
   fragmentation?: number;
+  /** Expandable segments */
+  expandable_segments?: boolean;
   /** Search max batch / context per GPU */
   search?: boolean;
   /** Compare parallel layouts */

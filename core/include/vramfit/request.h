@@ -54,10 +54,10 @@ struct ParallelOptions {
 
 // Mechanisms a training stack switches on (core/data/stacks.json).
 struct StackMechanisms {
-  bool bnb_saves_4bit_input = false;   // bitsandbytes < 0.43.2 (methodology §15.3)
-  bool offloaded_checkpoints = false;  // Unsloth: checkpoints in CPU memory (§15.4)
-  bool unsloth_kernels = false;        // Unsloth's fused LoRA autograd kernels (§15.6)
-  bool shifted_logits_copy = false;    // transformers < 4.49: fp32 shifted logits copy (§15.7)
+  bool bnb_saves_4bit_input = false;    // bitsandbytes < 0.43.2 (methodology §15.3)
+  bool offloaded_checkpoints = false;   // Unsloth: checkpoints in CPU memory (§15.4)
+  bool unsloth_kernels = false;         // Unsloth's fused LoRA autograd kernels (§15.6)
+  bool shifted_logits_copy = false;     // transformers < 4.49: fp32 shifted logits copy (§15.7)
   bool checkpoint_gpu_buffers = false;  // Unsloth >= 2025: two persistent GPU buffers (§15.4)
   bool unsloth_lora_wide_temp = false;  // Unsloth 2024.12: T x I temporary in LoRA_MLP (§15.6)
   bool rope_per_layer = false;          // Unsloth 2024.12 + transformers 4.47: RoPE per layer
@@ -141,8 +141,8 @@ struct Request {
   double fragmentation = -1;       // reserved/allocated - 1; <0 = default
   // PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True (methodology §8).
   bool expandable_segments = false;
-  bool search = true;              // per-GPU max batch / max seq searches
-  bool strategies = false;         // compare parallel layouts
+  bool search = true;       // per-GPU max batch / max seq searches
+  bool strategies = false;  // compare parallel layouts
 };
 
 // Validates and fills a Request from JSON (everything except the model,

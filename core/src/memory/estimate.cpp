@@ -105,11 +105,11 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
   // pages before it gives up on an allocation (c10/cuda/CUDACachingAllocator
   // .cpp release_cached_blocks -> release_blocks -> unmap_block), so at the
   // out-of-memory boundary reserved memory is the allocated memory.
-  p.fragmentation = req.fragmentation >= 0 ? req.fragmentation
-                    : req.engine == Engine::llama_cpp || req.engine == Engine::ollama ||
-                            req.expandable_segments
-                        ? 0.0
-                        : 0.10;
+  p.fragmentation =
+      req.fragmentation >= 0 ? req.fragmentation
+      : req.engine == Engine::llama_cpp || req.engine == Engine::ollama || req.expandable_segments
+          ? 0.0
+          : 0.10;
   // vLLM builds its rotary table in the model dtype (rotary_embedding/base.py
   // cache.to(dtype)); SGLang keeps it in fp32 on CUDA (layers/rotary_embedding.py
   // "cache needs to be in FP32 for numerical stability").

@@ -113,8 +113,7 @@ Link tp_link(const Gpu& g, int64_t tp) {
 
 // The activation all-reduces and the logits gather of a pass over `tokens`
 // tokens in `passes` passes (micro-batches), on one tensor-parallel rank.
-void add_tp_traffic(const Prepared& p, double tokens, double passes, double logits_rows,
-                    Step& st) {
+void add_tp_traffic(const Prepared& p, double tokens, double passes, double logits_rows, Step& st) {
   st.tp = p.shard.tp;
   if (p.shard.tp <= 1) return;
   const ModelSpec& s = *p.spec;
@@ -423,11 +422,11 @@ Terms terms_mid() {
   return {0.80, 0.50, 3.0e-6, kHfHostLayerMid, kArPeerMid, kArPcieMid, kPeerEffMid, kPcieEffMid};
 }
 Terms terms_slow() {
-  return {0.65,         0.30,        5.0e-6,       kHfHostLayerSlow,
+  return {0.65,        0.30,        5.0e-6,       kHfHostLayerSlow,
           kArPeerSlow, kArPcieSlow, kPeerEffSlow, kPcieEffSlow};
 }
 Terms terms_fast() {
-  return {0.92,         0.70,        2.0e-6,       kHfHostLayerFast,
+  return {0.92,        0.70,        2.0e-6,       kHfHostLayerFast,
           kArPeerFast, kArPcieFast, kPeerEffFast, kPcieEffFast};
 }
 
