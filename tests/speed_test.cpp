@@ -298,6 +298,8 @@ TEST_CASE("speed: tensor-parallel decode pays its all-reduces over the GPU link"
   CHECK(in["logits_gather_bytes"].get<double>() == 256512);
   CHECK(in["link"] == "NVLink 4");
   CHECK(in["link_gbps_per_direction"].get<double>() == 450);
+  // vLLM's fused decoder layer launches 11 kernels (methodology §18): 80 x 11.
+  CHECK(in["kernels"].get<double>() == 80 * 11);
   const double tp_s = 1.0 / d["value"].get<double>() - step_without_tp(in);
   CHECK(tp_s == Approx(1145.5e-6).epsilon(0.002));
   // One GPU: no traffic, no inputs for it.

@@ -43,7 +43,19 @@ namespace speed {
 
 namespace {
 constexpr double kKernelsPerLayer = 23;  // llama.cpp build_llama, b3000
-constexpr int64_t kUbatch = 512;         // llama.cpp n_ubatch default
+// vLLM's Llama decoder layer (vllm/model_executor/models/llama.py, v0.19):
+// fused_add_rms_norm, the fused qkv_proj GEMM, rotary_emb, the KV cache write
+// (reshape_and_cache_flash), the attention kernel and its split-KV combine,
+// o_proj, fused_add_rms_norm, the fused gate_up_proj GEMM, silu_and_mul,
+// down_proj: 11. SGLang's (python/sglang/srt/models/llama.py) has the same
+// fused layers.
+constexpr double kKernelsPerLayerFused = 11;
+
+double kernels_per_layer(const Prepared& p) {
+  return p.req.engine == Engine::vllm || p.req.engine == Engine::sglang ? kKernelsPerLayerFused
+                                                                        : kKernelsPerLayer;
+}
+constexpr int64_t kUbatch = 512;  // llama.cpp n_ubatch default
 // Host seconds per decoder layer in an eager HF decode step (see above).
 constexpr double kHfHostLayerMid = 0.92e-3, kHfHostLayerFast = 0.5e-3, kHfHostLayerSlow = 1.2e-3;
 // Tensor-parallel all-reduce terms (methodology §18.3):
@@ -203,7 +215,7 @@ Step decode_step(const Prepared& p, double batch, double depth) {
   st.kv_bytes = batch * (kv + state);
   const double tp = static_cast<double>(p.shard.tp);
   st.flops = batch * (2.0 * matmul_params(p) / tp + attn);
-  st.kernels = kKernelsPerLayer * static_cast<double>(p.spec->layers.size());
+  st.kernels = kernels_per_layer(p) * static_cast<double>(p.spec->layers.size());
   if (p.req.engine == Engine::hf) {
     // Pipeline stages run their layers in turn; tensor-parallel ranks each
     // dispatch every layer.
@@ -224,7 +236,7 @@ Step prefill_step(const Prepared& p, double prompt) {
   st.kv_bytes = ubatches * state;
   const double tp = static_cast<double>(p.shard.tp);
   st.flops = prompt * (2.0 * matmul_params(p) / tp + attn);
-  st.kernels = ubatches * kKernelsPerLayer * static_cast<double>(p.spec->layers.size());
+  st.kernels = ubatches * kernels_per_layer(p) * static_cast<double>(p.spec->layers.size());
   add_tp_traffic(p, prompt, ubatches, 1, st);
   return st;
 }
