@@ -226,6 +226,10 @@ TEST_CASE("Unsloth: offloaded checkpoints and its LoRA kernels' saving rules") {
   }
   // Fused linear cross-entropy: 1024 x 4096 x (4 + 4 + 2) B.
   CHECK(component(r, "logits") == 1024.0 * 4096 * 10);
+  // The response says why no reserve is added.
+  bool said = false;
+  for (const json& w : r.at("warnings")) said = said || w.at("code") == "expandable_segments";
+  CHECK(said);
 }
 
 // Unsloth 2024.12 (the release of the published context table,

@@ -168,6 +168,14 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                               "\" is not in the family table: counted as a generic decoder"});
   }
   for (const auto& w : spec.warnings) p.warnings.push_back({"config", w});
+  if (req.expandable_segments && req.fragmentation < 0 &&
+      (is_training(req.task) || req.engine == Engine::hf)) {
+    p.warnings.push_back(
+        {"expandable_segments",
+         "expandable segments: no allocator reserve is added, since PyTorch unmaps free pages "
+         "before it reports out of memory; torch.cuda.max_memory_reserved() during a run can "
+         "read higher (freed pages stay mapped until something needs them)"});
+  }
   return p;
 }
 
