@@ -24,7 +24,7 @@ struct Component {
   bool runtime = false;      // not a PyTorch tensor (context, fragmentation)
   bool paged = false;        // cudaMallocManaged: outside PyTorch's allocator, pages to host
   const char* formula = "";  // how it was computed (empty unless explaining)
-  nlohmann::json inputs = nlohmann::json::object();
+  nlohmann::json inputs;     // null unless explaining (an object allocates)
 };
 
 // A moment in the step when a set of components is live at once.

@@ -90,7 +90,7 @@ json components_json(const Breakdown& bd) {
     if (c.paged) e["paged"] = true;  // managed memory: not in peak_allocated_bytes
     e["uncertainty"] = c.uncertainty;
     e["formula"] = c.formula;
-    e["inputs"] = c.inputs;
+    e["inputs"] = c.inputs.is_null() ? json::object() : c.inputs;
   }
   return arr;
 }

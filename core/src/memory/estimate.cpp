@@ -199,20 +199,22 @@ uint32_t take_peak(const Prepared& p, const std::vector<uint32_t>& live_in, Brea
   uint32_t peak_bit = 0;
   for (const auto& d : mem::phase_table()) {
     if (!(d.bit & task_phases) || (d.applies && !d.applies(p.req))) continue;
-    Phase ph{d.id, {}, 0};
+    int64_t bytes = 0;
+    std::vector<std::string> live;
     for (size_t i = 0; i < out.components.size(); ++i) {
       const Component& c = out.components[i];
       if (!(live_in[i] & d.bit) || c.bytes == 0) continue;
       // Paged states are managed memory: absent from max_memory_allocated.
-      if (!c.paged) ph.bytes = add_bytes(ph.bytes, c.bytes);
-      if (explain) ph.components.push_back(c.id);
+      if (!c.paged) bytes = add_bytes(bytes, c.bytes);
+      if (explain) live.push_back(c.id);
     }
-    if (!peak_bit || ph.bytes > out.peak_allocated_bytes) {
+    if (!peak_bit || bytes > out.peak_allocated_bytes) {
       peak_bit = d.bit;
-      out.peak_allocated_bytes = ph.bytes;
-      out.peak_phase = d.id;
+      out.peak_allocated_bytes = bytes;
+      if (explain) out.peak_phase = d.id;
     }
-    out.phases.push_back(std::move(ph));
+    // The searches need only the totals: no per-probe phase records.
+    if (explain) out.phases.push_back(Phase{d.id, std::move(live), bytes});
   }
   return peak_bit;
 }
