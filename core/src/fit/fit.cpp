@@ -20,9 +20,11 @@ int64_t limit_of(int64_t usable) {
 // exponential probe (1, 2, 4, ...; the probes are shared by every GPU through
 // the caller's memo), then the bracket [lo fits, top does not] is narrowed to
 // width 1. The totals are close to piecewise linear in x, so an interpolation
-// step usually lands next to the answer; every other step bisects, which
-// bounds the worst case at twice the bisection count. Exact: the result is
-// verified by the same evaluation, never by the interpolation.
+// step usually lands next to the answer, and the step after it probes that
+// answer's neighbour (lo + 1 or top - 1), which closes the bracket when it
+// did; every third step bisects, which bounds the worst case at three times
+// the bisection count. Exact: the result is verified by the same evaluation,
+// never by the interpolation.
 template <typename F>
 int64_t search(F need, int64_t limit, int64_t hi) {
   if (need(1) > limit) return 0;
@@ -40,20 +42,24 @@ int64_t search(F need, int64_t limit, int64_t hi) {
     need_lo = need_top;
     top *= 2;
   }
-  bool bisect = false;
+  int step = 0;  // 0: interpolate, 1: the neighbour of the last probe, 2: bisect
+  bool last_fit = false;
   while (top - lo > 1) {
     int64_t mid;
-    if (!bisect && need_top > need_lo) {
+    if (step == 0 && need_top > need_lo) {
       const double frac =
           static_cast<double>(limit - need_lo) / static_cast<double>(need_top - need_lo);
       mid = lo + static_cast<int64_t>(frac * static_cast<double>(top - lo));
       mid = std::min(std::max(mid, lo + 1), top - 1);
+    } else if (step == 1) {
+      mid = last_fit ? lo + 1 : top - 1;
     } else {
       mid = lo + (top - lo) / 2;
     }
-    bisect = !bisect;
+    step = (step + 1) % 3;
     const int64_t v = need(mid);
-    if (v <= limit) {
+    last_fit = v <= limit;
+    if (last_fit) {
       lo = mid;
       need_lo = v;
     } else {
