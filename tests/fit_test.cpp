@@ -99,6 +99,32 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
                                        "combined"});
 }
 
+// Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change
+// fits, so the changes stack cheapest first. int8 weights come before nf4;
+// nf4 then sets the same field, so the combination applies nf4 alone and must
+// not name "int8 weights" among its parts.
+TEST_CASE("A combined suggestion names only the changes it applies", "[fit]") {
+  const json req = {{"model", {{"preset", "meta-llama/Llama-3.1-70B"}}},
+                    {"engine", "vllm"},
+                    {"batch_size", 8},
+                    {"seq_len", 8192},
+                    {"gpu", "h100-sxm-80g"},
+                    {"search", false}};
+  const json r = api(req);
+  bool seen = false;
+  for (const auto& rec : r["recommend"]) {
+    if (rec["id"] != "combined") continue;
+    seen = true;
+    INFO(rec.dump());
+    std::set<std::string> parts;
+    for (const auto& p : rec["parts"]) parts.insert(p.get<std::string>());
+    CHECK(parts.count("nf4 weights") == 1);
+    CHECK(parts.count("int8 weights") == 0);
+    CHECK(rec["change"]["weights_dtype"] == "nf4");
+  }
+  CHECK(seen);
+}
+
 TEST_CASE("Optimizer state: disk and memory come from one table", "[fit][disk]") {
   // The small Llama of api_test.cpp: h 256, L 2, n_h 4, n_kv 2 (d 64), I 512,
   // V 1000, untied; n = 1,692,928 parameters (hand count there).

@@ -216,6 +216,7 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
   Request r = req;
   std::vector<FieldChange> changes;
   std::vector<std::string> parts;
+  std::vector<std::vector<std::string>> part_paths;  // the fields each part sets
   std::pair<int64_t, Verdict> t{need, now};
   for (const auto& ch : cands) {
     Request next = r;
@@ -229,7 +230,21 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
     r = next;
     t = nt;
     merge(changes, s.changes);
+    // A later change to the same fields (nf4 after int8 weights) replaces the
+    // earlier one: its label goes, so the combination names what it applies.
+    std::vector<std::string> paths;
+    for (const auto& c : s.changes) paths.push_back(c.path);
+    for (size_t i = parts.size(); i-- > 0;) {
+      const bool superseded =
+          std::all_of(part_paths[i].begin(), part_paths[i].end(), [&](const std::string& q) {
+            return std::find(paths.begin(), paths.end(), q) != paths.end();
+          });
+      if (!superseded) continue;
+      parts.erase(parts.begin() + static_cast<std::ptrdiff_t>(i));
+      part_paths.erase(part_paths.begin() + static_cast<std::ptrdiff_t>(i));
+    }
     parts.push_back(std::move(s.label));
+    part_paths.push_back(std::move(paths));
     if (t.second == Verdict::fits) break;
   }
   if (parts.size() < 2) return out;
