@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/request.h"
+
 namespace vramfit {
 
 // One default: `field` (a request field path) takes `value` for the listed
@@ -38,8 +40,12 @@ struct Stack {
   std::vector<StackVersion> versions;  // the first is the default version
 };
 
-// The known mechanism ids (stacks.json may name only these).
-const std::vector<const char*>& stack_mechanism_ids();
+// The mechanism ids stacks.json may name, each with the request flag it sets.
+struct StackMechanismFlag {
+  const char* id;
+  bool StackMechanisms::*flag;
+};
+const std::vector<StackMechanismFlag>& stack_mechanism_flags();
 
 // The embedded stacks, in file order; nullptr when unknown.
 const std::vector<Stack>& stack_catalog();

@@ -280,13 +280,9 @@ void apply_stack_defaults(const json& req, const std::string& stored_dtype, Requ
   const StackVersion& v = stack_version_of(*s, r.stack_version);
   r.stack_version = v.id;
   for (const StackMechanism& m : v.mechanisms) {
-    if (m.id == "bnb_saves_4bit_input") r.mechanisms.bnb_saves_4bit_input = true;
-    if (m.id == "offloaded_checkpoints") r.mechanisms.offloaded_checkpoints = true;
-    if (m.id == "unsloth_kernels") r.mechanisms.unsloth_kernels = true;
-    if (m.id == "shifted_logits_copy") r.mechanisms.shifted_logits_copy = true;
-    if (m.id == "checkpoint_gpu_buffers") r.mechanisms.checkpoint_gpu_buffers = true;
-    if (m.id == "unsloth_lora_wide_temp") r.mechanisms.unsloth_lora_wide_temp = true;
-    if (m.id == "rope_per_layer") r.mechanisms.rope_per_layer = true;
+    for (const StackMechanismFlag& k : stack_mechanism_flags()) {
+      if (m.id == k.id) r.mechanisms.*k.flag = true;
+    }
   }
   for (const StackDefault& d : v.defaults) {
     if (!listed(d.tasks, task_name(r.task)) || !listed(d.stored_dtype, stored_dtype)) continue;

@@ -49,8 +49,9 @@ StackVersion parse_version(const json& rec, const std::string& path) {
     jsonu::as_object(*m, path + ".mechanisms");
     for (auto it = m->begin(); it != m->end(); ++it) {
       const std::string id = it.key();
-      const auto& known = stack_mechanism_ids();
-      if (std::none_of(known.begin(), known.end(), [&](const char* k) { return id == k; })) {
+      const auto& known = stack_mechanism_flags();
+      if (std::none_of(known.begin(), known.end(),
+                       [&](const StackMechanismFlag& k) { return id == k.id; })) {
         bad(path + ".mechanisms", "names an unknown mechanism \"" + id + "\"");
       }
       v.mechanisms.push_back({id, jsonu::as_string(it.value(), path + ".mechanisms." + id)});
@@ -79,11 +80,17 @@ Stack parse_stack(const json& rec, const std::string& path) {
 
 }  // namespace
 
-const std::vector<const char*>& stack_mechanism_ids() {
-  static const std::vector<const char*> ids = {
-      "bnb_saves_4bit_input",   "offloaded_checkpoints",  "unsloth_kernels", "shifted_logits_copy",
-      "checkpoint_gpu_buffers", "unsloth_lora_wide_temp", "rope_per_layer"};
-  return ids;
+const std::vector<StackMechanismFlag>& stack_mechanism_flags() {
+  using M = StackMechanisms;
+  static const std::vector<StackMechanismFlag> flags = {
+      {"bnb_saves_4bit_input", &M::bnb_saves_4bit_input},
+      {"offloaded_checkpoints", &M::offloaded_checkpoints},
+      {"unsloth_kernels", &M::unsloth_kernels},
+      {"shifted_logits_copy", &M::shifted_logits_copy},
+      {"checkpoint_gpu_buffers", &M::checkpoint_gpu_buffers},
+      {"unsloth_lora_wide_temp", &M::unsloth_lora_wide_temp},
+      {"rope_per_layer", &M::rope_per_layer}};
+  return flags;
 }
 
 std::vector<Stack> parse_stack_catalog(const std::string& json_text) {
