@@ -27,11 +27,14 @@ row('web/gen/vramfit.wasm', size(['web/gen/vramfit.wasm']));
 // (web/gen/app.mjs, scripts/bundle-app.mjs).
 row('web/gen/app.mjs (app JS + glue)', size(['web/gen/app.mjs']));
 row('web/index.html + css/style.css', size(['web/index.html', 'web/css/style.css']));
-// Each file gzip -9 on its own, as a server sends them.
-const firstLoad = ['web/gen/vramfit.wasm', 'web/gen/app.mjs', 'web/index.html', 'web/css/style.css']
+// Each file gzip -9 on its own, as a server sends them. The default page
+// paints its first figure from the snapshot in app.mjs (scripts/snapshot.mjs)
+// and requests the wasm after that frame; a link with settings waits for it.
+const firstLoad = ['web/gen/app.mjs', 'web/index.html', 'web/css/style.css']
   .map((f) => size([f]))
   .reduce((a, b) => ({raw: a.raw + b.raw, gz: a.gz + b.gz}));
 row('before the first figure (sum)', firstLoad);
+row('web/gen/vramfit.wasm (after it)', size(['web/gen/vramfit.wasm']));
 if (existsSync(path.join(root, 'web/gen/presets.json')))
   row('web/gen/presets.json (after it)', size(['web/gen/presets.json']));
 if (existsSync(path.join(root, 'web/gen/vramfit-widget.js')))
@@ -81,88 +84,99 @@ const stats = (xs) => {
 };
 const server = await startServer();
 const browser = await launch();
-try {
-  const dom = [];
-  const paint = [];
-  const keys = [];
-  const split = {}; // phase -> ms per load
-  for (let i = 0; i < LOADS; i += 1) {
-    const ctx = await browser.newContext();
-    const p = await ctx.newPage();
-    // Waited for from the page itself: Playwright's waitFor* helpers inject
-    // their ~50 ms utility script, which then runs inside the measured frame.
-    await p.goto(`${server.base}/web/index.html`, {waitUntil: 'commit'});
-    await p.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const seen = () => performance.getEntriesByName('vramfit-first-paint').length > 0;
-          if (seen()) resolve();
-          else
-            new PerformanceObserver(() => seen() && resolve()).observe({
-              type: 'mark',
-              buffered: true,
-            });
-        }),
-    );
-    const t = await p.evaluate(() => ({
-      dom: performance.getEntriesByName('vramfit-first-result')[0].startTime,
-      paint: performance.getEntriesByName('vramfit-first-paint')[0].startTime,
-    }));
-    // Where the first-paint time goes: resource ends and the page's marks
-    // (web/js/main.js), each as the step from the previous point.
-    const points = await p.evaluate(() => {
-      const res = (f) =>
-        performance.getEntriesByType('resource').find((e) => e.name.endsWith(f))?.responseEnd ?? 0;
-      const mark = (m) => performance.getEntriesByName(`vramfit-${m}`)[0]?.startTime ?? 0;
-      return [
-        ['html+css+app.mjs fetched', Math.max(res('app.mjs'), res('style.css'))],
-        ['app script runs', mark('start')],
-        ['wasm fetched', res('vramfit.wasm')],
-        ['wasm compiled+instantiated', mark('engine')],
-        ['catalogue parsed', mark('catalog')],
-        ['form built', mark('form')],
-        ['request built', mark('request')],
-        ['estimate', mark('estimate')],
-        ['views rendered (figure in DOM)', mark('first-result')],
-        ['layout+paint (frame out)', mark('first-paint')],
-      ];
-    });
-    for (const [name, at] of points) (split[name] ??= []).push(at);
-    dom.push(t.dom);
-    paint.push(t.paint);
-    if (i === LOADS - 1) {
-      await p.focus('#f-batch_size');
-      for (let k = 0; k < KEYS; k += 1) {
-        // The listener is in place before the key is pressed.
-        await p.evaluate(() => {
-          const input = document.getElementById('f-batch_size');
-          window.__benchKey = new Promise((resolve) => {
-            input.addEventListener(
-              'keydown',
-              (e) => {
-                const t0 = e.timeStamp;
-                requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
-              },
-              {once: true},
-            );
+const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+// Resolves once the page has set performance mark `name` (waited for from
+// the page itself: Playwright's waitFor* helpers inject their ~50 ms utility
+// script, which then runs inside the measured frame).
+const markSeen = (p, name) =>
+  p.evaluate(
+    (m) =>
+      new Promise((resolve) => {
+        const seen = () => performance.getEntriesByName(m).length > 0;
+        if (seen()) resolve();
+        else
+          new PerformanceObserver(() => seen() && resolve()).observe({
+            type: 'mark',
+            buffered: true,
           });
-        });
-        await p.keyboard.press(k % 2 ? 'ArrowDown' : 'ArrowUp');
-        keys.push(await p.evaluate(() => window.__benchKey));
+      }),
+    name,
+  );
+try {
+  // The plain page (first figure from the snapshot, then the module's own
+  // answer) and a shared link with settings (first figure needs the module).
+  const pages = [
+    ['default page', '', true],
+    ['link with settings (?task=qlora&gpu=4090)', '?task=qlora&gpu=4090', false],
+  ];
+  const keys = [];
+  for (const [label, query, isDefault] of pages) {
+    const dom = [];
+    const paint = [];
+    const live = [];
+    const split = {}; // point -> ms per load
+    for (let i = 0; i < LOADS; i += 1) {
+      const ctx = await browser.newContext();
+      const p = await ctx.newPage();
+      await p.goto(`${server.base}/web/index.html${query}`, {waitUntil: 'commit'});
+      await markSeen(p, 'vramfit-first-paint');
+      if (isDefault) await markSeen(p, 'vramfit-live');
+      // Where the time goes: resource ends and the page's marks (web/js/main.js).
+      const points = await p.evaluate(() => {
+        const res = (f) =>
+          performance.getEntriesByType('resource').find((e) => e.name.endsWith(f))?.responseEnd ??
+          NaN;
+        const mark = (m) => performance.getEntriesByName(`vramfit-${m}`)[0]?.startTime ?? NaN;
+        return [
+          ['html+css+app.mjs fetched', Math.max(res('app.mjs'), res('style.css'))],
+          ['app script runs', mark('start')],
+          ['catalogue parsed', mark('catalog')],
+          ['form built', mark('form')],
+          ['request built', mark('request')],
+          ['estimate', mark('estimate')],
+          ['views rendered (figure in DOM)', mark('first-result')],
+          ['layout+paint (frame out)', mark('first-paint')],
+          ['wasm fetched', res('vramfit.wasm')],
+          ['wasm compiled+instantiated', mark('engine')],
+          ["module's answer in the DOM", mark('live')],
+        ];
+      });
+      for (const [name, at] of points) (split[name] ??= []).push(at);
+      dom.push(points.find(([n]) => n.startsWith('views'))[1]);
+      paint.push(points.find(([n]) => n.startsWith('layout'))[1]);
+      if (isDefault) live.push(points.find(([n]) => n.startsWith("module's"))[1]);
+      if (isDefault && i === LOADS - 1) {
+        await p.focus('#f-batch_size');
+        for (let k = 0; k < KEYS; k += 1) {
+          // The listener is in place before the key is pressed.
+          await p.evaluate(() => {
+            const input = document.getElementById('f-batch_size');
+            window.__benchKey = new Promise((resolve) => {
+              input.addEventListener(
+                'keydown',
+                (e) => {
+                  const t0 = e.timeStamp;
+                  requestAnimationFrame(() => setTimeout(() => resolve(performance.now() - t0), 0));
+                },
+                {once: true},
+              );
+            });
+          });
+          await p.keyboard.press(k % 2 ? 'ArrowDown' : 'ArrowUp');
+          keys.push(await p.evaluate(() => window.__benchKey));
+        }
       }
+      await ctx.close();
     }
-    await ctx.close();
+    console.log(`-- ${label}: point by point (median ms after navigation start)`);
+    for (const [name, xs] of Object.entries(split)) {
+      const seen = xs.filter((x) => !Number.isNaN(x));
+      if (seen.length) console.log(`  ${name.padEnd(34)} ${med(seen).toFixed(1).padStart(7)}`);
+    }
+    console.log(`first figure in the DOM (navigation start ->)  ${stats(dom)}`);
+    console.log(`first figure painted (navigation start ->)     ${stats(paint)}`);
+    if (live.length) console.log(`module's answer in the DOM                      ${stats(live)}`);
   }
-  console.log('first paint, point by point (median ms after navigation start, step):');
-  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  let prev = 0;
-  for (const [name, xs] of Object.entries(split)) {
-    const at = med(xs);
-    console.log(`  ${name.padEnd(34)} ${at.toFixed(1).padStart(7)}  +${(at - prev).toFixed(1)}`);
-    prev = Math.max(prev, at);
-  }
-  console.log(`first figure in the DOM (navigation start ->)  ${stats(dom)}`);
-  console.log(`first figure painted (navigation start ->)     ${stats(paint)}`);
   console.log(`keypress to painted figure (batch field)        ${stats(keys)}`);
 } finally {
   await browser.close();

@@ -26,6 +26,8 @@ done
 echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm,vramfit-single.js}"
 # The presets' configs the module leaves out, fetched after the first figure.
 node scripts/bundle-app.mjs --presets web web/gen/presets.json
+# The default page's first answer, from this module (bundled into app.mjs).
+node scripts/snapshot.mjs web web/gen/snapshot.json
 # The page loads its JS as one bundle (web/index.html).
 node scripts/bundle-app.mjs web web/gen/app.mjs
 # The embeddable widget as one classic script (no CORS needed from other origins).

@@ -5,7 +5,7 @@
 //   node scripts/bundle-app.mjs <web dir> <out.mjs>
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {readFileSync, writeFileSync} from 'node:fs';
+import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 
 import {build} from 'esbuild';
 
@@ -20,12 +20,14 @@ const FACTORY = /(^|\/)gen\/vramfit\.mjs$/;
  * web/gen/); 'import' one importing ./vramfit.mjs; 'global' a classic script
  * reading globalThis.createVramfit.
  * `minify`: false keeps names and lines (for reading the bundle).
+ * `snapshot`: false leaves out web/gen/snapshot.json (the page then waits
+ * for the module for its first answer).
  * Resolves {code, modules}: modules are the web/-relative sources, in the
  * order esbuild lays them out (dependencies first, js/main.js last).
  */
 export async function bundleApp(
   webDir,
-  {factory = 'bundle', minify = true, entry = 'js/main.js'} = {},
+  {factory = 'bundle', minify = true, entry = 'js/main.js', snapshot = true} = {},
 ) {
   const factoryPlugin = {
     name: 'vramfit-factory',
@@ -40,6 +42,25 @@ export async function bundleApp(
       );
       build.onLoad({filter: /.*/, namespace: 'vramfit-global'}, () => ({
         contents: 'export default globalThis.createVramfit;',
+        loader: 'js',
+      }));
+    },
+  };
+  // The default page's first answer (scripts/snapshot.mjs): only the served
+  // page carries it, as one string parsed when used; elsewhere null.
+  const snapshotPath = path.join(webDir, 'gen/snapshot.json');
+  const withSnapshot = snapshot && factory === 'bundle' && existsSync(snapshotPath);
+  const snapshotPlugin = {
+    name: 'vramfit-snapshot',
+    setup(build) {
+      build.onResolve({filter: /^vramfit:snapshot$/}, () => ({
+        path: 'snapshot',
+        namespace: 'vramfit-snapshot',
+      }));
+      build.onLoad({filter: /.*/, namespace: 'vramfit-snapshot'}, () => ({
+        contents: `export default ${
+          withSnapshot ? JSON.stringify(readFileSync(snapshotPath, 'utf8')) : 'null'
+        };`,
         loader: 'js',
       }));
     },
@@ -63,12 +84,12 @@ export async function bundleApp(
     target: 'es2022',
     minify,
     legalComments: 'none',
-    plugins: [factoryPlugin],
+    plugins: [factoryPlugin, snapshotPlugin],
     logLevel: 'silent',
   });
   const root = path.resolve(webDir);
   const modules = Object.keys(result.metafile.inputs)
-    .filter((f) => !f.startsWith('vramfit-global:'))
+    .filter((f) => !f.startsWith('vramfit-global:') && !f.startsWith('vramfit-snapshot:'))
     .map((f) => path.relative(root, path.resolve(f)).replaceAll('\\', '/'));
   return {code: result.outputFiles[0].text, modules};
 }

@@ -49,6 +49,62 @@ test('page loads without console errors and shows a total, chart and fit matrix'
   await page.context().close();
 });
 
+// The plain page paints the default answer from the snapshot in app.mjs
+// (scripts/snapshot.mjs) and asks for the wasm only after that frame. The
+// wasm is held back here until the test has read the snapshot's figures.
+test('the plain page paints the snapshot first, fetches the wasm after it, the module agrees', async () => {
+  const page = await openPage(browser);
+  let release;
+  const gate = new Promise((resolve) => {
+    release = resolve;
+  });
+  const wasmAsked = [];
+  await page.route('**/vramfit.wasm', async (route) => {
+    wasmAsked.push(Date.now());
+    await gate;
+    await route.continue();
+  });
+  await page.goto(url);
+  await page.waitForFunction(() => document.body.dataset.ready === 'snapshot');
+  assert.equal(await page.evaluate(() => document.body.dataset.first), 'snapshot');
+  const snapBytes = await totalBytes(page);
+  const snapSummary = await page.textContent('#summary');
+  assert.ok(snapBytes > 0);
+  assert.ok((await page.locator('#gpu-table tbody tr').count()) > 0, 'GPU rows');
+  // A change before the module is in waits for it (no stale figure shown as current).
+  await page.fill('#f-batch_size', '3');
+  await page.waitForFunction(() => document.body.dataset.ready === 'loading');
+  assert.ok(await page.$eval('#results', (e) => e.classList.contains('stale')));
+  await page.fill('#f-batch_size', '1');
+  await page.waitForFunction(() => document.body.dataset.ready === 'snapshot');
+  assert.equal(wasmAsked.length, 1, 'the wasm is requested once the snapshot is painted');
+  release();
+  await ready(page, 2);
+  assert.equal(await totalBytes(page), snapBytes, 'the module gives the snapshot total');
+  assert.equal(await page.textContent('#summary'), snapSummary);
+  const order = await page.evaluate(() => ({
+    paint: performance.getEntriesByName('vramfit-first-paint')[0].startTime,
+    wasm: performance.getEntriesByType('resource').find((e) => e.name.endsWith('vramfit.wasm'))
+      .startTime,
+  }));
+  assert.ok(order.wasm >= order.paint, `wasm asked at ${order.wasm} ms, painted at ${order.paint}`);
+  // From now on the module answers every change.
+  await change(page, () => page.fill('#f-batch_size', '3'));
+  assert.ok((await totalBytes(page)) > snapBytes);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+test('a link with settings gets its first answer from the module', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?batch_size=2`);
+  await ready(page);
+  assert.equal(await page.evaluate(() => document.body.dataset.first), 'module');
+  assert.equal(await page.inputValue('#f-batch_size'), '2');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('picking a preset through the search box changes model and total', async () => {
   const page = await openPage(browser);
   await page.goto(url);

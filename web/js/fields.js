@@ -204,6 +204,13 @@ export function defaultPreset(catalog) {
   return PREFERRED_PRESETS.find((id) => ids.includes(id)) ?? ids[0] ?? '';
 }
 
+/** The page's defaults: the catalogue's, with its default preset. */
+export function pageDefaults(catalog) {
+  const d = defaultState(catalog);
+  if (!d.preset && defaultPreset(catalog)) d.preset = defaultPreset(catalog);
+  return d;
+}
+
 /**
  * Defaults overlaid with given values (URL or attributes). A given Hub id or
  * config replaces the preset; with no model at all, the default preset.

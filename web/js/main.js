@@ -2,13 +2,8 @@
 // memory happens here; the core (wasm) is the only place that knows bytes.
 import {$, $$, fill, h} from './dom.js';
 import {EstimatorError, sharedEngine} from './engine.js';
-import {
-  defaultPreset,
-  defaultState,
-  FIELD_BY_NAME,
-  initialState,
-  stateToRequest,
-} from './fields.js';
+import SNAPSHOT from 'vramfit:snapshot';
+import {FIELD_BY_NAME, initialState, pageDefaults, stateToRequest} from './fields.js';
 import {buildForm, controlId} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
 import {vendorLabel} from './labels.js';
@@ -22,7 +17,8 @@ import {renderShare} from './view-share.js';
 import {renderSpeed} from './view-speed.js';
 import {renderSticky, renderSummary} from './view-summary.js';
 
-let engine;
+let engine; // the wasm module's engine (engine.js), once it is in
+let snapshot = null; // the default page's answer until then (scripts/snapshot.mjs)
 let catalog;
 let defaults;
 let form;
@@ -89,7 +85,13 @@ function syncVendors(r, state) {
   sel.value = vendors.includes(want) ? want : '';
 }
 
+// The answer (total, verdict, suggestions, breakdown) is drawn in the task
+// that computed it, so it paints in the next frame; what sits below it (speed,
+// warnings, the fit matrix, share links) follows once that frame is out.
+// Only the latest answer's second half runs.
+let pending = 0;
 function render(r, state) {
+  const seq = ++pending;
   if (state.embed === '1') {
     renderCompact($('#compact'), r, {gpu: state.gpu, link: pageUrl(state), catalog});
   } else {
@@ -100,49 +102,58 @@ function render(r, state) {
       active: activeComponent,
       catalog,
     });
-    renderWarnings($('#warnings'), r.warnings);
-    renderSpeed($('#speed'), r.speed);
-    syncVendors(r, state);
-    renderGpus(
-      $('#gpus'),
-      r,
-      {
-        vendor: $('#vendor').value,
-        minGib: state.min_gib,
-        highlight: r.target?.id ?? state.gpu,
-        showAll: gpuShowAll,
-        onShowAll: (all) => {
-          gpuShowAll = all;
-          render(r, state);
-          $('#gpu-show-all')?.focus();
-        },
-      },
-      catalog,
-    );
     renderRecommend($('#recommend'), r.recommend, applyChange, catalog);
-    renderShare(state, pageUrl, defaults);
     renderSticky($('#sticky-total'), r, catalog);
   }
-  renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
-  renders += 1;
-  if (renders === 1) {
+  if (!document.body.dataset.first) {
     performance.mark('vramfit-first-result');
-    // The frame that paints the figure runs after this task; a timeout queued
-    // from its requestAnimationFrame callback runs once that frame is out.
-    // The presets' parameter counts (the core reads every preset's config for
-    // them) wait until that frame is out, so they never delay it.
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        performance.mark('vramfit-first-paint');
-        engine.loadPresets().then(
-          () => form.labelPresets(engine.catalog()),
-          () => {}, // recompute reports it when a preset needs them
-        );
-      }, 0),
-    );
+    document.body.dataset.first = engine ? 'module' : 'snapshot';
   }
+  afterFrame(() => {
+    if (seq !== pending) return;
+    if (!performance.getEntriesByName('vramfit-first-paint').length)
+      performance.mark('vramfit-first-paint');
+    if (state.embed !== '1') renderBelow(r, state);
+    renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
+    rendered();
+    // The presets' parameter counts (the core reads every preset's config for
+    // them), or the module itself, come after the first figure's frame.
+    if (renders === 1) {
+      if (engine) loadPresets();
+      else startEngine();
+    }
+  });
+}
+
+function rendered() {
+  renders += 1;
   document.body.dataset.renders = String(renders);
-  document.body.dataset.ready = 'true';
+  // 'snapshot' until the module's own answer is in (tests wait for 'true').
+  document.body.dataset.ready = engine ? 'true' : 'snapshot';
+}
+
+function renderBelow(r, state) {
+  renderWarnings($('#warnings'), r.warnings);
+  renderSpeed($('#speed'), r.speed);
+  syncVendors(r, state);
+  renderGpus(
+    $('#gpus'),
+    r,
+    {
+      vendor: $('#vendor').value,
+      minGib: state.min_gib,
+      highlight: r.target?.id ?? state.gpu,
+      showAll: gpuShowAll,
+      onShowAll: (all) => {
+        gpuShowAll = all;
+        renderBelow(r, state);
+        rendered();
+        $('#gpu-show-all')?.focus();
+      },
+    },
+    catalog,
+  );
+  renderShare(state, pageUrl, defaults);
 }
 
 /** A recommendation's `change` ({"batch_size": 2, "weights_dtype": null}) into the form. */
@@ -198,6 +209,48 @@ function afterFrame(fn) {
   setTimeout(once, 100);
 }
 
+const startFailure = (e) =>
+  `The estimator could not start: ${e.message}. Reload the page; if it persists, this browser may lack WebAssembly exception support.`;
+
+function loadPresets() {
+  engine.loadPresets().then(
+    () => form.labelPresets(engine.catalog()),
+    () => {}, // recompute reports it when a preset needs them
+  );
+}
+
+// With the snapshot painted, the module comes next: its answer replaces the
+// snapshot's (the same figures unless the snapshot is stale), and every
+// change from then on is computed by it.
+function startEngine() {
+  sharedEngine({presets: 'lazy'}).then(
+    (e) => {
+      engine = e;
+      performance.mark('vramfit-engine');
+      catalog = engine.catalog({presetCounts: false});
+      snapshot = null;
+      recompute();
+      performance.mark('vramfit-live');
+      loadPresets();
+    },
+    (e) => {
+      showError(new EstimatorError('internal', '', startFailure(e)));
+      document.body.dataset.ready = 'error';
+    },
+  );
+}
+
+// Model-box calls before the module is in get an error saying so.
+const engineCalls = {
+  checkpointHeader: (...a) => liveEngine().checkpointHeader(...a),
+  checkpointPlan: (...a) => liveEngine().checkpointPlan(...a),
+  configFile: (...a) => liveEngine().configFile(...a),
+};
+function liveEngine() {
+  if (!engine) throw new EstimatorError('loading', '', 'The estimator is still loading.');
+  return engine;
+}
+
 function recompute() {
   const state = {
     ...form.read(),
@@ -227,10 +280,21 @@ function recompute() {
     document.body.dataset.ready = 'true';
     return;
   }
+  const requestText = JSON.stringify(request);
+  if (!engine) {
+    // Before the module: the snapshot answers its own request only; any
+    // other waits (startEngine recomputes).
+    if (requestText !== snapshot?.request) {
+      pending += 1; // the previous answer's second half is stale now
+      $('#results').classList.add('stale');
+      document.body.dataset.ready = 'loading';
+      return;
+    }
+  }
   // Only the default preset's config is in the module until the others come
   // (engine.loadPresets, started after the first figure).
   const preset = request.model?.preset;
-  if (preset && !engine.presetLoaded(preset)) {
+  if (engine && preset && !engine.presetLoaded(preset)) {
     engine.loadPresets().then(recompute, (e) => {
       showError(
         new EstimatorError('unknown_preset', 'model.preset', `presets not loaded: ${e.message}`),
@@ -241,7 +305,7 @@ function recompute() {
   }
   try {
     if (!renders) performance.mark('vramfit-request');
-    const r = engine.estimate(request);
+    const r = engine ? engine.estimate(requestText) : JSON.parse(snapshot.response);
     if (!renders) performance.mark('vramfit-estimate');
     // Unchanged attributes are not written again: a write restyles the node.
     if (!$('#error').hidden) $('#error').hidden = true;
@@ -250,6 +314,7 @@ function recompute() {
   } catch (e) {
     if (!(e instanceof EstimatorError)) throw e;
     form.markInvalid([e.field, ...problems.map((p) => p.name)].filter(Boolean));
+    pending += 1; // no second half of the previous answer over the error
     if (state.embed === '1') renderCompactError($('#compact'), e.message);
     else {
       showError(e);
@@ -293,24 +358,26 @@ function wire() {
 }
 
 async function start() {
-  try {
-    performance.mark('vramfit-start');
-    engine = await sharedEngine({presets: 'lazy'});
-    performance.mark('vramfit-engine');
-    // Without the presets' parameter counts: they follow the first result.
-    catalog = engine.catalog({presetCounts: false});
-    performance.mark('vramfit-catalog');
-  } catch (e) {
-    fatal(
-      `The estimator could not start: ${
-        e.message
-      }. Reload the page; if it persists, this browser may lack WebAssembly exception support.`,
-    );
-    return;
+  performance.mark('vramfit-start');
+  // A link with settings needs the module for its first answer; the plain
+  // page paints the snapshot first and fetches the module after that frame.
+  if (SNAPSHOT && !location.search) {
+    snapshot = JSON.parse(SNAPSHOT);
+    catalog = JSON.parse(snapshot.catalog);
+  } else {
+    try {
+      engine = await sharedEngine({presets: 'lazy'});
+      performance.mark('vramfit-engine');
+      // Without the presets' parameter counts: they follow the first result.
+      catalog = engine.catalog({presetCounts: false});
+    } catch (e) {
+      fatal(startFailure(e));
+      return;
+    }
   }
-  $('#version').textContent = `v${engine.version}`;
-  defaults = defaultState(catalog);
-  if (!defaults.preset && defaultPreset(catalog)) defaults.preset = defaultPreset(catalog);
+  performance.mark('vramfit-catalog');
+  $('#version').textContent = `v${engine?.version ?? snapshot.version}`;
+  defaults = pageDefaults(catalog);
   const sheet = new CSSStyleSheet();
   sheet.replaceSync(COMPACT_CSS);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
@@ -328,7 +395,7 @@ async function start() {
   }
   $('#loading').hidden = true;
   form.write(state);
-  source = createModelSource(recompute, {engine});
+  source = createModelSource(recompute, {engine: engineCalls});
   wire();
   if (state.config) source.onConfigText();
   else if (state.model) source.loadHub();

@@ -1,0 +1,44 @@
+// Writes web/gen/snapshot.json: the default page's catalogue and its first
+// answer, computed here by the freshly built wasm module (the same core the
+// page runs), so the page paints that answer before it downloads the module
+// (web/js/main.js). The page uses it only when its own request, built from
+// the form, is byte-for-byte the request recorded here; it then recomputes
+// with the module once that is in, so a stale snapshot lasts one frame.
+//   node scripts/snapshot.mjs [web dir] [out]
+import {readFileSync, writeFileSync} from 'node:fs';
+import path from 'node:path';
+import {fileURLToPath} from 'node:url';
+
+import {loadEngine} from '../web/js/engine.js';
+import {initialState, pageDefaults, stateToRequest} from '../web/js/fields.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const webDir = path.resolve(process.argv[2] ?? path.join(root, 'web'));
+const out = path.resolve(process.argv[3] ?? path.join(webDir, 'gen/snapshot.json'));
+
+// As the page starts: the presets' configs not loaded, the catalogue without
+// their parameter counts (main.js start()).
+const engine = await loadEngine({
+  wasmBinary: readFileSync(path.join(webDir, 'gen/vramfit.wasm')),
+  presets: 'lazy',
+});
+const catalogText = JSON.stringify(engine.catalog({presetCounts: false}));
+const catalog = JSON.parse(catalogText);
+const state = initialState(catalog, {}, pageDefaults(catalog));
+const {request, problems} = stateToRequest(state, catalog);
+if (!request || problems.length) {
+  console.error(`snapshot: the default state does not make a request: ${JSON.stringify(problems)}`);
+  process.exit(1);
+}
+const requestText = JSON.stringify(request);
+const response = engine.estimate(requestText);
+writeFileSync(
+  out,
+  JSON.stringify({
+    version: engine.version,
+    request: requestText,
+    catalog: catalogText,
+    response: JSON.stringify(response),
+  }),
+);
+console.log(`snapshot: ${path.relative(root, out)} (v${engine.version}, request ${requestText})`);

@@ -1,0 +1,41 @@
+// The default page paints web/gen/snapshot.json (scripts/snapshot.mjs) before
+// it has the wasm module: the snapshot must be what the module answers now,
+// for the request the page builds from the catalogue's defaults.
+import assert from 'node:assert/strict';
+import {existsSync, readFileSync} from 'node:fs';
+import path from 'node:path';
+import {before, test} from 'node:test';
+import {fileURLToPath} from 'node:url';
+
+import {loadEngine} from '../../web/js/engine.js';
+import {initialState, pageDefaults, stateToRequest} from '../../web/js/fields.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const snapPath = path.join(root, 'web/gen/snapshot.json');
+let engine;
+let snap;
+
+before(async () => {
+  engine = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+    presets: 'lazy',
+  });
+  assert.ok(existsSync(snapPath), 'web/gen/snapshot.json missing: run scripts/build-wasm.sh');
+  snap = JSON.parse(readFileSync(snapPath, 'utf8'));
+});
+
+test('the snapshot is the module of this build: version and catalogue', () => {
+  assert.equal(snap.version, engine.version);
+  assert.deepEqual(JSON.parse(snap.catalog), engine.catalog({presetCounts: false}));
+});
+
+test('the snapshot request is the page default request, and its answer the module’s', () => {
+  const catalog = engine.catalog({presetCounts: false});
+  const {request, problems} = stateToRequest(initialState(catalog, {}, pageDefaults(catalog)), catalog);
+  assert.deepEqual(problems, []);
+  assert.equal(snap.request, JSON.stringify(request));
+  assert.ok(request.model?.preset, 'the default page estimates a preset');
+  const live = engine.estimate(snap.request);
+  assert.deepEqual(JSON.parse(snap.response), live);
+  assert.ok(live.total_bytes > 0);
+});
