@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Builds the WebAssembly module (ES module + wasm, and the classic single-file
-# variant) in build-wasm/ and copies the outputs into web/gen/ for serving,
-# with web/gen/app.mjs, the page's JS bundled (scripts/bundle-app.mjs).
+# Builds the WebAssembly module (ES module + wasm) in build-wasm/ and copies
+# the outputs into web/gen/ for serving, with web/gen/app.mjs, the page's JS
+# bundled (scripts/bundle-app.mjs).
 # Usage: scripts/build-wasm.sh   (BUILD_DIR, JOBS override the defaults)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +17,13 @@ if [ ! -f "$BUILD_DIR/CMakeCache.txt" ]; then
   emcmake cmake -S . -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_CROSSCOMPILING_EMULATOR=/usr/bin/node
 fi
-cmake --build "$BUILD_DIR" -j"$JOBS" --target vramfit_wasm vramfit_wasm_single
+cmake --build "$BUILD_DIR" -j"$JOBS" --target vramfit_wasm
 
 mkdir -p web/gen
-for f in vramfit.mjs vramfit.wasm vramfit-single.js; do
+for f in vramfit.mjs vramfit.wasm; do
   cp "$BUILD_DIR/web/$f" web/gen/"$f"
 done
-echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm,vramfit-single.js}"
+echo "build-wasm: web/gen/ <- $BUILD_DIR/web/{vramfit.mjs,vramfit.wasm}"
 # The presets' configs the module leaves out, fetched after the first figure.
 node scripts/bundle-app.mjs --presets web web/gen/presets.json
 # The default page's first answer, from this module (bundled into app.mjs).

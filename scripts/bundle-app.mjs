@@ -6,6 +6,7 @@
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
+import {gzipSync} from 'node:zlib';
 
 import {build} from 'esbuild';
 
@@ -121,15 +122,50 @@ export function presetsJson(webDir) {
 export const presetsScript = (webDir) => `globalThis.__vramfitPresets = ${presetsJson(webDir)};`;
 
 /**
- * The embeddable widget as ONE classic script: the single-file wasm module
- * (wasm inlined, web/gen/vramfit-single.js) then <vramfit-estimate> bundled.
- * A classic script from another origin needs no CORS headers (a module
- * script and a separate .wasm fetch do), so pasting one <script> works.
+ * The wasm engine as a classic script, for the single file and the widget:
+ * the presets, the wasm as base64 of its gzip -9 (globalThis.__vramfitWasmGz,
+ * inflated by engine.js with DecompressionStream) and Emscripten's ES glue
+ * (web/gen/vramfit.mjs) bundled to set globalThis.createVramfit. Measured:
+ * gzip -9 of base64(gzip(wasm)) is ~78 KB smaller than of base64(wasm), the
+ * -sSINGLE_FILE link this replaces (base64 hides the wasm's redundancy).
+ */
+export async function engineScript(webDir) {
+  const gen = path.join(webDir, 'gen');
+  const wasmGz = gzipSync(readFileSync(path.join(gen, 'vramfit.wasm')), {level: 9});
+  const result = await build({
+    stdin: {
+      contents: "import f from './vramfit.mjs'; globalThis.createVramfit = f;",
+      resolveDir: gen,
+    },
+    // The glue builds (never fetches: wasmBinary is given) a URL for
+    // vramfit.wasm against import.meta.url, which a classic script lacks and
+    // an inline one (the single file) has no URL for: any absolute URL does.
+    define: {'import.meta.url': '"https://vramfit.invalid/"'},
+    bundle: true,
+    write: false,
+    format: 'iife',
+    target: 'es2022',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  return (
+    `${presetsScript(webDir)}\n` +
+    `globalThis.__vramfitWasmGz = "${wasmGz.toString('base64')}";\n` +
+    result.outputFiles[0].text
+  );
+}
+
+/**
+ * The embeddable widget as ONE classic script: the engine (engineScript,
+ * wasm inlined) then <vramfit-estimate> bundled. A classic script from
+ * another origin needs no CORS headers (a module script and a separate .wasm
+ * fetch do), so pasting one <script> works.
  */
 export async function bundleWidget(webDir) {
-  const engine = readFileSync(path.join(webDir, 'gen/vramfit-single.js'), 'utf8');
+  const engine = await engineScript(webDir);
   const {code, modules} = await bundleApp(webDir, {factory: 'global', entry: 'js/widget.js'});
-  return {code: `${presetsScript(webDir)}\n${engine}\n${code}`, modules};
+  return {code: `${engine}\n${code}`, modules};
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

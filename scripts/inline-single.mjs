@@ -1,22 +1,23 @@
 // Inlines the page into one self-contained HTML file that works from file://
 // (toolchain.md: ES modules and a separate .wasm are blocked there).
-//   node scripts/inline-single.mjs <web dir> <classic single-file module> <out.html>
-// The app is bundled by scripts/bundle-app.mjs, and the CSP meta tag is
-// rewritten to allow exactly the inlined script and style hashes.
+//   node scripts/inline-single.mjs <web dir> <out.html>
+// The engine (wasm inlined as base64 of its gzip) and the app are bundled by
+// scripts/bundle-app.mjs, and the CSP meta tag is rewritten to allow exactly
+// the inlined script and style hashes.
 import {createHash} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 
-import {bundleApp, presetsScript} from './bundle-app.mjs';
+import {bundleApp, engineScript} from './bundle-app.mjs';
 
-const [webDir, modulePath, outPath] = process.argv.slice(2);
+const [webDir, outPath] = process.argv.slice(2);
 if (!outPath) {
-  console.error('usage: inline-single.mjs <web dir> <vramfit-single.js> <out.html>');
+  console.error('usage: inline-single.mjs <web dir> <out.html>');
   process.exit(2);
 }
 const {code: app, modules} = await bundleApp(webDir, {factory: 'global'});
 // The presets' configs ride along (the module embeds only the default one).
-const engine = `${presetsScript(webDir)}\n${readFileSync(modulePath, 'utf8')}`;
+const engine = await engineScript(webDir);
 const css = readFileSync(path.join(webDir, 'css/style.css'), 'utf8');
 
 const hash = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
@@ -26,8 +27,7 @@ const appJs = safe(app);
 const csp = [
   "default-src 'none'",
   `script-src ${hash(engineJs)} ${hash(appJs)} 'wasm-unsafe-eval'`,
-  // The 3.1.6 loader fetch()es its own base64 data: URI before decoding it.
-  'connect-src data: https: http://127.0.0.1:* http://localhost:*',
+  'connect-src https: http://127.0.0.1:* http://localhost:*',
   `style-src ${hash(css)}`,
   'img-src data:',
   "base-uri 'none'",

@@ -49,6 +49,23 @@ async function presetsText() {
   return res.text();
 }
 
+// The wasm the single file and the widget inline as base64 of its gzip
+// (scripts/bundle-app.mjs engineScript: ~78 KB smaller than raw base64),
+// or null where it is served as web/gen/vramfit.wasm.
+async function embeddedWasm() {
+  const b64 = globalThis.__vramfitWasmGz;
+  if (!b64) return null;
+  if (typeof DecompressionStream !== 'function') {
+    throw new Error(
+      'this browser lacks DecompressionStream (gzip), needed to unpack the ' +
+        'built-in engine (Chrome 80, Firefox 113, Safari 16.4 or later)',
+    );
+  }
+  const gz = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+  const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
 /**
  * Instantiates the wasm module. `options` go to the Emscripten factory
  * (Node tests pass { wasmBinary }); `options.factory` replaces the factory
@@ -59,7 +76,8 @@ async function presetsText() {
  */
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
-  const mod = await factory(moduleArgs);
+  const wasm = moduleArgs.wasmBinary ? null : await embeddedWasm();
+  const mod = await factory(wasm ? {...moduleArgs, wasmBinary: wasm} : moduleArgs);
   let presetsPromise = null;
   let presetsDone = false;
   // preset counts or not -> the core's text. Each call parses it anew: a
