@@ -31,7 +31,10 @@ test('the snapshot is the module of this build: version and catalogue', () => {
 
 test('the snapshot request is the page default request, and its answer the module’s', () => {
   const catalog = engine.catalog({presetCounts: false});
-  const {request, problems} = stateToRequest(initialState(catalog, {}, pageDefaults(catalog)), catalog);
+  const {request, problems} = stateToRequest(
+    initialState(catalog, {}, pageDefaults(catalog)),
+    catalog,
+  );
   assert.deepEqual(problems, []);
   assert.equal(snap.request, JSON.stringify(request));
   assert.ok(request.model?.preset, 'the default page estimates a preset');

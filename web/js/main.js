@@ -90,7 +90,7 @@ function syncVendors(r, state) {
 // warnings, the fit matrix, share links) follows once that frame is out.
 // Only the latest answer's second half runs.
 let pending = 0;
-function render(r, state) {
+function render(r, state, beforeBelow = null) {
   const seq = ++pending;
   if (state.embed === '1') {
     renderCompact($('#compact'), r, {gpu: state.gpu, link: pageUrl(state), catalog});
@@ -110,9 +110,10 @@ function render(r, state) {
     document.body.dataset.first = engine ? 'module' : 'snapshot';
   }
   afterFrame(() => {
-    if (seq !== pending) return;
     if (!performance.getEntriesByName('vramfit-first-paint').length)
       performance.mark('vramfit-first-paint');
+    beforeBelow?.(); // the form, when the snapshot's answer came first
+    if (seq !== pending) return;
     if (state.embed !== '1') renderBelow(r, state);
     renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
     rendered();
@@ -382,8 +383,6 @@ async function start() {
   sheet.replaceSync(COMPACT_CSS);
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
-  form = buildForm($('#app'), catalog, defaults);
-  performance.mark('vramfit-form');
   const parsed = parseQuery(location.search, catalog);
   urlProblems = parsed.problems.map((p) => ({...p, message: `${p.message} (from the link)`}));
   const state = initialState(catalog, parsed.state, defaults);
@@ -394,12 +393,25 @@ async function start() {
     $('#app').hidden = false;
   }
   $('#loading').hidden = true;
-  form.write(state);
-  source = createModelSource(recompute, {engine: engineCalls});
-  wire();
+  // The snapshot's answer is painted before the form is built, if the
+  // request the form will make is the one it answers (main.js recompute
+  // checks the same from then on).
+  if (snapshot && JSON.stringify(stateToRequest(state, catalog).request) === snapshot.request) {
+    render(JSON.parse(snapshot.response), state, () => buildPage(state));
+    return;
+  }
+  buildPage(state);
   if (state.config) source.onConfigText();
   else if (state.model) source.loadHub();
   else recompute();
+}
+
+function buildPage(state) {
+  form = buildForm($('#app'), catalog, defaults);
+  performance.mark('vramfit-form');
+  form.write(state);
+  source = createModelSource(recompute, {engine: engineCalls});
+  wire();
 }
 
 start();
