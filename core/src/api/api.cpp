@@ -240,6 +240,18 @@ json error_json(const std::string& code, const std::string& field, const std::st
   return out;
 }
 
+std::string guarded_call(std::string (*call)(void*), void* fn) {
+  try {
+    return call(fn);
+  } catch (const Error& e) {
+    return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
+  } catch (const std::exception& e) {
+    return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
+  } catch (...) {
+    return dump(error_json("internal", "", "internal error"));
+  }
+}
+
 // Invalid UTF-8 from a config must not make dump() throw: replace it.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 

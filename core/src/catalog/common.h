@@ -4,9 +4,9 @@
 #pragma once
 
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "util/json_util.h"
@@ -47,7 +47,7 @@ class KeyIndex {
   std::optional<size_t> find(const std::string& text) const;
 
  private:
-  std::unordered_map<std::string, size_t> map_;
+  std::map<std::string, size_t> map_;  // not a hash map: see activations.cpp
 };
 
 }  // namespace catalog

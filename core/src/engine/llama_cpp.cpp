@@ -293,9 +293,16 @@ std::vector<Tensor> tensors_of(const ModelSpec& m, const std::string& dtype) {
       ++qs.n_attention_wv;
     out.push_back(t);
   }
-  std::stable_sort(out.begin(), out.end(), [](const Tensor& a, const Tensor& b) {
-    return (a.layer < 0 ? 1 << 30 : a.layer) < (b.layer < 0 ? 1 << 30 : b.layer);
-  });
+  // Stable by layer, the global tensors last. An insertion sort: the list
+  // comes nearly in order, and std::stable_sort's merge code was 3.3 KB of
+  // wasm.
+  auto rank = [](const Tensor& t) { return t.layer < 0 ? 1 << 30 : t.layer; };
+  for (size_t i = 1; i < out.size(); ++i) {
+    Tensor t = std::move(out[i]);
+    size_t j = i;
+    for (; j > 0 && rank(out[j - 1]) > rank(t); --j) out[j] = std::move(out[j - 1]);
+    out[j] = std::move(t);
+  }
   for (Tensor& t : out) {
     const bool two_d = t.ne0 > 1 && t.rows > 1;
     const bool quantisable = two_d && t.matrix;
