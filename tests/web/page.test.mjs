@@ -75,11 +75,13 @@ test('the plain page paints the snapshot first, fetches the wasm after it, the m
   await page.fill('#f-batch_size', '3');
   await page.waitForFunction(() => document.body.dataset.ready === 'loading');
   assert.ok(await page.$eval('#results', (e) => e.classList.contains('stale')));
+  assert.ok(await page.locator('#loading').isVisible(), 'says the estimator is loading');
   await page.fill('#f-batch_size', '1');
   await page.waitForFunction(() => document.body.dataset.ready === 'snapshot');
   assert.equal(wasmAsked.length, 1, 'the wasm is requested once the snapshot is painted');
   release();
   await ready(page, 2);
+  assert.ok(await page.locator('#loading').isHidden());
   assert.equal(await totalBytes(page), snapBytes, 'the module gives the snapshot total');
   assert.equal(await page.textContent('#summary'), snapSummary);
   const order = await page.evaluate(() => ({

@@ -239,6 +239,7 @@ function startEngine() {
     (e) => {
       engine = e;
       performance.mark('vramfit-engine');
+      $('#loading').hidden = true;
       catalog = moduleCatalog(snapshot);
       snapshot = null;
       recompute();
@@ -246,6 +247,7 @@ function startEngine() {
       loadPresets();
     },
     (e) => {
+      $('#loading').hidden = true;
       showError(new EstimatorError('internal', '', startFailure(e)));
       document.body.dataset.ready = 'error';
     },
@@ -299,6 +301,7 @@ function recompute() {
     if (requestText !== snapshot?.request) {
       pending += 1; // the previous answer's second half is stale now
       $('#results').classList.add('stale');
+      $('#loading').hidden = false; // says the estimator is loading
       document.body.dataset.ready = 'loading';
       return;
     }
