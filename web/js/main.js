@@ -234,7 +234,10 @@ function loadPresets() {
 // With the snapshot painted, the module comes next: its answer replaces the
 // snapshot's (the same figures unless the snapshot is stale), and every
 // change from then on is computed by it.
+let engineStarted = false;
 function startEngine() {
+  if (engineStarted) return;
+  engineStarted = true;
   sharedEngine({presets: 'lazy'}).then(
     (e) => {
       engine = e;
@@ -303,6 +306,7 @@ function recompute() {
       $('#results').classList.add('stale');
       $('#loading').hidden = false; // says the estimator is loading
       document.body.dataset.ready = 'loading';
+      startEngine(); // a snapshot the page did not use: the module now
       return;
     }
   }
