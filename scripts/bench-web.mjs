@@ -77,14 +77,16 @@ console.log('== Chromium, localhost');
 // timestamp to the same after-frame point.
 const LOADS = Number(process.env.BENCH_WEB_LOADS ?? 15);
 const KEYS = Number(process.env.BENCH_WEB_KEYS ?? 40);
-const stats = (xs) => {
+const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
-  const med = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  return `median ${med.toFixed(1)} ms, min ${s[0].toFixed(1)}, max ${s.at(-1).toFixed(1)} (n=${s.length})`;
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+const stats = (xs) =>
+  `median ${median(xs).toFixed(1)} ms, min ${Math.min(...xs).toFixed(1)}, max ${Math.max(
+    ...xs,
+  ).toFixed(1)} (n=${xs.length})`;
 const server = await startServer();
 const browser = await launch();
-const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 // Resolves once the page has set performance mark `name` (waited for from
 // the page itself: Playwright's waitFor* helpers inject their ~50 ms utility
 // script, which then runs inside the measured frame).
@@ -171,7 +173,7 @@ try {
     console.log(`-- ${label}: point by point (median ms after navigation start)`);
     for (const [name, xs] of Object.entries(split)) {
       const seen = xs.filter((x) => !Number.isNaN(x));
-      if (seen.length) console.log(`  ${name.padEnd(34)} ${med(seen).toFixed(1).padStart(7)}`);
+      if (seen.length) console.log(`  ${name.padEnd(34)} ${median(seen).toFixed(1).padStart(7)}`);
     }
     console.log(`first figure in the DOM (navigation start ->)  ${stats(dom)}`);
     console.log(`first figure painted (navigation start ->)     ${stats(paint)}`);

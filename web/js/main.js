@@ -261,7 +261,6 @@ function startEngine() {
 const engineCalls = {
   checkpointHeader: (...a) => liveEngine().checkpointHeader(...a),
   checkpointPlan: (...a) => liveEngine().checkpointPlan(...a),
-  configFile: (...a) => liveEngine().configFile(...a),
 };
 function liveEngine() {
   if (!engine) throw new EstimatorError('loading', '', 'The estimator is still loading.');
