@@ -114,6 +114,36 @@ test('a Hub link loads config.json and the exact bytes from the safetensors head
   await page.context().close();
 });
 
+// Before the module is in (the plain page paints the snapshot first and
+// fetches the wasm after), a Hub fetch waits for it instead of failing.
+test('a Hub fetch asked for before the module is in waits for it, then loads', async () => {
+  const page = await hubPage();
+  let release;
+  const gate = new Promise((resolve) => {
+    release = resolve;
+  });
+  await page.route('**/vramfit.wasm', async (route) => {
+    await gate;
+    await route.continue();
+  });
+  await page.goto(`${server.base}/web/index.html`);
+  await page.waitForFunction(() => document.body.dataset.ready === 'snapshot');
+  await page.click('#hub-settings summary');
+  await page.fill('#endpoint', hub);
+  await page.fill('#model', 'tiny/llama');
+  await page.press('#model', 'Enter');
+  await page.waitForTimeout(300); // the fetch is under way, the wasm held back
+  assert.doesNotMatch(await statusText(page), /still loading/i);
+  assert.ok(await page.locator('#error').isHidden());
+  release();
+  await waitStatus(page, /safetensors headers of 1 file from /);
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  assert.equal(await page.textContent('#model-name'), 'tiny/llama');
+  assert.equal(await componentBytes(page, 'weights'), TINY_BF16_BYTES);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('a sharded repo: four headers add up to the published total_size of Llama 3.1 8B', async () => {
   const page = await hubPage();
   await page.goto(link('model=meta-llama/Meta-Llama-3.1-8B&task=inference'));

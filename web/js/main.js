@@ -234,11 +234,9 @@ function loadPresets() {
 // With the snapshot painted, the module comes next: its answer replaces the
 // snapshot's (the same figures unless the snapshot is stale), and every
 // change from then on is computed by it.
-let engineStarted = false;
+let engineReady = null;
 function startEngine() {
-  if (engineStarted) return;
-  engineStarted = true;
-  sharedEngine({presets: 'lazy'}).then(
+  engineReady ??= sharedEngine({presets: 'lazy'}).then(
     (e) => {
       engine = e;
       performance.mark('vramfit-engine');
@@ -248,17 +246,24 @@ function startEngine() {
       recompute();
       performance.mark('vramfit-live');
       loadPresets();
+      return e;
     },
     (e) => {
       $('#loading').hidden = true;
-      showError(new EstimatorError('internal', '', startFailure(e)));
+      const error = new EstimatorError('internal', '', startFailure(e));
+      showError(error);
       document.body.dataset.ready = 'error';
+      throw error;
     },
   );
+  engineReady.catch(() => {}); // shown above; ready()'s callers get it too
+  return engineReady;
 }
 
-// Model-box calls before the module is in get an error saying so.
+// The model box's calls into the core. A Hub fetch started before the module
+// is in awaits ready() (which starts it) before its first call.
 const engineCalls = {
+  ready: () => startEngine().then(() => undefined),
   checkpointHeader: (...a) => liveEngine().checkpointHeader(...a),
   checkpointPlan: (...a) => liveEngine().checkpointPlan(...a),
 };

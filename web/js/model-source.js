@@ -129,6 +129,8 @@ export function createModelSource(recompute, {engine}) {
     recompute();
     const hub = hubFor(endpoint);
     try {
+      await engine.ready?.(); // the module may still be on its way
+      if (controller.signal.aborted) return;
       const entry = await loadHubModel(hub, engine, {
         id: s.model,
         revision: s.revision,
