@@ -24,13 +24,25 @@ before(async () => {
   snap = JSON.parse(readFileSync(snapPath, 'utf8'));
 });
 
-test('the snapshot is the module of this build: version and catalogue', () => {
+test('the snapshot is the module of this build: version and catalogue, preset counts included', async () => {
   assert.equal(snap.version, engine.version);
-  assert.deepEqual(JSON.parse(snap.catalog), engine.catalog({presetCounts: false}));
+  const lite = engine.catalog({presetCounts: false});
+  const other = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+  });
+  const full = other.catalog({presetCounts: true});
+  assert.deepEqual(JSON.parse(snap.catalog), full);
+  // The counts are what the page would have asked the module for; the rest
+  // is the catalogue the page starts with.
+  assert.ok(full.presets.every((p) => p.params > 0));
+  assert.deepEqual(
+    {...full, presets: full.presets.map(({id, source}) => ({id, source}))},
+    {...lite, presets: lite.presets.map(({id, source}) => ({id, source}))},
+  );
 });
 
 test('the snapshot request is the page default request, and its answer the module’s', () => {
-  const catalog = engine.catalog({presetCounts: false});
+  const catalog = JSON.parse(snap.catalog);
   const {request, problems} = stateToRequest(
     initialState(catalog, {}, pageDefaults(catalog)),
     catalog,
@@ -38,6 +50,11 @@ test('the snapshot request is the page default request, and its answer the modul
   assert.deepEqual(problems, []);
   assert.equal(snap.request, JSON.stringify(request));
   assert.ok(request.model?.preset, 'the default page estimates a preset');
+  // The same request from the catalogue without the counts (a page whose
+  // snapshot is from another build asks the module for that one).
+  const lite = engine.catalog({presetCounts: false});
+  const again = stateToRequest(initialState(lite, {}, pageDefaults(lite)), lite).request;
+  assert.equal(JSON.stringify(again), snap.request);
   const live = engine.estimate(snap.request);
   assert.deepEqual(JSON.parse(snap.response), live);
   assert.ok(live.total_bytes > 0);

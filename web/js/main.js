@@ -210,25 +210,32 @@ function afterFrame(fn) {
   setTimeout(once, 100);
 }
 
-// The module's catalogue without the presets' parameter counts (they follow
-// the first result). The snapshot holds it as text when it comes from this
-// very module (same version: tests/js/snapshot.test.mjs checks they match),
-// which saves the module's first catalogue call (~120 ms in Chromium: the
-// data files parsed by baseline-compiled wasm).
+// The module's catalogue. The snapshot holds it as text, with the presets'
+// parameter counts, when it comes from this very module (same version:
+// tests/js/snapshot.test.mjs checks they match): that saves the module's
+// catalogue call (~120 ms in Chromium: the data files parsed by
+// baseline-compiled wasm) and its count of every preset (~90 ms, just when a
+// visitor starts typing). Otherwise the counts follow the first result.
+let presetsLabelled = false;
 function moduleCatalog(snap) {
-  return snap?.version === engine.version
-    ? JSON.parse(snap.catalog)
-    : engine.catalog({presetCounts: false});
+  presetsLabelled = snap?.version === engine.version;
+  return presetsLabelled ? JSON.parse(snap.catalog) : engine.catalog({presetCounts: false});
 }
 
 const startFailure = (e) =>
   `The estimator could not start: ${e.message}. Reload the page; if it persists, this browser may lack WebAssembly exception support.`;
 
+// The other presets' configs, once the page is idle (a pick before then
+// loads them itself: recompute); their labels from the module only when the
+// snapshot did not bring them.
 function loadPresets() {
-  engine.loadPresets().then(
-    () => form.labelPresets(engine.catalog()),
-    () => {}, // recompute reports it when a preset needs them
-  );
+  const load = () =>
+    engine.loadPresets().then(
+      () => presetsLabelled || form.labelPresets(engine.catalog()),
+      () => {}, // recompute reports it when a preset needs them
+    );
+  if (globalThis.requestIdleCallback) requestIdleCallback(load, {timeout: 3000});
+  else setTimeout(load, 500);
 }
 
 // With the snapshot painted, the module comes next: its answer replaces the
@@ -388,6 +395,7 @@ async function start() {
   if (snap && !location.search) {
     snapshot = snap;
     catalog = JSON.parse(snapshot.catalog);
+    presetsLabelled = true;
   } else {
     try {
       engine = await sharedEngine({presets: 'lazy'});
