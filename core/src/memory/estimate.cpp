@@ -168,6 +168,19 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
                               "\" is not in the family table: counted as a generic decoder"});
   }
   for (const auto& w : spec.warnings) p.warnings.push_back({"config", w});
+  if (is_training(req.task) && !req.gpu.empty() &&
+      (req.parallel.offload_params || req.parallel.offload_optimizer)) {
+    // The step model (methodology §18.2) counts GPU FLOPs only: with offload
+    // the optimizer step runs on the CPU (one thread per rank under torchrun)
+    // and every step copies parameters and gradients over PCIe; both depend
+    // on the host, which a request does not describe.
+    p.warnings.push_back(
+        {"speed_offload",
+         "CPU offload: the training speed leaves out the optimizer step on the CPU and the PCIe "
+         "copies of parameters and gradients, which depend on the host: expect a slower step "
+         "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
+         "offload)"});
+  }
   if (req.expandable_segments && req.fragmentation < 0 &&
       (is_training(req.task) || req.engine == Engine::hf)) {
     p.warnings.push_back(
