@@ -288,7 +288,7 @@ export function renderSummary(el, r, catalog) {
     h(
       'p',
       {class: 'total'},
-      h('span', {id: 'total', 'data-bytes': total}, formatGiB(total)),
+      h('span', {id: 'total', 'data-bytes': total, elementtiming: 'total'}, formatGiB(total)),
       h('span', {class: 'total-gb', id: 'total-gb'}, formatGB(total)),
       phase ? h('span', {class: 'muted phase'}, `peak at ${phase}`) : null,
     ),
