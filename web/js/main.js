@@ -270,7 +270,7 @@ function startEngine() {
 // The model box's calls into the core. A Hub fetch started before the module
 // is in awaits ready() (which starts it) before its first call.
 const engineCalls = {
-  ready: () => startEngine().then(() => undefined),
+  ready: () => (engine ? Promise.resolve() : startEngine().then(() => undefined)),
   checkpointHeader: (...a) => liveEngine().checkpointHeader(...a),
   checkpointPlan: (...a) => liveEngine().checkpointPlan(...a),
 };
