@@ -248,7 +248,9 @@ function startEngine() {
       engine = e;
       performance.mark('vramfit-engine');
       $('#loading').hidden = true;
-      catalog = moduleCatalog(snapshot);
+      // The page already runs on the snapshot's catalogue: it is the
+      // module's when both come from one build.
+      if (snapshot.version !== engine.version) catalog = moduleCatalog(snapshot);
       snapshot = null;
       recompute();
       performance.mark('vramfit-live');
