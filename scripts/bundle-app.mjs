@@ -132,7 +132,9 @@ export const presetsScript = (webDir) => `globalThis.__vramfitPresets = ${preset
 export function gzipBest(file) {
   const r = spawnSync('zopfli', ['-c', '--gzip', '--i15', file], {maxBuffer: 256 << 20});
   if (!r.error && r.status === 0 && r.stdout.length > 0) return r.stdout;
-  console.error(`bundle-app: zopfli unavailable (${r.error?.code ?? `exit ${r.status}`}): gzip -9 instead, ~5 % larger; install it with scripts/install-deps.sh web`);
+  console.error(
+    `bundle-app: zopfli unavailable (${r.error?.code ?? `exit ${r.status}`}): gzip -9 instead, ~5 % larger; install it with scripts/install-deps.sh web`,
+  );
   return gzipSync(readFileSync(file), {level: 9});
 }
 

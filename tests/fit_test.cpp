@@ -95,8 +95,49 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
   // Every kind of suggestion occurs in these two cases.
   CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "optimizer_8bit", "chunked_loss",
                                        "smaller_batch", "kv_cache_fp8", "lora", "qlora",
-                                       "weights_int8", "weights_nf4", "shorter_context",
-                                       "combined"});
+                                       "weights_int8", "weights_nf4", "shorter_context", "combined",
+                                       "more_gpus"});
+}
+
+// Llama-3.1-70B in bf16 for inference on H100 SXM (79.6 GiB, §10.1), batch 1
+// of 1024 tokens: the weights alone are 70.55 B params x 2 B = 141.1 GB =
+// 131.4 GiB, too much for one card; split two ways they are 65.7 GiB, and the
+// 1k-token KV cache (1024 x 80 layers x 2 x 8 heads x 128 x 2 B / 2 = 0.16 GiB
+// per GPU) and the CUDA context leave it under the card. So two GPUs with
+// tensor parallel 2 (64 heads divide by 2), offered last as more_gpus.
+TEST_CASE("The fewest GPUs that hold a request, and the suggestion to use them", "[fit]") {
+  const json req = {{"model", {{"preset", "meta-llama/Llama-3.1-70B"}}},
+                    {"batch_size", 1},
+                    {"seq_len", 1024},
+                    {"gpu", "h100"},
+                    {"search", false}};
+  const json r = api(req);
+  REQUIRE(r["target"]["verdict"] == "no");
+  const json& needed = r["target"]["gpus_needed"];
+  CHECK(needed["count"] == 2);
+  CHECK(needed["parallel"]["tp"] == 2);
+  CHECK(needed["per_gpu_total_bytes"].get<int64_t>() > int64_t{70'550'000'000});  // 65.7 GiB
+  const json& last = r["recommend"].back();
+  CHECK(last["id"] == "more_gpus");
+  CHECK(last["label"] == "2 GPUs: tensor parallel 2");
+  CHECK(last["change"] == json{{"parallel.tp", 2}});
+  CHECK(last["total_bytes"] == needed["per_gpu_total_bytes"]);
+  CHECK(last["verdict"] == "fits");
+
+  // LoRA on Llama-3.1-8B, 16 x 4096 tokens on an RTX 4090 (24 GiB): one
+  // micro-batch's fp32 logits alone are 65,536 x 128,256 x 4 B = 31.3 GiB.
+  // Data parallelism keeps the micro-batch on every GPU, so no count holds
+  // it: no gpus_needed and no more_gpus (the same-GPU changes remain).
+  const json lora = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                         {"task", "lora"},
+                         {"batch_size", 16},
+                         {"seq_len", 4096},
+                         {"gpu", "4090"},
+                         {"search", false}});
+  REQUIRE(lora["target"]["verdict"] == "no");
+  CHECK_FALSE(lora["target"].contains("gpus_needed"));
+  REQUIRE(lora.contains("recommend"));
+  for (const auto& rec : lora["recommend"]) CHECK(rec["id"] != "more_gpus");
 }
 
 // Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change

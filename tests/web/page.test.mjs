@@ -233,6 +233,30 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   await page.context().close();
 });
 
+// Llama-3.1-70B in bf16 on one H100 SXM: its weights alone are 131.4 GiB
+// (70.55 B x 2 B), 65.7 GiB per GPU split two ways (tests/fit_test.cpp
+// derives the count). The verdict says so in words, the last suggestion
+// applies it, and focus lands on the field it set.
+test('your GPU: "needs 2 x H100 SXM", and the suggestion that applies it', async () => {
+  const page = await openPage(browser);
+  await page.goto(
+    `${url}?preset=meta-llama/Llama-3.1-70B&batch_size=1&seq_len=1024&gpu=h100&search=false`,
+  );
+  await ready(page);
+  assert.match(
+    await page.textContent('#target'),
+    /^does not fit on the H100 SXM: [\d.]+ GiB short; needs 2 x H100 SXM; \d+ ways? to make it fit below\.$/,
+  );
+  const more = page.locator('#recommend li[data-rec="more_gpus"]');
+  assert.equal(await more.locator('strong').textContent(), '2 GPUs: tensor parallel 2');
+  await change(page, () => more.locator('button').click());
+  assert.equal(await page.inputValue('#f-parallel-tp'), '2');
+  assert.match(await page.textContent('#target'), /^fits on the H100 SXM with [\d.]+ GiB to spare/);
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-parallel-tp');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('your GPU: verdict in the summary, marked row, suggestions that apply', async () => {
   const page = await openPage(browser);
   await page.goto(`${url}?task=full&batch_size=4`);
@@ -244,7 +268,7 @@ test('your GPU: verdict in the summary, marked row, suggestions that apply', asy
   // The answer in words under the total, the suggestions right after it.
   assert.match(
     await page.textContent('#target'),
-    /^does not fit on the .+: [\d.]+ GiB short; \d+ ways? to make it fit below\.$/,
+    /^does not fit on the .+: [\d.]+ GiB short;( needs \d+ x .+;)? \d+ ways? to make it fit below\.$/,
   );
   assert.equal(
     await page.evaluate(

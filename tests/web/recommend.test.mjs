@@ -1,5 +1,5 @@
 // Suggestions on the page are applied as data: for every kind the core
-// offers (a combined change and a shorter context included), Apply writes
+// offers (a combined change, a shorter context and more GPUs included), Apply writes
 // the recommendation's `change` into the form, and the page then shows the
 // total the core promised for it. The expectations come from the wasm module
 // in Node for the same request, not from the page.
@@ -58,14 +58,22 @@ const SCENARIOS = [
   },
   {
     query: {batch_size: 16, seq_len: 8192, prompt_len: 8000, gpu: 'l4-24g'},
-    kinds: ['smaller_batch', 'kv_cache_fp8', 'weights_int8', 'weights_nf4', 'shorter_context'],
+    // 4 x L4 with tensor parallel 4 hold it (more_gpus, last).
+    kinds: [
+      'smaller_batch',
+      'kv_cache_fp8',
+      'weights_int8',
+      'weights_nf4',
+      'shorter_context',
+      'more_gpus',
+    ],
   },
   {
     // vLLM refuses to start: one request of the default max_model_len (the
     // model's 131,072) needs more KV cache than an L4 has left, and the
     // largest max_model_len that starts comes first (issue 12).
     query: {task: 'inference', engine: 'vllm', gpu: 'l4-24g'},
-    kinds: ['vllm_max_model_len', 'kv_cache_fp8', 'weights_int8', 'weights_nf4'],
+    kinds: ['vllm_max_model_len', 'kv_cache_fp8', 'weights_int8', 'weights_nf4', 'more_gpus'],
   },
 ];
 

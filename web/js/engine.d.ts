@@ -250,7 +250,8 @@ export type RecommendationId =
   | 'weights_int8'
   | 'weights_nf4'
   | 'shorter_context'
-  | 'combined';
+  | 'combined'
+  | 'more_gpus';
 
 /**
  * The request fields a recommendation sets, keyed by the request's JSON path;

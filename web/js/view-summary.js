@@ -34,7 +34,8 @@ function modelLine(r, catalog) {
 /**
  * The answer in words, under the total: for the request's `gpu` ("[fits] on
  * the RTX 4090 with 3.1 GiB to spare", "[does not fit] on the T4: 2.3 GiB
- * short; 3 ways to make it fit below", counting the suggestions that fit);
+ * short; needs 2 x T4; 3 ways to make it fit below", counting the suggestions
+ * that fit);
  * without one, how many GPUs it fits and the smallest of them.
  */
 function verdictLine(r, catalog) {
@@ -43,6 +44,9 @@ function verdictLine(r, catalog) {
   if (t && typeof t === 'object') {
     const name = String(t.name ?? t.id);
     const head = t.headroom_bytes;
+    // The fewest of this GPU that hold it (the core's gpus_needed, by the
+    // same verdict; its layout is the more_gpus suggestion below).
+    const needed = Number(t.gpus_needed?.count) || 0;
     // After the verdict's badge ("does not fit"): " on the T4: 2.3 GiB short; …".
     const spare = typeof head === 'number' ? formatGiB(Math.max(head, 0), 1) : '';
     const words =
@@ -55,6 +59,7 @@ function verdictLine(r, catalog) {
           ? [
               ` on the ${name}`,
               typeof head === 'number' ? `: ${formatGiB(-head, 1)} short` : '',
+              needed > 1 ? `; needs ${formatInt(needed)} x ${name}` : '',
               fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
             ]
           : [

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <functional>
 
+#include "fit/strategies.h"
 #include "vramfit/error.h"
 
 namespace vramfit {
@@ -177,10 +178,10 @@ Judge usable_judge(const ModelSpec& spec, int64_t usable) {
   return j;
 }
 
-std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
-                                      const Judge& judge) {
+namespace {
+// Changes to the run on the same GPUs (candidates(), then combined).
+std::vector<Recommendation> same_gpus(const Request& req, int64_t need, const Judge& judge) {
   std::vector<Recommendation> out;
-  (void)spec;
   const auto cands = candidates(req, judge);
   const Verdict now = judge.need(req).second;
   // What the estimate shows before and after a change (the need itself
@@ -253,6 +254,47 @@ std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req,
   e.changes = std::move(changes);
   for (const auto& p : parts) e.label += (e.label.empty() ? "" : " + ") + p;
   e.parts = std::move(parts);
+  return out;
+}
+
+// "2 GPUs: tensor parallel 2", "8 GPUs: data parallel 8 with ZeRO-3".
+std::string layout_label(const GpusNeeded& n, const Request& req) {
+  std::string label = std::to_string(n.count) + " GPUs:";
+  const char* sep = " ";
+  auto add = [&](int64_t v, const char* what) {
+    if (v <= 1) return;
+    label += sep + std::string(what) + " " + std::to_string(v);
+    sep = ", ";
+  };
+  add(n.parallel.tp, "tensor parallel");
+  add(n.parallel.pp, "pipeline parallel");
+  add(n.parallel.dp, "data parallel");
+  if (n.parallel.zero == 3 && req.parallel.zero != 3) label += " with ZeRO-3 / FSDP";
+  return label;
+}
+}  // namespace
+
+std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
+                                      const Judge& judge) {
+  std::vector<Recommendation> out = same_gpus(req, need, judge);
+  // More of the same GPU (gpus_needed), last: it changes the hardware, not
+  // the run. Its change is the layout fields that differ from the request's.
+  const auto n = gpus_needed(spec, req, judge);
+  if (!n || n->count <= req.parallel.tp * req.parallel.pp * req.parallel.dp) return out;
+  Recommendation& e = out.emplace_back();
+  e.id = "more_gpus";
+  e.why = "the same GPU, more of them: the model and its state split across them";
+  e.label = layout_label(*n, req);
+  auto set = [&e](const char* path, int64_t now, int64_t to) {
+    if (to != now) e.changes.push_back({path, to});
+  };
+  set("parallel.tp", req.parallel.tp, n->parallel.tp);
+  set("parallel.pp", req.parallel.pp, n->parallel.pp);
+  set("parallel.dp", req.parallel.dp, n->parallel.dp);
+  set("parallel.zero", req.parallel.zero, n->parallel.zero);
+  e.total_bytes = n->per_gpu_total_bytes;
+  e.saves_bytes = (judge.total ? judge.total(req) : need) - e.total_bytes;
+  e.verdict = Verdict::fits;
   return out;
 }
 

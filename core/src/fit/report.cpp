@@ -136,13 +136,14 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       if (f.id != g->id) continue;
       Target& t = out.target.emplace();
       t.fit = f;
-      t.gpus_needed = gpus_needed(spec, r, f.usable_bytes);
+      // One judge for the verdict, the GPUs needed and every suggestion.
+      const Judge judge = r.engine == Engine::vllm     ? vllm_judge(spec, *g)
+                          : r.engine == Engine::sglang ? sglang_judge(spec, *g)
+                                                       : usable_judge(spec, f.usable_bytes);
+      t.gpus_needed = gpus_needed(spec, r, judge);
       if (f.verdict != Verdict::fits) {
         const bool own = r.engine == Engine::vllm || r.engine == Engine::sglang;
-        t.recommend = recommend(spec, r, own ? f.need_bytes : bd.total_bytes,
-                                r.engine == Engine::vllm     ? vllm_judge(spec, *g)
-                                : r.engine == Engine::sglang ? sglang_judge(spec, *g)
-                                                             : usable_judge(spec, f.usable_bytes));
+        t.recommend = recommend(spec, r, own ? f.need_bytes : bd.total_bytes, judge);
       }
     }
   }

@@ -51,7 +51,8 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req) {
   return out;
 }
 
-std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req, int64_t usable) {
+std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
+                                      const Judge& judge) {
   for (int64_t n = 1; n <= 64; n *= 2) {
     Request r = req;
     r.search = false;
@@ -65,20 +66,14 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
         r.parallel.pp = req.parallel.pp * n;
       }
     }
-    try {
-      const Prepared p = prepare(spec, r);
-      const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, false);
-      if (verdict_for(bd.total_bytes, usable) == Verdict::fits) {
-        GpusNeeded out;
-        out.count = n * req.parallel.tp * req.parallel.pp * req.parallel.dp;
-        out.parallel = {r.parallel.tp, r.parallel.pp, r.parallel.dp, r.parallel.ep,
-                        r.parallel.zero};
-        out.per_gpu_total_bytes = bd.total_bytes;
-        return out;
-      }
-    } catch (const Error&) {
-      // this scaling is not a valid layout for the model: try the next
-    }
+    // need < 0: this scaling is not a valid layout for the model; try the next.
+    const auto [need, verdict] = judge.need(r);
+    if (need < 0 || verdict != Verdict::fits) continue;
+    GpusNeeded out;
+    out.count = n * req.parallel.tp * req.parallel.pp * req.parallel.dp;
+    out.parallel = {r.parallel.tp, r.parallel.pp, r.parallel.dp, r.parallel.ep, r.parallel.zero};
+    out.per_gpu_total_bytes = judge.total ? judge.total(r) : need;
+    return out;
   }
   return std::nullopt;
 }

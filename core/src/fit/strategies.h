@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "fit/recommend.h"
 #include "memory/prepared.h"
 
 namespace vramfit {
@@ -36,9 +37,11 @@ struct GpusNeeded {
   int64_t per_gpu_total_bytes = 0;
 };
 
-// Fewest GPUs of `usable` bytes each that hold the request, scaling the
-// given layout: tensor parallel (then pipeline) for inference, ZeRO-3 data
-// parallel for training. None when 64 GPUs are not enough.
-std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req, int64_t usable);
+// Fewest GPUs that hold the request by `judge` (the target GPU's verdict:
+// vramfit's rule, or vLLM's / SGLang's start-up arithmetic under those
+// engines), scaling the given layout: tensor parallel (then pipeline) for
+// inference, ZeRO-3 data parallel for training. None when 64 are not enough.
+std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
+                                      const Judge& judge);
 
 }  // namespace vramfit
