@@ -138,6 +138,31 @@ TEST_CASE("The fewest GPUs that hold a request, and the suggestion to use them",
   CHECK_FALSE(lora["target"].contains("gpus_needed"));
   REQUIRE(lora.contains("recommend"));
   for (const auto& rec : lora["recommend"]) CHECK(rec["id"] != "more_gpus");
+
+  // Full fine-tuning of Llama-3.1-8B on an RTX 4090: under the hf stack
+  // (Trainer with FSDP / DeepSpeed ZeRO-3) sharding the 8 B params' weights,
+  // gradients and optimizer states across GPUs is the way out; Unsloth's
+  // GPUs are data-parallel copies and torchtune's stack is its single-device
+  // recipes (stacks.json no_sharding, with sources), so neither is offered.
+  const json full = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                     {"task", "full"},
+                     {"batch_size", 1},
+                     {"seq_len", 1024},
+                     {"gpu", "4090"},
+                     {"search", false}};
+  const json hf = api(full);
+  REQUIRE(hf["target"].contains("gpus_needed"));
+  CHECK(hf["target"]["gpus_needed"]["parallel"]["zero"] == 3);
+  CHECK(hf["recommend"].back()["id"] == "more_gpus");
+  for (const char* stack : {"unsloth", "torchtune"}) {
+    json req = full;
+    req["stack"] = stack;
+    const json r = api(req);
+    INFO(stack);
+    CHECK(r["target"]["verdict"] != "fits");
+    CHECK_FALSE(r["target"].contains("gpus_needed"));
+    for (const auto& rec : r.value("recommend", json::array())) CHECK(rec["id"] != "more_gpus");
+  }
 }
 
 // Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change

@@ -89,7 +89,8 @@ const std::vector<StackMechanismFlag>& stack_mechanism_flags() {
       {"shifted_logits_copy", &M::shifted_logits_copy},
       {"checkpoint_gpu_buffers", &M::checkpoint_gpu_buffers},
       {"unsloth_lora_wide_temp", &M::unsloth_lora_wide_temp},
-      {"rope_per_layer", &M::rope_per_layer}};
+      {"rope_per_layer", &M::rope_per_layer},
+      {"no_sharding", &M::no_sharding}};
   return flags;
 }
 

@@ -53,7 +53,10 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req) {
 
 std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
                                       const Judge& judge) {
-  for (int64_t n = 1; n <= 64; n *= 2) {
+  // A stack that cannot shard (one GPU, or data-parallel copies) gains no
+  // memory from more GPUs: only the request as it is.
+  const int64_t most = is_training(req.task) && req.mechanisms.no_sharding ? 1 : 64;
+  for (int64_t n = 1; n <= most; n *= 2) {
     Request r = req;
     r.search = false;
     if (n > 1) {
