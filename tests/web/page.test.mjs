@@ -6,6 +6,8 @@ import {readFileSync} from 'node:fs';
 import path from 'node:path';
 import {after, before, test} from 'node:test';
 
+import {loadEngine} from '../../web/js/engine.js';
+
 import {launch, openPage, ready, root, shot, startServer, totalBytes} from './harness.mjs';
 
 let server;
@@ -103,6 +105,19 @@ test('a link with settings gets its first answer from the module', async () => {
   await ready(page);
   assert.equal(await page.evaluate(() => document.body.dataset.first), 'module');
   assert.equal(await page.inputValue('#f-batch_size'), '2');
+  // Its settings make the whole request, so the answer is drawn before the
+  // form is built; the recompute from the form then gives the same total.
+  const marks = await page.evaluate(() =>
+    ['first-result', 'form'].map((m) => performance.getEntriesByName(`vramfit-${m}`)[0].startTime),
+  );
+  assert.ok(marks[0] < marks[1], `answer at ${marks[0]} ms, form at ${marks[1]} ms`);
+  const engine = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+  });
+  // The plain page's request (recorded by the build) with batch 2.
+  const snap = JSON.parse(readFileSync(path.join(root, 'web/gen/snapshot.json'), 'utf8'));
+  const own = engine.estimate({...JSON.parse(snap.request), batch_size: 2});
+  assert.equal(await totalBytes(page), own.total_bytes, "the module's answer for batch 2");
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

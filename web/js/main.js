@@ -105,6 +105,7 @@ function render(r, state, beforeBelow = null) {
     renderRecommend($('#recommend'), r.recommend, applyChange, catalog);
     renderSticky($('#sticky-total'), r, catalog);
   }
+  const firstLink = !document.body.dataset.first && engine && state.embed !== '1';
   if (!document.body.dataset.first) {
     performance.mark('vramfit-first-result');
     document.body.dataset.first = engine ? 'module' : 'snapshot';
@@ -112,7 +113,14 @@ function render(r, state, beforeBelow = null) {
   afterFrame(() => {
     if (!performance.getEntriesByName('vramfit-first-paint').length)
       performance.mark('vramfit-first-paint');
-    beforeBelow?.(); // the form, when the snapshot's answer came first
+  });
+  // A link's first answer is followed by the form, the fit matrix and a
+  // recompute: run as soon as the frame is out, that work held back the
+  // frame's raster on two cores (bench-web, link with settings: presented
+  // 752 -> 644 ms when it waits). The plain page's next step is fetching the
+  // module, which should not wait (no gain measured there).
+  (firstLink ? afterPresented : afterFrame)(() => {
+    beforeBelow?.(); // the form, when the answer came before it
     if (seq !== pending) return;
     if (state.embed !== '1') renderBelow(r, state);
     renderCheckpoint($('#model-checkpoint'), source.entryFor(state), r);
@@ -197,6 +205,29 @@ function setUrl(href) {
   const wait = Math.max(0, 150 - (performance.now() - urlLast));
   urlTimer = setTimeout(() => afterFrame(flushUrl), wait);
 }
+// Runs `fn` once the total's text is on screen (its Element Timing entry,
+// web/js/view-summary.js elementtiming="total"; at the latest after 300 ms,
+// as in a hidden tab), or after the frame where Element Timing is missing
+// (Firefox, Safari).
+function afterPresented(fn) {
+  if (!PerformanceObserver.supportedEntryTypes?.includes('element')) {
+    afterFrame(fn);
+    return;
+  }
+  let done = false;
+  const once = () => {
+    if (!done) fn();
+    done = true;
+  };
+  const seen = new PerformanceObserver((list) => {
+    if (!list.getEntries().some((e) => e.identifier === 'total')) return;
+    seen.disconnect();
+    setTimeout(once, 0);
+  });
+  seen.observe({type: 'element', buffered: true});
+  setTimeout(once, 300);
+}
+
 // Runs `fn` once the next frame is out: a timeout queued from that frame's
 // requestAnimationFrame callback (a hidden page runs no frames: the timeout
 // alone then, after 100 ms).
@@ -431,6 +462,29 @@ async function start() {
   if (snapshot && JSON.stringify(stateToRequest(state, catalog).request) === snapshot.request) {
     render(JSON.parse(snapshot.response), state, () => buildPage(state));
     return;
+  }
+  // So is a link's answer, when its settings alone make the request (no
+  // config to read, no Hub model to fetch, a preset the module holds): the
+  // form follows that frame, and the page then recomputes from the form as
+  // it does on every change (same request; the URL is normalized then).
+  const quick =
+    engine && !state.config && !state.model && !urlProblems.length
+      ? stateToRequest(state, catalog)
+      : null;
+  const preset = quick?.request?.model?.preset;
+  if (quick?.request && !quick.problems.length && (!preset || engine.presetLoaded(preset))) {
+    try {
+      performance.mark('vramfit-request');
+      const r = engine.estimate(JSON.stringify(quick.request));
+      performance.mark('vramfit-estimate');
+      render(r, state, () => {
+        buildPage(state);
+        recompute();
+      });
+      return;
+    } catch (e) {
+      if (!(e instanceof EstimatorError)) throw e; // recompute shows it at its field
+    }
   }
   buildPage(state);
   if (state.config) source.onConfigText();
