@@ -116,9 +116,9 @@ function render(r, state, beforeBelow = null) {
   });
   // A link's first answer is followed by the form, the fit matrix and a
   // recompute: run as soon as the frame is out, that work held back the
-  // frame's raster on two cores (bench-web, link with settings: presented
-  // 752 -> 644 ms when it waits). The plain page's next step is fetching the
-  // module, which should not wait (no gain measured there).
+  // frame's raster on two cores (A/B in bench-web's harness, ?task=qlora&
+  // gpu=4090: presented 752 -> 644 ms when it waits). The plain page's next
+  // step is fetching the module, which should not wait (no gain measured).
   (firstLink ? afterPresented : afterFrame)(() => {
     beforeBelow?.(); // the form, when the answer came before it
     if (seq !== pending) return;
