@@ -162,7 +162,16 @@ TEST_CASE("The fewest GPUs that hold a request, and the suggestion to use them",
     CHECK(r["target"]["verdict"] != "fits");
     CHECK_FALSE(r["target"].contains("gpus_needed"));
     for (const auto& rec : r.value("recommend", json::array())) CHECK(rec["id"] != "more_gpus");
+    // Asked for ZeRO-3 anyway: estimated as asked, with a warning.
+    req["parallel"] = {{"dp", 2}, {"zero", 3}};
+    const json sharded = api(req);
+    bool warned = false;
+    for (const auto& w : sharded["warnings"]) warned = warned || w["code"] == "stack_no_sharding";
+    CHECK(warned);
   }
+  json sharded_hf = full;
+  sharded_hf["parallel"] = {{"dp", 2}, {"zero", 3}};
+  for (const auto& w : api(sharded_hf)["warnings"]) CHECK(w["code"] != "stack_no_sharding");
 }
 
 // Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change

@@ -181,6 +181,16 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
          "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
          "offload)"});
   }
+  if (is_training(req.task) && req.mechanisms.no_sharding &&
+      (req.parallel.zero > 0 || req.parallel.tp > 1 || req.parallel.pp > 1)) {
+    // stacks.json no_sharding (Unsloth, torchtune's single-device recipes):
+    // the layout is estimated as asked, but the stack would not run it.
+    p.warnings.push_back(
+        {"stack_no_sharding",
+         "this training stack does not shard the model or its training state across GPUs "
+         "(ZeRO, FSDP, tensor or pipeline parallel): the figures follow the layout you set, which "
+         "it does not run; with it, each GPU holds what one GPU does"});
+  }
   if (req.expandable_segments && req.fragmentation < 0 &&
       (is_training(req.task) || req.engine == Engine::hf)) {
     p.warnings.push_back(
