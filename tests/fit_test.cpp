@@ -171,7 +171,8 @@ TEST_CASE("The fewest GPUs that hold a request, and the suggestion to use them",
   }
   json sharded_hf = full;
   sharded_hf["parallel"] = {{"dp", 2}, {"zero", 3}};
-  for (const auto& w : api(sharded_hf)["warnings"]) CHECK(w["code"] != "stack_no_sharding");
+  const json hf_sharded = api(sharded_hf);
+  for (const auto& w : hf_sharded["warnings"]) CHECK(w["code"] != "stack_no_sharding");
 }
 
 // Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change
