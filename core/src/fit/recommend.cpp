@@ -274,12 +274,11 @@ std::string layout_label(const GpusNeeded& n, const Request& req) {
 }
 }  // namespace
 
-std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
-                                      const Judge& judge) {
+std::vector<Recommendation> recommend(const Request& req, int64_t need, const Judge& judge,
+                                      const std::optional<GpusNeeded>& n) {
   std::vector<Recommendation> out = same_gpus(req, need, judge);
   // More of the same GPU (gpus_needed), last: it changes the hardware, not
   // the run. Its change is the layout fields that differ from the request's.
-  const auto n = gpus_needed(spec, req, judge);
   if (!n || n->count <= req.parallel.tp * req.parallel.pp * req.parallel.dp) return out;
   Recommendation& e = out.emplace_back();
   e.id = "more_gpus";

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -50,9 +51,13 @@ struct Judge {
 // The judge of `usable` bytes under vramfit's own verdict rule (§10.2).
 Judge usable_judge(const ModelSpec& spec, int64_t usable);
 
+struct GpusNeeded;  // fit/strategies.h
+
 // Cheapest changes that make the request fit (`need`: its need today), each
-// alone when it saves memory, then (when none alone fits) stacked cheapest first.
-std::vector<Recommendation> recommend(const ModelSpec& spec, const Request& req, int64_t need,
-                                      const Judge& judge);
+// alone when it saves memory, then (when none alone fits) stacked cheapest
+// first; last, `needed` GPUs (gpus_needed by the same judge) when more than
+// the request uses.
+std::vector<Recommendation> recommend(const Request& req, int64_t need, const Judge& judge,
+                                      const std::optional<GpusNeeded>& needed);
 
 }  // namespace vramfit

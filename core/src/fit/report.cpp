@@ -143,7 +143,7 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
       t.gpus_needed = gpus_needed(spec, r, judge);
       if (f.verdict != Verdict::fits) {
         const bool own = r.engine == Engine::vllm || r.engine == Engine::sglang;
-        t.recommend = recommend(spec, r, own ? f.need_bytes : bd.total_bytes, judge);
+        t.recommend = recommend(r, own ? f.need_bytes : bd.total_bytes, judge, t.gpus_needed);
       }
     }
   }
