@@ -4,11 +4,11 @@
 // The engine (wasm inlined as base64 of its gzip) and the app are bundled by
 // scripts/bundle-app.mjs, and the CSP meta tag is rewritten to allow exactly
 // the inlined script and style hashes.
-import {createHash} from 'node:crypto';
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 
 import {bundleApp, engineScript} from './bundle-app.mjs';
+import {cspHash, inlineScripts} from './prerender.mjs';
 
 const [webDir, outPath] = process.argv.slice(2);
 if (!outPath) {
@@ -20,13 +20,16 @@ const {code: app, modules} = await bundleApp(webDir, {factory: 'global'});
 const engine = await engineScript(webDir);
 const css = readFileSync(path.join(webDir, 'css/style.css'), 'utf8');
 
-const hash = (text) => `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+const hash = cspHash;
 const safe = (text) => text.replace(/<\/(script|style)/gi, '<\\/$1');
 const engineJs = safe(engine);
 const appJs = safe(app);
+let html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
+// index.html's own inline script (the head one, scripts/prerender.mjs).
+const pageScripts = inlineScripts(html).map(hash);
 const csp = [
   "default-src 'none'",
-  `script-src ${hash(engineJs)} ${hash(appJs)} 'wasm-unsafe-eval'`,
+  `script-src ${[...pageScripts, hash(engineJs), hash(appJs)].join(' ')} 'wasm-unsafe-eval'`,
   'connect-src https: http://127.0.0.1:* http://localhost:*',
   `style-src ${hash(css)}`,
   'img-src data:',
@@ -34,7 +37,6 @@ const csp = [
   "form-action 'none'",
 ].join('; ');
 
-let html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
 const replaceOnce = (re, text, what) => {
   if (!re.test(html)) throw new Error(`index.html: ${what} not found`);
   html = html.replace(re, () => text);

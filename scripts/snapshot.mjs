@@ -4,6 +4,10 @@
 // (web/js/main.js). The page uses it only when its own request, built from
 // the form, is byte-for-byte the request recorded here; it then recomputes
 // with the module once that is in, so a stale snapshot lasts one frame.
+// The same answer's headline is written into <web dir>/index.html, rendered
+// by the page's own view (web/js/view-summary.js, on linkedom's DOM), so the
+// plain page's first frame already carries the figure: no script runs
+// before it. The page's CSP gets the hash of its one inline script.
 //   node scripts/snapshot.mjs [web dir] [out]
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
@@ -11,6 +15,7 @@ import {fileURLToPath} from 'node:url';
 
 import {loadEngine} from '../web/js/engine.js';
 import {initialState, pageDefaults, stateToRequest} from '../web/js/fields.js';
+import {prerenderPage} from './prerender.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const webDir = path.resolve(process.argv[2] ?? path.join(root, 'web'));
@@ -45,3 +50,8 @@ writeFileSync(
   }),
 );
 console.log(`snapshot: ${path.relative(root, out)} (v${engine.version}, request ${requestText})`);
+
+const indexPath = path.join(webDir, 'index.html');
+const page = await prerenderPage(readFileSync(indexPath, 'utf8'), response, catalog);
+writeFileSync(indexPath, page);
+console.log(`snapshot: ${path.relative(root, indexPath)} (prerendered answer, CSP hash)`);

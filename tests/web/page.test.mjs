@@ -51,10 +51,11 @@ test('page loads without console errors and shows a total, chart and fit matrix'
   await page.context().close();
 });
 
-// The plain page paints the default answer from the snapshot in app.mjs
-// (scripts/snapshot.mjs) and asks for the wasm only after that frame. The
-// wasm is held back here until the test has read the snapshot's figures.
-test('the plain page paints the snapshot first, fetches the wasm after it, the module agrees', async () => {
+// The plain page's HTML carries the default answer (scripts/prerender.mjs);
+// its script draws the rest of the page from the snapshot in app.mjs
+// (scripts/snapshot.mjs) and asks for the wasm only after that. The wasm is
+// held back here until the test has read the snapshot's figures.
+test('the plain page paints the prerendered answer first, fetches the wasm after it, the module agrees', async () => {
   const page = await openPage(browser);
   let release;
   const gate = new Promise((resolve) => {
@@ -68,7 +69,7 @@ test('the plain page paints the snapshot first, fetches the wasm after it, the m
   });
   await page.goto(url);
   await page.waitForFunction(() => document.body.dataset.ready === 'snapshot');
-  assert.equal(await page.evaluate(() => document.body.dataset.first), 'snapshot');
+  assert.equal(await page.evaluate(() => document.body.dataset.first), 'prerender');
   const snapBytes = await totalBytes(page);
   const snapSummary = await page.textContent('#summary');
   assert.ok(snapBytes > 0);
@@ -97,6 +98,49 @@ test('the plain page paints the snapshot first, fetches the wasm after it, the m
   assert.ok((await totalBytes(page)) > snapBytes);
   assert.deepEqual(page.problems, []);
   await page.context().close();
+});
+
+// Without its script (app.mjs not served) the plain page still shows the
+// answer its HTML carries: the module's own answer to the build's default
+// request, computed here in Node. A link with settings shows no answer
+// then (its own differs), only the loading line: index.html's head script
+// runs under the page's CSP (its hash) and marks the link.
+test('the HTML alone shows the default answer, and none for a link with settings', async () => {
+  const engine = await loadEngine({
+    wasmBinary: readFileSync(path.join(root, 'web/gen/vramfit.wasm')),
+  });
+  const snap = JSON.parse(readFileSync(path.join(root, 'web/gen/snapshot.json'), 'utf8'));
+  const own = engine.estimate(JSON.parse(snap.request));
+  const GiB = 2 ** 30;
+  for (const [query, shows] of [
+    ['', true],
+    ['?batch_size=2', false],
+  ]) {
+    const page = await openPage(browser);
+    await page.route('**/gen/app.mjs', (route) => route.abort());
+    await page.goto(`${url}${query}`);
+    await page.waitForLoadState('load');
+    assert.equal(await page.locator('#summary-box').isVisible(), shows, `answer shown ${query}`);
+    assert.equal(await page.locator('#loading').isVisible(), !shows, `loading line ${query}`);
+    assert.equal(await page.locator('#form').isVisible(), false, 'no empty form before the script');
+    if (shows) {
+      assert.equal(await totalBytes(page), own.total_bytes);
+      assert.equal(await page.textContent('#total'), `${(own.total_bytes / GiB).toFixed(2)} GiB`);
+      assert.match(await page.textContent('#target'), /^Fits \d+ of \d+ GPUs/);
+      // The head script marks the first frame out with the answer in it.
+      await page.waitForFunction(
+        () => performance.getEntriesByName('vramfit-first-paint').length > 0,
+      );
+    } else {
+      assert.equal(await page.evaluate(() => document.documentElement.dataset.link), '');
+    }
+    // Only the blocked script's load fails: no CSP report for the inline one.
+    assert.deepEqual(
+      page.problems.filter((m) => !/app\.mjs|ERR_FAILED/.test(m)),
+      [],
+    );
+    await page.context().close();
+  }
 });
 
 test('a link with settings gets its first answer from the module', async () => {
@@ -633,8 +677,11 @@ test('markup in config strings and a <script> model id render as text', async ()
   const q = new URLSearchParams({model: HOSTILE, config: JSON.stringify(hostileConfig)});
   await page.goto(`${url}?${q}`);
   await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  // index.html's own: the head script and the app bundle.
+  const own = (readFileSync(path.join(root, 'web/index.html'), 'utf8').match(/<script\b/g) ?? [])
+    .length;
   const scripts = await page.$$eval('script', (s) => s.length);
-  assert.equal(scripts, 1, 'no script element was added');
+  assert.equal(scripts, own, 'no script element was added');
   assert.equal(await page.locator('img[src="x"], b:text("bold")').count(), 0);
   const html = await page.content();
   assert.ok(!html.includes('<img src=x'), 'no raw img markup');
@@ -647,7 +694,7 @@ test('markup in config strings and a <script> model id render as text', async ()
   await page2.goto(`${url}?${new URLSearchParams({model: HOSTILE})}`);
   await page2.waitForFunction(() => document.body.dataset.ready === 'true');
   assert.match(await page2.textContent('#problems'), /<script>alert\(1\)<\/script>/);
-  assert.equal(await page2.$$eval('script', (s) => s.length), 1);
+  assert.equal(await page2.$$eval('script', (s) => s.length), own);
   assert.deepEqual(
     page.problems.filter((p) => p.startsWith('dialog') || p.startsWith('pageerror')),
     [],

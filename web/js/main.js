@@ -30,6 +30,7 @@ let source; // model-source.js
 
 function fatal(message) {
   const box = $('#loading');
+  box.hidden = false;
   box.classList.add('error-box');
   box.classList.remove('muted');
   box.textContent = message;
@@ -422,6 +423,17 @@ function wire() {
 
 async function start() {
   performance.mark('vramfit-start');
+  // The plain page's answer is in its HTML (scripts/prerender.mjs), so the
+  // figure was in the DOM once the HTML was parsed (index.html's head script
+  // marks its first frame). That frame goes out before this script adds the
+  // rest of the page to lay out: a frame with only the answer is the
+  // cheapest first one.
+  if (!location.search && $('#summary #total')) {
+    document.body.dataset.first = 'prerender';
+    const parsed = performance.getEntriesByType('navigation')[0]?.domInteractive;
+    performance.mark('vramfit-first-result', parsed ? {startTime: parsed} : undefined);
+    await new Promise(afterFrame);
+  }
   // A link with settings needs the module for its first answer; the plain
   // page paints the snapshot first and fetches the module after that frame.
   const snap = SNAPSHOT ? JSON.parse(SNAPSHOT) : null;
@@ -452,9 +464,11 @@ async function start() {
   if (state.embed === '1') {
     document.body.classList.add('embed');
     $('#compact').hidden = false;
-  } else {
-    $('#app').hidden = false;
+    $('#app').hidden = true;
   }
+  // Out of the prerendered state (web/css/style.css #app.pre).
+  $('#app').classList.remove('pre');
+  $('#loading').classList.remove('boot');
   $('#loading').hidden = true;
   // The snapshot's answer is painted before the form is built, if the
   // request the form will make is the one it answers (main.js recompute
