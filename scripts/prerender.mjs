@@ -41,7 +41,8 @@ export async function prerenderPage(html, r, catalog) {
   let out = html.replace(BLOCK, (_, open, close) => `${open}${markup}${close}`);
   const hashes = inlineScripts(out).map(cspHash).join(' ');
   const csp = /(script-src 'self')[^;]*?( 'wasm-unsafe-eval')/;
-  if (!csp.test(out)) throw new Error("index.html: CSP script-src 'self' … 'wasm-unsafe-eval' not found");
+  if (!csp.test(out))
+    throw new Error("index.html: CSP script-src 'self' … 'wasm-unsafe-eval' not found");
   out = out.replace(csp, (_, a, b) => `${a}${hashes ? ` ${hashes}` : ''}${b}`);
   return out;
 }
