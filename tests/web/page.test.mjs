@@ -112,6 +112,7 @@ test('the HTML alone shows the default answer, and none for a link with settings
   const snap = JSON.parse(readFileSync(path.join(root, 'web/gen/snapshot.json'), 'utf8'));
   const own = engine.estimate(JSON.parse(snap.request));
   const GiB = 2 ** 30;
+  let htmlSummary = '';
   for (const [query, shows] of [
     ['', true],
     ['?batch_size=2', false],
@@ -127,6 +128,7 @@ test('the HTML alone shows the default answer, and none for a link with settings
       assert.equal(await totalBytes(page), own.total_bytes);
       assert.equal(await page.textContent('#total'), `${(own.total_bytes / GiB).toFixed(2)} GiB`);
       assert.match(await page.textContent('#target'), /^Fits \d+ of \d+ GPUs/);
+      htmlSummary = await page.textContent('#summary');
       // The head script marks the first frame out with the answer in it.
       await page.waitForFunction(
         () => performance.getEntriesByName('vramfit-first-paint').length > 0,
@@ -141,6 +143,13 @@ test('the HTML alone shows the default answer, and none for a link with settings
     );
     await page.context().close();
   }
+  // With its script the page draws the same words (no visible change when
+  // the app's render replaces the prerendered box).
+  const live = await openPage(browser);
+  await live.goto(url);
+  await ready(live);
+  assert.equal(await live.textContent('#summary'), htmlSummary);
+  await live.context().close();
 });
 
 test('a link with settings gets its first answer from the module', async () => {
