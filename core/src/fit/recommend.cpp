@@ -279,7 +279,7 @@ std::vector<Recommendation> recommend(const Request& req, int64_t need, const Ju
   std::vector<Recommendation> out = same_gpus(req, need, judge);
   // More of the same GPU (gpus_needed), last: it changes the hardware, not
   // the run. Its change is the layout fields that differ from the request's.
-  if (!n || n->count <= req.parallel.tp * req.parallel.pp * req.parallel.dp) return out;
+  if (!n || n->count <= layout_gpus(req.parallel)) return out;
   Recommendation& e = out.emplace_back();
   e.id = "more_gpus";
   e.why = "the same GPU, more of them: the model and its state split across them";

@@ -73,7 +73,7 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
     const auto [need, verdict] = judge.need(r);
     if (need < 0 || verdict != Verdict::fits) continue;
     GpusNeeded out;
-    out.count = n * req.parallel.tp * req.parallel.pp * req.parallel.dp;
+    out.count = layout_gpus(r.parallel);
     out.parallel = {r.parallel.tp, r.parallel.pp, r.parallel.dp, r.parallel.ep, r.parallel.zero};
     out.per_gpu_total_bytes = judge.total ? judge.total(r) : need;
     return out;

@@ -31,9 +31,12 @@ struct Strategy {
 // it. Layouts invalid for the model (tp not dividing heads) are skipped.
 std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req);
 
+// GPUs a request's layout runs on: tp x pp x dp (experts shard over these).
+inline int64_t layout_gpus(const ParallelOptions& p) { return p.tp * p.pp * p.dp; }
+
 struct GpusNeeded {
-  int64_t count = 1;
-  Layout parallel;  // ep is the request's own
+  int64_t count = 1;  // layout_gpus(parallel)
+  Layout parallel;    // ep is the request's own
   int64_t per_gpu_total_bytes = 0;
 };
 
