@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the offline single-file page: one vramfit.html with the wasm (base64
-# of its gzip), its glue and the app code inlined; works from file://.
+# of an LZMA stream), its glue and the app code inlined; works from file://.
 # Usage: scripts/build-single.sh [OUT]   (default: build-wasm/vramfit.html)
 set -euo pipefail
 cd "$(dirname "$0")/.."

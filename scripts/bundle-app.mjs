@@ -5,11 +5,10 @@
 //   node scripts/bundle-app.mjs <web dir> <out.mjs>
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {spawnSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
-import {gzipSync} from 'node:zlib';
 
 import {build} from 'esbuild';
+import {compress} from 'lzma1';
 
 // The wasm factory (Emscripten's glue, web/gen/vramfit.mjs): the served page
 // bundles it in (one request, minified with the app); the single file and the
@@ -102,7 +101,7 @@ export async function bundleApp(
  * column), line breaks and indentation dropped as core/cmake/embed_data.cmake
  * does. The web module embeds only the default preset's config; the page
  * fetches web/gen/presets.json after its first figure, the single file and
- * the widget carry it inline (globalThis.__vramfitPresets).
+ * the widget carry it packed (engineScript).
  */
 export function presetsJson(webDir) {
   const dir = path.join(webDir, '../core/data/presets');
@@ -119,39 +118,41 @@ export function presetsJson(webDir) {
   return JSON.stringify(files);
 }
 
-/** A script line that hands the presets to engine.js without a fetch. */
-export const presetsScript = (webDir) => `globalThis.__vramfitPresets = ${presetsJson(webDir)};`;
-
 /**
- * The smallest gzip of `file` that DecompressionStream('gzip') reads: zopfli
- * (Debian's zopfli, scripts/install-deps.sh) writes the same format as zlib
- * and, with 15 iterations, 5 % fewer bytes for this module (197,985 B against
- * zlib -9's 208,441 B, 1.5 s; 50 iterations gain 18 B more in 3.7 s). Without
- * zopfli the build still works, with zlib -9 and a warning.
+ * base64 of an LZMA stream ("LZMA alone", as xz --format=lzma writes) of
+ * `bytes`, at lzma1's strongest mode. For this module: 167,083 B against
+ * zopfli's gzip 197,985 B and xz -9e's 166,691 B (lzma1 both packs here and
+ * unpacks in the browser, so the two cannot disagree on the format).
  */
-export function gzipBest(file) {
-  const r = spawnSync('zopfli', ['-c', '--gzip', '--i15', file], {maxBuffer: 256 << 20});
-  if (!r.error && r.status === 0 && r.stdout.length > 0) return r.stdout;
-  console.error(
-    `bundle-app: zopfli unavailable (${r.error?.code ?? `exit ${r.status}`}): gzip -9 instead, ~5 % larger; install it with scripts/install-deps.sh web`,
-  );
-  return gzipSync(readFileSync(file), {level: 9});
-}
+export const packLzma = (bytes) =>
+  Buffer.from(compress(new Uint8Array(bytes), 9)).toString('base64');
 
 /**
  * The wasm engine as a classic script, for the single file and the widget:
- * the presets, the wasm as base64 of its gzip (gzipBest; globalThis.__vramfitWasmGz,
- * inflated by engine.js with DecompressionStream) and Emscripten's ES glue
- * (web/gen/vramfit.mjs) bundled to set globalThis.createVramfit. Measured:
- * gzip -9 of base64(gzip(wasm)) is ~78 KB smaller than of base64(wasm), the
- * -sSINGLE_FILE link this replaces (base64 hides the wasm's redundancy).
+ * the wasm and the presets' configs packed (packLzma; globalThis.__vramfitPacked),
+ * then web/js/inline-engine.js with Emscripten's ES glue (web/gen/vramfit.mjs)
+ * and lzma1's decoder bundled, which sets globalThis.createVramfit and the
+ * unpackers engine.js calls. Measured: gzip -9 of base64(packed wasm) is
+ * within 1 % of the packed bytes, and ~78 KB smaller than of base64(wasm),
+ * the -sSINGLE_FILE link this replaces (base64 hides the wasm's redundancy).
  */
 export async function engineScript(webDir) {
   const gen = path.join(webDir, 'gen');
-  const wasmGz = gzipBest(path.join(gen, 'vramfit.wasm'));
+  // lzma1's package exports only its entry (decoder and encoder together):
+  // its lib/ files are found next to that entry.
+  const lzmaLib = path.dirname(fileURLToPath(import.meta.resolve('lzma1')));
+  const lzmaPlugin = {
+    name: 'vramfit-lzma1',
+    setup(build) {
+      build.onResolve({filter: /^lzma1\/lib\//}, (args) => ({
+        path: path.join(lzmaLib, args.path.slice('lzma1/lib/'.length)),
+      }));
+    },
+  };
   const result = await build({
     stdin: {
-      contents: "import f from './vramfit.mjs'; globalThis.createVramfit = f;",
+      contents:
+        "import f from './vramfit.mjs'; import '../js/inline-engine.js'; globalThis.createVramfit = f;",
       resolveDir: gen,
     },
     // The glue builds (never fetches: wasmBinary is given) a URL for
@@ -164,13 +165,14 @@ export async function engineScript(webDir) {
     target: 'es2022',
     minify: true,
     legalComments: 'none',
+    plugins: [lzmaPlugin],
     logLevel: 'silent',
   });
-  return (
-    `${presetsScript(webDir)}\n` +
-    `globalThis.__vramfitWasmGz = "${wasmGz.toString('base64')}";\n` +
-    result.outputFiles[0].text
-  );
+  const packed = {
+    wasm: packLzma(readFileSync(path.join(gen, 'vramfit.wasm'))),
+    presets: packLzma(Buffer.from(presetsJson(webDir))),
+  };
+  return `globalThis.__vramfitPacked = ${JSON.stringify(packed)};\n${result.outputFiles[0].text}`;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Inlines the page into one self-contained HTML file that works from file://
 // (toolchain.md: ES modules and a separate .wasm are blocked there).
 //   node scripts/inline-single.mjs <web dir> <out.html>
-// The engine (wasm inlined as base64 of its gzip) and the app are bundled by
+// The engine (wasm inlined packed: web/js/inline-engine.js) and the app are bundled by
 // scripts/bundle-app.mjs, and the CSP meta tag is rewritten to allow exactly
 // the inlined script and style hashes.
 import {readFileSync, writeFileSync} from 'node:fs';

@@ -7,7 +7,7 @@ pkgs=(cmake g++ make nlohmann-json3-dev catch2 libcurl4-openssl-dev python3 clan
       clang-format-14)
 cmds=(cmake g++ make)
 if [[ $what != native ]]; then
-  pkgs+=(emscripten binaryen chromium python3 zopfli)
+  pkgs+=(emscripten binaryen chromium python3)
   cmds+=(emcc chromium)
 fi
 missing=()

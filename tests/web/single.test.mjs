@@ -36,13 +36,13 @@ test(
       0,
       'nothing external',
     );
-    // The wasm came from the gzip'd embed (engine.js embeddedWasm), not an
-    // Emscripten SINGLE_FILE base64 of the raw bytes (~78 KB more gzipped),
-    // which starts with the wasm magic "\0asm" = "AGFzbQ".
+    // The wasm came packed (web/js/inline-engine.js), not as an Emscripten
+    // SINGLE_FILE base64 of the raw bytes (~78 KB more gzipped), which starts
+    // with the wasm magic "\0asm" = "AGFzbQ".
     assert.ok(!readFileSync(file, 'utf8').includes('AGFzbQ'), 'no base64 of the raw wasm');
     assert.ok(
-      await page.evaluate(() => globalThis.__vramfitWasmGz.startsWith('H4sI')),
-      'base64 of gzip bytes (1f 8b 08)',
+      await page.evaluate(() => globalThis.__vramfitPacked.wasm.startsWith('XQAA')),
+      'base64 of an LZMA-alone header (properties 5d: lc 3, lp 0, pb 2)',
     );
     await shot(page, 'single-file-phone');
     assert.deepEqual(page.problems, []);
@@ -52,14 +52,31 @@ test(
 );
 
 test(
-  'single file in a browser without DecompressionStream: an error naming it, not a blank page',
+  'single file whose packed engine is damaged: an error saying so, not a blank page',
   {skip: !existsSync(file) && `${file} not built (scripts/build-single.sh)`},
   async () => {
     const page = await openPage(browser);
-    await page.addInitScript(() => delete globalThis.DecompressionStream);
+    // A download cut short or edited: flip bytes in the packed wasm as the
+    // page's own script hands it over.
+    await page.addInitScript(() => {
+      Object.defineProperty(globalThis, '__vramfitPacked', {
+        configurable: true,
+        get: () => globalThis.__damaged,
+        set(v) {
+          const b = atob(v.wasm).split('');
+          for (let i = 1000; i < 1100; i++) b[i] = String.fromCharCode(b[i].charCodeAt(0) ^ 0x55);
+          globalThis.__damaged = {...v, wasm: btoa(b.join(''))};
+        },
+      });
+    });
     await page.goto(pathToFileURL(file).href);
     await page.waitForFunction(() => document.body.dataset.ready === 'error');
-    assert.match(await page.locator('#loading').textContent(), /DecompressionStream/);
+    assert.match(
+      await page.locator('#loading').textContent(),
+      /The built-in engine could not be unpacked \(corrupted input\): download the page again/,
+    );
+    assert.doesNotMatch(await page.locator('#loading').textContent(), /Reload|exception/);
+    assert.ok(await page.locator('#loading').isVisible());
     assert.deepEqual(page.problems, []);
     await page.context().close();
   },

@@ -84,8 +84,9 @@ for (const type of ['vramfit-result', 'vramfit-error'])
     .evaluate((el) => el.shadowRoot.querySelector('a[href]')?.href ?? '');
   assert.match(link, new RegExp(`^${host.base}/web/index\\.html\\?.*batch_size=4`));
   assert.deepEqual(fromHost, [script], 'one request to the vramfit host');
-  // The wasm rode in the script as base64 of its gzip (engine.js embeddedWasm).
-  assert.ok(await page.evaluate(() => globalThis.__vramfitWasmGz.startsWith('H4sI')));
+  // The wasm rode in the script packed (web/js/inline-engine.js): base64 of
+  // an LZMA-alone header (properties 5d).
+  assert.ok(await page.evaluate(() => globalThis.__vramfitPacked.wasm.startsWith('XQAA')));
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

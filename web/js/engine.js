@@ -33,11 +33,15 @@ function parseResponse(text) {
   return value;
 }
 
+// The single file and the widget carry the wasm and the presets' configs
+// packed (web/js/inline-engine.js); the served page and Node have neither.
+const embedded = () => globalThis.__vramfitEmbedded ?? null;
+
 // The presets' configs the module leaves out (core/CMakeLists.txt
 // VRAMFIT_EMBED_PRESETS): inlined by the single file and the widget, else
 // web/gen/presets.json next to the module (read from disk under Node).
 async function presetsText() {
-  if (globalThis.__vramfitPresets) return JSON.stringify(globalThis.__vramfitPresets);
+  if (embedded()) return embedded().presets();
   // Resolved here, not at load: an inline script (the single file) has no URL.
   const url = new URL('../gen/presets.json', import.meta.url);
   if (url.protocol === 'file:') {
@@ -47,23 +51,6 @@ async function presetsText() {
   const res = await fetch(url);
   if (!res.ok) throw new Error(`${url.pathname}: HTTP ${res.status}`);
   return res.text();
-}
-
-// The wasm the single file and the widget inline as base64 of its gzip
-// (scripts/bundle-app.mjs engineScript: ~78 KB smaller than raw base64),
-// or null where it is served as web/gen/vramfit.wasm.
-async function embeddedWasm() {
-  const b64 = globalThis.__vramfitWasmGz;
-  if (!b64) return null;
-  if (typeof DecompressionStream !== 'function') {
-    throw new Error(
-      'this browser lacks DecompressionStream (gzip), needed to unpack the ' +
-        'built-in engine (Chrome 80, Firefox 113, Safari 16.4 or later)',
-    );
-  }
-  const gz = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-  const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream('gzip'));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /**
@@ -76,7 +63,7 @@ async function embeddedWasm() {
  */
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
-  const wasm = moduleArgs.wasmBinary ? null : await embeddedWasm();
+  const wasm = moduleArgs.wasmBinary ? null : embedded()?.wasm();
   const mod = await factory(wasm ? {...moduleArgs, wasmBinary: wasm} : moduleArgs);
   let presetsPromise = null;
   let presetsDone = false;

@@ -31,6 +31,8 @@ let source; // model-source.js
 function fatal(message) {
   const box = $('#loading');
   box.hidden = false;
+  // Shown even on the plain page, where the first answer came with the HTML.
+  box.classList.remove('boot');
   box.classList.add('error-box');
   box.classList.remove('muted');
   box.textContent = message;
@@ -254,8 +256,16 @@ function moduleCatalog(snap) {
   return presetsLabelled ? JSON.parse(snap.catalog) : engine.catalog({presetCounts: false});
 }
 
+// A wasm that does not compile here most likely uses what this browser lacks
+// (exception handling); an error that names its own way forward
+// (web/js/inline-engine.js: a damaged single file) needs no other.
 const startFailure = (e) =>
-  `The estimator could not start: ${e.message}. Reload the page; if it persists, this browser may lack WebAssembly exception support.`;
+  `The estimator could not start: ${e.message}. ` +
+  (e instanceof WebAssembly.CompileError
+    ? 'This browser may lack WebAssembly exception handling (Chrome 95, Firefox 100, Safari 15.2 or later).'
+    : e.forward
+      ? ''
+      : 'Reload the page; if it persists, this browser may lack WebAssembly exception support.');
 
 // The other presets' configs, once the page is idle (a pick before then
 // loads them itself: recompute); their labels from the module only when the
