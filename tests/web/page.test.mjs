@@ -175,6 +175,51 @@ test('a link with settings gets its first answer from the module', async () => {
   await page.context().close();
 });
 
+// A download that fails says which and what to do (web/js/engine.js
+// fetchedWasm; the glue alone said "Aborted(both async and sync fetching of
+// the wasm failed)"); the plain page keeps the answer its HTML carried.
+test('the engine or the presets do not download: the page says so and what to do', async () => {
+  const wasmLost =
+    /^The estimator could not start: its engine \(vramfit\.wasm\) did not download \((HTTP 404|net::ERR_INTERNET_DISCONNECTED|Failed to fetch)\): check the connection, then reload the page\.$/;
+  for (const [query, box, lose] of [
+    ['', '#error', (r) => r.fulfill({status: 404, body: 'gone'})],
+    ['?task=qlora&gpu=4090', '#loading', (r) => r.abort('internetdisconnected')],
+  ]) {
+    const page = await openPage(browser);
+    await page.route(/vramfit\.wasm$/, lose);
+    await page.goto(url + query);
+    await page.waitForFunction(() => document.body.dataset.ready === 'error');
+    assert.ok(await page.locator(box).isVisible(), `${box} shown for "${query}"`);
+    const text = (await page.textContent(box)).replace(/^Cannot estimate\. /, '');
+    assert.match(text, wasmLost);
+    if (!query)
+      assert.match(await page.textContent('#total'), /^17\.43 GiB$/, 'the HTML answer stays');
+    assert.deepEqual(
+      page.problems.filter((m) => !/Failed to load resource/.test(m)),
+      [],
+    );
+    await page.context().close();
+  }
+  // The presets' configs: needed only once another preset is picked.
+  const page = await openPage(browser);
+  await page.route(/presets\.json$/, (r) => r.fulfill({status: 404, body: 'gone'}));
+  await page.goto(url);
+  await ready(page);
+  await page.selectOption('#preset', 'Qwen/Qwen3-8B');
+  await page.waitForFunction(() => !document.querySelector('#error').hidden);
+  assert.match(
+    await page.textContent('#error'),
+    /^Cannot estimate\. the presets' configs did not download \(\/web\/gen\/presets\.json: HTTP 404\): check the connection, then pick the preset again \(Preset\)$/,
+  );
+  // Back online, picking it again works.
+  await page.unroute(/presets\.json$/);
+  await change(page, () => page.selectOption('#preset', 'meta-llama/Llama-3.1-8B'));
+  await change(page, () => page.selectOption('#preset', 'Qwen/Qwen3-8B'));
+  assert.ok(await page.locator('#error').isHidden());
+  assert.match(await page.textContent('#summary'), /Qwen\/Qwen3-8B/);
+  await page.context().close();
+});
+
 test('picking a preset through the search box changes model and total', async () => {
   const page = await openPage(browser);
   await page.goto(url);
@@ -292,7 +337,12 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   // The core parses the text; its error for a bad item is shown at the field.
   await page.fill('#f-custom_gpus', 'Lab box:37, oops');
   await page.waitForFunction(() => !document.querySelector('#error').hidden);
-  assert.match(await page.textContent('#error'), /"oops" is not "name:GiB".*custom_gpus\[1\]/);
+  // In words: the field as the form labels it, no error code.
+  assert.match(
+    await page.textContent('#error'),
+    /"oops" is not "name:GiB".*\(Custom GPUs, item 2\)$/,
+  );
+  assert.doesNotMatch(await page.textContent('#error'), /invalid_request|custom_gpus\[/);
   assert.equal(await page.getAttribute('#f-custom_gpus', 'aria-invalid'), 'true');
   await page.waitForURL(/custom_gpus=Lab\+box%3A37%2C\+oops/);
   await change(page, () => page.fill('#f-custom_gpus', 'Lab box:37'));

@@ -54,6 +54,47 @@ async function presetsText() {
 }
 
 /**
+ * The served page's wasm (web/gen/vramfit.wasm, next to the bundle), fetched
+ * here rather than by the glue so that a failed download says what failed
+ * and what to do (the glue's words: "Aborted(both async and sync fetching of
+ * the wasm failed)"). It streams into the compiler as the glue's own fetch
+ * does, with the glue's fallback for a server that does not send
+ * application/wasm. `failure` rejects when the download or the compile
+ * fails: the factory, handed instantiateWasm, would wait for ever.
+ */
+function fetchedWasm() {
+  let failed;
+  const failure = new Promise((_, reject) => (failed = reject));
+  const url = new URL('../gen/vramfit.wasm', import.meta.url);
+  const lost = (why) =>
+    Object.assign(
+      new Error(
+        `its engine (${url.pathname.split('/').pop()}) did not download (${why}): check the connection, then reload the page`,
+      ),
+      {forward: true},
+    );
+  const instantiateWasm = (imports, receive) => {
+    fetch(url, {credentials: 'same-origin'})
+      .then(
+        (res) => {
+          if (!res.ok) throw lost(`HTTP ${res.status}`);
+          return WebAssembly.instantiateStreaming(res.clone(), imports).catch((e) =>
+            e instanceof WebAssembly.CompileError || e instanceof WebAssembly.LinkError
+              ? Promise.reject(e)
+              : res.arrayBuffer().then((bytes) => WebAssembly.instantiate(bytes, imports)),
+          );
+        },
+        (e) => {
+          throw lost(e.message || 'no connection');
+        },
+      )
+      .then((r) => receive(r.instance, r.module), failed);
+    return {};
+  };
+  return {instantiateWasm, failure};
+}
+
+/**
  * Instantiates the wasm module. `options` go to the Emscripten factory
  * (Node tests pass { wasmBinary }); `options.factory` replaces the factory
  * (the offline single-file build passes the classic global one).
@@ -64,7 +105,13 @@ async function presetsText() {
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
   const wasm = moduleArgs.wasmBinary ? null : embedded()?.wasm();
-  const mod = await factory(wasm ? {...moduleArgs, wasmBinary: wasm} : moduleArgs);
+  let mod;
+  if (wasm || moduleArgs.wasmBinary || typeof fetch !== 'function')
+    mod = await factory(wasm ? {...moduleArgs, wasmBinary: wasm} : moduleArgs);
+  else {
+    const {instantiateWasm, failure} = fetchedWasm();
+    mod = await Promise.race([factory({...moduleArgs, instantiateWasm}), failure]);
+  }
   let presetsPromise = null;
   let presetsDone = false;
   // preset counts or not -> the core's text. Each call parses it anew: a

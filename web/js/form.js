@@ -223,6 +223,38 @@ export function buildForm(root, catalog, defaults) {
     update(state);
   }
 
+  /** The control of a request field path ("lora.rank", "custom_gpus[1]"), or undefined. */
+  function controlOf(path) {
+    const key = String(path).replace(/^request\./, '');
+    return (
+      controls.get(key) ??
+      [...controls.values()].find(
+        (x) => key.startsWith(`${x.field.name}.`) || key.startsWith(`${x.field.name}[`),
+      )
+    );
+  }
+
+  /**
+   * A field path the core names, in the form's words: its control's label,
+   * with the item of a list ("custom_gpus[1]" -> "Custom GPUs, item 2"), or
+   * the config.json key ("model.config.hidden_size" -> "config.json:
+   * hidden_size"); else the path itself.
+   */
+  function describe(path) {
+    const key = String(path).replace(/^request\./, '');
+    const c = controlOf(key);
+    if (c) {
+      const item = /^\[(\d+)\]/.exec(key.slice(c.field.name.length));
+      const label = fieldLabel(c.field, catalog);
+      return item ? `${label}, item ${Number(item[1]) + 1}` : label;
+    }
+    if (key.startsWith('model.config.')) return `config.json: ${key.slice(13)}`;
+    // The model box's own fields (fields.js group 'model'): model.preset...
+    const name = key === 'model.id' ? 'model' : key.replace(/^model\./, '');
+    const box = FIELDS.find((f) => f.group === 'model' && f.name === name);
+    return box ? fieldLabel(box, catalog) : key;
+  }
+
   /** Marks the control of a request field (e.g. "lora.rank") invalid. */
   function markInvalid(names) {
     for (const {el} of controls.values()) el.removeAttribute('aria-invalid');
@@ -230,12 +262,7 @@ export function buildForm(root, catalog, defaults) {
       root.querySelector(`#${id}`)?.removeAttribute('aria-invalid');
     for (const name of names) {
       const key = String(name).replace(/^request\./, '');
-      const c =
-        controls.get(key) ??
-        [...controls.values()].find(
-          (x) => key.startsWith(`${x.field.name}.`) || key.startsWith(`${x.field.name}[`),
-        );
-      let el = c?.el;
+      let el = controlOf(key)?.el;
       if (!el && (key === 'config' || key.startsWith('model.config')))
         el = root.querySelector('#config');
       else if (!el && (key === 'model' || key === 'model.id')) el = root.querySelector('#model');
@@ -247,5 +274,5 @@ export function buildForm(root, catalog, defaults) {
     }
   }
 
-  return {read, write, update, markInvalid, labelPresets, controls};
+  return {read, write, update, markInvalid, describe, labelPresets, controls};
 }

@@ -53,11 +53,13 @@ function renderProblems(list) {
   );
 }
 
+// The core's error in words: its message and the field in the form's words
+// (form.describe). Its code (invalid_request, out_of_range...) is for
+// programs: the CLI and the JSON API carry it, the page does not show it.
 function showError(err) {
   const box = $('#error');
-  const field = err.field ? ` (field: ${err.field})` : '';
-  const code = err.code ? `${err.code}: ` : '';
-  fill(box, h('strong', {}, 'Cannot estimate. '), `${code}${err.message}${field}`);
+  const field = err.field ? ` (${form ? form.describe(err.field) : err.field})` : '';
+  fill(box, h('strong', {}, 'Cannot estimate. '), `${err.message}${field}`);
   box.hidden = false;
   $('#results').classList.add('stale');
 }
@@ -260,12 +262,12 @@ function moduleCatalog(snap) {
 // (exception handling); an error that names its own way forward
 // (web/js/inline-engine.js: a damaged single file) needs no other.
 const startFailure = (e) =>
-  `The estimator could not start: ${e.message}. ` +
+  `The estimator could not start: ${e.message}.` +
   (e instanceof WebAssembly.CompileError
-    ? 'This browser may lack WebAssembly exception handling (Chrome 95, Firefox 100, Safari 15.2 or later).'
+    ? ' This browser may lack WebAssembly exception handling (Chrome 95, Firefox 100, Safari 15.2 or later).'
     : e.forward
       ? ''
-      : 'Reload the page; if it persists, this browser may lack WebAssembly exception support.');
+      : ' Reload the page; if it persists, this browser may lack WebAssembly exception support.');
 
 // The other presets' configs, once the page is idle (a pick before then
 // loads them itself: recompute); their labels from the module only when the
@@ -371,7 +373,11 @@ function recompute() {
   if (engine && preset && !engine.presetLoaded(preset)) {
     engine.loadPresets().then(recompute, (e) => {
       showError(
-        new EstimatorError('unknown_preset', 'model.preset', `presets not loaded: ${e.message}`),
+        new EstimatorError(
+          'unknown_preset',
+          'model.preset',
+          `the presets' configs did not download (${e.message}): check the connection, then pick the preset again`,
+        ),
       );
       document.body.dataset.ready = 'true';
     });
