@@ -7,6 +7,8 @@
 import {readFileSync, writeFileSync} from 'node:fs';
 import path from 'node:path';
 
+import {transformSync} from 'esbuild';
+
 import {bundleApp, engineScript} from './bundle-app.mjs';
 import {cspHash, inlineScripts} from './prerender.mjs';
 
@@ -18,7 +20,12 @@ if (!outPath) {
 const {code: app, modules} = await bundleApp(webDir, {factory: 'global'});
 // The presets' configs ride along (the module embeds only the default one).
 const engine = await engineScript(webDir);
-const css = readFileSync(path.join(webDir, 'css/style.css'), 'utf8');
+// Minified by esbuild as the JS is (12.9 -> 10.6 KB raw, 3.9 -> 3.4 KB gzipped).
+const css = transformSync(readFileSync(path.join(webDir, 'css/style.css'), 'utf8'), {
+  loader: 'css',
+  minify: true,
+  legalComments: 'none',
+}).code;
 
 const hash = cspHash;
 const safe = (text) => text.replace(/<\/(script|style)/gi, '<\\/$1');
