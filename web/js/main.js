@@ -3,7 +3,7 @@
 import {$, $$, fill, h} from './dom.js';
 import {EstimatorError, sharedEngine} from './engine.js';
 import SNAPSHOT from 'vramfit:snapshot';
-import {FIELD_BY_NAME, initialState, pageDefaults, stateToRequest} from './fields.js';
+import {FIELD_BY_NAME, fieldLabel, initialState, pageDefaults, stateToRequest} from './fields.js';
 import {buildForm, controlId} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
 import {vendorLabel} from './labels.js';
@@ -39,6 +39,11 @@ function fatal(message) {
   document.body.dataset.ready = 'error';
 }
 
+// A field in the form's words (its label); a name no field has can only be
+// a link's parameter (url-state.js: "unknown parameter ... ignored").
+const problemField = (name) =>
+  FIELD_BY_NAME.has(name) ? fieldLabel(FIELD_BY_NAME.get(name), catalog) : 'Link';
+
 function renderProblems(list) {
   const el = $('#problems');
   fill(
@@ -47,7 +52,7 @@ function renderProblems(list) {
       ? h(
           'ul',
           {},
-          list.map((p) => h('li', {}, `${p.name}: ${p.message}`)),
+          list.map((p) => h('li', {}, `${problemField(p.name)}: ${p.message}`)),
         )
       : null,
   );
@@ -475,7 +480,10 @@ async function start() {
   document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
 
   const parsed = parseQuery(location.search, catalog);
-  urlProblems = parsed.problems.map((p) => ({...p, message: `${p.message} (from the link)`}));
+  urlProblems = parsed.problems.map((p) => ({
+    ...p,
+    message: FIELD_BY_NAME.has(p.name) ? `${p.message} (${p.name}= in the link)` : p.message,
+  }));
   const state = initialState(catalog, parsed.state, defaults);
   if (state.embed === '1') {
     document.body.classList.add('embed');
