@@ -243,7 +243,10 @@ export function checkValue(field, raw, catalog) {
   if (text.length > (field.maxLength ?? 100)) return fail('is too long');
   switch (field.kind) {
     case 'int': {
-      if (!/^\d+$/.test(text.trim())) return fail('must be a whole number');
+      if (!/^\d+$/.test(text.trim())) {
+        const lim = limitsFor(field.name, catalog);
+        return fail(`must be a whole number${lim ? ` from ${lim.min} to ${lim.max}` : ''}`);
+      }
       return inLimits(Number(text.trim()));
     }
     case 'number': {
