@@ -27,18 +27,17 @@ const css = transformSync(readFileSync(path.join(webDir, 'css/style.css'), 'utf8
   legalComments: 'none',
 }).code;
 
-const hash = cspHash;
 const safe = (text) => text.replace(/<\/(script|style)/gi, '<\\/$1');
 const engineJs = safe(engine);
 const appJs = safe(app);
 let html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
 // index.html's own inline script (the head one, scripts/prerender.mjs).
-const pageScripts = inlineScripts(html).map(hash);
+const pageScripts = inlineScripts(html).map(cspHash);
 const csp = [
   "default-src 'none'",
-  `script-src ${[...pageScripts, hash(engineJs), hash(appJs)].join(' ')} 'wasm-unsafe-eval'`,
+  `script-src ${[...pageScripts, cspHash(engineJs), cspHash(appJs)].join(' ')} 'wasm-unsafe-eval'`,
   'connect-src https: http://127.0.0.1:* http://localhost:*',
-  `style-src ${hash(css)}`,
+  `style-src ${cspHash(css)}`,
   'img-src data:',
   "base-uri 'none'",
   "form-action 'none'",

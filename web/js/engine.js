@@ -104,10 +104,9 @@ function fetchedWasm() {
  */
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
-  const wasm = moduleArgs.wasmBinary ? null : embedded()?.wasm();
+  const wasmBinary = moduleArgs.wasmBinary ?? embedded()?.wasm();
   let mod;
-  if (wasm || moduleArgs.wasmBinary || typeof fetch !== 'function')
-    mod = await factory(wasm ? {...moduleArgs, wasmBinary: wasm} : moduleArgs);
+  if (wasmBinary || typeof fetch !== 'function') mod = await factory({...moduleArgs, wasmBinary});
   else {
     const {instantiateWasm, failure} = fetchedWasm();
     mod = await Promise.race([factory({...moduleArgs, instantiateWasm}), failure]);

@@ -234,8 +234,8 @@ export function initialState(catalog, given, defaults = defaultState(catalog)) {
 export function checkValue(field, raw, catalog) {
   const text = String(raw);
   const fail = (message) => ({ok: false, value: undefined, message});
+  const lim = limitsFor(field.name, catalog);
   const inLimits = (n) => {
-    const lim = limitsFor(field.name, catalog);
     if (lim && (n < lim.min || n > lim.max))
       return fail(`must be between ${lim.min} and ${lim.max}`);
     return {ok: true, value: n};
@@ -243,10 +243,8 @@ export function checkValue(field, raw, catalog) {
   if (text.length > (field.maxLength ?? 100)) return fail('is too long');
   switch (field.kind) {
     case 'int': {
-      if (!/^\d+$/.test(text.trim())) {
-        const lim = limitsFor(field.name, catalog);
+      if (!/^\d+$/.test(text.trim()))
         return fail(`must be a whole number${lim ? ` from ${lim.min} to ${lim.max}` : ''}`);
-      }
       return inLimits(Number(text.trim()));
     }
     case 'number': {

@@ -4,6 +4,7 @@ import {fill, h} from './dom.js';
 import {
   applies,
   fieldInfo,
+  FIELD_BY_NAME,
   fieldLabel,
   FIELDS,
   limitsFor,
@@ -251,8 +252,8 @@ export function buildForm(root, catalog, defaults) {
     if (key.startsWith('model.config.')) return `config.json: ${key.slice(13)}`;
     // The model box's own fields (fields.js group 'model'): model.preset...
     const name = key === 'model.id' ? 'model' : key.replace(/^model\./, '');
-    const box = FIELDS.find((f) => f.group === 'model' && f.name === name);
-    return box ? fieldLabel(box, catalog) : key;
+    const box = FIELD_BY_NAME.get(name);
+    return box?.group === 'model' ? fieldLabel(box, catalog) : key;
   }
 
   /** Marks the control of a request field (e.g. "lora.rank") invalid. */
