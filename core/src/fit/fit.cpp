@@ -235,11 +235,7 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     if (p.req.search) {
       // Upper bounds: a 2^20 batch or 2^24-token context is past any GPU.
       f.max_batch_size = search(need_b, limit_of(f.usable_bytes), kMaxBatchSize);
-      // Capped at the model's own maximum context (max_position_embeddings):
-      // memory is not what limits a longer one.
-      const int64_t seq_hi =
-          p.spec->max_positions > 0 ? std::min(kMaxSeqLen, p.spec->max_positions) : kMaxSeqLen;
-      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), seq_hi);
+      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), kMaxSeqLen);
     }
     out.push_back(std::move(f));
   };
