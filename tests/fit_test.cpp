@@ -2,6 +2,7 @@
 // applies without parsing, and disk and memory agree on optimizer state.
 #include "fit/fit.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -9,6 +10,7 @@
 #include <string>
 
 #include "api_call.h"
+#include "fixture_configs.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
 
@@ -173,6 +175,145 @@ TEST_CASE("The fewest GPUs that hold a request, and the suggestion to use them",
   sharded_hf["parallel"] = {{"dp", 2}, {"zero", 3}};
   const json hf_sharded = api(sharded_hf);
   for (const auto& w : hf_sharded["warnings"]) CHECK(w["code"] != "stack_no_sharding");
+}
+
+// The number of GPUs (`gpus`) picks the layout by gpus_needed's rule
+// (SCHEMA.md gpus): inference, tensor parallel over all of them when that
+// divides the heads, else pipeline parallel; training, data parallel with
+// ZeRO-3. So `gpus: n` must give what the explicit layout gives, and
+// applying a more_gpus suggestion that says {"gpus": n} the total it promised.
+TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[fit]") {
+  const json model = {{"preset", "meta-llama/Llama-3.1-70B"}};
+  const json base = {{"model", model}, {"seq_len", 1024}, {"gpu", "h100"}, {"search", false}};
+  auto with = [&](json extra) {
+    json req = base;
+    req.update(extra);
+    return req;
+  };
+  // Llama-3.1-70B: 64 heads, so 2 and 8 GPUs are tensor parallel.
+  for (int n : {2, 8}) {
+    const json by_count = api(with({{"gpus", n}}));
+    const json by_layout = api(with({{"parallel", {{"tp", n}}}}));
+    INFO(n);
+    CHECK(by_count["request"]["gpus"] == n);
+    CHECK(by_count["request"]["parallel"]["tp"] == n);
+    CHECK(by_count["total_bytes"] == by_layout["total_bytes"]);
+    CHECK(by_count["target"]["verdict"] == "fits");
+  }
+  // Degrees of 1 are the defaults (the page sends every default): `gpus`
+  // still picks the layout.
+  const json page_like = api(with({{"gpus", 2}, {"parallel", {{"tp", 1}, {"pp", 1}, {"dp", 1}}}}));
+  CHECK(page_like["request"]["parallel"]["tp"] == 2);
+  // One GPU given as a count: the suggestion to use more says the count only,
+  // and applying it gives its promise (the same figures as the 70B case above:
+  // tensor parallel 2).
+  const json one = with({{"gpus", 1}});
+  const json r1 = api(one);
+  REQUIRE(r1["target"]["verdict"] == "no");
+  const json& more = r1["recommend"].back();
+  CHECK(more["id"] == "more_gpus");
+  CHECK(more["change"] == json{{"gpus", 2}});
+  CHECK(more["label"] == "2 GPUs: tensor parallel 2");
+  const json after = api(apply(one, more["change"]));
+  CHECK(after["total_bytes"] == more["total_bytes"]);
+  CHECK(after["target"]["verdict"] == "fits");
+
+  // Qwen2.5-7B: 28 heads and 28 layers. 4 divides 28 (tensor parallel 4);
+  // 8 does not, so pipeline parallel 8; 32 is neither (28 % 32 != 0, 32 > 28
+  // layers): an error at `gpus` naming both.
+  const json qwen = {{"model", {{"preset", "Qwen/Qwen2.5-7B"}}}, {"search", false}};
+  json q4 = qwen, q8 = qwen, q32 = qwen;
+  q4["gpus"] = 4;
+  q8["gpus"] = 8;
+  q32["gpus"] = 32;
+  CHECK(api(q4)["request"]["parallel"]["tp"] == 4);
+  const json r8 = api(q8);
+  CHECK(r8["request"]["parallel"]["tp"] == 1);
+  CHECK(r8["request"]["parallel"]["pp"] == 8);
+  const json e32 = json::parse(vramfit::estimate_json(q32.dump()));
+  REQUIRE(e32.contains("error"));
+  CHECK(e32["error"]["code"] == "inconsistent");
+  CHECK(e32["error"]["field"] == "gpus");
+  CHECK(e32["error"]["message"].get<std::string>().find("28 attention heads") != std::string::npos);
+
+  // Training: data parallel with ZeRO-3; a ZeRO stage given stays; a stack
+  // that cannot shard (Unsloth, stacks.json no_sharding) runs copies, ZeRO 0,
+  // with no "does not shard" warning since nothing asks it to.
+  const json full = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                     {"task", "full"},
+                     {"gpus", 4},
+                     {"gpu", "4090"},
+                     {"search", false}};
+  const json f4 = api(full);
+  CHECK(f4["request"]["parallel"]["dp"] == 4);
+  CHECK(f4["request"]["parallel"]["zero"] == 3);
+  json explicit_layout = full;
+  explicit_layout.erase("gpus");
+  explicit_layout["parallel"] = {{"dp", 4}, {"zero", 3}};
+  CHECK(api(explicit_layout)["total_bytes"] == f4["total_bytes"]);
+  json zero0 = full;  // as the page sends it: ZeRO 0 and fsdp false are the defaults
+  zero0["parallel"] = {{"zero", 0}, {"fsdp", false}};
+  CHECK(api(zero0)["request"]["parallel"]["zero"] == 3);
+  json zero2 = full;
+  zero2["parallel"] = {{"zero", 2}};
+  const json z2 = api(zero2);
+  CHECK(z2["request"]["parallel"]["dp"] == 4);
+  CHECK(z2["request"]["parallel"]["zero"] == 2);
+  if (z2["target"]["verdict"] != "fits") {
+    // More GPUs for it: the count, and ZeRO-3 where the request has ZeRO-2.
+    const json& m = z2["recommend"].back();
+    REQUIRE(m["id"] == "more_gpus");
+    CHECK(m["change"]["parallel.zero"] == 3);
+    CHECK(api(apply(zero2, m["change"]))["total_bytes"] == m["total_bytes"]);
+  }
+  json unsloth = full;
+  unsloth["stack"] = "unsloth";
+  const json u = api(unsloth);
+  CHECK(u["request"]["parallel"]["dp"] == 4);
+  CHECK(u["request"]["parallel"]["zero"] == 0);
+  for (const auto& w : u["warnings"]) CHECK(w["code"] != "stack_no_sharding");
+}
+
+// Max context stops at a learned position table's size: GPT-2's config.json
+// gives n_positions 1024 (its wpe has 1,024 rows), OPT-125m's
+// max_position_embeddings 2048; a longer input indexes past the table in any
+// software. A RoPE model has no such bound: Unsloth publishes 342,733 tokens
+// for a Llama-3.1-8B-Instruct QLoRA on an 80 GB card
+// (tests/validation/cases.json unsloth-llama3.1-8b-qlora-r32-maxctx-80gb),
+// past its max_position_embeddings of 131,072, so no cap there.
+TEST_CASE("Max context: capped by a learned position table, not by RoPE's config maximum",
+          "[fit]") {
+  for (const auto& [file, positions] :
+       {std::pair<const char*, int64_t>{"openai-community__gpt2.json", 1024},
+        {"facebook__opt-125m.json", 2048}}) {
+    const json r = api({{"model", {{"config", load(file)}}}, {"seq_len", 4096}});
+    INFO(file);
+    int64_t largest = 0;
+    for (const auto& g : r["gpus"]) {
+      CHECK(g["max_seq_len"].get<int64_t>() <= positions);
+      largest = std::max(largest, g["max_seq_len"].get<int64_t>());
+    }
+    CHECK(largest == positions);  // a 125M model fills its table on the largest cards
+    bool warned = false;
+    for (const auto& w : r["warnings"]) {
+      warned =
+          warned || (w["code"] == "context_above_model_max" &&
+                     w["message"].get<std::string>().find("learned table") != std::string::npos);
+    }
+    CHECK(warned);
+  }
+  const json unsloth = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B-Instruct"}}},
+                            {"task", "qlora"},
+                            {"stack", "unsloth"},
+                            {"stack_version", "2024.12"},
+                            {"lora", {{"rank", 32}, {"targets", "all-linear"}}},
+                            {"custom_gpus", {{{"name", "80 GB tier"}, {"memory_gib", 80}}}}});
+  int64_t custom = 0;
+  for (const auto& g : unsloth["gpus"]) {
+    if (g["custom"] == true) custom = g["max_seq_len"].get<int64_t>();
+  }
+  CHECK(unsloth["model"]["max_position_embeddings"] == 131072);
+  CHECK(custom > 131072);
 }
 
 // Llama-3.1-70B under vLLM on one H100 SXM, batch 8 x 8192: no single change

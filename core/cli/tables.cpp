@@ -219,6 +219,16 @@ void print_estimate(const json& r, const json& fields) {
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
+  // The layout, when it spans several GPUs: figures below are per GPU.
+  const json& par = q.at("parallel");
+  const auto deg = [&par](const char* k) { return par.contains(k) ? i64(par, k) : 1; };
+  const int64_t layout = deg("tp") * deg("pp") * deg("dp");
+  if (layout > 1) {
+    std::printf("per GPU, on %lld GPUs (tp %lld, pp %lld, dp %lld%s)\n",
+                static_cast<long long>(layout), static_cast<long long>(deg("tp")),
+                static_cast<long long>(deg("pp")), static_cast<long long>(deg("dp")),
+                par.contains("zero") ? (", zero " + std::to_string(i64(par, "zero"))).c_str() : "");
+  }
   if (q.contains("stack")) {
     const std::string given = r.contains("stack_defaults") && !r.at("stack_defaults").empty()
                                   ? stack_defaults_text(r.at("stack_defaults"), fields)
@@ -251,7 +261,7 @@ void print_estimate(const json& r, const json& fields) {
     const json& t = r.at("target");
     std::printf("\n%s: %s (headroom %s)\n", t.at("name").get<std::string>().c_str(),
                 verdict_label(t.at("verdict")).c_str(), gib(i64(t, "headroom_bytes")).c_str());
-    if (t.contains("gpus_needed") && t.at("gpus_needed").at("count").get<int64_t>() > 1) {
+    if (t.contains("gpus_needed") && t.at("gpus_needed").at("count").get<int64_t>() > layout) {
       const json& n = t.at("gpus_needed");
       std::printf("  needs %lld of them (tp %lld, pp %lld, dp %lld, zero %lld): %s per GPU\n",
                   static_cast<long long>(n.at("count").get<int64_t>()),

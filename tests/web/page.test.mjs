@@ -369,8 +369,68 @@ test('your GPU: "needs 2 x H100 SXM", and the suggestion that applies it', async
   assert.equal(await more.locator('strong').textContent(), '2 GPUs: tensor parallel 2');
   await change(page, () => more.locator('button').click());
   assert.equal(await page.inputValue('#f-parallel-tp'), '2');
-  assert.match(await page.textContent('#target'), /^fits on the H100 SXM with [\d.]+ GiB to spare/);
+  assert.match(
+    await page.textContent('#target'),
+    /^fits on 2 x H100 SXM with [\d.]+ GiB to spare each/,
+  );
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-parallel-tp');
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
+// The number of GPUs, next to "Your GPU": 2 x H100 SXM holds the same
+// Llama-3.1-70B (65.7 GiB of weights each, as above), and SCHEMA.md's rule
+// makes `gpus: 2` the layout tensor parallel 2 (64 heads divide by 2): the
+// same total as setting tensor parallel 2 by hand. Figures are per GPU.
+test('number of GPUs: beside your GPU, the layout it picks, its verdict and its suggestion', async () => {
+  const page = await openPage(browser);
+  await page.goto(
+    `${url}?preset=meta-llama/Llama-3.1-70B&batch_size=1&seq_len=1024&gpu=h100&search=false`,
+  );
+  await ready(page);
+  // At the top of the workload, right after "Your GPU".
+  assert.deepEqual(
+    await page.$$eval('[data-fields="gpu"] [data-field]', (els) =>
+      els.slice(0, 2).map((el) => el.dataset.field),
+    ),
+    ['gpu', 'gpus'],
+  );
+  await change(page, () => page.fill('#f-gpus', '2'));
+  await page.waitForURL(/gpus=2/);
+  assert.match(
+    await page.textContent('#target'),
+    /^fits on 2 x H100 SXM with [\d.]+ GiB to spare each/,
+  );
+  assert.match(
+    await page.textContent('#gpu-counts'),
+    /each row is 2 of that GPU, figures per GPU$/,
+  );
+  const byCount = await totalBytes(page);
+  // By hand instead: tensor parallel 2 under "Parallelism", no count.
+  await page.evaluate(() => {
+    document.querySelector('#f-parallel-tp').closest('details').open = true;
+  });
+  await change(page, () => page.fill('#f-gpus', ''));
+  await change(page, () => page.fill('#f-parallel-tp', '2'));
+  assert.equal(await totalBytes(page), byCount, 'gpus 2 = tensor parallel 2');
+  // Both, disagreeing: an error at the field, in words.
+  await page.fill('#f-gpus', '4');
+  await page.waitForFunction(() => !document.querySelector('#error').hidden);
+  assert.match(await page.textContent('#error'), /gpus \(4\) must equal .*\(Number of GPUs\)$/);
+  assert.equal(await page.getAttribute('#f-gpus', 'aria-invalid'), 'true');
+  await change(page, () => page.fill('#f-parallel-tp', '1'));
+  assert.ok(await page.isHidden('#error'));
+  // One GPU: the suggestion to use more sets the count, and focus goes there.
+  await change(page, () => page.fill('#f-gpus', '1'));
+  assert.match(
+    await page.textContent('#target'),
+    /^does not fit on the H100 SXM: .*needs 2 x H100 SXM/,
+  );
+  const more = page.locator('#recommend li[data-rec="more_gpus"]');
+  await change(page, () => more.locator('button').click());
+  assert.equal(await page.inputValue('#f-gpus'), '2');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-gpus');
+  assert.equal(await totalBytes(page), byCount);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

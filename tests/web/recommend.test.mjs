@@ -75,6 +75,19 @@ const SCENARIOS = [
     query: {task: 'inference', engine: 'vllm', gpu: 'l4-24g'},
     kinds: ['vllm_max_model_len', 'kv_cache_fp8', 'weights_int8', 'weights_nf4', 'more_gpus'],
   },
+  {
+    // The number of GPUs given (tensor parallel 2 over 2 x L4): more GPUs is
+    // the count alone, {"gpus": 4}, which picks tensor parallel 4.
+    query: {batch_size: 16, seq_len: 8192, gpu: 'l4-24g', gpus: 2},
+    kinds: [
+      'smaller_batch',
+      'kv_cache_fp8',
+      'weights_int8',
+      'weights_nf4',
+      'shorter_context',
+      'more_gpus',
+    ],
+  },
 ];
 
 const pageUrl = (query) =>

@@ -103,6 +103,8 @@ export type RequestSettings = {
   };
   /** Your GPU */
   gpu?: string;
+  /** Number of GPUs */
+  gpus?: number;
   /** Custom GPUs */
   custom_gpus?: Array<{name: string; memory_gib: number}> | string;
   /** Engine */

@@ -84,6 +84,7 @@ export const FIELDS = [
   { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel' },
   { name: 'parallel.offload_params', kind: 'bool', group: 'parallel' },
   { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', unset: 'none' },
+  { name: 'gpus', kind: 'int', group: 'gpu' },
   { name: 'custom_gpus', kind: 'gpus', group: 'gpu', maxLength: 2000 },
 ];
 

@@ -3,7 +3,7 @@
 // where the request fits). Filtering by vendor and minimum memory happens here.
 import {h, patch} from './dom.js';
 import {formatGiB, formatInt} from './format.js';
-import {vendorLabel, verdictLabel} from './labels.js';
+import {layoutGpus, vendorLabel, verdictLabel} from './labels.js';
 
 /** A header with a short form for phones (the long one stays for screen readers). */
 function headerText(long, short) {
@@ -56,6 +56,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     );
   const filtered = Boolean(filters.vendor) || minBytes > 0;
   const shown = filters.showAll || filtered ? matching : around(matching, filters.highlight);
+  const count = layoutGpus(r.request);
   const counts = {fits: 0, tight: 0, fits_paged: 0, no: 0};
   for (const g of matching) if (g.verdict in counts) counts[g.verdict] += 1;
   let toggle = null;
@@ -119,7 +120,9 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
       {class: 'gpu-counts', id: 'gpu-counts'},
       `${matching.length} of ${all.length} GPUs: ${counts.fits} fit, ${counts.tight} tight, ${
         counts.fits_paged ? `${counts.fits_paged} fit by paging, ` : ''
-      }${counts.no} do not fit${shown.length < matching.length ? `; ${shown.length} shown` : ''}`,
+      }${counts.no} do not fit${shown.length < matching.length ? `; ${shown.length} shown` : ''}${
+        count > 1 ? `; each row is ${formatInt(count)} of that GPU, figures per GPU` : ''
+      }`,
     ),
     h(
       'div',

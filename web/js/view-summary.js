@@ -2,7 +2,7 @@
 // PyTorch / nvidia-smi figure each number is comparable to.
 import {fill, h, patch} from './dom.js';
 import {formatCount, formatGB, formatGiB, formatInt} from './format.js';
-import {dtypeLabel, phaseLabel, verdictLabel} from './labels.js';
+import {dtypeLabel, layoutGpus, phaseLabel, verdictLabel} from './labels.js';
 
 function modelLine(r, catalog) {
   const m = r.model ?? {};
@@ -43,6 +43,11 @@ function verdictLine(r, catalog) {
   const fitting = (r.recommend ?? []).filter((x) => x?.verdict === 'fits').length;
   if (t && typeof t === 'object') {
     const name = String(t.name ?? t.id);
+    // Several GPUs (the `gpus` field or a parallel layout): "on 2 x H100",
+    // with the spare memory of each.
+    const count = layoutGpus(r.request);
+    const on = count > 1 ? ` on ${formatInt(count)} x ${name}` : ` on the ${name}`;
+    const each = count > 1 ? ' each' : '';
     const head = t.headroom_bytes;
     // The fewest of this GPU that hold it (the core's gpus_needed, by the
     // same verdict; its layout is the more_gpus suggestion below).
@@ -52,22 +57,22 @@ function verdictLine(r, catalog) {
     const words =
       t.verdict === 'fits_paged'
         ? [
-            ` on the ${name}: all but the paged optimizer states fits; those move to host memory`,
+            `${on}: all but the paged optimizer states fits; those move to host memory`,
             ' as the card fills (slower steps)',
           ]
         : t.verdict === 'no'
           ? [
-              ` on the ${name}`,
-              typeof head === 'number' ? `: ${formatGiB(-head, 1)} short` : '',
+              on,
+              typeof head === 'number' ? `: ${formatGiB(-head, 1)} short${each}` : '',
               needed > 1 ? `; needs ${formatInt(needed)} x ${name}` : '',
               fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
             ]
           : [
-              ` on the ${name}`,
+              on,
               spare
                 ? t.verdict === 'tight'
-                  ? `: ${spare} to spare, inside the 5 % safety reserve`
-                  : ` with ${spare} to spare`
+                  ? `: ${spare} to spare${each}, inside the 5 % safety reserve`
+                  : ` with ${spare} to spare${each}`
                 : '',
               typeof t.max_batch_size === 'number' && t.max_batch_size > 1
                 ? ` (up to ${formatInt(t.max_batch_size)} sequences)`
@@ -84,12 +89,14 @@ function verdictLine(r, catalog) {
   if (!gpus.length) return null;
   const fits = gpus.filter((g) => g.verdict === 'fits');
   const smallest = fits.reduce((a, g) => (!a || g.memory_bytes < a.memory_bytes ? g : a), null);
+  const count = layoutGpus(r.request);
+  const per = count > 1 ? ` as ${formatInt(count)} of each` : '';
   return h(
     'p',
     {class: 'target', id: 'target'},
     fits.length
-      ? `Fits ${fits.length} of ${gpus.length} GPUs; the smallest: ${String(smallest.name)}.`
-      : `Fits none of the ${gpus.length} GPUs on one card${
+      ? `Fits ${fits.length} of ${gpus.length} GPUs${per}; the smallest: ${String(smallest.name)}.`
+      : `Fits none of the ${gpus.length} GPUs${per || ' on one card'}${
           fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : ''
         }.`,
     ' Choose your GPU in the workload for its verdict.',
@@ -107,6 +114,12 @@ function gpuName(id, r, catalog) {
   );
 }
 
+/** "H100 SXM", or "2 x H100 SXM" when the layout spans several (figures per GPU). */
+function gpusName(id, r, catalog) {
+  const count = layoutGpus(r.request);
+  return `${count > 1 ? `${formatInt(count)} x ` : ''}${String(gpuName(id, r, catalog))}`;
+}
+
 /**
  * vLLM's own start-up answer (response engine.vllm, core/src/engine/vllm.cpp),
  * in the terms vLLM logs: KV cache, tokens, concurrency; or its refusal with
@@ -114,7 +127,7 @@ function gpuName(id, r, catalog) {
  */
 function vllmLine(v, r, catalog) {
   if (!v || typeof v !== 'object') return null;
-  const on = `vLLM on ${String(gpuName(v.gpu, r, catalog))}: `;
+  const on = `vLLM on ${gpusName(v.gpu, r, catalog)}: `;
   if (v.starts === false) {
     return h(
       'p',
@@ -150,7 +163,7 @@ function vllmLine(v, r, catalog) {
  */
 function sglangLine(v, r, catalog) {
   if (!v || typeof v !== 'object') return null;
-  const on = `SGLang on ${String(gpuName(v.gpu, r, catalog))}: `;
+  const on = `SGLang on ${gpusName(v.gpu, r, catalog)}: `;
   const fraction = h('span', {class: 'muted'}, ` · mem_fraction_static ${v.mem_fraction_static}`);
   if (v.starts === false) {
     return h(
@@ -342,7 +355,7 @@ export function renderSticky(el, r, catalog) {
       ? [
           ' · ',
           h('span', {class: `badge ${t.verdict}`}, verdictLabel(catalog, t.verdict)),
-          ` ${String(t.name ?? t.id)} · answer ↑`,
+          ` ${gpusName(t.id, r, catalog)} · answer ↑`,
         ]
       : ` · fits ${fit} of ${gpus.length} GPUs · answer ↑`,
   );

@@ -118,7 +118,12 @@ struct Request {
   std::optional<int64_t> eval_batch_size;
   std::optional<int64_t> eval_seq_len;
   ParallelOptions parallel;
-  std::string gpu;  // catalogue id/alias: the highlighted GPU
+  // GPUs of the target kind the job runs on. Given without tp/pp/dp it sets
+  // them (fit/strategies.h layout_for_gpus); given with them it must equal
+  // tp x pp x dp.
+  std::optional<int64_t> gpus;
+  bool layout_from_gpus = false;  // tp/pp/dp come from `gpus`
+  std::string gpu;                // catalogue id/alias: the highlighted GPU
   std::vector<CustomGpu> custom_gpus;
   Engine engine = Engine::hf;
   double gpu_memory_utilization = 0.9;  // vllm

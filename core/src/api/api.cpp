@@ -12,6 +12,7 @@
 #include "api/response_json.h"
 #include "catalog/embedded.h"
 #include "fit/report.h"
+#include "fit/strategies.h"
 #include "memory/prepared.h"
 #include "util/json_util.h"
 #include "vramfit/catalog.h"
@@ -172,6 +173,7 @@ std::string run(const std::string& text) {
   ResolvedModel model = resolve_model(req);
   Request r = parse_request(req);
   apply_stack_defaults(req, model.spec.stored_dtype, r);
+  apply_gpus(model.spec, r);
   if (const json* ck = jsonu::find(req.at("model"), "checkpoint")) {
     jsonu::as_object(*ck, "model.checkpoint");
     auto total = jsonu::opt_int(*ck, "total_bytes", "model.checkpoint", 1, int64_t{1} << 52);

@@ -590,6 +590,16 @@ void add_runtime(std::vector<Field>& t) {
                   .cli("--gpu")
                   .io([](Request& r, const json& v) { r.gpu = v.get<std::string>(); },
                       [](const Request& r) { return r.gpu.empty() ? json() : json(r.gpu); }));
+  t.push_back(
+      Row("gpus", Kind::integer, "Number of GPUs", "gpu")
+          .range(1, kMaxDegree)
+          .derive("parallel.tp x pp x dp")
+          .about("How many of your GPU the job runs on. With tp, pp and dp at 1 it picks the "
+                 "layout: inference, tensor parallel (pipeline when the heads do not divide); "
+                 "training, ZeRO-3 data parallel (a ZeRO stage you set stays).")
+          .cli("--gpus")
+          .io([](Request& r, const json& v) { r.gpus = v.get<int64_t>(); },
+              [](const Request& r) { return optional_json(r.gpus); }));
   t.push_back(Row("custom_gpus", Kind::gpus, "Custom GPUs", "gpu")
                   .range(0, 16)
                   .about("GPUs added to the catalogue's: [{\"name\", \"memory_gib\", "

@@ -215,6 +215,21 @@ void check_consistency(const json& req, Request& r) {
     if (!r.eval_seq_len) r.eval_seq_len = r.seq_len;
   }
   if (r.parallel.fsdp) r.parallel.zero = 3;
+  if (r.gpus) {
+    // A degree of 1 is the default: the page sends every field's default,
+    // so only a degree above 1 is a layout of the request's own.
+    const ParallelOptions& p = r.parallel;
+    const bool layout_given = p.tp > 1 || p.pp > 1 || p.dp > 1;
+    if (layout_given && p.tp * p.pp * p.dp != *r.gpus) {
+      throw Error(ErrorCode::inconsistent, "gpus",
+                  "gpus (" + std::to_string(*r.gpus) +
+                      ") must equal the layout's parallel.tp x pp x dp (" + std::to_string(p.tp) +
+                      " x " + std::to_string(p.pp) + " x " + std::to_string(p.dp) + " = " +
+                      std::to_string(p.tp * p.pp * p.dp) +
+                      "): make them match, or set tp, pp and dp back to 1");
+    }
+    r.layout_from_gpus = !layout_given;
+  }
   if (r.parallel.offload_params && r.parallel.zero != 3) {
     throw Error(ErrorCode::inconsistent, "parallel.offload_params",
                 "parallel.offload_params needs ZeRO-3 or FSDP (parallel.zero = 3)");

@@ -117,6 +117,20 @@ const Gpu* smallest_gpu(int64_t need, const Request& req) {
   return best;
 }
 
+// A learned absolute-position table (GPT-2's wpe, OPT's embed_positions) has
+// one row per position: no software runs a longer sequence on it (the lookup
+// indexes past the table), whatever the memory. RoPE and ALiBi models have no
+// such table, and neither transformers nor Unsloth stops them at
+// max_position_embeddings (Unsloth publishes Llama 3.1 8B QLoRA contexts past
+// its 131,072: scripts/bench_accuracy.py).
+namespace {
+bool learned_positions(const ModelSpec& spec) {
+  return spec.max_positions > 0 &&
+         std::any_of(spec.tensors.begin(), spec.tensors.end(),
+                     [](const TensorGroup& t) { return t.role == TensorRole::position; });
+}
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpec& spec,
                                                                   const Request& req) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -124,8 +138,11 @@ std::vector<std::pair<std::string, std::string>> request_warnings(const ModelSpe
     out.emplace_back("context_above_model_max",
                      "the sequence length " + std::to_string(req.seq_len) +
                          " exceeds the model's maximum context of " +
-                         std::to_string(spec.max_positions) +
-                         " tokens (max_position_embeddings in its config)");
+                         std::to_string(spec.max_positions) + " tokens" +
+                         (learned_positions(spec)
+                              ? ": its positions are a learned table of that many rows, so a "
+                                "longer sequence fails (index out of range)"
+                              : " (max_position_embeddings in its config)"));
   }
   return out;
 }
@@ -194,6 +211,10 @@ void fit_sglang(const Prepared& p, GpuFit& f) {
 
 std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
   std::vector<GpuFit> out;
+  // Upper bounds: a 2^20 batch or 2^24-token context is past any GPU; a
+  // learned position table is the context's own bound.
+  const int64_t seq_hi =
+      learned_positions(*p.spec) ? std::min(kMaxSeqLen, p.spec->max_positions) : kMaxSeqLen;
   // Searches for different GPUs probe mostly the same points: memoise the
   // totals per batch size and per sequence length (a pure function of them).
   // (std::map: a few hundred entries at most, and no hash table for int64
@@ -233,9 +254,8 @@ std::vector<GpuFit> fit_all(const Prepared& p, const Breakdown& bd) {
     f.headroom_bytes = f.usable_bytes - f.need_bytes;
     f.verdict = verdict_for(f.need_bytes, f.usable_bytes, bd.paged_bytes);
     if (p.req.search) {
-      // Upper bounds: a 2^20 batch or 2^24-token context is past any GPU.
       f.max_batch_size = search(need_b, limit_of(f.usable_bytes), kMaxBatchSize);
-      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), kMaxSeqLen);
+      f.max_seq_len = search(need_s, limit_of(f.usable_bytes), seq_hi);
     }
     out.push_back(std::move(f));
   };

@@ -287,9 +287,14 @@ std::vector<Recommendation> recommend(const Request& req, int64_t need, const Ju
   auto set = [&e](const char* path, int64_t now, int64_t to) {
     if (to != now) e.changes.push_back({path, to});
   };
-  set("parallel.tp", req.parallel.tp, n->parallel.tp);
-  set("parallel.pp", req.parallel.pp, n->parallel.pp);
-  set("parallel.dp", req.parallel.dp, n->parallel.dp);
+  // A request that gave `gpus` gets the new count; when `gpus` picked the
+  // layout, the count alone picks gpus_needed's (the same scaled_layout).
+  if (req.gpus) e.changes.push_back({"gpus", n->count});
+  if (!req.layout_from_gpus) {
+    set("parallel.tp", req.parallel.tp, n->parallel.tp);
+    set("parallel.pp", req.parallel.pp, n->parallel.pp);
+    set("parallel.dp", req.parallel.dp, n->parallel.dp);
+  }
   set("parallel.zero", req.parallel.zero, n->parallel.zero);
   e.total_bytes = n->per_gpu_total_bytes;
   e.saves_bytes = (judge.total ? judge.total(req) : need) - e.total_bytes;

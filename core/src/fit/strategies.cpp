@@ -51,6 +51,42 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req) {
   return out;
 }
 
+ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions base, int64_t n) {
+  if (n <= 1) return base;
+  if (is_training(task)) {
+    base.dp *= n;
+    base.zero = 3;
+  } else if (spec.num_heads % (base.tp * n) == 0) {
+    base.tp *= n;
+  } else {
+    base.pp *= n;
+  }
+  return base;
+}
+
+void apply_gpus(const ModelSpec& spec, Request& r) {
+  if (!r.layout_from_gpus) return;
+  const int64_t n = *r.gpus;
+  ParallelOptions one = r.parallel;
+  one.tp = one.pp = one.dp = 1;
+  const int zero = r.parallel.zero;  // fsdp is zero 3 by now
+  r.parallel = scaled_layout(spec, r.task, one, n);
+  if (is_training(r.task)) {
+    if (zero > 0) {
+      r.parallel.zero = zero;
+    } else if (r.mechanisms.no_sharding) {
+      r.parallel.zero = 0;
+    }
+  } else if (r.parallel.pp > static_cast<int64_t>(spec.layers.size())) {
+    throw Error(ErrorCode::inconsistent, "gpus",
+                "gpus = " + std::to_string(n) + ": tensor parallel " + std::to_string(n) +
+                    " does not divide the " + std::to_string(spec.num_heads) +
+                    " attention heads and pipeline parallel " + std::to_string(n) +
+                    " exceeds the " + std::to_string(spec.layers.size()) +
+                    " layers; set parallel.tp and parallel.pp instead");
+  }
+}
+
 std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
                                       const Judge& judge) {
   // A stack that cannot shard (one GPU, or data-parallel copies) gains no
@@ -59,15 +95,16 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
   for (int64_t n = 1; n <= most; n *= 2) {
     Request r = req;
     r.search = false;
-    if (n > 1) {
-      if (is_training(req.task)) {
-        r.parallel.dp = req.parallel.dp * n;
-        r.parallel.zero = 3;
-      } else if (spec.num_heads % (req.parallel.tp * n) == 0) {
-        r.parallel.tp = req.parallel.tp * n;
-      } else {
-        r.parallel.pp = req.parallel.pp * n;
-      }
+    if (n > 1 && req.layout_from_gpus) {
+      // The layout `gpus` picks for n times as many: what applying the
+      // more_gpus suggestion ({"gpus": count}) gives.
+      ParallelOptions one = req.parallel;
+      one.tp = one.pp = one.dp = 1;
+      r.gpus = *req.gpus * n;
+      r.parallel = scaled_layout(spec, req.task, one, *r.gpus);
+    } else if (n > 1) {
+      r.parallel = scaled_layout(spec, req.task, req.parallel, n);
+      if (req.gpus) r.gpus = layout_gpus(r.parallel);
     }
     // need < 0: this scaling is not a valid layout for the model; try the next.
     const auto [need, verdict] = judge.need(r);

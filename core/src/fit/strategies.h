@@ -34,6 +34,19 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req);
 // GPUs a request's layout runs on: tp x pp x dp (experts shard over these).
 inline int64_t layout_gpus(const ParallelOptions& p) { return p.tp * p.pp * p.dp; }
 
+// `base` spread over n times its GPUs, the one rule gpus_needed and the
+// request's `gpus` follow: inference, tensor parallel x n when that divides
+// the attention heads, else pipeline parallel x n; training, data parallel
+// x n with ZeRO-3 / FSDP.
+ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions base, int64_t n);
+
+// The layout `gpus` picks (Request::layout_from_gpus): one GPU's, scaled to
+// r.gpus; a ZeRO stage the request set (1-3, or fsdp) stays, and a training
+// stack that cannot shard runs data-parallel copies (ZeRO 0). Throws
+// `inconsistent` at `gpus` when neither tensor nor pipeline parallel can
+// spread the model over that many.
+void apply_gpus(const ModelSpec& spec, Request& r);
+
 struct GpusNeeded {
   int64_t count = 1;  // layout_gpus(parallel)
   Layout parallel;    // ep is the request's own
