@@ -284,6 +284,63 @@ test('changing the batch size recomputes total and chart at once', async () => {
   await page.context().close();
 });
 
+// One verdict per row (issue 14): each row's maxima agree with its verdict
+// for the request's own batch and context. QLoRA of Llama-3.1-8B at batch 1
+// x 2,048 runs on the RTX 2080 Ti only inside the 5 % reserve (tight), where
+// the maxima, which keep the reserve, are below the request: the row names
+// the request's value as the tight one beside them.
+test("fit matrix: each row's maxima agree with its verdict, tight rows say so", async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?task=qlora&batch_size=1&seq_len=2048`);
+  await ready(page);
+  await change(page, () => page.click('#gpu-show-all'));
+  const rows = await page.$$eval('#gpu-table tbody tr', (trs) =>
+    trs.map((tr) => {
+      const td = tr.querySelectorAll('td');
+      return {
+        gpu: tr.dataset.gpu,
+        cls: tr.className,
+        batch: td[3].textContent,
+        ctx: td[4].textContent,
+      };
+    }),
+  );
+  const num = (t) => Number(t.replace(/,/g, ''));
+  let tight = 0;
+  for (const r of rows) {
+    const v = r.cls.match(/v-(\w+)/)[1];
+    if (v === 'fits') {
+      assert.ok(
+        num(r.batch) >= 1 && num(r.ctx) >= 2048,
+        `${r.gpu}: fits, maxima ${r.batch} / ${r.ctx}`,
+      );
+    } else if (v === 'tight') {
+      tight += 1;
+      const b = r.batch.match(/^([\d,]+)(?: \(1 tight\))?$/);
+      const c = r.ctx.match(/^([\d,]+)(?: \(2,048 tight\))?$/);
+      assert.ok(b && c, `${r.gpu}: tight row reads ${r.batch} / ${r.ctx}`);
+      // Below the request's value, the request's value is named as the tight one.
+      assert.equal(num(b[1]) < 1, r.batch.endsWith('(1 tight)'), r.gpu);
+      assert.equal(num(c[1]) < 2048, r.ctx.endsWith('(2,048 tight)'), r.gpu);
+    } else if (v === 'no') {
+      assert.ok(
+        num(r.batch) < 1 || num(r.ctx) < 2048,
+        `${r.gpu}: does not fit, maxima ${r.batch} / ${r.ctx}`,
+      );
+    }
+  }
+  assert.ok(tight >= 1, 'the case has a tight row');
+  assert.equal(
+    await page.$eval(
+      '#gpu-table tr[data-gpu="rtx-2080-ti-11g"] td:nth-of-type(4)',
+      (td) => td.textContent,
+    ),
+    '0 (1 tight)',
+  );
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', async () => {
   const page = await openPage(browser);
   await page.goto(url);

@@ -78,6 +78,13 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
     const head = g.headroom_bytes;
+    // The maxima are what fits (with the 5 % reserve, or in the engine's
+    // pool: SCHEMA.md); a tight row's request runs only past that, so its
+    // own value is named beside them: "0 (1 tight)", "1,871 (2,048 tight)".
+    const most = (max, own) =>
+      verdict === 'tight' && Number.isInteger(own) && !(max >= own)
+        ? [formatInt(max), h('span', {class: 'own'}, ` (${formatInt(own)} tight)`)]
+        : formatInt(max);
     return h(
       'tr',
       {class: `v-${verdict}${g.id === filters.highlight ? ' highlight' : ''}`, 'data-gpu': g.id},
@@ -102,8 +109,8 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
         {class: `num ${typeof head === 'number' && head < 0 ? 'neg' : ''}`},
         typeof head === 'number' ? `${head < 0 ? '−' : '+'}${formatGiB(Math.abs(head), 1)}` : '—',
       ),
-      h('td', {class: 'num'}, formatInt(g.max_batch_size)),
-      h('td', {class: 'num'}, formatInt(g.max_seq_len)),
+      h('td', {class: 'num'}, most(g.max_batch_size, r.request?.batch_size)),
+      h('td', {class: 'num'}, most(g.max_seq_len, r.request?.seq_len)),
       h(
         'td',
         {class: 'num'},
@@ -140,8 +147,26 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
             h('th', {scope: 'col', class: 'num'}, 'Memory'),
             h('th', {scope: 'col'}, 'Verdict'),
             h('th', {scope: 'col', class: 'num'}, 'Headroom'),
-            h('th', {scope: 'col', class: 'num'}, headerText('Max batch', 'batch')),
-            h('th', {scope: 'col', class: 'num'}, headerText('Max context', 'ctx')),
+            h(
+              'th',
+              {
+                scope: 'col',
+                class: 'num',
+                title:
+                  'Largest batch that fits: with the 5 % reserve, or in vLLM’s or SGLang’s KV pool',
+              },
+              headerText('Max batch', 'batch'),
+            ),
+            h(
+              'th',
+              {
+                scope: 'col',
+                class: 'num',
+                title:
+                  'Longest context that fits: with the 5 % reserve, or in vLLM’s or SGLang’s KV pool',
+              },
+              headerText('Max context', 'ctx'),
+            ),
             h(
               'th',
               {

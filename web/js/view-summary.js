@@ -74,7 +74,7 @@ function verdictLine(r, catalog) {
                   ? `: ${spare} to spare${each}, inside the 5 % safety reserve`
                   : ` with ${spare} to spare${each}`
                 : '',
-              typeof t.max_batch_size === 'number' && t.max_batch_size > 1
+              t.verdict === 'fits' && typeof t.max_batch_size === 'number' && t.max_batch_size > 1
                 ? ` (up to ${formatInt(t.max_batch_size)} sequences)`
                 : '',
             ];
