@@ -132,7 +132,7 @@ for f in fields:
         continue
     # The bound, but for layouts the model must allow (heads, layers, experts)
     # and vLLM's max_model_len, at most the model's (Qwen3-0.6B: 40,960).
-    value = 2 if f["path"] in ("parallel.tp", "parallel.pp", "parallel.ep") else f["max"]
+    value = 2 if f["path"] in ("parallel.tp", "parallel.pp", "parallel.ep", "gpus") else f["max"]
     if f["path"] == "max_model_len":
         value = 40960
     preset = "Qwen/Qwen3-30B-A3B" if f["path"] == "parallel.ep" else "Qwen/Qwen3-0.6B"

@@ -266,6 +266,22 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
     CHECK(m["change"]["parallel.zero"] == 3);
     CHECK(api(apply(zero2, m["change"]))["total_bytes"] == m["total_bytes"]);
   }
+  // llama.cpp and Ollama are estimated on one GPU (their layer split is not
+  // modelled): the layout fields do not apply there, so they leave the echo
+  // and change nothing. The engine is reset before those rows are checked:
+  // given beside a training task, it does not reset the training's layout.
+  json gguf = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+               {"engine", "llama_cpp"},
+               {"gpus", 4},
+               {"search", false}};
+  const json g4 = api(gguf);
+  CHECK_FALSE(g4["request"].contains("gpus"));
+  CHECK_FALSE(g4["request"].contains("parallel"));
+  gguf.erase("gpus");
+  CHECK(api(gguf)["total_bytes"] == g4["total_bytes"]);
+  json trained = full;
+  trained["engine"] = "llama_cpp";
+  CHECK(api(trained)["request"]["parallel"]["dp"] == 4);
   json unsloth = full;
   unsloth["stack"] = "unsloth";
   const json u = api(unsloth);

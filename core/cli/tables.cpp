@@ -220,7 +220,8 @@ void print_estimate(const json& r, const json& fields) {
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
   // The layout, when it spans several GPUs: figures below are per GPU.
-  const json& par = q.at("parallel");
+  // (llama.cpp and Ollama: one GPU, no layout fields.)
+  const json par = q.value("parallel", json::object());
   const auto deg = [&par](const char* k) { return par.contains(k) ? i64(par, k) : 1; };
   const int64_t layout = deg("tp") * deg("pp") * deg("dp");
   if (layout > 1) {

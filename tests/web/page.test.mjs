@@ -488,6 +488,11 @@ test('number of GPUs: beside your GPU, the layout it picks, its verdict and its 
   assert.equal(await page.inputValue('#f-gpus'), '2');
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-gpus');
   assert.equal(await totalBytes(page), byCount);
+  // llama.cpp is estimated on one GPU (its layer split is not modelled):
+  // the count does not apply there, and the form hides it.
+  await change(page, () => page.selectOption('#f-engine', 'llama_cpp'));
+  assert.ok(await page.isHidden('[data-field="gpus"]'));
+  assert.match(await page.textContent('#target'), / on the H100 SXM/);
   assert.deepEqual(page.problems, []);
   await page.context().close();
 });

@@ -21,6 +21,10 @@ constexpr unsigned kOllama = engine_bit(Engine::ollama);
 constexpr unsigned kGguf = kLlamaCpp | kOllama;  // llama-server underneath
 constexpr unsigned kSglang = engine_bit(Engine::sglang);
 constexpr unsigned kHf = engine_bit(Engine::hf);
+// Engines whose estimate spreads over a parallel layout: llama.cpp's and
+// Ollama's are one GPU's (their layer split across GPUs is not modelled), so
+// the layout fields do not apply there.
+constexpr unsigned kSplits = ~kGguf;
 constexpr int64_t kMaxDegree = 4096;
 
 // r.*M, or (r.*G).*M for a member of a nested options struct.
@@ -402,24 +406,28 @@ void add_parallel(std::vector<Field>& t) {
                   .range(1, kMaxDegree)
                   .in_units("GPUs")
                   .about("Tensor-parallel degree.")
+                  .only(~0u, kSplits)
                   .cli("--tp")
                   .member<&Request::parallel, &ParallelOptions::tp>());
   t.push_back(Row("parallel.pp", Kind::integer, "Pipeline parallel (pp)", "parallel")
                   .range(1, kMaxDegree)
                   .in_units("GPUs")
                   .about("Pipeline-parallel degree.")
+                  .only(~0u, kSplits)
                   .cli("--pp")
                   .member<&Request::parallel, &ParallelOptions::pp>());
   t.push_back(Row("parallel.dp", Kind::integer, "Data parallel (dp)", "parallel")
                   .range(1, 1 << 20)
                   .in_units("GPUs")
                   .about("Data-parallel degree (ZeRO shards over it).")
+                  .only(~0u, kSplits)
                   .cli("--dp")
                   .member<&Request::parallel, &ParallelOptions::dp>());
   t.push_back(Row("parallel.ep", Kind::integer, "Expert parallel (ep)", "parallel")
                   .range(1, kMaxDegree)
                   .in_units("GPUs")
                   .about("Expert-parallel degree (MoE).")
+                  .only(~0u, kSplits)
                   .cli("--ep")
                   .member<&Request::parallel, &ParallelOptions::ep>());
   t.push_back(Row("parallel.zero", Kind::integer, "ZeRO stage (0–3)", "parallel")
@@ -449,6 +457,7 @@ void add_parallel(std::vector<Field>& t) {
                   .range(1, 1 << 16)
                   .derive("pp")
                   .about("Pipeline micro-batches in flight.")
+                  .only(~0u, kSplits)
                   .cli("--microbatches")
                   .io([](Request& r, const json& v) { r.parallel.microbatches = v.get<int64_t>(); },
                       [](const Request& r) {
@@ -597,6 +606,7 @@ void add_runtime(std::vector<Field>& t) {
           .about("How many of your GPU the job runs on. With tp, pp and dp at 1 it picks the "
                  "layout: inference, tensor parallel (pipeline when the heads do not divide); "
                  "training, ZeRO-3 data parallel (a ZeRO stage you set stays).")
+          .only(~0u, kSplits)
           .cli("--gpus")
           .io([](Request& r, const json& v) { r.gpus = v.get<int64_t>(); },
               [](const Request& r) { return optional_json(r.gpus); }));

@@ -215,6 +215,22 @@ void check_consistency(const json& req, Request& r) {
     if (!r.eval_seq_len) r.eval_seq_len = r.seq_len;
   }
   if (r.parallel.fsdp) r.parallel.zero = 3;
+  if (r.parallel.offload_params && r.parallel.zero != 3) {
+    throw Error(ErrorCode::inconsistent, "parallel.offload_params",
+                "parallel.offload_params needs ZeRO-3 or FSDP (parallel.zero = 3)");
+  }
+  if (r.task == Task::inference && r.parallel.zero > 0) {
+    throw Error(ErrorCode::inconsistent, "parallel.zero",
+                "parallel.zero applies to training; inference uses tp/pp");
+  }
+}
+
+// `gpus` against the layout, once the fields that do not apply are reset.
+void check_gpus_layout(Request& r) {
+  r.layout_from_gpus = false;
+  // Not applying (llama.cpp, Ollama), it is dropped: a null default cannot
+  // be written back through the row's setter.
+  if (!fields::applies(fields::field("gpus"), r)) r.gpus.reset();
   if (r.gpus) {
     // A degree of 1 is the default: the page sends every field's default,
     // so only a degree above 1 is a layout of the request's own.
@@ -229,14 +245,6 @@ void check_consistency(const json& req, Request& r) {
                       "): make them match, or set tp, pp and dp back to 1");
     }
     r.layout_from_gpus = !layout_given;
-  }
-  if (r.parallel.offload_params && r.parallel.zero != 3) {
-    throw Error(ErrorCode::inconsistent, "parallel.offload_params",
-                "parallel.offload_params needs ZeRO-3 or FSDP (parallel.zero = 3)");
-  }
-  if (r.task == Task::inference && r.parallel.zero > 0) {
-    throw Error(ErrorCode::inconsistent, "parallel.zero",
-                "parallel.zero applies to training; inference uses tp/pp");
   }
 }
 
@@ -256,14 +264,16 @@ Request parse_request(const json& req) {
   }
   check_consistency(req, r);
   // A field given for a task or engine it does not apply to takes no effect
-  // (and is left out of the echo): back to its default. Table order resets
-  // `engine` before the engine-specific rows that depend on it.
+  // (and is left out of the echo): back to its default.
   static const Request defaults;
-  for (const Field& f : fields::request_fields()) {
-    if (!f.set || !f.get || fields::applies(f, r)) continue;
+  auto reset = [&r](const Field& f) {
+    if (!f.set || !f.get || fields::applies(f, r)) return;
     const json d = f.get(defaults);
     if (!d.is_null()) f.set(r, d);
-  }
+  };
+  reset(fields::field("engine"));  // first: rows for one engine depend on it
+  for (const Field& f : fields::request_fields()) reset(f);
+  check_gpus_layout(r);
   return r;
 }
 
