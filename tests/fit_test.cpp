@@ -198,6 +198,8 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
     CHECK(by_count["request"]["gpus"] == n);
     CHECK(by_count["request"]["parallel"]["tp"] == n);
     CHECK(by_count["total_bytes"] == by_layout["total_bytes"]);
+    CHECK(by_count["layout"] ==
+          json{{"gpus", n}, {"label", "tensor parallel " + std::to_string(n)}});
     CHECK(by_count["target"]["verdict"] == "fits");
   }
   // Degrees of 1 are the defaults (the page sends every default): `gpus`
@@ -209,6 +211,7 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   // tensor parallel 2).
   const json one = with({{"gpus", 1}});
   const json r1 = api(one);
+  CHECK_FALSE(r1.contains("layout"));  // one GPU: nothing to say
   REQUIRE(r1["target"]["verdict"] == "no");
   const json& more = r1["recommend"].back();
   CHECK(more["id"] == "more_gpus");
@@ -247,6 +250,7 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   const json f4 = api(full);
   CHECK(f4["request"]["parallel"]["dp"] == 4);
   CHECK(f4["request"]["parallel"]["zero"] == 3);
+  CHECK(f4["layout"]["label"] == "data parallel 4 with ZeRO-3 / FSDP");
   json explicit_layout = full;
   explicit_layout.erase("gpus");
   explicit_layout["parallel"] = {{"dp", 4}, {"zero", 3}};
@@ -259,6 +263,7 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   const json z2 = api(zero2);
   CHECK(z2["request"]["parallel"]["dp"] == 4);
   CHECK(z2["request"]["parallel"]["zero"] == 2);
+  CHECK(z2["layout"]["label"] == "data parallel 4 with ZeRO-2");
   if (z2["target"]["verdict"] != "fits") {
     // More GPUs for it: the count, and ZeRO-3 where the request has ZeRO-2.
     const json& m = z2["recommend"].back();
@@ -277,6 +282,7 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   const json g4 = api(gguf);
   CHECK_FALSE(g4["request"].contains("gpus"));
   CHECK_FALSE(g4["request"].contains("parallel"));
+  CHECK_FALSE(g4.contains("layout"));
   gguf.erase("gpus");
   CHECK(api(gguf)["total_bytes"] == g4["total_bytes"]);
   json trained = full;
@@ -287,6 +293,7 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   const json u = api(unsloth);
   CHECK(u["request"]["parallel"]["dp"] == 4);
   CHECK(u["request"]["parallel"]["zero"] == 0);
+  CHECK(u["layout"]["label"] == "data parallel 4");
   for (const auto& w : u["warnings"]) CHECK(w["code"] != "stack_no_sharding");
 }
 

@@ -220,15 +220,10 @@ void print_estimate(const json& r, const json& fields) {
               static_cast<long long>(q.at("seq_len").get<int64_t>()),
               catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
   // The layout, when it spans several GPUs: figures below are per GPU.
-  // (llama.cpp and Ollama: one GPU, no layout fields.)
-  const json par = q.value("parallel", json::object());
-  const auto deg = [&par](const char* k) { return par.contains(k) ? i64(par, k) : 1; };
-  const int64_t layout = deg("tp") * deg("pp") * deg("dp");
+  const int64_t layout = r.contains("layout") ? i64(r.at("layout"), "gpus") : 1;
   if (layout > 1) {
-    std::printf("per GPU, on %lld GPUs (tp %lld, pp %lld, dp %lld%s)\n",
-                static_cast<long long>(layout), static_cast<long long>(deg("tp")),
-                static_cast<long long>(deg("pp")), static_cast<long long>(deg("dp")),
-                par.contains("zero") ? (", zero " + std::to_string(i64(par, "zero"))).c_str() : "");
+    std::printf("per GPU, on %lld GPUs: %s\n", static_cast<long long>(layout),
+                r.at("layout").at("label").get<std::string>().c_str());
   }
   if (q.contains("stack")) {
     const std::string given = r.contains("stack_defaults") && !r.at("stack_defaults").empty()
@@ -260,8 +255,10 @@ void print_estimate(const json& r, const json& fields) {
   }
   if (r.contains("target")) {
     const json& t = r.at("target");
-    std::printf("\n%s: %s (headroom %s)\n", t.at("name").get<std::string>().c_str(),
-                verdict_label(t.at("verdict")).c_str(), gib(i64(t, "headroom_bytes")).c_str());
+    std::printf("\n%s%s: %s (headroom %s%s)\n",
+                layout > 1 ? (std::to_string(layout) + " x ").c_str() : "",
+                t.at("name").get<std::string>().c_str(), verdict_label(t.at("verdict")).c_str(),
+                gib(i64(t, "headroom_bytes")).c_str(), layout > 1 ? " each" : "");
     if (t.contains("gpus_needed") && t.at("gpus_needed").at("count").get<int64_t>() > layout) {
       const json& n = t.at("gpus_needed");
       std::printf("  needs %lld of them (tp %lld, pp %lld, dp %lld, zero %lld): %s per GPU\n",

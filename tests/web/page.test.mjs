@@ -428,7 +428,7 @@ test('your GPU: "needs 2 x H100 SXM", and the suggestion that applies it', async
   assert.equal(await page.inputValue('#f-parallel-tp'), '2');
   assert.match(
     await page.textContent('#target'),
-    /^fits on 2 x H100 SXM with [\d.]+ GiB to spare each/,
+    /^fits on 2 x H100 SXM \(tensor parallel 2\) with [\d.]+ GiB to spare each/,
   );
   assert.equal(await page.evaluate(() => document.activeElement.id), 'f-parallel-tp');
   assert.deepEqual(page.problems, []);
@@ -456,7 +456,7 @@ test('number of GPUs: beside your GPU, the layout it picks, its verdict and its 
   await page.waitForURL(/gpus=2/);
   assert.match(
     await page.textContent('#target'),
-    /^fits on 2 x H100 SXM with [\d.]+ GiB to spare each/,
+    /^fits on 2 x H100 SXM \(tensor parallel 2\) with [\d.]+ GiB to spare each/,
   );
   assert.match(
     await page.textContent('#gpu-counts'),

@@ -381,6 +381,8 @@ export interface EstimateResponse {
     [key: string]: unknown;
   };
   params: {total: number; trainable: number; active: number; [key: string]: unknown};
+  /** When the layout spans more than one GPU: every byte figure is per GPU. */
+  layout?: {gpus: number; label: string};
   /** The request with every default filled in. */
   request: EstimateRequest;
   weights_format: {dtype: string; bits: number; rule: string};

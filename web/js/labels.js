@@ -26,12 +26,8 @@ export function vendorLabel(catalog, id) {
   return catalog?.gpu_vendors?.find((v) => v.id === id)?.label ?? String(id);
 }
 
-/**
- * GPUs the request's layout runs on (its echo's parallel tp x pp x dp, which
- * `gpus` sets): figures are per GPU when above 1.
- */
-export function layoutGpus(request) {
-  const p = request?.parallel ?? {};
-  const degree = (k) => (Number.isInteger(p[k]) && p[k] > 0 ? p[k] : 1);
-  return degree('tp') * degree('pp') * degree('dp');
+/** GPUs the response's layout runs on (its `layout`): figures are per GPU when above 1. */
+export function layoutGpus(r) {
+  const n = r?.layout?.gpus;
+  return Number.isInteger(n) && n > 1 ? n : 1;
 }

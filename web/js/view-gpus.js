@@ -56,7 +56,7 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
     );
   const filtered = Boolean(filters.vendor) || minBytes > 0;
   const shown = filters.showAll || filtered ? matching : around(matching, filters.highlight);
-  const count = layoutGpus(r.request);
+  const count = layoutGpus(r);
   const counts = {fits: 0, tight: 0, fits_paged: 0, no: 0};
   for (const g of matching) if (g.verdict in counts) counts[g.verdict] += 1;
   let toggle = null;

@@ -43,10 +43,13 @@ function verdictLine(r, catalog) {
   const fitting = (r.recommend ?? []).filter((x) => x?.verdict === 'fits').length;
   if (t && typeof t === 'object') {
     const name = String(t.name ?? t.id);
-    // Several GPUs (the `gpus` field or a parallel layout): "on 2 x H100",
-    // with the spare memory of each.
-    const count = layoutGpus(r.request);
-    const on = count > 1 ? ` on ${formatInt(count)} x ${name}` : ` on the ${name}`;
+    // Several GPUs (the `gpus` field or a parallel layout): "on 2 x H100 SXM
+    // (tensor parallel 2)", with the spare memory of each.
+    const count = layoutGpus(r);
+    const on =
+      count > 1
+        ? ` on ${formatInt(count)} x ${name} (${String(r.layout.label)})`
+        : ` on the ${name}`;
     const each = count > 1 ? ' each' : '';
     const head = t.headroom_bytes;
     // The fewest of this GPU that hold it (the core's gpus_needed, by the
@@ -89,7 +92,7 @@ function verdictLine(r, catalog) {
   if (!gpus.length) return null;
   const fits = gpus.filter((g) => g.verdict === 'fits');
   const smallest = fits.reduce((a, g) => (!a || g.memory_bytes < a.memory_bytes ? g : a), null);
-  const count = layoutGpus(r.request);
+  const count = layoutGpus(r);
   const per = count > 1 ? ` as ${formatInt(count)} of each` : '';
   return h(
     'p',
@@ -116,7 +119,7 @@ function gpuName(id, r, catalog) {
 
 /** "H100 SXM", or "2 x H100 SXM" when the layout spans several (figures per GPU). */
 function gpusName(id, r, catalog) {
-  const count = layoutGpus(r.request);
+  const count = layoutGpus(r);
   return `${count > 1 ? `${formatInt(count)} x ` : ''}${String(gpuName(id, r, catalog))}`;
 }
 

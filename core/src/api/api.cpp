@@ -190,6 +190,12 @@ std::string run(const std::string& text) {
   out["vramfit_version"] = version();
   out["model"] = model_json(model);
   out["params"] = params_json(p.params, bd, model.spec);
+  if (const int64_t gpus = layout_gpus(r.parallel); gpus > 1) {
+    // Every byte figure below is per GPU of this layout.
+    json& l = out["layout"];
+    l["gpus"] = gpus;
+    l["label"] = layout_words(layout_of(r.parallel), true);
+  }
   json echo = request_to_json(r);
   echo["weights_dtype"] = bd.weights.dtype;
   out["request"] = echo;

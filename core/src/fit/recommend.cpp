@@ -257,20 +257,11 @@ std::vector<Recommendation> same_gpus(const Request& req, int64_t need, const Ju
   return out;
 }
 
-// "2 GPUs: tensor parallel 2", "8 GPUs: data parallel 8 with ZeRO-3".
+// "2 GPUs: tensor parallel 2", "8 GPUs: data parallel 8 with ZeRO-3 / FSDP"
+// (the ZeRO stage when it changes).
 std::string layout_label(const GpusNeeded& n, const Request& req) {
-  std::string label = std::to_string(n.count) + " GPUs:";
-  const char* sep = " ";
-  auto add = [&](int64_t v, const char* what) {
-    if (v <= 1) return;
-    label += sep + std::string(what) + " " + std::to_string(v);
-    sep = ", ";
-  };
-  add(n.parallel.tp, "tensor parallel");
-  add(n.parallel.pp, "pipeline parallel");
-  add(n.parallel.dp, "data parallel");
-  if (n.parallel.zero == 3 && req.parallel.zero != 3) label += " with ZeRO-3 / FSDP";
-  return label;
+  return std::to_string(n.count) +
+         " GPUs: " + layout_words(n.parallel, n.parallel.zero != req.parallel.zero);
 }
 }  // namespace
 

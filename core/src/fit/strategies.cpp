@@ -51,6 +51,21 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req) {
   return out;
 }
 
+std::string layout_words(const Layout& l, bool with_zero) {
+  std::string out;
+  auto add = [&out](int64_t v, const char* what) {
+    if (v > 1) out += (out.empty() ? "" : ", ") + std::string(what) + " " + std::to_string(v);
+  };
+  add(l.tp, "tensor parallel");
+  add(l.pp, "pipeline parallel");
+  add(l.dp, "data parallel");
+  add(l.ep, "expert parallel");
+  if (with_zero && l.zero > 0) {
+    out += l.zero == 3 ? " with ZeRO-3 / FSDP" : " with ZeRO-" + std::to_string(l.zero);
+  }
+  return out;
+}
+
 ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions base, int64_t n) {
   if (n <= 1) return base;
   if (is_training(task)) {
