@@ -552,6 +552,10 @@ test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not s
     await page.textContent('#engine-line'),
     /^vLLM on H100 SXM: KV cache [\d.]+ GiB = [\d,]+ tokens · max concurrency [\d.]+x at 131,072 tokens/,
   );
+  // The fit matrix's maxima in vLLM's terms: its KV cache's concurrency.
+  const headers = () =>
+    page.$$eval('#gpu-table thead th .long', (s) => s.slice(0, 2).map((e) => e.textContent));
+  assert.deepEqual(await headers(), ['Max concurrency', 'Max tokens / request']);
   await page.goto(
     `${url}?task=inference&engine=vllm&preset=meta-llama/Llama-3.1-70B&gpu=h100-sxm-80g`,
   );
@@ -560,6 +564,7 @@ test('vLLM: the summary says KV tokens and concurrency, or that vLLM would not s
   await page.goto(`${url}?task=inference&preset=meta-llama/Llama-3.1-8B&gpu=h100-sxm-80g`);
   await ready(page);
   assert.equal(await page.locator('#engine-line').count(), 0, 'HF engine: no vLLM line');
+  assert.deepEqual(await headers(), ['Max batch', 'Max context']);
   assert.equal(await page.isVisible('#f-max_model_len'), false);
   assert.deepEqual(page.problems, []);
   await page.context().close();

@@ -36,6 +36,35 @@ function around(sorted, highlight) {
   return sorted.filter((g, i) => g.custom || (i >= lo && i <= lo + 2 * NEIGHBOURS));
 }
 
+/**
+ * The maxima's column headers in the engine's terms: vLLM and SGLang answer
+ * from their KV pool (core/SCHEMA.md gpus[]), as their logs do ("Maximum
+ * concurrency for N tokens per request"); elsewhere the largest batch and
+ * context that fit with the 5 % reserve. [long, short, title] per column.
+ */
+function maximaHeaders(request) {
+  const engine = request?.task === 'inference' ? request?.engine : '';
+  const pool = {vllm: 'vLLM’s KV cache', sglang: 'SGLang’s token pool'}[engine];
+  if (pool) {
+    return [
+      [
+        'Max concurrency',
+        'conc.',
+        `Requests of the chosen length that ${pool} holds at once (rounded down)`,
+      ],
+      [
+        'Max tokens / request',
+        'ctx',
+        `Longest request, up to the context limit, of which the chosen batch fits ${pool} at once`,
+      ],
+    ];
+  }
+  return [
+    ['Max batch', 'batch', 'Largest batch that fits with the 5 % safety reserve'],
+    ['Max context', 'ctx', 'Longest context that fits with the 5 % safety reserve'],
+  ];
+}
+
 // el -> the "show all" toggle's action for the latest render.
 const toggles = new WeakMap();
 
@@ -78,9 +107,9 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
   const rows = shown.map((g) => {
     const verdict = String(g.verdict ?? 'unknown');
     const head = g.headroom_bytes;
-    // The maxima are what fits (with the 5 % reserve, or in the engine's
-    // pool: SCHEMA.md); a tight row's request runs only past that, so its
-    // own value is named beside them: "0 (1 tight)", "1,871 (2,048 tight)".
+    // The maxima are what fits (maximaHeaders); a tight row's request runs
+    // only past that, so its own value is named beside them: "0 (1
+    // tight)", "1,871 (2,048 tight)".
     const most = (max, own) =>
       verdict === 'tight' && Number.isInteger(own) && !(max >= own)
         ? [formatInt(max), h('span', {class: 'own'}, ` (${formatInt(own)} tight)`)]
@@ -147,25 +176,8 @@ export function renderGpus(el, r, filters = {}, catalog = null) {
             h('th', {scope: 'col', class: 'num'}, 'Memory'),
             h('th', {scope: 'col'}, 'Verdict'),
             h('th', {scope: 'col', class: 'num'}, 'Headroom'),
-            h(
-              'th',
-              {
-                scope: 'col',
-                class: 'num',
-                title:
-                  'Largest batch that fits: with the 5 % reserve, or in vLLM’s or SGLang’s KV pool',
-              },
-              headerText('Max batch', 'batch'),
-            ),
-            h(
-              'th',
-              {
-                scope: 'col',
-                class: 'num',
-                title:
-                  'Longest context that fits: with the 5 % reserve, or in vLLM’s or SGLang’s KV pool',
-              },
-              headerText('Max context', 'ctx'),
+            ...maximaHeaders(r.request).map(([long, short, title]) =>
+              h('th', {scope: 'col', class: 'num', title}, headerText(long, short)),
             ),
             h(
               'th',

@@ -118,8 +118,8 @@ struct Request {
   std::optional<int64_t> eval_batch_size;
   std::optional<int64_t> eval_seq_len;
   ParallelOptions parallel;
-  // GPUs of the target kind the job runs on. Given without tp/pp/dp it sets
-  // them (fit/strategies.h layout_for_gpus); given with them it must equal
+  // GPUs of the target kind the job runs on. With tp, pp and dp at 1 it sets
+  // them (fit/strategies.h apply_gpus); given with them it must equal
   // tp x pp x dp.
   std::optional<int64_t> gpus;
   bool layout_from_gpus = false;  // tp/pp/dp come from `gpus`
