@@ -110,6 +110,9 @@ function presetLabel(p) {
   return `${name}${size}`;
 }
 
+// The model box's request fields (preset, model, config, revision...).
+const MODEL_FIELDS = FIELDS.filter((f) => f.group === 'model').map((f) => f.name);
+
 // Controls written by hand in index.html (model box and GPU filters).
 const MODEL_BOX = [
   'preset',
@@ -236,10 +239,22 @@ export function buildForm(root, catalog, defaults) {
   }
 
   /**
+   * The model box's field (fields.js group 'model') a core path belongs to:
+   * "model.config.x" -> config, "model.checkpoint.x" -> model (the Hub
+   * download it came from), other "model.*" -> preset; else undefined.
+   */
+  function modelBoxField(key) {
+    if (key === 'config' || key.startsWith('model.config')) return 'config';
+    if (key === 'model' || key === 'model.id' || key.startsWith('model.checkpoint')) return 'model';
+    if (MODEL_FIELDS.includes(key)) return key;
+    return key.startsWith('model') ? 'preset' : undefined;
+  }
+
+  /**
    * A field path the core names, in the form's words: its control's label,
    * with the item of a list ("custom_gpus[1]" -> "Custom GPUs, item 2"), or
    * the config.json key ("model.config.hidden_size" -> "config.json:
-   * hidden_size"); else the path itself.
+   * hidden_size"), or the model box field's label; else the path itself.
    */
   function describe(path) {
     const key = String(path).replace(/^request\./, '');
@@ -250,27 +265,18 @@ export function buildForm(root, catalog, defaults) {
       return item ? `${label}, item ${Number(item[1]) + 1}` : label;
     }
     if (key.startsWith('model.config.')) return `config.json: ${key.slice(13)}`;
-    // The model box's own fields (fields.js group 'model'): model.preset...
-    const name = key === 'model.id' ? 'model' : key.replace(/^model\./, '');
-    const box = FIELD_BY_NAME.get(name);
-    return box?.group === 'model' ? fieldLabel(box, catalog) : key;
+    const box = modelBoxField(key);
+    return box ? fieldLabel(FIELD_BY_NAME.get(box), catalog) : key;
   }
 
   /** Marks the control of a request field (e.g. "lora.rank") invalid. */
   function markInvalid(names) {
     for (const {el} of controls.values()) el.removeAttribute('aria-invalid');
-    for (const id of ['preset', 'model', 'config', 'revision', 'gguf_file', 'endpoint'])
-      root.querySelector(`#${id}`)?.removeAttribute('aria-invalid');
+    for (const id of MODEL_FIELDS) root.querySelector(`#${id}`)?.removeAttribute('aria-invalid');
     for (const name of names) {
       const key = String(name).replace(/^request\./, '');
-      let el = controlOf(key)?.el;
-      if (!el && (key === 'config' || key.startsWith('model.config')))
-        el = root.querySelector('#config');
-      else if (!el && (key === 'model' || key === 'model.id')) el = root.querySelector('#model');
-      else if (!el && ['revision', 'gguf_file', 'endpoint'].includes(key))
-        el = root.querySelector(`#${key}`);
-      else if (!el && (key === 'preset' || key.startsWith('model')))
-        el = root.querySelector('#preset');
+      const box = modelBoxField(key);
+      const el = controlOf(key)?.el ?? (box && root.querySelector(`#${box}`));
       el?.setAttribute('aria-invalid', 'true');
     }
   }
