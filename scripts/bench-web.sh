@@ -3,6 +3,8 @@
 # file size, first figure painted (cold loads) and keypress to painted figure
 # on localhost: medians with min and max (BENCH_WEB_LOADS, BENCH_WEB_KEYS).
 # Uses web/gen/ and build-wasm/vramfit.html as built (scripts/build-single.sh).
+# GPU_POOR_DIR=DIR adds gpu_poor's first figure in the same run (DIR/gpu_poor/
+# holding its built site; scripts/bench-web.mjs againstGpuPoor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f web/gen/vramfit.wasm ] || scripts/build-wasm.sh
