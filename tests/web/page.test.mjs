@@ -408,15 +408,16 @@ test('fit matrix: verdict text per GPU, vendor and memory filters, custom GPU', 
   await page.context().close();
 });
 
+const LLAMA_70B_ON_H100 =
+  '?preset=meta-llama/Llama-3.1-70B&batch_size=1&seq_len=1024&gpu=h100&search=false';
+
 // Llama-3.1-70B in bf16 on one H100 SXM: its weights alone are 131.4 GiB
 // (70.55 B x 2 B), 65.7 GiB per GPU split two ways (tests/fit_test.cpp
 // derives the count). The verdict says so in words, the last suggestion
 // applies it, and focus lands on the field it set.
 test('your GPU: "needs 2 x H100 SXM", and the suggestion that applies it', async () => {
   const page = await openPage(browser);
-  await page.goto(
-    `${url}?preset=meta-llama/Llama-3.1-70B&batch_size=1&seq_len=1024&gpu=h100&search=false`,
-  );
+  await page.goto(`${url}${LLAMA_70B_ON_H100}`);
   await ready(page);
   assert.match(
     await page.textContent('#target'),
@@ -441,9 +442,7 @@ test('your GPU: "needs 2 x H100 SXM", and the suggestion that applies it', async
 // same total as setting tensor parallel 2 by hand. Figures are per GPU.
 test('number of GPUs: beside your GPU, the layout it picks, its verdict and its suggestion', async () => {
   const page = await openPage(browser);
-  await page.goto(
-    `${url}?preset=meta-llama/Llama-3.1-70B&batch_size=1&seq_len=1024&gpu=h100&search=false`,
-  );
+  await page.goto(`${url}${LLAMA_70B_ON_H100}`);
   await ready(page);
   // At the top of the workload, right after "Your GPU".
   assert.deepEqual(

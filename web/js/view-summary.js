@@ -48,7 +48,7 @@ function verdictLine(r, catalog) {
     const count = layoutGpus(r);
     const on =
       count > 1
-        ? ` on ${formatInt(count)} x ${name} (${String(r.layout.label)})`
+        ? ` on ${gpusName(t.id, r, catalog)} (${String(r.layout.label)})`
         : ` on the ${name}`;
     const each = count > 1 ? ' each' : '';
     const head = t.headroom_bytes;

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "api/fields.h"
+#include "fit/strategies.h"
 #include "util/json_util.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -236,12 +237,12 @@ void check_gpus_layout(Request& r) {
     // so only a degree above 1 is a layout of the request's own.
     const ParallelOptions& p = r.parallel;
     const bool layout_given = p.tp > 1 || p.pp > 1 || p.dp > 1;
-    if (layout_given && p.tp * p.pp * p.dp != *r.gpus) {
+    if (layout_given && layout_gpus(p) != *r.gpus) {
       throw Error(ErrorCode::inconsistent, "gpus",
                   "gpus (" + std::to_string(*r.gpus) +
                       ") must equal the layout's parallel.tp x pp x dp (" + std::to_string(p.tp) +
                       " x " + std::to_string(p.pp) + " x " + std::to_string(p.dp) + " = " +
-                      std::to_string(p.tp * p.pp * p.dp) +
+                      std::to_string(layout_gpus(p)) +
                       "): make them match, or set tp, pp and dp back to 1");
     }
     r.layout_from_gpus = !layout_given;

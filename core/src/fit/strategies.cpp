@@ -79,13 +79,19 @@ ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions 
   return base;
 }
 
+namespace {
+// The layout's other options on one GPU: where `gpus` scales from.
+ParallelOptions on_one_gpu(ParallelOptions p) {
+  p.tp = p.pp = p.dp = 1;
+  return p;
+}
+}  // namespace
+
 void apply_gpus(const ModelSpec& spec, Request& r) {
   if (!r.layout_from_gpus) return;
   const int64_t n = *r.gpus;
-  ParallelOptions one = r.parallel;
-  one.tp = one.pp = one.dp = 1;
   const int zero = r.parallel.zero;  // fsdp is zero 3 by now
-  r.parallel = scaled_layout(spec, r.task, one, n);
+  r.parallel = scaled_layout(spec, r.task, on_one_gpu(r.parallel), n);
   if (is_training(r.task)) {
     if (zero > 0) {
       r.parallel.zero = zero;
@@ -113,10 +119,8 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
     if (n > 1 && req.layout_from_gpus) {
       // The layout `gpus` picks for n times as many: what applying the
       // more_gpus suggestion ({"gpus": count}) gives.
-      ParallelOptions one = req.parallel;
-      one.tp = one.pp = one.dp = 1;
       r.gpus = *req.gpus * n;
-      r.parallel = scaled_layout(spec, req.task, one, *r.gpus);
+      r.parallel = scaled_layout(spec, req.task, on_one_gpu(req.parallel), *r.gpus);
     } else if (n > 1) {
       r.parallel = scaled_layout(spec, req.task, req.parallel, n);
       if (req.gpus) r.gpus = layout_gpus(r.parallel);
