@@ -5,10 +5,10 @@
 //   node scripts/bundle-app.mjs <web dir> <out.mjs>
 import path from 'node:path';
 import {fileURLToPath} from 'node:url';
+import {execFileSync} from 'node:child_process';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 
 import {build} from 'esbuild';
-import {compress} from 'lzma1';
 
 // The wasm factory (Emscripten's glue, web/gen/vramfit.mjs): the served page
 // bundles it in (one request, minified with the app); the single file and the
@@ -119,13 +119,18 @@ export function presetsJson(webDir) {
 }
 
 /**
- * base64 of an LZMA stream ("LZMA alone", as xz --format=lzma writes) of
- * `bytes`, at lzma1's strongest mode. For this module: 167,083 B against
- * zopfli's gzip 197,985 B and xz -9e's 166,691 B (lzma1 both packs here and
- * unpacks in the browser, so the two cannot disagree on the format).
+ * base64 of an LZMA stream ("LZMA alone") of `bytes`, from xz at its
+ * strongest preset with 4 literal context bits and no position bits, the
+ * best of xz's lc/lp/pb grid for the module (166,093 B against 167,048 B
+ * from lzma1's encoder, fixed at lc=3 pb=2; the presets' JSON gains
+ * nothing either way). lzma1's decoder reads any of these properties
+ * from the stream's header.
  */
 export const packLzma = (bytes) =>
-  Buffer.from(compress(new Uint8Array(bytes), 9)).toString('base64');
+  execFileSync('xz', ['--format=lzma', '--lzma1=preset=9e,lc=4,lp=0,pb=0', '--stdout'], {
+    input: bytes,
+    maxBuffer: 1 << 28,
+  }).toString('base64');
 
 /**
  * The wasm engine as a classic script, for the single file and the widget:

@@ -7,8 +7,9 @@ pkgs=(cmake g++ make nlohmann-json3-dev catch2 libcurl4-openssl-dev python3 clan
       clang-format-14)
 cmds=(cmake g++ make)
 if [[ $what != native ]]; then
-  pkgs+=(emscripten binaryen chromium python3)
-  cmds+=(emcc chromium)
+  # xz packs the offline file's engine (scripts/bundle-app.mjs packLzma).
+  pkgs+=(emscripten binaryen chromium python3 xz-utils)
+  cmds+=(emcc chromium xz)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -46,6 +46,8 @@ std::vector<json> varied_requests() {
            {"eval", {{"batch_size", 2}}},
            {"seq_len", 256}}),
       req({{"task", "lora"}, {"gradient_checkpointing", true}}),
+      // Plain data parallel: DDP's gradient buckets.
+      req({{"task", "lora"}, {"parallel", {{"dp", 2}}}, {"seq_len", 256}}),
       req({{"task", "qlora"}}),
       req({{"task", "qdora"}, {"seq_len", 256}}),
       req({{"task", "full"}, {"optimizer", "paged_adamw_8bit"}, {"seq_len", 256}}),

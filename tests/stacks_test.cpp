@@ -253,3 +253,59 @@ TEST_CASE("Unsloth 2024.12: a T x I LoRA temporary and per-layer RoPE caches") {
   CHECK(component(r, "recompute_layer") ==
         1024.0 * (102536 + 2 * 28672 + 8192 + 8192) + 167772160.0);
 }
+
+// PyTorch DDP (stacks.json ddp_bucket_copy; methodology §5.1): data parallel
+// without ZeRO keeps flat all-reduce buckets beside every .grad, since the
+// Trainer-based stacks leave gradient_as_bucket_view at False. Llama-3.1-8B
+// has 8,030,261,248 parameters (embedding 128,256 x 4,096 twice, untied; 32
+// layers of 4,096 x (4,096 + 1,024 + 1,024 + 4,096) + 3 x 4,096 x 14,336 +
+// 2 x 4,096; the final norm 4,096). The hf stack's full fine-tune trains
+// them in bf16 (pure bf16 default): 2 B each, 16,060,522,496 B of buckets.
+// A LoRA r16 on q and v trains 32 x 16 x ((4,096 + 4,096) + (4,096 +
+// 1,024)) = 6,815,744 params, fp32 adapters (PEFT's autocast_adapter_dtype):
+// 27,262,976 B of buckets.
+TEST_CASE("DDP: gradient buckets copy every trainable gradient, not under ZeRO or one GPU") {
+  json req = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+              {"task", "full"},
+              {"parallel", {{"dp", 2}}},
+              {"batch_size", 1},
+              {"seq_len", 1024},
+              {"search", false}};
+  const json ddp = api(req);
+  CHECK(component(ddp, "ddp_buckets") == Approx(16060522496.0).epsilon(1e-12));
+  CHECK(component(ddp, "gradients") == Approx(16060522496.0).epsilon(1e-12));
+
+  // ZeRO-1 (DeepSpeed) and ZeRO-3 / FSDP do not wrap the model in DDP.
+  for (int zero : {1, 3}) {
+    req["parallel"] = {{"dp", 2}, {"zero", zero}};
+    CHECK(component(api(req), "ddp_buckets") == 0);
+  }
+  // One GPU: no DDP.
+  req["parallel"] = {{"dp", 1}};
+  CHECK(component(api(req), "ddp_buckets") == 0);
+  // torchtune's single-device recipes and LitGPT (FSDP on several devices)
+  // never use DDP.
+  req["parallel"] = {{"dp", 2}};
+  for (const char* stack : {"torchtune", "litgpt"}) {
+    req["stack"] = stack;
+    CHECK(component(api(req), "ddp_buckets") == 0);
+  }
+  for (const char* stack : {"llama_factory", "axolotl"}) {
+    req["stack"] = stack;
+    CHECK(component(api(req), "ddp_buckets") > 0);
+  }
+
+  json lora = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+               {"task", "lora"},
+               {"lora", {{"rank", 16}, {"targets", {"q_proj", "v_proj"}}}},
+               {"parallel", {{"dp", 4}}},
+               {"batch_size", 1},
+               {"seq_len", 1024},
+               {"search", false}};
+  CHECK(component(api(lora), "ddp_buckets") == Approx(27262976.0).epsilon(1e-12));
+  // The gpus field picks the same layout for Unsloth, which cannot shard.
+  lora.erase("parallel");
+  lora["gpus"] = 2;
+  lora["stack"] = "unsloth";
+  CHECK(component(api(lora), "ddp_buckets") == Approx(27262976.0).epsilon(1e-12));
+}

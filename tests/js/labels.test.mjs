@@ -39,6 +39,8 @@ const REQUESTS = [
     seq_len: 256,
   },
   {task: 'lora', gradient_checkpointing: true},
+  // Plain data parallel: DDP's gradient buckets.
+  {task: 'lora', parallel: {dp: 2}, seq_len: 256},
   {task: 'qlora'},
   {task: 'qdora', seq_len: 256},
   {task: 'full', optimizer: 'paged_adamw_8bit', seq_len: 256},

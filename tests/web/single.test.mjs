@@ -41,8 +41,8 @@ test(
     // with the wasm magic "\0asm" = "AGFzbQ".
     assert.ok(!readFileSync(file, 'utf8').includes('AGFzbQ'), 'no base64 of the raw wasm');
     assert.ok(
-      await page.evaluate(() => globalThis.__vramfitPacked.wasm.startsWith('XQAA')),
-      'base64 of an LZMA-alone header (properties 5d: lc 3, lp 0, pb 2)',
+      await page.evaluate(() => globalThis.__vramfitPacked.wasm.startsWith('BAAAAAT')),
+      'base64 of an LZMA-alone header (properties 04: lc 4, lp 0, pb 0; 64 MiB dictionary)',
     );
     await shot(page, 'single-file-phone');
     assert.deepEqual(page.problems, []);

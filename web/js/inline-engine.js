@@ -2,7 +2,7 @@
 // engine script (scripts/bundle-app.mjs engineScript) sets
 // globalThis.__vramfitPacked = {wasm, presets}, each base64 of an LZMA
 // stream, then runs this, bundled with Emscripten's glue. LZMA packs this
-// module ~16 % smaller than zopfli's gzip did (167 KB against 198 KB); the
+// module ~16 % smaller than zopfli's gzip did (166 KB against 198 KB); the
 // decoder costs 3.4 KB. The served page never loads this file: it fetches
 // web/gen/vramfit.wasm, which the server gzips. lzma1's entry pairs the
 // decoder with its 58 KB encoder: bundle-app.mjs resolves these two paths to

@@ -61,7 +61,8 @@ struct StackMechanisms {
   bool checkpoint_gpu_buffers = false;  // Unsloth >= 2025: two persistent GPU buffers (§15.4)
   bool unsloth_lora_wide_temp = false;  // Unsloth 2024.12: T x I temporary in LoRA_MLP (§15.6)
   bool rope_per_layer = false;          // Unsloth 2024.12 + transformers 4.47: RoPE per layer
-  bool no_sharding = false;  // one GPU, or data-parallel copies: no ZeRO-3 / FSDP (§10.3)
+  bool no_sharding = false;      // one GPU, or data-parallel copies: no ZeRO-3 / FSDP (§10.3)
+  bool ddp_bucket_copy = false;  // DDP without gradient_as_bucket_view: buckets copy grads (§5.1)
 };
 
 // llama.cpp (llama-server) settings; unset values take the engine's defaults

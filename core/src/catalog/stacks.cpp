@@ -90,7 +90,8 @@ const std::vector<StackMechanismFlag>& stack_mechanism_flags() {
       {"checkpoint_gpu_buffers", &M::checkpoint_gpu_buffers},
       {"unsloth_lora_wide_temp", &M::unsloth_lora_wide_temp},
       {"rope_per_layer", &M::rope_per_layer},
-      {"no_sharding", &M::no_sharding}};
+      {"no_sharding", &M::no_sharding},
+      {"ddp_bucket_copy", &M::ddp_bucket_copy}};
   return flags;
 }
 

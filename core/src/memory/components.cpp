@@ -130,6 +130,23 @@ void gradients(const Ctx& c, Emit& e) {
         INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(state)}}));
 }
 
+// PyTorch DDP (data parallel without ZeRO / FSDP) allocates flat all-reduce
+// buckets for every gradient when it wraps the model (c10d reducer.cpp
+// Reducer::initialize_buckets, in the parameters' dtype). Without
+// gradient_as_bucket_view, the default the stacks keep (stacks.json
+// ddp_bucket_copy), each .grad stays its own tensor: the buckets are a
+// second copy (methodology §5.1).
+void ddp_buckets(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!p.req.mechanisms.ddp_bucket_copy || p.shard.dp <= 1 || p.req.parallel.zero > 0) return;
+  e.set(static_cast<double>(p.trainable) * state_bytes(p),
+        "trainable params x grad bytes: DDP's buckets copy every gradient "
+        "(gradient_as_bucket_view=False)",
+        INPUTS({{"trainable", p.trainable},
+                {"bytes", static_cast<int64_t>(state_bytes(p))},
+                {"dp", p.shard.dp}}));
+}
+
 // bitsandbytes' paged optimizers (paged_adamw_8bit): the uint8 m and v of
 // every tensor of >= 1e5 elements come from get_state_buffer -> F.get_paged
 // -> cudaMallocManaged (functional.py, csrc/pythonInterface.cpp); the
@@ -531,6 +548,10 @@ const std::vector<ComponentDef>& component_table() {
        kSteady, false, lora_adapters},
       {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",
        0.01, kBackwardEnd | kOptimizerStep, false, gradients},
+      {"ddp_buckets", "DDP gradient buckets",
+       "PyTorch DDP's all-reduce buckets: a second copy of every gradient, allocated when it "
+       "wraps the model.",
+       0.01, kSteady, false, ddp_buckets},
       {"optimizer_states", "Optimizer states",
        "The optimizer's per-parameter state (AdamW: m and v).", 0.01, kSteady, false,
        optimizer_states},

@@ -1,6 +1,7 @@
 #include "util/json_util.h"
 
 #include <cmath>
+#include <type_traits>
 
 namespace vramfit {
 namespace jsonu {
@@ -42,12 +43,14 @@ bool literal_at(const std::string& text, size_t i, const char* word) {
 // event at depth >= max_depth throws too_large, at the depths that
 // json_sax_dom_callback_parser passes its callback (the depth before a
 // container opens; a key or value inside d containers is at depth d).
+// A syntax error comes here too (parse_error), as vramfit's invalid_json:
+// nlohmann's own throw sites do not carry messages (core/CMakeLists.txt).
 class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
   using Dom = nlohmann::detail::json_sax_dom_parser<json>;
 
  public:
-  DepthGuardedDom(json& result, int max_depth, const std::string& what)
-      : Dom(result, true), max_depth_(max_depth), what_(what) {}
+  DepthGuardedDom(json& result, int max_depth, const std::string& what, const std::string& text)
+      : Dom(result, true), max_depth_(max_depth), what_(what), text_(text) {}
   bool null() { return check() && Dom::null(); }
   bool boolean(bool v) { return check() && Dom::boolean(v); }
   bool number_integer(number_integer_t v) { return check() && Dom::number_integer(v); }
@@ -76,6 +79,22 @@ class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
     --depth_;
     return Dom::end_array();
   }
+  // A parse_error (line and column) or out_of_range.406 (a number such as
+  // 1e309 that overflows a double): keep nlohmann's text, drop its id prefix.
+  template <class Exception>
+  bool parse_error(size_t, const std::string&, const Exception& ex) {
+    std::string msg = ex.what();
+    if (const auto pos = msg.find("] "); pos != std::string::npos) msg.erase(0, pos + 2);
+    if constexpr (std::is_same_v<Exception, nlohmann::detail::parse_error>) {
+      // Name the culprit when it is a literal that only config files may hold.
+      const size_t at = ex.byte > 0 ? ex.byte - 1 : 0;
+      if (at < text_.size() &&
+          (literal_at(text_, at, "Infinity") || literal_at(text_, at, "NaN"))) {
+        msg += " (Infinity and NaN are not JSON numbers; write a number or null)";
+      }
+    }
+    throw Error(ErrorCode::invalid_json, what_, what_ + " is not valid JSON: " + msg);
+  }
 
  private:
   bool check() const {
@@ -88,6 +107,7 @@ class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
   int depth_ = 0;
   int max_depth_;
   const std::string& what_;
+  const std::string& text_;
 };
 
 [[noreturn]] void wrong(const std::string& path, const char* want, const json& v) {
@@ -107,34 +127,15 @@ json parse_text(const std::string& text, const std::string& what, size_t max_byt
     throw Error(ErrorCode::invalid_json, what,
                 what + " is not valid JSON: NUL byte at offset " + std::to_string(nul));
   }
-  try {
-    // nlohmann's DOM builder with the depth check of parse(text, callback),
-    // whose callback parser (keep stacks, std::function) and callback-less
-    // twin are more code: measured 3.4 KB of wasm.
-    json result;
-    DepthGuardedDom dom(result, max_depth, what);
-    nlohmann::detail::parser<json, decltype(nlohmann::detail::input_adapter(text))>(
-        nlohmann::detail::input_adapter(text), nullptr, true, false)
-        .sax_parse(&dom, true);
-    return result;
-  } catch (const json::parse_error& e) {
-    // Name the culprit when it is a literal that only config files may hold.
-    std::string msg = e.what();
-    auto pos = msg.find("] ");
-    if (pos != std::string::npos) msg = msg.substr(pos + 2);
-    const size_t at = e.byte > 0 ? e.byte - 1 : 0;
-    if (at < text.size() && (literal_at(text, at, "Infinity") || literal_at(text, at, "NaN"))) {
-      msg += " (Infinity and NaN are not JSON numbers; write a number or null)";
-    }
-    throw Error(ErrorCode::invalid_json, what, what + " is not valid JSON: " + msg);
-  } catch (const json::exception& e) {
-    // parse_error (line and column) or out_of_range.406 (a number such as
-    // 1e309 that overflows a double): keep the text, drop the id prefix.
-    std::string msg = e.what();
-    auto pos = msg.find("] ");
-    if (pos != std::string::npos) msg = msg.substr(pos + 2);
-    throw Error(ErrorCode::invalid_json, what, what + " is not valid JSON: " + msg);
-  }
+  // nlohmann's DOM builder with the depth check of parse(text, callback),
+  // whose callback parser (keep stacks, std::function) and callback-less
+  // twin are more code: measured 3.4 KB of wasm.
+  json result;
+  DepthGuardedDom dom(result, max_depth, what, text);
+  nlohmann::detail::parser<json, decltype(nlohmann::detail::input_adapter(text))>(
+      nlohmann::detail::input_adapter(text), nullptr, true, false)
+      .sax_parse(&dom, true);
+  return result;
 }
 
 std::string map_config_literals(const std::string& text) {
