@@ -51,8 +51,14 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
   // no checkpointing given, so those suggestions occur. An explicit bf16
   // weights_dtype: the task changes return it to the method's own (null).
   // Inference: batch 16 x 8192 with a long prompt on an L4: halving the
-  // context clamps the prompt too.
+  // context clamps the prompt too. Training data parallel on 2 x A100 80GB
+  // without ZeRO: sharding over those 2 is offered (test below).
   const json requests[] = {
+      {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+       {"task", "full"},
+       {"parallel", {{"dp", 2}}},
+       {"gpu", "a100-sxm-80g"},
+       {"search", false}},
       {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
        {"task", "full"},
        {"precision", "bf16_mixed"},
@@ -85,7 +91,7 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
       CHECK(rec["saves_bytes"].get<int64_t>() ==
             r["total_bytes"].get<int64_t>() - rec["total_bytes"].get<int64_t>());
       if (rec["id"] == "combined") CHECK(rec["parts"].size() >= 2);
-      if (rec["id"] == "lora" || rec["id"] == "qlora") {
+      if ((rec["id"] == "lora" || rec["id"] == "qlora") && req.contains("weights_dtype")) {
         CHECK(rec["change"]["weights_dtype"].is_null());
       }
       if (rec["id"] == "shorter_context" && req.contains("prompt_len")) {
@@ -94,11 +100,11 @@ TEST_CASE("Each recommendation applied as data gives the total it promised", "[f
       }
     }
   }
-  // Every kind of suggestion occurs in these two cases.
-  CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "optimizer_8bit", "chunked_loss",
-                                       "smaller_batch", "kv_cache_fp8", "lora", "qlora",
-                                       "weights_int8", "weights_nf4", "shorter_context", "combined",
-                                       "more_gpus"});
+  // Every kind of suggestion occurs in these cases (the engines' own apart).
+  CHECK(kinds == std::set<std::string>{"gradient_checkpointing", "shard", "optimizer_8bit",
+                                       "chunked_loss", "smaller_batch", "kv_cache_fp8", "lora",
+                                       "qlora", "weights_int8", "weights_nf4", "shorter_context",
+                                       "combined", "more_gpus"});
 }
 
 // Llama-3.1-70B in bf16 for inference on H100 SXM (79.6 GiB, §10.1), batch 1
@@ -264,12 +270,16 @@ TEST_CASE("The number of GPUs picks the layout the GPUs-needed rule scales", "[f
   CHECK(z2["request"]["parallel"]["dp"] == 4);
   CHECK(z2["request"]["parallel"]["zero"] == 2);
   CHECK(z2["layout"]["label"] == "data parallel 4 with ZeRO-2");
+  REQUIRE(f4["target"]["verdict"] == "fits");
   if (z2["target"]["verdict"] != "fits") {
-    // More GPUs for it: the count, and ZeRO-3 where the request has ZeRO-2.
-    const json& m = z2["recommend"].back();
-    REQUIRE(m["id"] == "more_gpus");
-    CHECK(m["change"]["parallel.zero"] == 3);
-    CHECK(api(apply(zero2, m["change"]))["total_bytes"] == m["total_bytes"]);
+    // ZeRO-3 on the same 4 GPUs holds it (f4): that is the suggestion
+    // ("shard"), and the fewest GPUs stay 4, so more are not offered.
+    CHECK(z2["target"]["gpus_needed"]["count"] == 4);
+    const json& m = z2["recommend"].front();
+    REQUIRE(m["id"] == "shard");
+    CHECK(m["change"] == json{{"parallel.zero", 3}});
+    CHECK(api(apply(zero2, m["change"]))["total_bytes"] == f4["total_bytes"]);
+    for (const auto& rec : z2["recommend"]) CHECK(rec["id"] != "more_gpus");
   }
   // llama.cpp and Ollama are estimated on one GPU (their layer split is not
   // modelled): the layout fields do not apply there, so they leave the echo
@@ -478,4 +488,50 @@ TEST_CASE("Smallest GPU: the least memory whose verdict is fits", "[fit]") {
     if (other.memory_bytes < g->memory_bytes) CHECK(other.memory_bytes * 0.95 < need);
   }
   CHECK(vramfit::smallest_gpu(int64_t{1} << 50, r) == nullptr);  // 1 PiB: none
+}
+
+// Llama-3.1-8B full fine-tuning (the hf stack: pure bf16, 8,030,261,248
+// params) on 2 x A100 80GB as plain data parallel holds per GPU 2 B weights,
+// 2 B gradients, 2 B of DDP buckets and 4 B of AdamW states per parameter:
+// 10 x 8.03e9 = 80.3 GB = 74.8 GiB before activations, the context and the
+// allocator reserve, over the card's 80 GiB. ZeRO-3 / FSDP over the same 2
+// halves weights, gradients and states and drops the buckets: 4 B per
+// parameter = 32.1 GB = 29.9 GiB. So "shard" is offered, applies
+// parallel.zero 3 alone, and fits; Unsloth, which cannot shard, is not
+// offered it, nor is a layout already at ZeRO-3.
+TEST_CASE("Data parallel without ZeRO-3: sharding over the same GPUs is offered", "[fit]") {
+  json req = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+              {"task", "full"},
+              {"parallel", {{"dp", 2}}},
+              {"gpu", "a100-sxm-80g"},
+              {"search", false}};
+  const json r = api(req);
+  REQUIRE(r["target"]["verdict"] == "no");
+  CHECK(component(r, "weights") + component(r, "gradients") + component(r, "ddp_buckets") +
+            component(r, "optimizer_states") ==
+        10 * 8030261248LL);
+  const json* shard = nullptr;
+  for (const auto& rec : r["recommend"])
+    if (rec["id"] == "shard") shard = &rec;
+  REQUIRE(shard != nullptr);
+  CHECK((*shard)["change"] == json{{"parallel.zero", 3}});
+  CHECK((*shard)["label"] == "ZeRO-3 / FSDP across the 2 GPUs");
+  CHECK((*shard)["verdict"] == "fits");
+  const json after = api(apply(req, (*shard)["change"]));
+  CHECK(component(after, "ddp_buckets") == 0);
+  CHECK(component(after, "weights") + component(after, "gradients") +
+            component(after, "optimizer_states") ==
+        4 * 8030261248LL);
+
+  auto offered = [](const json& resp) {
+    for (const auto& rec : resp.value("recommend", json::array()))
+      if (rec["id"] == "shard") return true;
+    return false;
+  };
+  json unsloth = req;
+  unsloth["stack"] = "unsloth";
+  CHECK_FALSE(offered(api(unsloth)));
+  json zero3 = req;
+  zero3["parallel"]["zero"] = 3;
+  CHECK_FALSE(offered(api(zero3)));
 }

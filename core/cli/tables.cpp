@@ -261,12 +261,9 @@ void print_estimate(const json& r, const json& fields) {
                 gib(i64(t, "headroom_bytes")).c_str(), layout > 1 ? " each" : "");
     if (t.contains("gpus_needed") && t.at("gpus_needed").at("count").get<int64_t>() > layout) {
       const json& n = t.at("gpus_needed");
-      std::printf("  needs %lld of them (tp %lld, pp %lld, dp %lld, zero %lld): %s per GPU\n",
+      std::printf("  needs %lld of them (%s): %s per GPU\n",
                   static_cast<long long>(n.at("count").get<int64_t>()),
-                  static_cast<long long>(n.at("parallel").at("tp").get<int64_t>()),
-                  static_cast<long long>(n.at("parallel").at("pp").get<int64_t>()),
-                  static_cast<long long>(n.at("parallel").at("dp").get<int64_t>()),
-                  static_cast<long long>(n.at("parallel").at("zero").get<int64_t>()),
+                  n.at("label").get<std::string>().c_str(),
                   gib(i64(n, "per_gpu_total_bytes")).c_str());
     }
   }

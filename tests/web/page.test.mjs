@@ -496,6 +496,39 @@ test('number of GPUs: beside your GPU, the layout it picks, its verdict and its 
   await page.context().close();
 });
 
+// Llama-3.1-8B full fine-tuning (the hf stack: pure bf16) as plain data
+// parallel on 2 x A100 80GB: each GPU holds 2 B of weights, 2 B of
+// gradients, 2 B of DDP's bucket copy and 4 B of AdamW states per parameter
+// (10 x 8.03e9 B = 74.8 GiB) plus activations, context and reserve, over
+// the card. ZeRO-3 / FSDP on the same two GPUs halves the first, second
+// and fourth and drops the buckets: the first suggestion, and the verdict
+// does not send the user to buy the 2 GPUs they have.
+test('data parallel without ZeRO: DDP buckets shown, sharding the same GPUs suggested', async () => {
+  const page = await openPage(browser);
+  await page.goto(`${url}?task=full&gpu=a100-sxm-80g&parallel.dp=2`);
+  await ready(page);
+  const target = await page.textContent('#target');
+  assert.match(
+    target,
+    /^does not fit on 2 x A100 80GB SXM \(data parallel 2\): [\d.]+ GiB short each; \d+ ways to make it fit below\.$/,
+  );
+  assert.ok(!/needs/.test(target), target);
+  assert.ok((await page.textContent('#chart')).includes('DDP gradient buckets'));
+  const shard = page.locator('#recommend li').first();
+  assert.equal(await shard.getAttribute('data-rec'), 'shard');
+  assert.equal(await shard.locator('strong').textContent(), 'ZeRO-3 / FSDP across the 2 GPUs');
+  await change(page, () => shard.locator('button').click());
+  assert.equal(await page.inputValue('#f-parallel-zero'), '3');
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'f-parallel-zero');
+  assert.match(
+    await page.textContent('#target'),
+    /^fits on 2 x A100 80GB SXM \(data parallel 2 with ZeRO-3 \/ FSDP\) with [\d.]+ GiB to spare each/,
+  );
+  assert.ok(!(await page.textContent('#chart')).includes('DDP gradient buckets'));
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('your GPU: verdict in the summary, marked row, suggestions that apply', async () => {
   const page = await openPage(browser);
   await page.goto(`${url}?task=full&batch_size=4`);

@@ -242,7 +242,10 @@ export interface ComponentInfo {
 
 /** What each recommendation does (closed: the core's candidate list). */
 export type RecommendationId =
+  | 'vllm_max_model_len'
+  | 'sglang_mem_fraction_static'
   | 'gradient_checkpointing'
+  | 'shard'
   | 'optimizer_8bit'
   | 'chunked_loss'
   | 'smaller_batch'
@@ -299,6 +302,8 @@ export interface Layout {
 export interface GpusNeeded {
   count: number;
   parallel: Omit<Layout, 'ep'>;
+  /** The layout in words: "data parallel 4 with ZeRO-3 / FSDP". */
+  label: string;
   per_gpu_total_bytes: number;
 }
 

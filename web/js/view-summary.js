@@ -53,7 +53,9 @@ function verdictLine(r, catalog) {
     const each = count > 1 ? ' each' : '';
     const head = t.headroom_bytes;
     // The fewest of this GPU that hold it (the core's gpus_needed, by the
-    // same verdict; its layout is the more_gpus suggestion below).
+    // same verdict; its layout is the more_gpus suggestion below). Said only
+    // when more than the run has: as many means another layout of the same
+    // GPUs (the shard suggestion).
     const needed = Number(t.gpus_needed?.count) || 0;
     // After the verdict's badge ("does not fit"): " on the T4: 2.3 GiB short; …".
     const spare = typeof head === 'number' ? formatGiB(Math.max(head, 0), 1) : '';
@@ -67,7 +69,7 @@ function verdictLine(r, catalog) {
           ? [
               on,
               typeof head === 'number' ? `: ${formatGiB(-head, 1)} short${each}` : '',
-              needed > 1 ? `; needs ${formatInt(needed)} x ${name}` : '',
+              needed > Math.max(count, 1) ? `; needs ${formatInt(needed)} x ${name}` : '',
               fitting ? `; ${fitting} ${fitting === 1 ? 'way' : 'ways'} to make it fit below` : '',
             ]
           : [

@@ -114,6 +114,7 @@ void to_json(json& j, const GpusNeeded& n) {
   par["pp"] = n.parallel.pp;
   par["dp"] = n.parallel.dp;
   par["zero"] = n.parallel.zero;
+  j["label"] = layout_words(n.parallel, true);
   j["per_gpu_total_bytes"] = n.per_gpu_total_bytes;
 }
 

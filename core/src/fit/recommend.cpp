@@ -82,6 +82,19 @@ std::vector<Candidate> candidates(const Request& req, const Judge& judge) {
                  r.gradient_checkpointing = true;
                  return {{{"gradient_checkpointing", true}}, "gradient checkpointing on"};
                }});
+  // Data parallel without full sharding keeps a whole copy of the training
+  // state on every GPU (DDP also its gradient buckets): ZeRO-3 / FSDP splits
+  // it over the GPUs the run already has. Not for stacks that cannot shard.
+  c.push_back({"shard", "split weights, gradients and optimizer states across your GPUs",
+               [=](Request& r) -> Step {
+                 if (!train || r.parallel.dp <= 1 || r.parallel.zero >= 3 ||
+                     r.mechanisms.no_sharding) {
+                   return {};
+                 }
+                 r.parallel.zero = 3;
+                 return {{{"parallel.zero", int64_t{3}}},
+                         "ZeRO-3 / FSDP across the " + std::to_string(r.parallel.dp) + " GPUs"};
+               }});
   c.push_back({"optimizer_8bit", "8-bit Adam states (bitsandbytes)", [=](Request& r) -> Step {
                  if (!train || r.optimizer != Optimizer::adamw) return {};
                  r.optimizer = Optimizer::adamw_8bit;

@@ -1,5 +1,7 @@
 #include "fit/strategies.h"
 
+#include <tuple>
+
 #include "fit/fit.h"
 #include "vramfit/error.h"
 
@@ -126,7 +128,14 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
       if (req.gpus) r.gpus = layout_gpus(r.parallel);
     }
     // need < 0: this scaling is not a valid layout for the model; try the next.
-    const auto [need, verdict] = judge.need(r);
+    auto [need, verdict] = judge.need(r);
+    if ((need < 0 || verdict != Verdict::fits) && n == 1 && is_training(req.task) &&
+        r.parallel.dp > 1 && r.parallel.zero < 3 && !req.mechanisms.no_sharding) {
+      // Data parallel without full sharding: the GPUs it has may hold it
+      // with ZeRO-3 / FSDP (the "shard" suggestion) before it needs more.
+      r.parallel.zero = 3;
+      std::tie(need, verdict) = judge.need(r);
+    }
     if (need < 0 || verdict != Verdict::fits) continue;
     GpusNeeded out;
     out.count = layout_gpus(r.parallel);

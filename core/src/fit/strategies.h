@@ -61,7 +61,9 @@ struct GpusNeeded {
 // Fewest GPUs that hold the request by `judge` (the target GPU's verdict:
 // vramfit's rule, or vLLM's / SGLang's start-up arithmetic under those
 // engines), scaling the given layout: tensor parallel (then pipeline) for
-// inference, ZeRO-3 data parallel for training. None when 64 are not enough.
+// inference, ZeRO-3 data parallel for training (a data-parallel layout
+// below ZeRO-3 first tries ZeRO-3 on its own GPUs). None when 64 are not
+// enough.
 std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
                                       const Judge& judge);
 
