@@ -513,6 +513,8 @@ test('data parallel without ZeRO: DDP buckets shown, sharding the same GPUs sugg
     /^does not fit on 2 x A100 80GB SXM \(data parallel 2\): [\d.]+ GiB short each; \d+ ways to make it fit below\.$/,
   );
   assert.ok(!/needs/.test(target), target);
+  // Number of GPUs, left empty, shows the count the layout runs on.
+  assert.equal(await page.getAttribute('#f-gpus', 'placeholder'), '2');
   assert.ok((await page.textContent('#chart')).includes('DDP gradient buckets'));
   const shard = page.locator('#recommend li').first();
   assert.equal(await shard.getAttribute('data-rec'), 'shard');

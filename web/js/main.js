@@ -6,7 +6,7 @@ import SNAPSHOT from 'vramfit:snapshot';
 import {FIELD_BY_NAME, fieldLabel, initialState, pageDefaults, stateToRequest} from './fields.js';
 import {buildForm, controlId} from './form.js';
 import {configProblem, createModelSource} from './model-source.js';
-import {vendorLabel} from './labels.js';
+import {layoutGpus, vendorLabel} from './labels.js';
 import {parseQuery, stateToQuery} from './url-state.js';
 import {renderChart} from './view-chart.js';
 import {renderCheckpoint} from './view-checkpoint.js';
@@ -152,6 +152,10 @@ function rendered() {
 }
 
 function renderBelow(r, state) {
+  // Number of GPUs is derived (tp x pp x dp) until the user types one: its
+  // empty box shows what the layout runs on, not "default".
+  const gpus = document.getElementById(controlId('gpus'));
+  if (gpus) gpus.placeholder = String(layoutGpus(r));
   renderWarnings($('#warnings'), r.warnings);
   renderSpeed($('#speed'), r.speed);
   syncVendors(r, state);
