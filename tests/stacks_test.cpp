@@ -4,6 +4,7 @@
 // next to each case, not the code's output.
 #include "vramfit/stacks.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -308,4 +309,59 @@ TEST_CASE("DDP: gradient buckets copy every trainable gradient, not under ZeRO o
   lora["gpus"] = 2;
   lora["stack"] = "unsloth";
   CHECK(component(api(lora), "ddp_buckets") == Approx(27262976.0).epsilon(1e-12));
+}
+
+// DeepSpeed ZeRO-1/2 (methodology §9.2; deepspeed/runtime/zero/config.py:
+// reduce_bucket_size 5e8 elements, contiguous_gradients on, overlap_comm off
+// below ZeRO-3): DeepSpeedZeroOptimizer.backward allocates one buffer of
+// reduce_bucket_size 16-bit elements, 5e8 x 2 B = 1,000,000,000 B, two with
+// overlap_comm (2,000,000,000 B), through the backward pass. A Trainer
+// config's "auto" is hidden_size squared: 4,096^2 x 2 B = 33,554,432 B for
+// Llama-3.1-8B. fp32 training: 4 B elements. ZeRO-3 (here also FSDP) and
+// plain data parallel have no such buffer. Axolotl's shipped ZeRO-1/2 configs
+// turn overlap_comm on: its default for those stages only.
+TEST_CASE("DeepSpeed ZeRO-1/2: reduce buffers of reduce_bucket_size, two with overlap_comm") {
+  json req = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+              {"task", "full"},
+              {"precision", "bf16_mixed"},
+              {"parallel", {{"dp", 8}, {"zero", 2}}},
+              {"batch_size", 1},
+              {"seq_len", 1024},
+              {"search", false}};
+  const json z2 = api(req);
+  CHECK(component(z2, "zero_reduce_buffers") == Approx(1e9).epsilon(1e-12));
+  CHECK(z2.at("request").at("parallel").at("reduce_bucket_size") == 500000000);
+  // The buffers live through the backward pass, not the forward.
+  for (const json& ph : z2.at("phases")) {
+    const auto& ids = ph.at("components");
+    const bool has = std::find(ids.begin(), ids.end(), "zero_reduce_buffers") != ids.end();
+    INFO("phase " << ph.at("id"));
+    CHECK(has == (ph.at("id") == "layer_backward" || ph.at("id") == "backward_end"));
+  }
+  req["parallel"]["zero"] = 1;
+  CHECK(component(api(req), "zero_reduce_buffers") == Approx(1e9).epsilon(1e-12));
+  req["parallel"]["overlap_comm"] = true;
+  CHECK(component(api(req), "zero_reduce_buffers") == Approx(2e9).epsilon(1e-12));
+  req["parallel"] = {{"dp", 8}, {"zero", 2}, {"reduce_bucket_size", 4096 * 4096}};
+  CHECK(component(api(req), "zero_reduce_buffers") == Approx(33554432.0).epsilon(1e-12));
+  req["precision"] = "fp32";
+  req["parallel"] = {{"dp", 8}, {"zero", 2}};
+  CHECK(component(api(req), "zero_reduce_buffers") == Approx(2e9).epsilon(1e-12));
+  req["precision"] = "bf16_mixed";
+  for (int zero : {0, 3}) {
+    req["parallel"] = {{"dp", 8}, {"zero", zero}};
+    CHECK(component(api(req), "zero_reduce_buffers") == 0);
+  }
+
+  req["stack"] = "axolotl";
+  req["parallel"] = {{"dp", 8}, {"zero", 2}};
+  const json ax = api(req);
+  CHECK(component(ax, "zero_reduce_buffers") == Approx(2e9).epsilon(1e-12));
+  CHECK(ax.at("request").at("parallel").at("overlap_comm") == true);
+  req["parallel"]["overlap_comm"] = false;  // given: wins over the stack
+  CHECK(component(api(req), "zero_reduce_buffers") == Approx(1e9).epsilon(1e-12));
+  req["parallel"] = {{"dp", 8}};  // no DeepSpeed: the default stays out
+  const json ddp = api(req);
+  CHECK_FALSE(ddp.at("request").at("parallel").contains("overlap_comm"));
+  for (const auto& f : ddp.at("stack_defaults").items()) CHECK(f.key() != "parallel.overlap_comm");
 }

@@ -98,6 +98,10 @@ export type RequestSettings = {
     offload_optimizer?: boolean;
     /** Offload parameters to CPU */
     offload_params?: boolean;
+    /** ZeRO reduce bucket */
+    reduce_bucket_size?: number;
+    /** Overlap communication (DeepSpeed) */
+    overlap_comm?: boolean;
     /** Pipeline microbatches */
     microbatches?: number;
   };

@@ -83,6 +83,8 @@ export const FIELDS = [
   { name: 'parallel.fsdp', kind: 'bool', group: 'parallel' },
   { name: 'parallel.offload_optimizer', kind: 'bool', group: 'parallel' },
   { name: 'parallel.offload_params', kind: 'bool', group: 'parallel' },
+  { name: 'parallel.reduce_bucket_size', kind: 'int', group: 'parallel' },
+  { name: 'parallel.overlap_comm', kind: 'tristate', group: 'parallel' },
   { name: 'gpu', kind: 'enum', source: 'gpus', group: 'gpu', unset: 'none' },
   { name: 'gpus', kind: 'int', group: 'gpu' },
   { name: 'custom_gpus', kind: 'gpus', group: 'gpu', maxLength: 2000 },

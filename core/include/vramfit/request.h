@@ -50,6 +50,10 @@ struct ParallelOptions {
   bool offload_optimizer = false;
   bool offload_params = false;
   int64_t microbatches = 0;  // pipeline micro-batches in flight (0 = pp)
+  // DeepSpeed ZeRO-1/2's reduce buffer (methodology §9.2): elements, and a
+  // second buffer with overlap_comm (unset: DeepSpeed's default, off below 3).
+  int64_t reduce_bucket_size = 500000000;
+  std::optional<bool> overlap_comm;
 };
 
 // Mechanisms a training stack switches on (core/data/stacks.json).

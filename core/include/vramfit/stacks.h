@@ -18,6 +18,7 @@ struct StackDefault {
   nlohmann::json value;
   std::vector<std::string> tasks;
   std::vector<std::string> stored_dtype;
+  std::vector<int> zero;  // ZeRO stages it applies to (empty: any)
   std::string source;
 };
 

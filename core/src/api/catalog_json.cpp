@@ -69,6 +69,7 @@ json stacks_json() {
         de["value"] = d.value;
         if (!d.tasks.empty()) de["tasks"] = d.tasks;
         if (!d.stored_dtype.empty()) de["stored_dtype"] = d.stored_dtype;
+        if (!d.zero.empty()) de["zero"] = d.zero;
         de["source"] = d.source;
       }
       json& mech = ve["mechanisms"] = json::array();

@@ -453,6 +453,27 @@ void add_parallel(std::vector<Field>& t) {
                   .only(kTraining)
                   .cli("--offload-params")
                   .member<&Request::parallel, &ParallelOptions::offload_params>());
+  t.push_back(
+      Row("parallel.reduce_bucket_size", Kind::integer, "ZeRO reduce bucket", "parallel")
+          .range(0, int64_t{1} << 40)
+          .in_units("elements")
+          .about("DeepSpeed ZeRO-1/2 copies gradients into a buffer of this many elements on their "
+                 "way to the reduce (its reduce_bucket_size; \"auto\" in a Trainer's DeepSpeed "
+                 "config is hidden_size squared).")
+          .only(kTraining)
+          .cli("--reduce-bucket-size")
+          .member<&Request::parallel, &ParallelOptions::reduce_bucket_size>());
+  t.push_back(
+      Row("parallel.overlap_comm", Kind::boolean, "Overlap communication (DeepSpeed)", "parallel")
+          .derive("off below ZeRO-3 (DeepSpeed's default)")
+          .about("DeepSpeed overlap_comm: a second reduce buffer, so that reducing overlaps the "
+                 "backward pass.")
+          .only(kTraining)
+          .cli("--overlap-comm")
+          .io([](Request& r, const json& v) { r.parallel.overlap_comm = v.get<bool>(); },
+              [](const Request& r) {
+                return r.parallel.overlap_comm ? json(*r.parallel.overlap_comm) : json();
+              }));
   t.push_back(Row("parallel.microbatches", Kind::integer, "Pipeline microbatches", "parallel")
                   .range(1, 1 << 16)
                   .derive("pp")

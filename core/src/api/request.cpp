@@ -312,6 +312,10 @@ void apply_stack_defaults(const json& req, const std::string& stored_dtype, Requ
   }
   for (const StackDefault& d : v.defaults) {
     if (!listed(d.tasks, task_name(r.task)) || !listed(d.stored_dtype, stored_dtype)) continue;
+    if (!d.zero.empty() &&
+        std::find(d.zero.begin(), d.zero.end(), r.parallel.zero) == d.zero.end()) {
+      continue;  // a DeepSpeed setting for the stages its config files set it
+    }
     const Field& f = fields::field(d.field);
     if (!f.set || !fields::applies(f, r) || locate(req, f.path)) continue;
     if (std::find(r.stack_defaults.begin(), r.stack_defaults.end(), d.field) !=

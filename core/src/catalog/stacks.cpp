@@ -19,7 +19,8 @@ void bad(const std::string& path, const std::string& msg) {
 }
 
 StackDefault parse_default(const json& rec, const std::string& path) {
-  catalog::reject_unknown_keys(rec, path, {"field", "value", "tasks", "stored_dtype", "source"});
+  catalog::reject_unknown_keys(rec, path,
+                               {"field", "value", "tasks", "stored_dtype", "zero", "source"});
   StackDefault d;
   d.field = catalog::req_string(rec, "field", path);
   const json* v = jsonu::find(rec, "value");
@@ -27,6 +28,13 @@ StackDefault parse_default(const json& rec, const std::string& path) {
   d.value = *v;
   d.tasks = catalog::string_list(rec, "tasks", path);
   d.stored_dtype = catalog::string_list(rec, "stored_dtype", path);
+  if (const json* z = jsonu::find(rec, "zero")) {
+    if (!z->is_array()) bad(path + ".zero", "must be an array of ZeRO stages");
+    for (size_t i = 0; i < z->size(); ++i) {
+      const std::string at = path + ".zero[" + std::to_string(i) + "]";
+      d.zero.push_back(static_cast<int>(jsonu::as_int((*z)[i], at, 0, 3)));
+    }
+  }
   d.source = catalog::req_string(rec, "source", path);
   return d;
 }

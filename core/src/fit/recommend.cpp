@@ -92,8 +92,12 @@ std::vector<Candidate> candidates(const Request& req, const Judge& judge) {
                    return {};
                  }
                  r.parallel.zero = 3;
+                 // ZeRO shards over the data-parallel ranks: all the GPUs
+                 // unless tensor or pipeline parallel split them too.
+                 const bool all = r.parallel.tp * r.parallel.pp == 1;
                  return {{{"parallel.zero", int64_t{3}}},
-                         "ZeRO-3 / FSDP across the " + std::to_string(r.parallel.dp) + " GPUs"};
+                         "ZeRO-3 / FSDP across the " + std::to_string(r.parallel.dp) +
+                             (all ? " GPUs" : " data-parallel ranks")};
                }});
   c.push_back({"optimizer_8bit", "8-bit Adam states (bitsandbytes)", [=](Request& r) -> Step {
                  if (!train || r.optimizer != Optimizer::adamw) return {};

@@ -147,6 +147,25 @@ void ddp_buckets(const Ctx& c, Emit& e) {
                 {"dp", p.shard.dp}}));
 }
 
+// DeepSpeed ZeRO-1/2 (deepspeed/runtime/zero/stage_1_and_2.py): with
+// contiguous_gradients (its default) DeepSpeedZeroOptimizer.backward
+// allocates reduce_bucket_size elements of the 16-bit parameter dtype for
+// gradients on their way to the reduce, a second buffer with overlap_comm;
+// independent_gradient_partition_epilogue frees them when the backward pass
+// ends (methodology §9.2).
+void zero_reduce_buffers(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (p.req.parallel.zero < 1 || p.req.parallel.zero > 2) return;
+  const int64_t buffers = p.req.parallel.overlap_comm.value_or(false) ? 2 : 1;
+  const int64_t bytes = p.req.precision == Precision::fp32 ? 4 : 2;
+  e.set(
+      static_cast<double>(p.req.parallel.reduce_bucket_size) * static_cast<double>(bytes * buffers),
+      "reduce_bucket_size x 16-bit bytes (x 2 with overlap_comm)",
+      INPUTS({{"reduce_bucket_size", p.req.parallel.reduce_bucket_size},
+              {"bytes", bytes},
+              {"buffers", buffers}}));
+}
+
 // bitsandbytes' paged optimizers (paged_adamw_8bit): the uint8 m and v of
 // every tensor of >= 1e5 elements come from get_state_buffer -> F.get_paged
 // -> cudaMallocManaged (functional.py, csrc/pythonInterface.cpp); the
@@ -552,6 +571,10 @@ const std::vector<ComponentDef>& component_table() {
        "PyTorch DDP's all-reduce buckets: a second copy of every gradient, allocated when it "
        "wraps the model.",
        0.01, kSteady, false, ddp_buckets},
+      {"zero_reduce_buffers", "ZeRO reduce buffers (DeepSpeed)",
+       "DeepSpeed ZeRO-1/2's contiguous buffers that gradients pass through on their way to the "
+       "reduce, through the backward pass.",
+       0.01, kLayerBackward | kBackwardEnd, false, zero_reduce_buffers},
       {"optimizer_states", "Optimizer states",
        "The optimizer's per-parameter state (AdamW: m and v).", 0.01, kSteady, false,
        optimizer_states},
