@@ -67,6 +67,7 @@ struct StackMechanisms {
   bool rope_per_layer = false;          // Unsloth 2024.12 + transformers 4.47: RoPE per layer
   bool no_sharding = false;      // one GPU, or data-parallel copies: no ZeRO-3 / FSDP (§10.3)
   bool ddp_bucket_copy = false;  // DDP without gradient_as_bucket_view: buckets copy grads (§5.1)
+  bool single_device = false;    // one GPU only: several take another recipe (§10.3)
 };
 
 // llama.cpp (llama-server) settings; unset values take the engine's defaults

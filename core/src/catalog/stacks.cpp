@@ -99,7 +99,8 @@ const std::vector<StackMechanismFlag>& stack_mechanism_flags() {
       {"unsloth_lora_wide_temp", &M::unsloth_lora_wide_temp},
       {"rope_per_layer", &M::rope_per_layer},
       {"no_sharding", &M::no_sharding},
-      {"ddp_bucket_copy", &M::ddp_bucket_copy}};
+      {"ddp_bucket_copy", &M::ddp_bucket_copy},
+      {"single_device", &M::single_device}};
   return flags;
 }
 
