@@ -56,6 +56,9 @@ struct ParallelOptions {
   std::optional<bool> overlap_comm;
 };
 
+// GPUs a layout runs on: tp x pp x dp (experts shard over these).
+inline int64_t layout_gpus(const ParallelOptions& p) { return p.tp * p.pp * p.dp; }
+
 // Mechanisms a training stack switches on (core/data/stacks.json).
 struct StackMechanisms {
   bool bnb_saves_4bit_input = false;    // bitsandbytes < 0.43.2 (methodology §15.3)

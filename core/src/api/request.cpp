@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "api/fields.h"
-#include "fit/strategies.h"
 #include "util/json_util.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"

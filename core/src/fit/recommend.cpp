@@ -84,13 +84,10 @@ std::vector<Candidate> candidates(const Request& req, const Judge& judge) {
                }});
   // Data parallel without full sharding keeps a whole copy of the training
   // state on every GPU (DDP also its gradient buckets): ZeRO-3 / FSDP splits
-  // it over the GPUs the run already has. Not for stacks that cannot shard.
+  // it over the GPUs the run already has.
   c.push_back({"shard", "split weights, gradients and optimizer states across your GPUs",
                [=](Request& r) -> Step {
-                 if (!train || r.parallel.dp <= 1 || r.parallel.zero >= 3 ||
-                     r.mechanisms.no_sharding) {
-                   return {};
-                 }
+                 if (!can_shard_further(r)) return {};
                  r.parallel.zero = 3;
                  // ZeRO shards over the data-parallel ranks: all the GPUs
                  // unless tensor or pipeline parallel split them too.

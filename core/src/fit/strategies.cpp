@@ -68,6 +68,11 @@ std::string layout_words(const Layout& l, bool with_zero) {
   return out;
 }
 
+bool can_shard_further(const Request& r) {
+  return is_training(r.task) && r.parallel.dp > 1 && r.parallel.zero < 3 &&
+         !r.mechanisms.no_sharding;
+}
+
 ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions base, int64_t n) {
   if (n <= 1) return base;
   if (is_training(task)) {
@@ -129,10 +134,8 @@ std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,
     }
     // need < 0: this scaling is not a valid layout for the model; try the next.
     auto [need, verdict] = judge.need(r);
-    if ((need < 0 || verdict != Verdict::fits) && n == 1 && is_training(req.task) &&
-        r.parallel.dp > 1 && r.parallel.zero < 3 && !req.mechanisms.no_sharding) {
-      // Data parallel without full sharding: the GPUs it has may hold it
-      // with ZeRO-3 / FSDP (the "shard" suggestion) before it needs more.
+    if ((need < 0 || verdict != Verdict::fits) && n == 1 && can_shard_further(r)) {
+      // The GPUs it has may hold it with ZeRO-3 / FSDP before it needs more.
       r.parallel.zero = 3;
       std::tie(need, verdict) = judge.need(r);
     }

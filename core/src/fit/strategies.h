@@ -31,13 +31,16 @@ struct Strategy {
 // it. Layouts invalid for the model (tp not dividing heads) are skipped.
 std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req);
 
-// GPUs a request's layout runs on: tp x pp x dp (experts shard over these).
-inline int64_t layout_gpus(const ParallelOptions& p) { return p.tp * p.pp * p.dp; }
 inline Layout layout_of(const ParallelOptions& p) { return {p.tp, p.pp, p.dp, p.ep, p.zero}; }
 
 // The layout in words: "tensor parallel 2, data parallel 4 with ZeRO-3 /
 // FSDP" (degrees above 1; the ZeRO stage when `with_zero` and above 0).
 std::string layout_words(const Layout& l, bool with_zero);
+
+// Training data parallel below ZeRO-3 under a stack that can shard: ZeRO-3 /
+// FSDP over the same GPUs holds less. The "shard" suggestion, and what
+// gpus_needed tries before more GPUs.
+bool can_shard_further(const Request& r);
 
 // `base` spread over n times its GPUs, the one rule gpus_needed and the
 // request's `gpus` follow: inference, tensor parallel x n when that divides

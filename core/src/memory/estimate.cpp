@@ -181,8 +181,7 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
          "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
          "offload)"});
   }
-  if (is_training(req.task) && req.mechanisms.single_device &&
-      req.parallel.tp * req.parallel.pp * req.parallel.dp > 1) {
+  if (is_training(req.task) && req.mechanisms.single_device && layout_gpus(req.parallel) > 1) {
     // stacks.json single_device (torchtune's single-device recipes): no
     // layout over several GPUs is this recipe's; its distributed one is FSDP.
     p.warnings.push_back(
@@ -192,7 +191,7 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
          "for the layout you set"});
   } else if (is_training(req.task) && req.mechanisms.no_sharding &&
              (req.parallel.zero > 0 || req.parallel.tp > 1 || req.parallel.pp > 1)) {
-    // stacks.json no_sharding (Unsloth, torchtune's single-device recipes):
+    // stacks.json no_sharding (Unsloth; torchtune takes the branch above):
     // the layout is estimated as asked, but the stack would not run it.
     p.warnings.push_back(
         {"stack_no_sharding",
