@@ -377,3 +377,96 @@ TEST_CASE("speed: tensor parallelism over PCIe and over a two-card bridge", "[sp
         "NVLink bridge");
   CHECK(tp_decode("meta-llama/Llama-3.1-8B", "a100-pcie-80g", 4)["inputs"]["link"] == "PCIe");
 }
+
+// Data-parallel traffic in the training step (methodology §18.4), derived by
+// hand for Llama-3.1-8B full fine-tuning in pure bf16, micro-batch 1 x 512,
+// gradient checkpointing, on 2 x RTX 4090 (PCIe 4.0 x16, no GPU-to-GPU link):
+//   N (matrix params) = 8,030,261,248 - 128,256 x 4,096 = 7,504,924,672;
+//   A (attention) = 32 layers x 2 x 32 heads x 256 x 513/2 = 134,479,872;
+//   FLOPs per token = 8N + 4A = 60,577,316,864 (6N + 3A, + 2N + A recompute);
+//   compute = 512 x that / (165.2e12 x 0.624) = 0.300874 s; the backward pass
+//   is 1 - (2N + A) / (8N + 4A) = 0.75 of it: 0.225656 s;
+//   gradients G = 8,030,261,248 x 2 B = 16,060,522,496 B;
+//   link = 16 lanes x 1.969 GB/s x 0.50 = 15.752e9 B/s.
+// - DDP: all-reduce 2 x 1/2 x G = G, 1.019586 s, during the backward pass:
+//   0.300874 + (1.019586 - 0.225656) = 1.094805 s. Slow end (HFU 0.567, no
+//   overlap, link x 0.20): 0.331127 + 2.548966 = 2.880087 s.
+// - DeepSpeed ZeRO-2 without overlap_comm: reduce-scatter 1/2 x G on the
+//   compute stream and the all-gather of 1/2 x the 16-bit params after the
+//   step, both on the critical path: 0.300874 + 1.019586 = 1.320461 s; with
+//   overlap_comm the reduce hides in the backward pass: 0.300874 + (0.509793
+//   - 0.225656) + 0.509793 = 1.094805 s.
+// - ZeRO-3: two all-gathers of the 16-bit params and a reduce-scatter, 3/2 x
+//   G = 1.529379 s, prefetched across the whole step: max = 1.529379 s.
+TEST_CASE("speed: data-parallel training pays the gradient traffic the compute does not hide",
+          "[speed]") {
+  json r = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+            {"task", "full"},
+            {"precision", "bf16_pure"},
+            {"gradient_checkpointing", true},
+            {"gpu", "rtx-4090-24g"},
+            {"batch_size", 1},
+            {"seq_len", 512},
+            {"parallel", {{"dp", 2}}},
+            {"search", false}};
+  auto step = [&] { return figure(api(r)["speed"], "train_step_s"); };
+  const json ddp = step();
+  CHECK(ddp["inputs"]["flops_per_token"].get<double>() == Approx(60577316864.0).epsilon(1e-6));
+  CHECK(ddp["inputs"]["dp_gradient_bytes"].get<double>() == 16060522496.0);
+  CHECK(ddp["inputs"]["dp_overlapped_bytes"].get<double>() == 16060522496.0);
+  CHECK(ddp["inputs"]["backward_share"].get<double>() == Approx(0.75));
+  CHECK(ddp["inputs"]["link"] == "PCIe");
+  CHECK(ddp["value"].get<double>() == Approx(1.094805).epsilon(1e-4));
+  CHECK(ddp["high"].get<double>() == Approx(2.880087).epsilon(1e-4));
+  // tokens/s, all GPUs: 2 x 512 / 1.094805.
+  CHECK(figure(api(r)["speed"], "train_tokens_per_s")["value"].get<double>() ==
+        Approx(935.31).epsilon(1e-4));
+  r["parallel"]["zero"] = 2;
+  const json z2 = step();
+  CHECK(z2["inputs"]["dp_after_backward_bytes"].get<double>() == 16060522496.0);
+  CHECK(z2["value"].get<double>() == Approx(1.320461).epsilon(1e-4));
+  r["parallel"]["overlap_comm"] = true;
+  CHECK(step()["value"].get<double>() == Approx(1.094805).epsilon(1e-4));
+  r["parallel"].erase("overlap_comm");
+  r["parallel"]["zero"] = 3;
+  const json z3 = step();
+  CHECK(z3["inputs"]["dp_overlap_window"] == "step");
+  CHECK(z3["value"].get<double>() == Approx(1.529379).epsilon(1e-4));
+  // One GPU: the compute alone, and no traffic inputs.
+  r["parallel"] = {{"dp", 1}};
+  const json one = step();
+  CHECK(one["value"].get<double>() == Approx(0.300874).epsilon(1e-4));
+  CHECK_FALSE(one["inputs"].contains("dp_gradient_bytes"));
+}
+
+// The same traffic hides where the compute outlasts it. Over NVLink 4 (H100
+// SXM: 450 GB/s per direction x 0.80): G / 360e9 = 0.0446 s < the backward
+// pass. LoRA r16 on q and v over PCIe: 6,815,744 fp32 params, 2 x 1/2 x
+// 27,262,976 B / 15.752e9 = 1.7 ms < the backward pass. Each step then equals
+// its one-GPU step.
+TEST_CASE("speed: gradient traffic hidden by the backward pass costs nothing", "[speed]") {
+  auto step = [](json r, int64_t dp) {
+    r["parallel"] = {{"dp", dp}};
+    return figure(api(r)["speed"], "train_step_s")["value"].get<double>();
+  };
+  const json full = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                     {"task", "full"},
+                     {"precision", "bf16_pure"},
+                     {"gpu", "h100-sxm-80g"},
+                     {"batch_size", 1},
+                     {"seq_len", 512},
+                     {"search", false}};
+  CHECK(step(full, 2) == Approx(step(full, 1)));
+  const json lora = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                     {"task", "lora"},
+                     {"lora", {{"rank", 16}, {"targets", {"q_proj", "v_proj"}}, {"dtype", "fp32"}}},
+                     {"gpu", "rtx-4090-24g"},
+                     {"batch_size", 1},
+                     {"seq_len", 512},
+                     {"search", false}};
+  CHECK(step(lora, 2) == Approx(step(lora, 1)));
+  json two = lora;
+  two["parallel"] = {{"dp", 2}};
+  CHECK(figure(api(two)["speed"], "train_step_s")["inputs"]["dp_gradient_bytes"].get<double>() ==
+        27262976.0);
+}

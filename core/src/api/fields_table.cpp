@@ -626,7 +626,8 @@ void add_runtime(std::vector<Field>& t) {
           .derive("parallel.tp x pp x dp")
           .about("How many of your GPU the job runs on. With tp, pp and dp at 1 it picks the "
                  "layout: inference, tensor parallel (pipeline when the heads do not divide); "
-                 "training, ZeRO-3 data parallel (a ZeRO stage you set stays).")
+                 "training, ZeRO-3 data parallel (a ZeRO stage you set stays), or plain "
+                 "data-parallel copies under a stack that does not shard (Unsloth).")
           .only(~0u, kSplits)
           .cli("--gpus")
           .io([](Request& r, const json& v) { r.gpus = v.get<int64_t>(); },

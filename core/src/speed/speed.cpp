@@ -110,18 +110,20 @@ double allreduces_per_pass(const ModelSpec& s) {
   return n;
 }
 
-// The link tensor-parallel ranks talk over: the GPU-to-GPU link where every
-// rank has one (SXM/OAM boards; a PCIe card's bridge joins two cards only),
-// else the host's PCIe link. Per-direction GB/s; 0 when the catalogue lists
-// neither.
-struct Link {
-  double gbps = 0;
-  bool peer = false;
-};
-Link tp_link(const Gpu& g, int64_t tp) {
-  if (g.peer_gbps > 0 && (g.form_factor != "pcie" || tp == 2)) return {g.peer_gbps / 2.0, true};
+}  // namespace
+
+Link link_between(const Gpu& g, int64_t ranks) {
+  if (g.peer_gbps > 0 && (g.form_factor != "pcie" || ranks == 2)) return {g.peer_gbps / 2.0, true};
   return {pcie_gbps(g), false};
 }
+
+double link_efficiency(const Link& l, const Terms& t) { return l.peer ? t.peer_eff : t.pcie_eff; }
+
+std::string link_name(const Gpu& g, const Link& l) {
+  return l.peer ? g.peer_link : l.gbps > 0 ? "PCIe" : "not listed";
+}
+
+namespace {
 
 // The activation all-reduces and the logits gather of a pass over `tokens`
 // tokens in `passes` passes (micro-batches), on one tensor-parallel rank.
@@ -141,12 +143,12 @@ void add_tp_traffic(const Prepared& p, double tokens, double passes, double logi
 // pays the link's fixed cost.
 double tp_seconds(const Step& st, const Gpu& g, const Terms& t) {
   if (st.tp <= 1 || st.allreduces <= 0) return 0;
-  const Link link = tp_link(g, st.tp);
+  const Link link = link_between(g, st.tp);
   const double n = static_cast<double>(st.tp);
   const double fixed = (st.allreduces + 1) * (link.peer ? t.ar_peer_s : t.ar_pcie_s);
   if (link.gbps <= 0) return fixed;
   const double bytes = 2.0 * (n - 1) / n * st.ar_bytes + (n - 1) / n * st.gather_bytes;
-  return fixed + bytes / (link.gbps * 1e9 * (link.peer ? t.peer_eff : t.pcie_eff));
+  return fixed + bytes / (link.gbps * 1e9 * (link_efficiency(link, t)));
 }
 
 double routed_params(const ModelSpec& s) {
@@ -415,14 +417,14 @@ json step_inputs(const Step& st, const Gpu& g, const Terms& t, bool compute_boun
   }
   if (st.touched < 1) in["experts_touched_fraction"] = st.touched;
   if (st.tp > 1) {
-    const Link link = tp_link(g, st.tp);
+    const Link link = link_between(g, st.tp);
     in["tensor_parallel"] = st.tp;
     in["allreduces"] = st.allreduces;
     in["allreduce_bytes"] = std::llround(st.ar_bytes);
     in["logits_gather_bytes"] = std::llround(st.gather_bytes);
-    in["link"] = link.peer ? g.peer_link : link.gbps > 0 ? "PCIe" : "not listed";
+    in["link"] = link_name(g, link);
     in["link_gbps_per_direction"] = link.gbps;
-    in["link_efficiency"] = link.peer ? t.peer_eff : t.pcie_eff;
+    in["link_efficiency"] = link_efficiency(link, t);
     in["allreduce_fixed_us"] = (link.peer ? t.ar_peer_s : t.ar_pcie_s) * 1e6;
   }
   in["bound"] = compute_bound ? "compute" : "memory";

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "memory/prepared.h"
@@ -46,6 +47,21 @@ struct Terms {
   double peer_eff = 0;
   double pcie_eff = 0;
 };
+// The link the ranks of one collective talk over (methodology §18.3): the
+// GPU-to-GPU link where every rank has one (SXM/OAM boards; a PCIe card's
+// bridge joins two cards only), else the host's PCIe link. Per-direction
+// GB/s; 0 when the catalogue lists neither.
+struct Link {
+  double gbps = 0;
+  bool peer = false;
+};
+Link link_between(const Gpu& g, int64_t ranks);
+// The input `link`: the catalogue's peer link name, "PCIe" or "not listed".
+std::string link_name(const Gpu& g, const Link& l);
+
+// The achieved share of that link's bandwidth under terms `t`.
+double link_efficiency(const Link& l, const Terms& t);
+
 Terms terms_mid();
 Terms terms_slow();
 Terms terms_fast();

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "memory/optimizer_state.h"
 #include "speed/speed.h"
 
 namespace vramfit {
@@ -118,15 +119,92 @@ bool has_training_speed(const Prepared& p, double peak) {
   return peak > 0 && p.spec && !p.spec->layers.empty() && p.req.precision != Precision::fp32;
 }
 
-// One step: the FLOPs at a utilisation of the peak, plus the dequantisation
-// traffic at an efficiency of the bandwidth.
-double step_s(const TrainingCost& c, double peak, double bw, double hfu, double eff) {
-  return c.flops_per_token * c.tokens_per_step / (peak * hfu) +
-         c.dequant_bytes_per_step / (bw * eff);
-}
-
 double replicas_of(const Prepared& p) {
   return static_cast<double>(std::max<int64_t>(p.shard.dp, 1));
+}
+
+// Bytes one data-parallel rank sends over its link in one step (ring
+// collectives: an all-reduce moves 2 (n-1)/n of its buffer, a reduce-scatter
+// or an all-gather (n-1)/n; methodology §18.4). `hidden`: moved while the
+// backward pass (ZeRO-3: the whole step) still computes; `after`: moved once
+// it has ended, on the critical path.
+struct DpTraffic {
+  double grad_bytes = 0;    // gradients per rank (trainable x grad bytes)
+  double gather_bytes = 0;  // parameters gathered per step (ZeRO-1/2: updated, ZeRO-3: all)
+  double hidden = 0;
+  double after = 0;
+  bool whole_step = false;  // ZeRO-3 / FSDP: prefetched gathers overlap the forward too
+};
+
+DpTraffic dp_traffic(const Prepared& p) {
+  DpTraffic t;
+  const double n = replicas_of(p);
+  if (n <= 1) return t;
+  const double ring = (n - 1) / n;
+  const int zero = p.req.parallel.zero;
+  // DDP all-reduces .grad in its own dtype (the breakdown's gradients). ZeRO
+  // reduces in the 16-bit training dtype: DeepSpeed's communication_data_type
+  // (runtime/engine.py @edaa7221, v0.19.5+), accelerate's FSDP mixed precision
+  // policy reduce_dtype = param_dtype (utils/dataclasses.py @16cb6eb8).
+  const double elem = zero > 0 ? 2.0 : trainable_param_bytes(p.req);
+  t.grad_bytes = static_cast<double>(p.trainable) * elem;
+  if (zero == 0) {
+    // DDP: each bucket's all-reduce starts when its gradients are ready, in
+    // the backward pass (torch c10d reducer.cpp mark_variable_ready ->
+    // all_reduce_bucket).
+    t.hidden = 2.0 * ring * t.grad_bytes;
+  } else if (zero <= 2) {
+    // DeepSpeed ZeRO-1/2 (runtime/zero/stage_1_and_2.py @edaa7221):
+    // average_tensor reduces each bucket on the compute stream, so in turn
+    // with the backward kernels, unless overlap_comm gives it its own
+    // stream; after the optimizer step each rank all-gathers the updated
+    // 16-bit parameters (all_gather_dp_groups).
+    t.gather_bytes = static_cast<double>(p.trainable) * 2.0;
+    const double reduce = ring * t.grad_bytes;
+    (p.req.parallel.overlap_comm.value_or(false) ? t.hidden : t.after) += reduce;
+    t.after += ring * t.gather_bytes;
+  } else {
+    // ZeRO-3 / FSDP: every parameter all-gathered for the forward and again
+    // for the backward, gradients reduce-scattered; prefetching overlaps
+    // them with the layers before (FSDP forward/backward_prefetch, DeepSpeed
+    // stage3 prefetch_bucket_size). Both gather the 16-bit compute copy of
+    // fp32 parameters (FSDP MixedPrecision param_dtype, DeepSpeed's fp16/bf16
+    // params).
+    const double per_rank = static_cast<double>(p.weights.total) * n;
+    t.gather_bytes = p.fmt.bits >= 32 ? per_rank / 2.0 : per_rank;
+    t.hidden = ring * (2.0 * t.gather_bytes + t.grad_bytes);
+    t.whole_step = true;
+  }
+  return t;
+}
+
+// One step: the FLOPs at a utilisation of the peak, plus the dequantisation
+// traffic at an efficiency of the bandwidth, plus the data-parallel traffic
+// the compute does not hide. `overlap` false: none of it hidden (the band's
+// slow end).
+struct StepModel {
+  const TrainingCost& c;
+  const DpTraffic& dp;
+  double peak, bw, link_bps;
+  double step_s(double hfu, double eff, double link_eff, bool overlap) const {
+    const double compute = c.flops_per_token * c.tokens_per_step / (peak * hfu) +
+                           c.dequant_bytes_per_step / (bw * eff);
+    if (link_bps <= 0 || (dp.hidden <= 0 && dp.after <= 0)) return compute;
+    const double rate = link_bps * link_eff;
+    const double window = overlap ? compute * (dp.whole_step ? 1.0 : backward_share()) : 0.0;
+    return compute + std::max(0.0, dp.hidden / rate - window) + dp.after / rate;
+  }
+  // The backward pass's share of the step's FLOPs (the recomputed forward
+  // runs in it).
+  double backward_share() const {
+    const double fwd = 2.0 * c.matmul_params + c.attention_fwd + 2.0 * c.adapter_params;
+    return c.flops_per_token > 0 ? std::max(0.0, 1.0 - fwd / c.flops_per_token) : 0.0;
+  }
+};
+
+// The link data-parallel ranks talk over; none on one GPU.
+Link dp_link(const Prepared& p, const Gpu& g) {
+  return p.shard.dp > 1 ? link_between(g, p.shard.dp) : Link{};
 }
 }  // namespace
 
@@ -137,9 +215,13 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
   const TrainingCost c = training_cost(p);
   const double bw = g.bandwidth_gbps * 1e9;
   const Utilization& u = utilization(g);
-  auto step = [&](double hfu, double eff) { return step_s(c, peak, bw, hfu, eff); };
-  const double t_mid = step(u.mid, kBwMid), t_slow = step(u.low, kBwLow),
-               t_fast = step(u.high, kBwHigh);
+  const DpTraffic dp = dp_traffic(p);
+  const Link link = dp_link(p, g);
+  const StepModel m{c, dp, peak, bw, link.gbps * 1e9};
+  const Terms mid = terms_mid();
+  const double t_mid = m.step_s(u.mid, kBwMid, link_efficiency(link, mid), true);
+  const double t_slow = m.step_s(u.low, kBwLow, link_efficiency(link, terms_slow()), false);
+  const double t_fast = m.step_s(u.high, kBwHigh, link_efficiency(link, terms_fast()), true);
   // Data-parallel replicas each process their own micro-batch.
   const double replicas = replicas_of(p);
   const double gpus = replicas * static_cast<double>(p.shard.tp * p.shard.pp);
@@ -159,11 +241,25 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
     in["bandwidth_efficiency"] = kBwMid;
   }
   in["data_parallel"] = replicas;
+  if (dp.hidden > 0 || dp.after > 0) {
+    in["dp_gradient_bytes"] = std::llround(dp.grad_bytes);
+    if (dp.gather_bytes > 0) in["dp_gathered_bytes"] = std::llround(dp.gather_bytes);
+    in["dp_overlapped_bytes"] = std::llround(dp.hidden);
+    in["dp_after_backward_bytes"] = std::llround(dp.after);
+    in["dp_overlap_window"] = dp.whole_step ? "step" : "backward";
+    in["backward_share"] = m.backward_share();
+    in["link"] = link_name(g, link);
+    in["link_gbps_per_direction"] = link.gbps;
+    in["link_efficiency"] = link_efficiency(link, mid);
+  }
   const char* step_formula =
-      "tokens_per_step x flops_per_token / (peak x hardware_flops_utilization) + "
-      "dequant_bytes_per_step / (bandwidth x bandwidth_efficiency); flops_per_token = 6 x "
-      "matmul_params + 3 x attention (full) or 4 x matmul_params + 3 x attention + 6 x "
-      "adapter_params (LoRA), + 2 x matmul_params + attention with gradient checkpointing";
+      "compute + max(0, dp_overlapped_bytes / link - overlap window x compute) + "
+      "dp_after_backward_bytes / link; compute = tokens_per_step x flops_per_token / (peak x "
+      "hardware_flops_utilization) + dequant_bytes_per_step / (bandwidth x "
+      "bandwidth_efficiency); flops_per_token = 6 x matmul_params + 3 x attention (full) or 4 x "
+      "matmul_params + 3 x attention + 6 x adapter_params (LoRA), + 2 x matmul_params + "
+      "attention with gradient checkpointing; link = link_gbps_per_direction x "
+      "link_efficiency; the band's slow end hides none of the traffic";
   out.push_back(
       Figure{"train_step_s", "Training step", "s", t_mid, t_fast, t_slow, step_formula, in});
   json tin = json::object();
@@ -201,7 +297,10 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
 double train_tokens_per_s(const Prepared& p, const TrainingCost& c, const Gpu& g) {
   const double peak = train_peak(p, g);
   if (!has_training_speed(p, peak)) return 0;
-  const double t = step_s(c, peak, g.bandwidth_gbps * 1e9, utilization(g).mid, kBwMid);
+  const DpTraffic dp = dp_traffic(p);
+  const Link link = dp_link(p, g);
+  const StepModel m{c, dp, peak, g.bandwidth_gbps * 1e9, link.gbps * 1e9};
+  const double t = m.step_s(utilization(g).mid, kBwMid, link_efficiency(link, terms_mid()), true);
   return replicas_of(p) * c.tokens_per_step / t;
 }
 
