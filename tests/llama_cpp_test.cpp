@@ -236,3 +236,42 @@ TEST_CASE("llama.cpp --n-cpu-moe keeps the first layers' experts in host memory"
   // the compute buffer beside the FFN activations.
   CHECK(moe["compute_buffer_gpu_mib"].get<double>() >= 612.00);
 }
+
+// Several GPUs under llama.cpp or Ollama: their layer split is not modelled,
+// so the layout is dropped (the figures are one GPU's, as with gpus 1) and the
+// response says so; gpus 1, or an engine that models its split, says nothing.
+TEST_CASE("llama.cpp and Ollama with several GPUs: one GPU's figures, and a warning",
+          "[llama_cpp]") {
+  auto warned = [](const json& resp) {
+    for (const json& w : resp["warnings"])
+      if (w["code"] == "engine_single_gpu") return true;
+    return false;
+  };
+  for (const char* engine : {"llama_cpp", "ollama"}) {
+    INFO(engine);
+    json r = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+              {"engine", engine},
+              {"weights_dtype", "q4_k_m"},
+              {"gpu", "rtx-3090-24g"},
+              {"search", false}};
+    const json one = api(r);
+    CHECK_FALSE(warned(one));
+    r["gpus"] = 2;
+    const json two = api(r);
+    CHECK(warned(two));
+    CHECK(two["total_bytes"] == one["total_bytes"]);
+    CHECK_FALSE(two.contains("layout"));
+    r.erase("gpus");
+    r["parallel"] = {{"tp", 2}};
+    CHECK(warned(api(r)));
+    r["parallel"] = {{"tp", 1}};
+    r["gpus"] = 1;
+    CHECK_FALSE(warned(api(r)));
+  }
+  const json hf = api({{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+                       {"gpu", "rtx-3090-24g"},
+                       {"gpus", 2},
+                       {"search", false}});
+  CHECK_FALSE(warned(hf));
+  CHECK(hf["layout"]["gpus"] == 2);
+}

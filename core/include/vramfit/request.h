@@ -132,7 +132,10 @@ struct Request {
   // tp x pp x dp.
   std::optional<int64_t> gpus;
   bool layout_from_gpus = false;  // tp/pp/dp come from `gpus`
-  std::string gpu;                // catalogue id/alias: the highlighted GPU
+  // Several GPUs asked for (gpus, tp, pp or dp above 1) under an engine whose
+  // multi-GPU split is not modelled (llama.cpp, Ollama): dropped, and warned.
+  bool layout_dropped = false;
+  std::string gpu;  // catalogue id/alias: the highlighted GPU
   std::vector<CustomGpu> custom_gpus;
   Engine engine = Engine::hf;
   double gpu_memory_utilization = 0.9;  // vllm

@@ -263,6 +263,7 @@ Request parse_request(const json& req) {
     if (const json* v = locate(req, f.path)) f.set(r, check(f, *v));
   }
   check_consistency(req, r);
+  const bool several = (r.gpus && *r.gpus > 1) || layout_gpus(r.parallel) > 1;
   // A field given for a task or engine it does not apply to takes no effect
   // (and is left out of the echo): back to its default.
   static const Request defaults;
@@ -273,6 +274,7 @@ Request parse_request(const json& req) {
   };
   reset(fields::field("engine"));  // first: rows for one engine depend on it
   for (const Field& f : fields::request_fields()) reset(f);
+  r.layout_dropped = several && !fields::applies(fields::field("gpus"), r);
   check_gpus_layout(r);
   return r;
 }

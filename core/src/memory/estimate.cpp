@@ -181,6 +181,16 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
          "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
          "offload)"});
   }
+  if (req.layout_dropped) {
+    // llama.cpp's --split-mode layer / --tensor-split (Ollama schedules the
+    // same split) is not modelled: the request's layout fields do not apply.
+    p.warnings.push_back(
+        {"engine_single_gpu",
+         std::string(req.engine == Engine::ollama ? "Ollama" : "llama.cpp") +
+             " splits a model over several GPUs by layers, which this estimate does not model "
+             "yet: the number of GPUs and the tp, pp and dp degrees were left out, and the "
+             "figures are for one GPU"});
+  }
   if (is_training(req.task) && req.mechanisms.single_device && layout_gpus(req.parallel) > 1) {
     // stacks.json single_device (torchtune's single-device recipes): no
     // layout over several GPUs is this recipe's; its distributed one is FSDP.
