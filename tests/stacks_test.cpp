@@ -319,7 +319,8 @@ TEST_CASE("DDP: gradient buckets copy every trainable gradient, not under ZeRO o
 // config's "auto" is hidden_size squared: 4,096^2 x 2 B = 33,554,432 B for
 // Llama-3.1-8B. fp32 training: 4 B elements. ZeRO-3 (here also FSDP) and
 // plain data parallel have no such buffer. Axolotl's shipped ZeRO-1/2 configs
-// turn overlap_comm on: its default for those stages only.
+// turn overlap_comm on: its default for those stages only; its ZeRO-2 configs
+// also offload the optimizer to the CPU (deepspeed_configs/zero2.json).
 TEST_CASE("DeepSpeed ZeRO-1/2: reduce buffers of reduce_bucket_size, two with overlap_comm") {
   json req = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
               {"task", "full"},
@@ -358,6 +359,17 @@ TEST_CASE("DeepSpeed ZeRO-1/2: reduce buffers of reduce_bucket_size, two with ov
   const json ax = api(req);
   CHECK(component(ax, "zero_reduce_buffers") == Approx(2e9).epsilon(1e-12));
   CHECK(ax.at("request").at("parallel").at("overlap_comm") == true);
+  // Its zero2.json also offloads the optimizer (ZeRO-Offload): no optimizer
+  // states or fp32 master on the GPU; zero1.json keeps them there.
+  CHECK(ax.at("request").at("parallel").at("offload_optimizer") == true);
+  CHECK(ax.at("stack_defaults").at("parallel.offload_optimizer") == true);
+  CHECK(component(ax, "optimizer_states") == 0);
+  CHECK(component(ax, "master_weights") == 0);
+  req["parallel"]["zero"] = 1;
+  const json ax1 = api(req);
+  CHECK_FALSE(ax1.at("stack_defaults").contains("parallel.offload_optimizer"));
+  CHECK(component(ax1, "optimizer_states") > 0);
+  req["parallel"]["zero"] = 2;
   req["parallel"]["overlap_comm"] = false;  // given: wins over the stack
   CHECK(component(api(req), "zero_reduce_buffers") == Approx(1e9).epsilon(1e-12));
   req["parallel"] = {{"dp", 8}};  // no DeepSpeed: the default stays out
