@@ -432,6 +432,22 @@ TEST_CASE("speed: data-parallel training pays the gradient traffic the compute d
   const json z3 = step();
   CHECK(z3["inputs"]["dp_overlap_window"] == "step");
   CHECK(z3["value"].get<double>() == Approx(1.529379).epsilon(1e-4));
+  // ZeRO-3 at 1 x 4096 tokens: compute 64,335,413,248 x 4096 / 103.0848e12
+  // = 2.556321 s outlasts all 1.529379 s of traffic, so the step is the
+  // compute. With DeepSpeed's overlap_comm off (LLaMA-Factory's shipped
+  // ds_z3_config.json) the reduce-scatter, 1/2 x G = 0.509793 s, runs in turn
+  // with the backward kernels: 3.066114 s.
+  r["seq_len"] = 4096;
+  CHECK(step()["value"].get<double>() == Approx(2.556321).epsilon(1e-4));
+  r["parallel"]["overlap_comm"] = false;
+  const json z3_serial = step();
+  CHECK(z3_serial["inputs"]["dp_after_backward_bytes"].get<double>() == 8030261248.0);
+  CHECK(z3_serial["value"].get<double>() == Approx(3.066114).epsilon(1e-4));
+  r["stack"] = "llama_factory";
+  r["parallel"].erase("overlap_comm");
+  CHECK(step()["value"].get<double>() == Approx(3.066114).epsilon(1e-4));
+  r.erase("stack");
+  r["seq_len"] = 512;
   // One GPU: the compute alone, and no traffic inputs.
   r["parallel"] = {{"dp", 1}};
   const json one = step();

@@ -465,9 +465,10 @@ void add_parallel(std::vector<Field>& t) {
           .member<&Request::parallel, &ParallelOptions::reduce_bucket_size>());
   t.push_back(
       Row("parallel.overlap_comm", Kind::boolean, "Overlap communication (DeepSpeed)", "parallel")
-          .derive("off below ZeRO-3 (DeepSpeed's default)")
-          .about("DeepSpeed overlap_comm: a second reduce buffer, so that reducing overlaps the "
-                 "backward pass.")
+          .derive("off below ZeRO-3, on at ZeRO-3 (DeepSpeed's defaults)")
+          .about("DeepSpeed overlap_comm: gradients are reduced on their own stream, during the "
+                 "backward pass rather than in turn with it (ZeRO-1/2: with a second reduce "
+                 "buffer).")
           .only(kTraining)
           .cli("--overlap-comm")
           .io([](Request& r, const json& v) { r.parallel.overlap_comm = v.get<bool>(); },
