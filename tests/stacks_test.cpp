@@ -377,3 +377,30 @@ TEST_CASE("DeepSpeed ZeRO-1/2: reduce buffers of reduce_bucket_size, two with ov
   CHECK_FALSE(ddp.at("request").at("parallel").contains("overlap_comm"));
   for (const auto& f : ddp.at("stack_defaults").items()) CHECK(f.key() != "parallel.overlap_comm");
 }
+
+// Axolotl loads the model in its bf16 torch_dtype whatever the checkpoint
+// stores (utils/config/__init__.py resolve_dtype, loaders/model.py
+// model_kwargs dtype): a full fine-tune trains bf16 parameters, as stack hf.
+// Llama-3.2-1B's fixture stores float32, where stack hf (dtype "auto")
+// keeps fp32 params: axolotl's AdamW states are then 1,235,814,400 x 2 x 2 B
+// = 4,943,257,600 B against stack hf's 1,235,814,400 x 2 x 4 B. LoRA keeps
+// the global default (the precision default is for full fine-tuning).
+TEST_CASE("Axolotl: full fine-tuning trains bf16 parameters whatever the stored dtype") {
+  json req = {{"model", {{"config", load("meta-llama__Llama-3.2-1B.json")}}},
+              {"task", "full"},
+              {"stack", "axolotl"},
+              {"batch_size", 1},
+              {"seq_len", 1024},
+              {"search", false}};
+  const json ax = api(req);
+  CHECK(ax.at("stack_defaults").at("precision") == "bf16_pure");
+  CHECK(component(ax, "optimizer_states") == Approx(4943257600.0).epsilon(1e-9));
+  CHECK(component(ax, "master_weights") == 0);
+  req["stack"] = "hf";
+  const json hf = api(req);
+  CHECK_FALSE(hf.at("stack_defaults").contains("precision"));
+  CHECK(component(hf, "optimizer_states") == Approx(9886515200.0).epsilon(1e-9));
+  req["stack"] = "axolotl";
+  req["task"] = "lora";
+  CHECK_FALSE(api(req).at("stack_defaults").contains("precision"));
+}
