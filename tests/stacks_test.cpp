@@ -404,3 +404,39 @@ TEST_CASE("Axolotl: full fine-tuning trains bf16 parameters whatever the stored 
   req["task"] = "lora";
   CHECK_FALSE(api(req).at("stack_defaults").contains("precision"));
 }
+
+// DeepSpeed ZeRO-1/2 keeps fp32 master weights and fp32 AdamW states whatever
+// the model's dtype (deepspeed/runtime/base_optimizer.py
+// _configure_master_weights: fp32 unless bf16_master_weights_and_gradients).
+// Stack hf loads Llama-3.1-8B in bf16 (pure bf16 by default); at ZeRO-2 on 8
+// GPUs its 8,030,261,248 params then cost 4 B / 8 = 4,015,130,624 B of master
+// and 8 B / 8 = 8,030,261,248 B of states per GPU, with a warning. At ZeRO-3
+// (also FSDP) the stack's pure bf16 stays; a pure bf16 the user gives stays.
+TEST_CASE("DeepSpeed ZeRO-1/2 counts fp32 masters under a stack's pure bf16") {
+  json req = {{"model", {{"preset", "meta-llama/Llama-3.1-8B"}}},
+              {"task", "full"},
+              {"parallel", {{"dp", 8}, {"zero", 2}}},
+              {"batch_size", 1},
+              {"seq_len", 1024},
+              {"search", false}};
+  auto warned = [](const json& r) {
+    for (const json& w : r.at("warnings"))
+      if (w.at("code") == "deepspeed_fp32_master") return true;
+    return false;
+  };
+  const json z2 = api(req);
+  CHECK(z2.at("stack_defaults").at("precision") == "bf16_pure");
+  CHECK(warned(z2));
+  CHECK(component(z2, "master_weights") == Approx(4015130624.0).epsilon(1e-9));
+  CHECK(component(z2, "optimizer_states") == Approx(8030261248.0).epsilon(1e-9));
+  CHECK(component(z2, "weights") == Approx(16060522496.0).epsilon(1e-9));
+  req["parallel"]["zero"] = 3;
+  const json z3 = api(req);
+  CHECK_FALSE(warned(z3));
+  CHECK(component(z3, "master_weights") == 0);
+  req["parallel"]["zero"] = 2;
+  req["precision"] = "bf16_pure";
+  const json given = api(req);
+  CHECK_FALSE(warned(given));
+  CHECK(component(given, "master_weights") == 0);
+}

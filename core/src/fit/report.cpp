@@ -111,7 +111,7 @@ Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
 
 FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   const ModelSpec& spec = *p.spec;
-  const Request& r = p.req;
+  const Request r = as_given(p);  // the suggestions vary the request as given
   FitReport out;
   out.gpus = fit_all(p, bd);
   if (r.engine == Engine::vllm || r.engine == Engine::sglang) {

@@ -201,7 +201,11 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
   // base is loaded in bf16 and PEFT's fp32 adapters then cast their inputs to
   // fp32 per module (the larger, conservative case).
   c.autocast = req.autocast.value_or(mixed && c.full);
-  c.fp32_params = c.full && req.precision != Precision::bf16_pure;
+  // Under ZeRO (DeepSpeed casts the module to its 16-bit dtype; FSDP computes
+  // in MixedPrecision's param_dtype) the layers run on 16-bit parameters: the
+  // fp32 copy is the optimizer's master, not the residual stream's dtype.
+  const bool sharded_16bit = req.parallel.zero >= 1 && req.precision != Precision::fp32;
+  c.fp32_params = c.full && req.precision != Precision::bf16_pure && !sharded_16bit;
   if (c.full && req.precision == Precision::fp32) c.autocast = false;
   // Unsloth's fused LoRA kernels replace the HF modules when every linear of
   // a gated dense layer carries a dropout-free adapter (methodology §15.6).

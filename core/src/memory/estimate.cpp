@@ -79,9 +79,32 @@ void use_checkpoint_bytes(const ModelSpec& spec, const Request& req, int64_t hp,
   p.fmt.rule = "checkpoint_headers";
 }
 
-Prepared prepare(const ModelSpec& spec, const Request& req) {
+namespace {
+// DeepSpeed ZeRO-1/2 keeps fp32 master weights and fp32 optimizer states
+// whatever dtype the model was loaded in (deepspeed/runtime/base_optimizer.py
+// _configure_master_weights @edaa7221: fp32 unless
+// bf16_master_weights_and_gradients): a stack's pure-bf16 default (the model
+// loaded in bf16) runs there as bf16 mixed. Decided here, per layout, so that
+// every request the fit search builds at another ZeRO stage gets its own
+// regime; a pure bf16 the user gives is kept (DeepSpeed's bf16 master options).
+bool deepspeed_masters(const Request& r) {
+  return r.task == Task::full && (r.parallel.zero == 1 || r.parallel.zero == 2) &&
+         r.precision == Precision::bf16_pure &&
+         std::find(r.stack_defaults.begin(), r.stack_defaults.end(), "precision") !=
+             r.stack_defaults.end();
+}
+Request effective(const Request& given) {
+  Request r = given;
+  if (deepspeed_masters(given)) r.precision = Precision::bf16_mixed;
+  return r;
+}
+}  // namespace
+
+Prepared prepare(const ModelSpec& spec, const Request& given) {
+  const Request req = effective(given);
   validate_parallel(spec, req);
   Prepared p;
+  p.deepspeed_masters = deepspeed_masters(given);
   p.spec = &spec;
   p.req = req;
   p.shard = mem::shard_of(req);
@@ -180,6 +203,12 @@ Prepared prepare(const ModelSpec& spec, const Request& req) {
          "copies of parameters and gradients, which depend on the host: expect a slower step "
          "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
          "offload)"});
+  }
+  if (p.deepspeed_masters) {
+    p.warnings.push_back(
+        {"deepspeed_fp32_master",
+         "DeepSpeed ZeRO-1/2 keeps fp32 master weights and fp32 optimizer states whatever dtype "
+         "the model is loaded in: the training stack's pure bf16 is counted as bf16 mixed here"});
   }
   if (req.layout_dropped) {
     // llama.cpp's --split-mode layer / --tensor-split (Ollama schedules the
@@ -303,6 +332,12 @@ void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain, 
 }
 
 }  // namespace
+
+Request as_given(const Prepared& p) {
+  Request r = p.req;
+  if (p.deepspeed_masters) r.precision = Precision::bf16_pure;
+  return r;
+}
 
 Breakdown evaluate(const Prepared& p, int64_t b, int64_t s, bool explain) {
   Breakdown out;

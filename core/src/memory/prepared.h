@@ -30,7 +30,14 @@ struct Prepared {
   int64_t vllm_batched_tokens = 0;
   llama_cpp::ModelBytes llama_model;  // engine llama_cpp: tensor bytes per layer
   std::vector<std::pair<std::string, std::string>> warnings;
+  // req.precision is bf16_mixed because DeepSpeed ZeRO-1/2 keeps fp32
+  // masters under the stack's pure bf16 (estimate.cpp): as_given undoes it.
+  bool deepspeed_masters = false;
 };
+
+// The request as given (the stack's precision), for searches that change the
+// layout and so re-decide the regime.
+Request as_given(const Prepared& p);
 
 Prepared prepare(const ModelSpec& spec, const Request& req);
 
