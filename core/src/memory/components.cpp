@@ -157,7 +157,7 @@ void zero_reduce_buffers(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   if (p.req.parallel.zero < 1 || p.req.parallel.zero > 2) return;
   const int64_t buffers = p.req.parallel.overlap_comm.value_or(false) ? 2 : 1;
-  const int64_t bytes = p.req.precision == Precision::fp32 ? 4 : 2;
+  const auto bytes = static_cast<int64_t>(zero_comm_bytes(p.req));
   e.set(
       static_cast<double>(p.req.parallel.reduce_bucket_size) * static_cast<double>(bytes * buffers),
       "reduce_bucket_size x 16-bit bytes (x 2 with overlap_comm)",

@@ -93,18 +93,15 @@ bool deepspeed_masters(const Request& r) {
          std::find(r.stack_defaults.begin(), r.stack_defaults.end(), "precision") !=
              r.stack_defaults.end();
 }
-Request effective(const Request& given) {
-  Request r = given;
-  if (deepspeed_masters(given)) r.precision = Precision::bf16_mixed;
-  return r;
-}
 }  // namespace
 
 Prepared prepare(const ModelSpec& spec, const Request& given) {
-  const Request req = effective(given);
+  const bool masters = deepspeed_masters(given);
+  Request req = given;
+  if (masters) req.precision = Precision::bf16_mixed;  // undone by as_given
   validate_parallel(spec, req);
   Prepared p;
-  p.deepspeed_masters = deepspeed_masters(given);
+  p.deepspeed_masters = masters;
   p.spec = &spec;
   p.req = req;
   p.shard = mem::shard_of(req);

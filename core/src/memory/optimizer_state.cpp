@@ -7,6 +7,8 @@ double trainable_param_bytes(const Request& r) {
   return r.precision == Precision::bf16_pure ? 2.0 : 4.0;
 }
 
+double zero_comm_bytes(const Request& r) { return r.precision == Precision::fp32 ? 4.0 : 2.0; }
+
 double optimizer_state_bytes(Optimizer o, double n, double state_bytes, double factored) {
   switch (o) {
     // torch.optim.AdamW: exp_avg and exp_avg_sq, zeros_like(param).

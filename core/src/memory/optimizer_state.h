@@ -11,6 +11,11 @@ namespace vramfit {
 // adapters train in their own dtype.
 double trainable_param_bytes(const Request& r);
 
+// Bytes per element DeepSpeed ZeRO reduces and gathers in: its
+// communication_data_type, the 16-bit training dtype (fp32 when training in
+// fp32); accelerate's FSDP policy reduces in the same (methodology §9.2, §18.4).
+double zero_comm_bytes(const Request& r);
+
 // State bytes kept for `n` trainable params (methodology §5.2).
 // `state_bytes`: trainable_param_bytes; `factored`:
 // Adafactor's row + column statistics of those params (always fp32).

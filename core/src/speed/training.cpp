@@ -146,7 +146,7 @@ DpTraffic dp_traffic(const Prepared& p) {
   // reduces in the 16-bit training dtype: DeepSpeed's communication_data_type
   // (runtime/engine.py @edaa7221, v0.19.5+), accelerate's FSDP mixed precision
   // policy reduce_dtype = param_dtype (utils/dataclasses.py @16cb6eb8).
-  const double elem = zero > 0 ? 2.0 : trainable_param_bytes(p.req);
+  const double elem = zero > 0 ? zero_comm_bytes(p.req) : trainable_param_bytes(p.req);
   t.grad_bytes = static_cast<double>(p.trainable) * elem;
   if (zero == 0) {
     // DDP: each bucket's all-reduce starts when its gradients are ready, in
@@ -159,7 +159,7 @@ DpTraffic dp_traffic(const Prepared& p) {
     // with the backward kernels, unless overlap_comm gives it its own
     // stream; after the optimizer step each rank all-gathers the updated
     // 16-bit parameters (all_gather_dp_groups).
-    t.gather_bytes = static_cast<double>(p.trainable) * 2.0;
+    t.gather_bytes = static_cast<double>(p.trainable) * zero_comm_bytes(p.req);
     const double reduce = ring * t.grad_bytes;
     (p.req.parallel.overlap_comm.value_or(false) ? t.hidden : t.after) += reduce;
     t.after += ring * t.gather_bytes;
