@@ -29,4 +29,4 @@ else
   echo "test-web: ${CHROMIUM:-/usr/bin/chromium} not found; browser tests skipped" >&2
 fi
 # node's summary (# tests / # pass / # fail) closes the log.
-node --test "${suites[@]}"
+node --test --test-concurrency=2 "${suites[@]}"

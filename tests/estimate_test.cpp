@@ -859,23 +859,50 @@ TEST_CASE(
   CHECK(comp(r, "optimizer_states") == 64242089984LL);
 }
 
-TEST_CASE("ZeRO stages with mixed precision follow the Megatron/DeepSpeed 2+4+4+8 split",
+TEST_CASE("ZeRO stages with mixed precision: DeepSpeed's 16-bit gradients at ZeRO-1/2",
           "[estimate][parallel]") {
-  // §5.1 "Mixed precision ZeRO/Megatron" row: bf16 params 2, fp32 grads 4,
-  // fp32 master 4, AdamW 8 (18 B/param); ZeRO-1 shards master + AdamW,
-  // ZeRO-2 also grads, ZeRO-3 also params (§9.1, §9.9). dp = 8:
-  //   2P = 16,060,522,496   4P = 32,121,044,992
-  //   4P/8 = 4,015,130,624  8P/8 = 8,030,261,248  2P/8 = 2,007,565,312
-  auto at = [](int z) {
-    return ok(preset_req(kLlama8B, {{"task", "full"}, {"parallel", {{"dp", 8}, {"zero", z}}}}));
+  // §9.2: DeepSpeed ZeRO-1/2 under bf16 keeps bf16 params (2), gradients in
+  // the model dtype (grad_accum_dtype defaults to it) with the rank's
+  // partition in a persistent 16-bit buffer (2/N), an fp32 master (4/N) and
+  // AdamW (8/N); the step casts the partition's gradients to fp32 (4/N):
+  // 2Ψ + 18Ψ/N at the step, DeepSpeed's own estimate_zero2_model_states_mem_needs.
+  // ZeRO-1 without overlap_comm also holds every 16-bit gradient (2Ψ) until
+  // the reduce after the backward pass. ZeRO-3 stands for FSDP too and keeps
+  // §5.1's fp32 gradients (4/N). dp = 8, Ψ = 8,030,261,248:
+  //   2Ψ = 16,060,522,496   4Ψ/8 = 4,015,130,624  8Ψ/8 = 8,030,261,248
+  //   2Ψ/8 = 2,007,565,312
+  auto at = [](int z, bool overlap = false) {
+    return ok(preset_req(
+        kLlama8B,
+        {{"task", "full"}, {"parallel", {{"dp", 8}, {"zero", z}, {"overlap_comm", overlap}}}}));
   };
-  const json z1 = at(1), z2 = at(2), z3 = at(3);
+  const json z1 = at(1), z1o = at(1, true), z2 = at(2), z3 = at(3);
   CHECK(comp(z1, "weights") == 16060522496LL);
-  CHECK(comp(z1, "gradients") == 32121044992LL);
+  CHECK(comp(z1, "gradients") == 2007565312LL);
+  CHECK(comp(z1, "zero1_unreduced_gradients") == 16060522496LL);
+  CHECK(comp(z1, "fp32_gradient_partition") == 4015130624LL);
   CHECK(comp(z1, "master_weights") == 4015130624LL);
   CHECK(comp(z1, "optimizer_states") == 8030261248LL);
+  // overlap_comm reduces each gradient as it is ready: ZeRO-2's memory.
+  CHECK(comp(z1o, "zero1_unreduced_gradients") == 0);
   CHECK(comp(z2, "weights") == 16060522496LL);
-  CHECK(comp(z2, "gradients") == 4015130624LL);
+  CHECK(comp(z2, "gradients") == 2007565312LL);
+  CHECK(comp(z2, "zero1_unreduced_gradients") == 0);
+  CHECK(comp(z2, "fp32_gradient_partition") == 4015130624LL);
+  // The unreduced gradients live at the end of the backward pass, the fp32
+  // partition in the step (DeepSpeedZeroOptimizer.step).
+  auto in_phase = [](const json& r, const char* phase, const char* id) {
+    for (const json& ph : r.at("phases"))
+      if (ph.at("id") == phase)
+        for (const json& c : ph.at("components"))
+          if (c == id) return true;
+    return false;
+  };
+  CHECK(in_phase(z1, "backward_end", "zero1_unreduced_gradients"));
+  CHECK_FALSE(in_phase(z1, "optimizer_step", "zero1_unreduced_gradients"));
+  CHECK(in_phase(z1, "optimizer_step", "fp32_gradient_partition"));
+  CHECK_FALSE(in_phase(z1, "backward_end", "fp32_gradient_partition"));
+  CHECK(comp(z3, "fp32_gradient_partition") == 0);
   CHECK(comp(z3, "weights") == 2007565312LL);
   CHECK(comp(z3, "gradients") == 4015130624LL);
   CHECK(comp(z3, "master_weights") == 4015130624LL);

@@ -432,6 +432,12 @@ TEST_CASE("speed: data-parallel training pays the gradient traffic the compute d
   const json z3 = step();
   CHECK(z3["inputs"]["dp_overlap_window"] == "step");
   CHECK(z3["value"].get<double>() == Approx(1.529379).epsilon(1e-4));
+  CHECK(z3["inputs"]["dp_gathered_bytes"].get<double>() == 16060522496.0);
+  // Under bf16 mixed the gathered params are the 16-bit weights too
+  // (2 B x 8,030,261,248 = 16,060,522,496), not the fp32 master.
+  r["precision"] = "bf16_mixed";
+  CHECK(step()["inputs"]["dp_gathered_bytes"].get<double>() == 16060522496.0);
+  r["precision"] = "bf16_pure";
   // ZeRO-3 at 1 x 4096 tokens: compute 64,335,413,248 x 4096 / 103.0848e12
   // = 2.556321 s outlasts all 1.529379 s of traffic, so the step is the
   // compute. With DeepSpeed's overlap_comm off (LLaMA-Factory's shipped

@@ -233,21 +233,29 @@ void print_estimate(const json& r, const json& fields) {
                 value_label(fields, "stack", q.at("stack").get<std::string>()).c_str(),
                 q.value("stack_version", "").c_str(), given.c_str());
   }
+  // One column for the labels: as wide as the longest component's.
+  int w = 26;
+  for (const auto& c : r.at("components"))
+    w = std::max(w, static_cast<int>(c.at("label").get<std::string>().size()));
   for (const auto& c : r.at("components")) {
     std::string mark = c.at("in_peak").get<bool>() ? "" : "  (not at peak)";
-    row(c.at("label").get<std::string>(), gib(c.at("bytes").get<int64_t>()) + mark);
+    row(c.at("label").get<std::string>(), gib(c.at("bytes").get<int64_t>()) + mark, w);
   }
   std::printf("\n");
-  row("peak allocated (PyTorch)", gib(i64(r, "peak_allocated_bytes")) + "  [" +
-                                      phase_label(r.at("peak_phase").get<std::string>()) + "]");
+  row("peak allocated (PyTorch)",
+      gib(i64(r, "peak_allocated_bytes")) + "  [" +
+          phase_label(r.at("peak_phase").get<std::string>()) + "]",
+      w);
   if (r.contains("paged_bytes")) {
-    row("paged optimizer states", gib(i64(r, "paged_bytes")) + "  (managed memory, in the total)");
+    row("paged optimizer states", gib(i64(r, "paged_bytes")) + "  (managed memory, in the total)",
+        w);
   }
-  row("total (nvidia-smi)", gib(i64(r, "total_bytes")) + "  (range " +
-                                gib(i64(r.at("range"), "low_bytes")) + " - " +
-                                gib(i64(r.at("range"), "high_bytes")) + ")");
+  row("total (nvidia-smi)",
+      gib(i64(r, "total_bytes")) + "  (range " + gib(i64(r.at("range"), "low_bytes")) + " - " +
+          gib(i64(r.at("range"), "high_bytes")) + ")",
+      w);
   if (r.contains("smallest_gpu")) {
-    row("smallest GPU that fits", gpu_name(r.at("smallest_gpu")));
+    row("smallest GPU that fits", gpu_name(r.at("smallest_gpu")), w);
   }
   if (r.contains("speed") && r.at("speed").is_object()) print_speed(r.at("speed"));
   for (const auto& w : r.at("warnings")) {

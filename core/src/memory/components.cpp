@@ -100,8 +100,9 @@ void weights(const Ctx& c, Emit& e) {
           INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
     return;
   }
+  // Under ZeRO mixed precision the format is already 16-bit; the fp32
+  // master is its own component.
   double w = static_cast<double>(p.weights.total);
-  if (ds_mixed(p)) w = w / 2.0;              // the fp32 master is its own component
   if (p.req.parallel.offload_params) w = 0;  // ZeRO-3 offload: params live on the CPU
   e.set(w, "params x bytes per weight, per tensor group (quantised linears vs 16-bit rest)",
         INPUTS({{"dtype", p.fmt.dtype}, {"bits", p.fmt.bits}, {"params", p.params.total}}), unc);
@@ -117,8 +118,28 @@ void lora_adapters(const Ctx& c, Emit& e) {
                 {"bytes", p.req.lora.dtype_bytes}}));
 }
 
+// DeepSpeed ZeRO-1/2 under 16-bit mixed precision keeps its gradients in the
+// 16-bit model dtype (engine.py get_data_types: grad_accum_dtype defaults to
+// it) and casts only its own partition to fp32 for the step (methodology §9.2).
+bool ds_partitioned_grads(const Prepared& p) { return ds_mixed(p) && p.req.parallel.zero <= 2; }
+
 void gradients(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
+  if (ds_partitioned_grads(p)) {
+    // stage_1_and_2.py copy_grads_in_partition: a persistent 16-bit buffer of
+    // the rank's partition (ZeRO-1 too); with cpu_offload each gradient goes
+    // to the host instead.
+    const double bytes = zero_comm_bytes(p.req);
+    e.set(p.req.parallel.offload_optimizer
+              ? 0
+              : static_cast<double>(p.trainable) * bytes / static_cast<double>(p.shard.dp),
+          "trainable params x 16-bit grad bytes / dp (DeepSpeed's grads_in_partition; 0 with "
+          "offload_optimizer)",
+          INPUTS({{"trainable", p.trainable},
+                  {"bytes", static_cast<int64_t>(bytes)},
+                  {"dp", p.shard.dp}}));
+    return;
+  }
   const double state = state_bytes(p);
   const double g_shard = p.req.parallel.zero >= 2 ? static_cast<double>(p.shard.dp) : 1.0;
   double grads = static_cast<double>(p.trainable) * state / g_shard;
@@ -164,6 +185,35 @@ void zero_reduce_buffers(const Ctx& c, Emit& e) {
       INPUTS({{"reduce_bucket_size", p.req.parallel.reduce_bucket_size},
               {"bytes", bytes},
               {"buffers", buffers}}));
+}
+
+// DeepSpeed ZeRO-1 without overlap_comm (stage_1_and_2.py process_gradients)
+// reduces nothing during the backward pass: every parameter's 16-bit .grad
+// lives until reduce_gradients after it, which moves each into the
+// contiguous reduce buffer (methodology §9.2). With overlap_comm, and at
+// ZeRO-2, the hooks do so as each gradient is ready.
+void zero1_unreduced_gradients(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!ds_partitioned_grads(p) || p.req.parallel.zero != 1 ||
+      p.req.parallel.overlap_comm.value_or(false)) {
+    return;
+  }
+  const double bytes = zero_comm_bytes(p.req);
+  e.set(static_cast<double>(p.trainable) * bytes,
+        "trainable params x 16-bit grad bytes, until the reduce after the backward pass",
+        INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(bytes)}}));
+}
+
+// DeepSpeedZeroOptimizer.step flattens the partition's 16-bit gradients and
+// casts them to the fp32 master's dtype (single_grad_partition) for the
+// optimizer; freed after it (methodology §9.2). With cpu_offload they are
+// already fp32 on the host.
+void fp32_gradient_partition(const Ctx& c, Emit& e) {
+  const Prepared& p = c.p;
+  if (!ds_partitioned_grads(p) || p.req.parallel.offload_optimizer) return;
+  e.set(4.0 * static_cast<double>(p.trainable) / static_cast<double>(p.shard.dp),
+        "4 bytes x trainable params / dp",
+        INPUTS({{"trainable", p.trainable}, {"dp", p.shard.dp}}));
 }
 
 // bitsandbytes' paged optimizers (paged_adamw_8bit): the uint8 m and v of
@@ -567,6 +617,13 @@ const std::vector<ComponentDef>& component_table() {
        kSteady, false, lora_adapters},
       {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",
        0.01, kBackwardEnd | kOptimizerStep, false, gradients},
+      {"zero1_unreduced_gradients", "Unreduced gradients (ZeRO-1)",
+       "DeepSpeed ZeRO-1 without overlap_comm: every parameter's 16-bit gradient, held from the "
+       "backward pass to the reduce after it.",
+       0.01, kBackwardEnd, false, zero1_unreduced_gradients},
+      {"fp32_gradient_partition", "fp32 gradient partition (DeepSpeed)",
+       "DeepSpeed ZeRO-1/2 casts its partition of the gradients to fp32 for the optimizer step.",
+       0.01, kOptimizerStep, false, fp32_gradient_partition},
       {"ddp_buckets", "DDP gradient buckets",
        "PyTorch DDP's all-reduce buckets: a second copy of every gradient, allocated when it "
        "wraps the model.",

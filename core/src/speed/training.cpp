@@ -167,13 +167,13 @@ DpTraffic dp_traffic(const Prepared& p) {
     // ZeRO-3 / FSDP: every parameter all-gathered for the forward and again
     // for the backward, gradients reduce-scattered; prefetching overlaps
     // them with the layers before (FSDP forward/backward_prefetch, DeepSpeed
-    // stage3 prefetch_bucket_size). Both gather the 16-bit compute copy of
-    // fp32 parameters (FSDP MixedPrecision param_dtype, DeepSpeed's fp16/bf16
-    // params). DeepSpeed's stage3.py reduces on the default stream, in turn
-    // with the backward kernels, when overlap_comm is off (on by default at
-    // this stage: zero/config.py overlap_comm_valid).
-    const double per_rank = static_cast<double>(p.weights.total) * n;
-    t.gather_bytes = p.fmt.bits >= 32 ? per_rank / 2.0 : per_rank;
+    // stage3 prefetch_bucket_size). Both gather the params in the weights
+    // format, 16-bit (FSDP MixedPrecision param_dtype, DeepSpeed's fp16/bf16
+    // params; fp32 training has no speed figures). DeepSpeed's stage3.py
+    // reduces on the default stream, in turn with the backward kernels, when
+    // overlap_comm is off (on by default at this stage: zero/config.py
+    // overlap_comm_valid).
+    t.gather_bytes = static_cast<double>(p.weights.total) * n;
     t.hidden = ring * 2.0 * t.gather_bytes;
     (p.req.parallel.overlap_comm.value_or(true) ? t.hidden : t.after) += ring * t.grad_bytes;
     t.whole_step = true;
