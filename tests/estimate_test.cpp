@@ -859,6 +859,22 @@ TEST_CASE(
   CHECK(comp(r, "optimizer_states") == 64242089984LL);
 }
 
+namespace {
+// Whether phase `phase` of response r lists component `id`; its bytes.
+bool live_in_phase(const json& r, const char* phase, const char* id) {
+  for (const json& ph : r.at("phases"))
+    if (ph.at("id") == phase)
+      for (const json& c : ph.at("components"))
+        if (c == id) return true;
+  return false;
+}
+int64_t phase_bytes(const json& r, const char* phase) {
+  for (const json& ph : r.at("phases"))
+    if (ph.at("id") == phase) return ph.at("bytes").get<int64_t>();
+  return -1;
+}
+}  // namespace
+
 TEST_CASE("ZeRO stages with mixed precision: DeepSpeed's 16-bit gradients at ZeRO-1/2",
           "[estimate][parallel]") {
   // §9.2: DeepSpeed ZeRO-1/2 under bf16 keeps bf16 params (2), gradients in
@@ -891,17 +907,10 @@ TEST_CASE("ZeRO stages with mixed precision: DeepSpeed's 16-bit gradients at ZeR
   CHECK(comp(z2, "fp32_gradient_partition") == 4015130624LL);
   // The unreduced gradients live at the end of the backward pass, the fp32
   // partition in the step (DeepSpeedZeroOptimizer.step).
-  auto in_phase = [](const json& r, const char* phase, const char* id) {
-    for (const json& ph : r.at("phases"))
-      if (ph.at("id") == phase)
-        for (const json& c : ph.at("components"))
-          if (c == id) return true;
-    return false;
-  };
-  CHECK(in_phase(z1, "backward_end", "zero1_unreduced_gradients"));
-  CHECK_FALSE(in_phase(z1, "optimizer_step", "zero1_unreduced_gradients"));
-  CHECK(in_phase(z1, "optimizer_step", "fp32_gradient_partition"));
-  CHECK_FALSE(in_phase(z1, "backward_end", "fp32_gradient_partition"));
+  CHECK(live_in_phase(z1, "backward_end", "zero1_unreduced_gradients"));
+  CHECK_FALSE(live_in_phase(z1, "optimizer_step", "zero1_unreduced_gradients"));
+  CHECK(live_in_phase(z1, "optimizer_step", "fp32_gradient_partition"));
+  CHECK_FALSE(live_in_phase(z1, "backward_end", "fp32_gradient_partition"));
   CHECK(comp(z3, "fp32_gradient_partition") == 0);
   CHECK(comp(z3, "weights") == 2007565312LL);
   CHECK(comp(z3, "gradients") == 4015130624LL);
@@ -917,6 +926,56 @@ TEST_CASE("ZeRO stages with mixed precision: DeepSpeed's 16-bit gradients at ZeR
   const json f =
       ok(preset_req(kLlama8B, {{"task", "full"}, {"parallel", {{"dp", 8}, {"fsdp", true}}}}));
   CHECK(f["total_bytes"] == z3["total_bytes"]);
+}
+
+TEST_CASE("Gradient accumulation keeps the summed gradients through the next micro-batch",
+          "[estimate][full]") {
+  // transformers trainer.py _inner_training_loop zeroes the gradients only
+  // after the optimizer step: with gradient_accumulation_steps > 1, from the
+  // second micro-batch on the gradients so far live through its forward and
+  // backward passes. Llama-3.1-8B full, pure bf16, one GPU: gradients
+  // 2 B x 8,030,261,248 = 16,060,522,496 B, added to the forward end and the
+  // layer backward phases; the backward end and the step already hold them.
+  json base = {{"task", "full"}, {"precision", "bf16_pure"}, {"seq_len", 512}, {"search", false}};
+  const json one = ok(preset_req(kLlama8B, base));
+  base["gradient_accumulation_steps"] = 4;
+  const json four = ok(preset_req(kLlama8B, base));
+  CHECK(comp(four, "gradients") == 16060522496LL);
+  CHECK_FALSE(live_in_phase(one, "forward_end", "gradients"));
+  CHECK(live_in_phase(four, "forward_end", "gradients"));
+  CHECK(phase_bytes(four, "forward_end") - phase_bytes(one, "forward_end") == 16060522496LL);
+  CHECK(phase_bytes(four, "layer_backward") - phase_bytes(one, "layer_backward") == 16060522496LL);
+  CHECK(phase_bytes(four, "backward_end") == phase_bytes(one, "backward_end"));
+  CHECK(phase_bytes(four, "optimizer_step") == phase_bytes(one, "optimizer_step"));
+  // torchtune rejects it with optimizer_in_bwd ("Gradient accumulation is not
+  // supported with optimizer in bwd").
+  base["optimizer_in_backward"] = true;
+  const json e = error_of(preset_req(kLlama8B, base));
+  CHECK(e["code"] == "inconsistent");
+  CHECK(e["field"] == "gradient_accumulation_steps");
+  // DeepSpeed ZeRO-1 reduces only at the accumulation boundary: with
+  // accumulation its 16-bit .grad sums (2 B x 8,030,261,248) live through
+  // every micro-batch, overlap_comm or not; its partition buffer
+  // (grads_in_partition, 2 B x Ψ / 8 = 2,007,565,312) stays allocated from
+  // step to step, accumulation or not.
+  json z = {{"task", "full"},
+            {"seq_len", 512},
+            {"search", false},
+            {"parallel", {{"dp", 8}, {"zero", 1}, {"overlap_comm", true}}}};
+  const json z1 = ok(preset_req(kLlama8B, z));
+  CHECK(comp(z1, "zero1_unreduced_gradients") == 0);
+  CHECK(live_in_phase(z1, "forward_end", "gradients"));
+  CHECK(comp(z1, "gradients") == 2007565312LL);
+  z["gradient_accumulation_steps"] = 2;
+  const json z1ga = ok(preset_req(kLlama8B, z));
+  CHECK(comp(z1ga, "zero1_unreduced_gradients") == 16060522496LL);
+  CHECK(live_in_phase(z1ga, "forward_end", "zero1_unreduced_gradients"));
+  // ZeRO-3 on several GPUs: FSDP's no_sync under the Trainer is not modelled.
+  z["parallel"] = {{"dp", 8}, {"zero", 3}};
+  const json z3 = ok(preset_req(kLlama8B, z));
+  bool warned = false;
+  for (const json& w : z3["warnings"]) warned = warned || w["code"] == "fsdp_accumulation";
+  CHECK(warned);
 }
 
 TEST_CASE("Pipeline parallel 2: half the layers plus the larger end per GPU",

@@ -454,6 +454,27 @@ TEST_CASE("speed: data-parallel training pays the gradient traffic the compute d
   CHECK(step()["value"].get<double>() == Approx(3.066114).epsilon(1e-4));
   r.erase("stack");
   r["seq_len"] = 512;
+  // Gradient accumulation over 4 micro-batches (compute 0.300874 s, the
+  // one-GPU step below). DDP all-reduces on the last one only (the Trainer's
+  // no_sync): 0.300874 + (1.094805 - 0.300874) / 4 = 0.499357 s. ZeRO-2
+  // reduce-scatters every micro-batch (1/2 G over PCIe: 0.509794 s, serial
+  // without overlap_comm) and all-gathers once per optimizer step:
+  // 0.300874 + 0.509794 + 0.509794 / 4 = 0.938116 s, after-backward bytes
+  // 8,030,261,248 + 8,030,261,248 / 4 = 10,037,826,560. ZeRO-1 reduces at
+  // the boundary only: 0.300874 + 1.019587 / 4 = 0.555771 s.
+  r["gradient_accumulation_steps"] = 4;
+  r["parallel"] = {{"dp", 2}};
+  const json ddp_ga = step();
+  CHECK(ddp_ga["inputs"]["dp_sync_every"].get<double>() == 4.0);
+  CHECK(ddp_ga["value"].get<double>() == Approx(0.499357).epsilon(1e-4));
+  r["parallel"]["zero"] = 2;
+  const json z2_ga = step();
+  CHECK(z2_ga["inputs"]["dp_after_backward_bytes"].get<double>() == 10037826560.0);
+  CHECK_FALSE(z2_ga["inputs"].contains("dp_sync_every"));
+  CHECK(z2_ga["value"].get<double>() == Approx(0.938116).epsilon(1e-4));
+  r["parallel"]["zero"] = 1;
+  CHECK(step()["value"].get<double>() == Approx(0.555771).epsilon(1e-4));
+  r.erase("gradient_accumulation_steps");
   // One GPU: the compute alone, and no traffic inputs.
   r["parallel"] = {{"dp", 1}};
   const json one = step();

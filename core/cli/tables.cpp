@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <string>
 
 #include "vramfit/api.h"
 
@@ -214,10 +215,13 @@ void print_engine(const json& r, int64_t seq_len) {
 void print_estimate(const json& r, const json& fields) {
   print_params(r);
   const json& q = r.at("request");
-  std::printf("\n%s, batch %lld x seq %lld, weights %s\n",
+  const int64_t accumulate = q.value("gradient_accumulation_steps", int64_t{1});
+  const std::string micro =
+      accumulate > 1 ? ", " + std::to_string(accumulate) + " micro-batches per optimizer step" : "";
+  std::printf("\n%s, batch %lld x seq %lld%s, weights %s\n",
               value_label(fields, "task", q.at("task").get<std::string>()).c_str(),
               static_cast<long long>(q.at("batch_size").get<int64_t>()),
-              static_cast<long long>(q.at("seq_len").get<int64_t>()),
+              static_cast<long long>(q.at("seq_len").get<int64_t>()), micro.c_str(),
               catalog_label("dtypes", q.at("weights_dtype").get<std::string>()).c_str());
   // The layout, when it spans several GPUs: figures below are per GPU.
   const int64_t layout = r.contains("layout") ? i64(r.at("layout"), "gpus") : 1;

@@ -47,6 +47,8 @@ export type RequestSettings = {
   gradient_checkpointing?: boolean;
   /** Optimizer */
   optimizer?: RequestEnums['optimizer'];
+  /** Gradient accumulation steps */
+  gradient_accumulation_steps?: number;
   /** Optimizer step in backward */
   optimizer_in_backward?: boolean;
   /** Tokens to train */

@@ -55,6 +55,7 @@ export const FIELDS = [
   { name: 'precision', kind: 'enum', group: 'training' },
   { name: 'optimizer', kind: 'enum', group: 'training' },
   { name: 'gradient_checkpointing', kind: 'bool', group: 'training' },
+  { name: 'gradient_accumulation_steps', kind: 'int', group: 'training' },
   { name: 'loss', kind: 'enum', group: 'training' },
   { name: 'autocast', kind: 'tristate', group: 'training-adv' },
   { name: 'optimizer_in_backward', kind: 'bool', group: 'training-adv' },

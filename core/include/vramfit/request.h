@@ -120,6 +120,7 @@ struct Request {
   bool gradient_checkpointing = false;
   Optimizer optimizer = Optimizer::adamw;
   bool optimizer_in_backward = false;
+  int64_t gradient_accumulation_steps = 1;  // micro-batches per optimizer step
   LoraOptions lora;
   Attention attention = Attention::sdpa;
   std::string kv_cache_dtype;  // "" = same as compute dtype

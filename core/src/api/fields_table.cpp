@@ -265,6 +265,17 @@ void add_training(std::vector<Field>& t) {
                   .cli("--optimizer")
                   .choice<&Request::optimizer>());
   t.push_back(
+      Row("gradient_accumulation_steps", Kind::integer, "Gradient accumulation steps", "training")
+          .range(1, 65536)
+          .about("Micro-batches whose gradients are summed before each optimizer step (the "
+                 "Trainer's gradient_accumulation_steps). Above 1 the summed gradients stay "
+                 "allocated through the next micro-batch's forward and backward passes, and "
+                 "data-parallel traffic that runs once per optimizer step is shared by the "
+                 "micro-batches.")
+          .only(kTraining)
+          .cli("--gradient-accumulation-steps", {"--grad-accum"})
+          .member<&Request::gradient_accumulation_steps>());
+  t.push_back(
       Row("optimizer_in_backward", Kind::boolean, "Optimizer step in backward", "training-adv")
           .about("Fused per-parameter step during backward (torchtune optimizer_in_bwd).")
           .only(kTraining)

@@ -118,6 +118,10 @@ void lora_adapters(const Ctx& c, Emit& e) {
                 {"bytes", p.req.lora.dtype_bytes}}));
 }
 
+bool accumulates(const Prepared& p) {
+  return p.req.gradient_accumulation_steps > 1 && !p.req.optimizer_in_backward;
+}
+
 // DeepSpeed ZeRO-1/2 under 16-bit mixed precision keeps its gradients in the
 // 16-bit model dtype (engine.py get_data_types: grad_accum_dtype defaults to
 // it) and casts only its own partition to fp32 for the step (methodology §9.2).
@@ -138,6 +142,7 @@ void gradients(const Ctx& c, Emit& e) {
           INPUTS({{"trainable", p.trainable},
                   {"bytes", static_cast<int64_t>(bytes)},
                   {"dp", p.shard.dp}}));
+    e.phases = kTrainingPhases;  // allocated once, kept from step to step
     return;
   }
   const double state = state_bytes(p);
@@ -149,6 +154,11 @@ void gradients(const Ctx& c, Emit& e) {
   }
   e.set(grads, "trainable params x grad bytes (/ dp under ZeRO-2/3)",
         INPUTS({{"trainable", p.trainable}, {"bytes", static_cast<int64_t>(state)}}));
+  // Gradient accumulation: the Trainer zeroes the gradients only after the
+  // optimizer step (trainer.py _inner_training_loop), so from the second
+  // micro-batch on the sums so far live through its forward and backward.
+  e.phases = accumulates(p) ? kTrainingPhases & ~kEval  // zeroed before an eval
+                            : kBackwardEnd | kOptimizerStep;
 }
 
 // PyTorch DDP (data parallel without ZeRO / FSDP) allocates flat all-reduce
@@ -191,13 +201,16 @@ void zero_reduce_buffers(const Ctx& c, Emit& e) {
 // reduces nothing during the backward pass: every parameter's 16-bit .grad
 // lives until reduce_gradients after it, which moves each into the
 // contiguous reduce buffer (methodology §9.2). With overlap_comm, and at
-// ZeRO-2, the hooks do so as each gradient is ready.
+// ZeRO-2, the hooks do so as each gradient is ready. ZeRO-1 reduces only at
+// the accumulation boundary (reduce_ready_partitions_and_remove_grads): with
+// gradient accumulation the .grad sums live through every micro-batch.
 void zero1_unreduced_gradients(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
   if (!ds_partitioned_grads(p) || p.req.parallel.zero != 1 ||
-      p.req.parallel.overlap_comm.value_or(false)) {
+      (p.req.parallel.overlap_comm.value_or(false) && !accumulates(p))) {
     return;
   }
+  e.phases = accumulates(p) ? kTrainingPhases & ~kEval : kBackwardEnd;
   const double bytes = zero_comm_bytes(p.req);
   e.set(static_cast<double>(p.trainable) * bytes,
         "trainable params x 16-bit grad bytes, until the reduce after the backward pass",
@@ -616,11 +629,11 @@ const std::vector<ComponentDef>& component_table() {
       {"lora_adapters", "LoRA adapters", "The trainable adapter matrices (LoRA, DoRA).", 0.001,
        kSteady, false, lora_adapters},
       {"gradients", "Gradients", "One gradient per trainable parameter, from backward to the step.",
-       0.01, kBackwardEnd | kOptimizerStep, false, gradients},
+       0.01, kTrainingPhases, false, gradients},
       {"zero1_unreduced_gradients", "Unreduced gradients (ZeRO-1)",
        "DeepSpeed ZeRO-1 without overlap_comm: every parameter's 16-bit gradient, held from the "
        "backward pass to the reduce after it.",
-       0.01, kBackwardEnd, false, zero1_unreduced_gradients},
+       0.01, kTrainingPhases & ~kEval, false, zero1_unreduced_gradients},
       {"fp32_gradient_partition", "fp32 gradient partition (DeepSpeed)",
        "DeepSpeed ZeRO-1/2 casts its partition of the gradients to fp32 for the optimizer step.",
        0.01, kOptimizerStep, false, fp32_gradient_partition},

@@ -100,6 +100,14 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
   Request req = given;
   if (masters) req.precision = Precision::bf16_mixed;  // undone by as_given
   validate_parallel(spec, req);
+  if (req.optimizer_in_backward && req.gradient_accumulation_steps > 1) {
+    // torchtune recipes raise "Gradient accumulation is not supported with
+    // optimizer in bwd": each parameter is stepped as its gradient is ready.
+    throw Error(ErrorCode::inconsistent, "gradient_accumulation_steps",
+                "optimizer_in_backward steps each parameter as soon as its gradient is ready, so "
+                "gradients cannot accumulate over micro-batches: set gradient_accumulation_steps "
+                "to 1 or turn optimizer_in_backward off");
+  }
   Prepared p;
   p.deepspeed_masters = masters;
   p.spec = &spec;
@@ -200,6 +208,17 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
          "copies of parameters and gradients, which depend on the host: expect a slower step "
          "(torchtune's README @0031bfb: 1,568 tokens/s for a 70B full fine-tune on 8 x A100 with "
          "offload)"});
+  }
+  if (is_training(req.task) && req.gradient_accumulation_steps > 1 && req.parallel.zero == 3 &&
+      p.shard.dp > 1) {
+    // transformers trainer.py _inner_training_loop runs every micro-batch but
+    // the last under accelerator.no_sync, except under DeepSpeed; FSDP's
+    // no_sync keeps unsharded gradients.
+    p.warnings.push_back(
+        {"fsdp_accumulation",
+         "with gradient accumulation, the Trainer runs FSDP's no_sync for every micro-batch but "
+         "the last, and FSDP then keeps each GPU's gradients unsharded: not modelled, the "
+         "figures are DeepSpeed ZeRO-3's, which reduces every micro-batch"});
   }
   if (p.deepspeed_masters) {
     p.warnings.push_back(
@@ -324,7 +343,7 @@ void add_components(mem::Ctx& ctx, bool runtime, uint32_t phases, bool explain, 
     c.formula = e.formula;
     if (explain) c.inputs = std::move(e.inputs);
     out.components.push_back(std::move(c));
-    live_in.push_back(d.phases);
+    live_in.push_back(e.phases ? e.phases & d.phases : d.phases);
   }
 }
 

@@ -78,6 +78,7 @@ struct Emit {
   bool paged = false;  // managed memory (paged optimizer states), not PyTorch's
   double bytes = 0;
   double uncertainty = -1;  // < 0: the row's
+  uint32_t phases = 0;      // 0: the row's; else those of them this request keeps it in
   const char* formula = "";
   nlohmann::json inputs;
   void set(double b, const char* f, std::initializer_list<Input> in, double unc = -1) {
@@ -96,7 +97,7 @@ struct ComponentDef {
   const char* label;        // human label (CLI, page, response)
   const char* description;  // one sentence for the catalogue
   double uncertainty;       // relative band (low/high) unless the formula gives one
-  uint32_t phases;          // PhaseBit set; 0 only for runtime components
+  uint32_t phases;          // PhaseBit set it can be live in; 0 only for runtime components
   bool runtime;             // not a tensor: added on top of the peak phase
   void (*formula)(const Ctx&, Emit&);
   uint32_t engines = ~0u;  // inference engines it applies to (bit 1 << Engine)

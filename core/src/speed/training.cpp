@@ -134,6 +134,7 @@ struct DpTraffic {
   double hidden = 0;
   double after = 0;
   bool whole_step = false;  // ZeRO-3 / FSDP: prefetched gathers overlap the forward too
+  double sync_every = 1;    // micro-batches per exchange (gradient accumulation)
 };
 
 DpTraffic dp_traffic(const Prepared& p) {
@@ -142,6 +143,7 @@ DpTraffic dp_traffic(const Prepared& p) {
   if (n <= 1) return t;
   const double ring = (n - 1) / n;
   const int zero = p.req.parallel.zero;
+  const auto ga = static_cast<double>(p.req.gradient_accumulation_steps);
   // DDP all-reduces .grad in its own dtype (the breakdown's gradients). ZeRO
   // reduces in the 16-bit training dtype: DeepSpeed's communication_data_type
   // (runtime/engine.py @edaa7221, v0.19.5+), accelerate's FSDP mixed precision
@@ -153,16 +155,28 @@ DpTraffic dp_traffic(const Prepared& p) {
     // the backward pass (torch c10d reducer.cpp mark_variable_ready ->
     // all_reduce_bucket).
     t.hidden = 2.0 * ring * t.grad_bytes;
+    // Gradient accumulation: the Trainer runs every micro-batch but the last
+    // under no_sync (trainer.py _inner_training_loop), so one all-reduce per
+    // optimizer step.
+    t.sync_every = ga;
   } else if (zero <= 2) {
     // DeepSpeed ZeRO-1/2 (runtime/zero/stage_1_and_2.py @edaa7221):
     // average_tensor reduces each bucket on the compute stream, so in turn
     // with the backward kernels, unless overlap_comm gives it its own
     // stream; after the optimizer step each rank all-gathers the updated
     // 16-bit parameters (all_gather_dp_groups).
+    // ZeRO-1 reduces only at the accumulation boundary, ZeRO-2 every
+    // micro-batch (reduce_ready_partitions_and_remove_grads); the gather
+    // follows the optimizer step.
     t.gather_bytes = static_cast<double>(p.trainable) * zero_comm_bytes(p.req);
     const double reduce = ring * t.grad_bytes;
     (p.req.parallel.overlap_comm.value_or(false) ? t.hidden : t.after) += reduce;
-    t.after += ring * t.gather_bytes;
+    if (zero == 1) {
+      t.after += ring * t.gather_bytes;
+      t.sync_every = ga;
+    } else {
+      t.after += ring * t.gather_bytes / ga;
+    }
   } else {
     // ZeRO-3 / FSDP: every parameter all-gathered for the forward and again
     // for the backward, gradients reduce-scattered; prefetching overlaps
@@ -195,7 +209,7 @@ struct StepModel {
     if (link_bps <= 0 || (dp.hidden <= 0 && dp.after <= 0)) return compute;
     const double rate = link_bps * link_eff;
     const double window = overlap ? compute * (dp.whole_step ? 1.0 : backward_share()) : 0.0;
-    return compute + std::max(0.0, dp.hidden / rate - window) + dp.after / rate;
+    return compute + (std::max(0.0, dp.hidden / rate - window) + dp.after / rate) / dp.sync_every;
   }
   // The backward pass's share of the step's FLOPs (the recomputed forward
   // runs in it).
@@ -250,14 +264,17 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
     in["dp_overlapped_bytes"] = std::llround(dp.hidden);
     in["dp_after_backward_bytes"] = std::llround(dp.after);
     in["dp_overlap_window"] = dp.whole_step ? "step" : "backward";
+    if (dp.sync_every > 1) in["dp_sync_every"] = dp.sync_every;
     in["backward_share"] = m.backward_share();
     in["link"] = link_name(g, link);
     in["link_gbps_per_direction"] = link.gbps;
     in["link_efficiency"] = link_efficiency(link, mid);
   }
   const char* step_formula =
-      "compute + max(0, dp_overlapped_bytes / link - overlap window x compute) + "
-      "dp_after_backward_bytes / link; compute = tokens_per_step x flops_per_token / (peak x "
+      "compute + (max(0, dp_overlapped_bytes / link - overlap window x compute) + "
+      "dp_after_backward_bytes / link) / dp_sync_every (1 unless gradient accumulation leaves "
+      "the exchange to the last micro-batch); compute = tokens_per_step x flops_per_token / (peak "
+      "x "
       "hardware_flops_utilization) + dequant_bytes_per_step / (bandwidth x "
       "bandwidth_efficiency); flops_per_token = 6 x matmul_params + 3 x attention (full) or 4 x "
       "matmul_params + 3 x attention + 6 x adapter_params (LoRA), + 2 x matmul_params + "
