@@ -905,6 +905,22 @@ TEST_CASE("ZeRO stages with mixed precision: DeepSpeed's 16-bit gradients at ZeR
   CHECK(comp(z2, "gradients") == 2007565312LL);
   CHECK(comp(z2, "zero1_unreduced_gradients") == 0);
   CHECK(comp(z2, "fp32_gradient_partition") == 4015130624LL);
+  // DeepSpeed's own estimate_zero2_model_states_mem_needs (stage_1_and_2.py
+  // @edaa7221): without offload 2Ψ + int(18Ψ / 8) = 16,060,522,496 +
+  // 18,068,087,808 = 34,128,610,304 B ("18 = 2_grads_16bit + 4_grads_32bit +
+  // 4_params_32bit + 8_optimizer_states_32bit"); with cpu_offload 2Ψ.
+  auto model_states = [](const json& r) {
+    int64_t sum = 0;
+    for (const char* id :
+         {"weights", "gradients", "fp32_gradient_partition", "master_weights", "optimizer_states"})
+      sum += comp(r, id);
+    return sum;
+  };
+  CHECK(model_states(z2) == 34128610304LL);
+  const json z2off = ok(preset_req(
+      kLlama8B,
+      {{"task", "full"}, {"parallel", {{"dp", 8}, {"zero", 2}, {"offload_optimizer", true}}}}));
+  CHECK(model_states(z2off) == 16060522496LL);
   // The unreduced gradients live at the end of the backward pass, the fp32
   // partition in the step (DeepSpeedZeroOptimizer.step).
   CHECK(live_in_phase(z1, "backward_end", "zero1_unreduced_gradients"));
