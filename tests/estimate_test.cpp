@@ -969,6 +969,11 @@ TEST_CASE("Gradient accumulation keeps the summed gradients through the next mic
   const json e = error_of(preset_req(kLlama8B, base));
   CHECK(e["code"] == "inconsistent");
   CHECK(e["field"] == "gradient_accumulation_steps");
+  // torchtune's full single-device config ships optimizer_in_bwd: True.
+  const json tt = error_of(preset_req(
+      kLlama8B, {{"task", "full"}, {"stack", "torchtune"}, {"gradient_accumulation_steps", 2}}));
+  CHECK(tt["field"] == "gradient_accumulation_steps");
+  CHECK(tt["message"].get<std::string>().find("training stack") != std::string::npos);
   // DeepSpeed ZeRO-1 reduces only at the accumulation boundary: with
   // accumulation its 16-bit .grad sums (2 B x 8,030,261,248) live through
   // every micro-batch, overlap_comm or not; its partition buffer

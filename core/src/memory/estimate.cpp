@@ -103,10 +103,14 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
   if (req.optimizer_in_backward && req.gradient_accumulation_steps > 1) {
     // torchtune recipes raise "Gradient accumulation is not supported with
     // optimizer in bwd": each parameter is stepped as its gradient is ready.
+    const bool from_stack = std::find(req.stack_defaults.begin(), req.stack_defaults.end(),
+                                      "optimizer_in_backward") != req.stack_defaults.end();
     throw Error(ErrorCode::inconsistent, "gradient_accumulation_steps",
-                "optimizer_in_backward steps each parameter as soon as its gradient is ready, so "
-                "gradients cannot accumulate over micro-batches: set gradient_accumulation_steps "
-                "to 1 or turn optimizer_in_backward off");
+                std::string("optimizer_in_backward") +
+                    (from_stack ? " (on in the training stack's shipped config)" : "") +
+                    " steps each parameter as soon as its gradient is ready, so gradients cannot "
+                    "accumulate over micro-batches: set gradient_accumulation_steps to 1 or turn "
+                    "optimizer_in_backward off");
   }
   Prepared p;
   p.deepspeed_masters = masters;
