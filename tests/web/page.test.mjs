@@ -765,6 +765,33 @@ test('invalid values in a link give messages, not a broken page', async () => {
   await page.context().close();
 });
 
+test('a link the estimator rejects shows its error alone, then the answer once mended', async () => {
+  const page = await openPage(browser);
+  // torchtune's full fine-tune config turns optimizer_in_backward on, which
+  // its recipes refuse with gradient accumulation (methodology §5.2).
+  await page.goto(
+    `${url}?task=full&stack=torchtune&gradient_accumulation_steps=4&gpu=rtx-4090-24g`,
+  );
+  await ready(page, 0); // no result yet
+  const error = await page.textContent('#error');
+  assert.match(error, /^Cannot estimate\. optimizer_in_backward \(on in the training stack/);
+  assert.match(error, /\(Gradient accumulation steps\)$/);
+  // The HTML's default (inference) answer is not left under the error.
+  assert.equal(await page.isVisible('#summary-box'), false);
+  assert.equal(await page.isVisible('#chart'), false);
+  assert.equal(await page.isVisible('#gpus'), false);
+  await change(page, () => page.fill('#f-gradient_accumulation_steps', '1'));
+  assert.equal(await page.isVisible('#error'), false);
+  assert.equal(await page.isVisible('#summary-box'), true);
+  assert.match(
+    await page.textContent('#summary .phase'),
+    /forward pass|backward pass|optimizer step/,
+  );
+  assert.ok((await totalBytes(page)) > 0);
+  assert.deepEqual(page.problems, []);
+  await page.context().close();
+});
+
 test('keyboard only: find a preset, change batch, explain a component', async () => {
   const page = await openPage(browser);
   await page.goto(url);

@@ -398,12 +398,16 @@ function recompute() {
     if (!renders) performance.mark('vramfit-estimate');
     // Unchanged attributes are not written again: a write restyles the node.
     if (!$('#error').hidden) $('#error').hidden = true;
-    if ($('#results').classList.contains('stale')) $('#results').classList.remove('stale');
+    for (const c of ['stale', 'empty'])
+      if ($('#results').classList.contains(c)) $('#results').classList.remove(c);
     render(r, state);
   } catch (e) {
     if (!(e instanceof EstimatorError)) throw e;
     form.markInvalid([e.field, ...problems.map((p) => p.name)].filter(Boolean));
     pending += 1; // no second half of the previous answer over the error
+    // A link the estimator rejects has no answer yet: the HTML's default
+    // answer under the error would read as the link's.
+    if (!renders) $('#results').classList.add('empty');
     if (state.embed === '1') renderCompactError($('#compact'), e.message);
     else {
       showError(e);

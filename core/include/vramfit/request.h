@@ -107,6 +107,8 @@ struct Request {
   StackMechanisms mechanisms;
   // Request field paths the stack filled in (apply_stack_defaults).
   std::vector<std::string> stack_defaults;
+  // Whether the training stack's shipped config set `field` (a path above).
+  bool from_stack(const std::string& field) const;
   std::string weights_dtype;          // "" = auto-detect (quant config, name, dtype)
   std::optional<double> custom_bits;  // {"bits": b, "group_size": g}
   int64_t custom_group = 0;

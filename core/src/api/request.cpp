@@ -297,6 +297,10 @@ const StackVersion& stack_version_of(const Stack& s, const std::string& id) {
 }
 }  // namespace
 
+bool Request::from_stack(const std::string& field) const {
+  return std::find(stack_defaults.begin(), stack_defaults.end(), field) != stack_defaults.end();
+}
+
 void apply_stack_defaults(const json& req, const std::string& stored_dtype, Request& r) {
   r.stack_defaults.clear();
   r.mechanisms = StackMechanisms{};
@@ -319,10 +323,7 @@ void apply_stack_defaults(const json& req, const std::string& stored_dtype, Requ
     }
     const Field& f = fields::field(d.field);
     if (!f.set || !fields::applies(f, r) || locate(req, f.path)) continue;
-    if (std::find(r.stack_defaults.begin(), r.stack_defaults.end(), d.field) !=
-        r.stack_defaults.end()) {
-      continue;  // an earlier default for this field matched
-    }
+    if (r.from_stack(d.field)) continue;  // an earlier default for this field matched
     f.set(r, check(f, d.value));
     r.stack_defaults.push_back(d.field);
   }

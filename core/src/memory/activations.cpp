@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <map>
 
+#include "memory/optimizer_state.h"
 #include "memory/parts.h"
 
 namespace vramfit {
@@ -201,11 +202,9 @@ ActivationBytes activation_bytes(const ModelSpec& s, const Request& req, const L
   // base is loaded in bf16 and PEFT's fp32 adapters then cast their inputs to
   // fp32 per module (the larger, conservative case).
   c.autocast = req.autocast.value_or(mixed && c.full);
-  // Under ZeRO (DeepSpeed casts the module to its 16-bit dtype; FSDP computes
-  // in MixedPrecision's param_dtype) the layers run on 16-bit parameters: the
-  // fp32 copy is the optimizer's master, not the residual stream's dtype.
-  const bool sharded_16bit = req.parallel.zero >= 1 && req.precision != Precision::fp32;
-  c.fp32_params = c.full && req.precision != Precision::bf16_pure && !sharded_16bit;
+  // Under ZeRO the layers run on 16-bit parameters: the fp32 copy is the
+  // optimizer's master, not the residual stream's dtype.
+  c.fp32_params = c.full && req.precision != Precision::bf16_pure && !zero_mixed_precision(req);
   if (c.full && req.precision == Precision::fp32) c.autocast = false;
   // Unsloth's fused LoRA kernels replace the HF modules when every linear of
   // a gated dense layer carries a dropout-free adapter (methodology §15.6).

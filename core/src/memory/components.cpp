@@ -41,11 +41,6 @@ constexpr double kGiB = 1073741824.0;
 bool full(const Prepared& p) { return p.req.task == Task::full; }
 bool pure(const Prepared& p) { return p.req.precision == Precision::bf16_pure; }
 
-// DeepSpeed ZeRO mixed precision: bf16 params plus a separate fp32 master.
-bool ds_mixed(const Prepared& p) {
-  return full(p) && !pure(p) && p.req.parallel.zero >= 1 && p.req.precision != Precision::fp32;
-}
-
 // Bytes per trainable parameter of a gradient or an optimizer state (one
 // definition with the disk sizes: memory/optimizer_state.h).
 double state_bytes(const Prepared& p) { return trainable_param_bytes(p.req); }
@@ -125,7 +120,9 @@ bool accumulates(const Prepared& p) {
 // DeepSpeed ZeRO-1/2 under 16-bit mixed precision keeps its gradients in the
 // 16-bit model dtype (engine.py get_data_types: grad_accum_dtype defaults to
 // it) and casts only its own partition to fp32 for the step (methodology §9.2).
-bool ds_partitioned_grads(const Prepared& p) { return ds_mixed(p) && p.req.parallel.zero <= 2; }
+bool ds_partitioned_grads(const Prepared& p) {
+  return zero_mixed_precision(p.req) && p.req.parallel.zero <= 2;
+}
 
 void gradients(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
@@ -268,14 +265,14 @@ void paged_optimizer_states(const Ctx& c, Emit& e) {
 
 void master_weights(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
-  if (!ds_mixed(p) || p.req.parallel.offload_optimizer) return;
+  if (!zero_mixed_precision(p.req) || p.req.parallel.offload_optimizer) return;
   e.set(4.0 * static_cast<double>(p.trainable) / optimizer_shard(p),
         "4 bytes x trainable params / dp", INPUTS({{"trainable", p.trainable}}));
 }
 
 void autocast_weight_copies(const Ctx& c, Emit& e) {
   const Prepared& p = c.p;
-  if (!full(p) || pure(p) || p.req.precision == Precision::fp32 || ds_mixed(p) ||
+  if (!full(p) || pure(p) || p.req.precision == Precision::fp32 || zero_mixed_precision(p.req) ||
       !p.req.autocast.value_or(true)) {
     return;
   }

@@ -89,9 +89,7 @@ namespace {
 // regime; a pure bf16 the user gives is kept (DeepSpeed's bf16 master options).
 bool deepspeed_masters(const Request& r) {
   return r.task == Task::full && (r.parallel.zero == 1 || r.parallel.zero == 2) &&
-         r.precision == Precision::bf16_pure &&
-         std::find(r.stack_defaults.begin(), r.stack_defaults.end(), "precision") !=
-             r.stack_defaults.end();
+         r.precision == Precision::bf16_pure && r.from_stack("precision");
 }
 }  // namespace
 
@@ -103,8 +101,7 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
   if (req.optimizer_in_backward && req.gradient_accumulation_steps > 1) {
     // torchtune recipes raise "Gradient accumulation is not supported with
     // optimizer in bwd": each parameter is stepped as its gradient is ready.
-    const bool from_stack = std::find(req.stack_defaults.begin(), req.stack_defaults.end(),
-                                      "optimizer_in_backward") != req.stack_defaults.end();
+    const bool from_stack = req.from_stack("optimizer_in_backward");
     throw Error(ErrorCode::inconsistent, "gradient_accumulation_steps",
                 std::string("optimizer_in_backward") +
                     (from_stack ? " (on in the training stack's shipped config)" : "") +

@@ -9,6 +9,11 @@ double trainable_param_bytes(const Request& r) {
 
 double zero_comm_bytes(const Request& r) { return r.precision == Precision::fp32 ? 4.0 : 2.0; }
 
+bool zero_mixed_precision(const Request& r) {
+  return r.task == Task::full && r.parallel.zero >= 1 &&
+         (r.precision == Precision::bf16_mixed || r.precision == Precision::fp16_mixed);
+}
+
 double optimizer_state_bytes(Optimizer o, double n, double state_bytes, double factored) {
   switch (o) {
     // torch.optim.AdamW: exp_avg and exp_avg_sq, zeros_like(param).

@@ -16,6 +16,13 @@ double trainable_param_bytes(const Request& r);
 // fp32); accelerate's FSDP policy reduces in the same (methodology §9.2, §18.4).
 double zero_comm_bytes(const Request& r);
 
+// Full fine-tuning in a 16-bit mixed precision under ZeRO: DeepSpeed casts
+// the module to the 16-bit dtype (runtime/engine.py _configure_distributed_model
+// -> _cast_module_mixed_precision) and FSDP computes in MixedPrecision's
+// param_dtype, so fp32 lives only in the optimizer's master copy and the
+// gradients are 16-bit (methodology §5.1, §9.2).
+bool zero_mixed_precision(const Request& r);
+
 // State bytes kept for `n` trainable params (methodology §5.2).
 // `state_bytes`: trainable_param_bytes; `factored`:
 // Adafactor's row + column statistics of those params (always fp32).

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 
+#include "memory/optimizer_state.h"
 #include "memory/parts.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
@@ -91,12 +92,10 @@ WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req) {
   }
   if (req.task == Task::full) {
     // Full fine-tuning: the precision regime decides (methodology §5.1).
-    // Under ZeRO a 16-bit mixed precision trains a 16-bit model: DeepSpeed
-    // casts the module's params (runtime/engine.py _configure_distributed_model
-    // -> _cast_module_mixed_precision) and keeps fp32 only in the master
-    // (component master_weights); FSDP gathers 16-bit params for compute.
+    // Under ZeRO a 16-bit mixed precision trains a 16-bit model; fp32 is only
+    // the master (component master_weights).
     if (req.precision == Precision::bf16_pure) return from_dtype("bf16", "precision");
-    if (req.precision != Precision::fp32 && req.parallel.zero >= 1)
+    if (zero_mixed_precision(req))
       return from_dtype(req.precision == Precision::fp16_mixed ? "fp16" : "bf16", "precision");
     return from_dtype("fp32", "precision");
   }

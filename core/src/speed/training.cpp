@@ -272,13 +272,14 @@ std::vector<Figure> training_speed(const Prepared& p, const Gpu& g, const Traini
   }
   const char* step_formula =
       "compute + (max(0, dp_overlapped_bytes / link - overlap window x compute) + "
-      "dp_after_backward_bytes / link) / dp_sync_every (1 unless gradient accumulation leaves "
-      "the exchange to the last micro-batch); compute = tokens_per_step x flops_per_token / (peak "
-      "x "
-      "hardware_flops_utilization) + dequant_bytes_per_step / (bandwidth x "
-      "bandwidth_efficiency); flops_per_token = 6 x matmul_params + 3 x attention (full) or 4 x "
-      "matmul_params + 3 x attention + 6 x adapter_params (LoRA), + 2 x matmul_params + "
-      "attention with gradient checkpointing; link = link_gbps_per_direction x "
+      "dp_after_backward_bytes / link) / dp_sync_every (1 unless gradient accumulation "
+      "leaves the exchange to the last micro-batch); "
+      "compute = tokens_per_step x flops_per_token / (peak x hardware_flops_utilization) + "
+      "dequant_bytes_per_step / (bandwidth x bandwidth_efficiency); "
+      "flops_per_token = 6 x matmul_params + 3 x attention (full) or "
+      "4 x matmul_params + 3 x attention + 6 x adapter_params (LoRA), "
+      "+ 2 x matmul_params + attention with gradient checkpointing; "
+      "link = link_gbps_per_direction x "
       "link_efficiency; the band's slow end hides none of the traffic";
   out.push_back(
       Figure{"train_step_s", "Training step", "s", t_mid, t_fast, t_slow, step_formula, in});
