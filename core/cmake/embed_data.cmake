@@ -32,8 +32,17 @@ function(vramfit_embed_data data_dir out_cpp presets)
     # Smaller binaries, same data: JSON loses its line breaks and indentation
     # (a raw line break cannot occur inside a JSON string), SOURCES.tsv keeps
     # only the five columns the library reads (the notes are for people).
+    # Citations and remarks are for people too: every "source", "note" and
+    # "_comment" string member of the catalogue files goes (~6.7 KB of the
+    # web module's LZMA stream). None is ever an object's first member;
+    # tests/catalog_test.cpp checks that the embedded files equal the data
+    # files without them.
     if(f MATCHES "\\.json$")
       string(REGEX REPLACE "\r?\n[ \t]*" "" content "${content}")
+      if(NOT f MATCHES "^presets/")  # model configs as published
+        string(REGEX REPLACE ", *\"(source|note|_comment)\": *\"([^\"\\\\]|\\\\.)*\"" ""
+               content "${content}")
+      endif()
     elseif(f STREQUAL "presets/SOURCES.tsv")
       string(REGEX REPLACE "([^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*)\t[^\n]*"
              "\\1" content "${content}")

@@ -47,8 +47,9 @@ struct Gpu {
   double peer_gbps = 0;
   bool unified_memory = false;  // memory shared with the CPU
   int year = 0;                 // launch year
-  std::string source;           // datasheet name / URL
-  std::string note;             // ECC state, working-set fraction...
+  // The entry's citation ("source") and remarks ("note") stay in
+  // core/data/gpus.json, for people: the embedded copy leaves them out
+  // (core/cmake/embed_data.cmake).
 };
 
 // Per-direction host-link bandwidth, GB/s: lanes x the generation's per-lane
@@ -72,8 +73,7 @@ struct DType {
   int group_size = 0;                // GPTQ/AWQ group; 0 = not grouped
   std::vector<std::string> aliases;  // "bfloat16", "Q4_K_M"
   bool kv_cache = false;             // accepted as a KV-cache dtype
-  std::string note;
-  std::string source;
+  // Citation and remarks: core/data/dtypes.json only (as for Gpu).
 };
 
 // "float", "int", "bnb", "gptq", "awq", "gguf", "mx" (the JSON spelling).

@@ -19,7 +19,7 @@ struct StackDefault {
   std::vector<std::string> tasks;
   std::vector<std::string> stored_dtype;
   std::vector<int> zero;  // ZeRO stages it applies to (empty: any)
-  std::string source;
+  // Its citation: core/data/stacks.json only (core/cmake/embed_data.cmake).
 };
 
 // A mechanism the version switches on, with the source that shows it.

@@ -70,7 +70,6 @@ json stacks_json() {
         if (!d.tasks.empty()) de["tasks"] = d.tasks;
         if (!d.stored_dtype.empty()) de["stored_dtype"] = d.stored_dtype;
         if (!d.zero.empty()) de["zero"] = d.zero;
-        de["source"] = d.source;
       }
       json& mech = ve["mechanisms"] = json::array();
       for (const StackMechanism& m : v.mechanisms) {
@@ -140,7 +139,6 @@ json catalog_document(bool preset_counts) {
       e["peer_link"] = g.peer_link;
       e["peer_gbps"] = g.peer_gbps;
     }
-    e["source"] = g.source;
   }
   json dtypes = json::array();
   for (const auto& d : dtype_table()) {
@@ -151,7 +149,6 @@ json catalog_document(bool preset_counts) {
     e["bits_per_weight"] = d.bits_per_weight;
     e["kv_cache"] = d.kv_cache;
     e["aliases"] = d.aliases;
-    e["note"] = d.note;
   }
   // enums, defaults, limits and field descriptions: the request field table
   // (api/fields_table.cpp). A field whose default is derived (weights_dtype,

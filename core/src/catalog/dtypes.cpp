@@ -49,8 +49,6 @@ DType parse_dtype(const json& rec, const std::string& path) {
   d.group_size = opt_size(rec, "group_size", path);
   d.aliases = catalog::string_list(rec, "aliases", path);
   d.kv_cache = catalog::req_bool(rec, "kv_cache", path);
-  d.note = jsonu::opt_string(rec, "note", path).value_or("");
-  d.source = catalog::req_string(rec, "source", path);
   return d;
 }
 

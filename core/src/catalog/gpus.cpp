@@ -120,8 +120,6 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   }
   g.unified_memory = catalog::req_bool(rec, "unified_memory", path);
   g.year = static_cast<int>(jsonu::req_int(rec, "year", path, 2014, 2035));
-  g.source = catalog::req_string(rec, "source", path);
-  g.note = jsonu::opt_string(rec, "note", path).value_or("");
   return g;
 }
 

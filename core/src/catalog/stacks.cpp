@@ -35,7 +35,6 @@ StackDefault parse_default(const json& rec, const std::string& path) {
       d.zero.push_back(static_cast<int>(jsonu::as_int((*z)[i], at, 0, 3)));
     }
   }
-  d.source = catalog::req_string(rec, "source", path);
   return d;
 }
 
