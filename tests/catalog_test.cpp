@@ -14,6 +14,7 @@
 #include "catalog/embedded.h"
 #include "test_config.h"
 #include "vramfit/error.h"
+#include "vramfit/stacks.h"
 
 using vramfit::DType;
 using vramfit::DTypeKind;
@@ -42,15 +43,15 @@ const DType& dtype(const std::string& key) {
   return *d;
 }
 
-// Runs `parse` and returns the error code it throws (fails if it does not).
+// Runs `parse` and returns the code of the error it returns (fails if it
+// returns a value).
 template <typename F>
 ErrorCode error_of(F parse) {
-  try {
-    parse();
-  } catch (const vramfit::Error& e) {
-    INFO(e.what());
-    CHECK_FALSE(e.field().empty());  // every data error names its field
-    return e.code();
+  const auto r = parse();
+  if (!r.ok()) {
+    INFO(r.error().what());
+    CHECK_FALSE(r.error().field().empty());  // every data error names its field
+    return r.error().code();
   }
   FAIL("malformed data was accepted");
   return ErrorCode::internal;
@@ -309,59 +310,59 @@ TEST_CASE("catalog: Apple entries are unified memory below their RAM size", "[ca
 
 TEST_CASE("catalog: malformed gpus.json is rejected with the field path", "[catalog]") {
   using vramfit::parse_gpu_catalog;
-  REQUIRE(parse_gpu_catalog(gpus_file(valid_gpu())).size() == 1);
+  REQUIRE(parse_gpu_catalog(gpus_file(valid_gpu())).value().size() == 1);
 
-  CHECK(error_of([] { parse_gpu_catalog("{\"schema\": 1, \"gpus\": ["); }) ==
+  CHECK(error_of([] { return parse_gpu_catalog("{\"schema\": 1, \"gpus\": ["); }) ==
         ErrorCode::invalid_json);
-  CHECK(error_of([] { parse_gpu_catalog(R"({"schema": 2, "gpus": []})"); }) ==
+  CHECK(error_of([] { return parse_gpu_catalog(R"({"schema": 2, "gpus": []})"); }) ==
         ErrorCode::out_of_range);
-  CHECK(error_of([] { parse_gpu_catalog(R"({"schema": 1, "gpus": []})"); }) ==
+  CHECK(error_of([] { return parse_gpu_catalog(R"({"schema": 1, "gpus": []})"); }) ==
         ErrorCode::inconsistent);
 
   json r = valid_gpu();
   r.erase("memory_mib");
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
   r = valid_gpu();
   r.erase("bf16_tflops");  // "no BF16" must be an explicit null
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::missing_field);
   r = valid_gpu();
   r["memory_mb"] = 1;  // a typo'd key must not be silently ignored
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["memory_mib"] = "24564";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::wrong_type);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::wrong_type);
   r = valid_gpu();
   r["memory_mib"] = 24;  // GiB typed as MiB
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
   r = valid_gpu();
   r["memory_mib"] = 30000;  // above the 24 GB nominal size
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["memory_source"] = "nvidia-smi";  // provenance must say measured/nominal
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["vendor"] = "NVIDIA";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::unknown_value);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::unknown_value);
   r = valid_gpu();
   r["id"] = "Test GPU 24G";
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["pcie_gen"] = 4;  // a generation without its lane count
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
   r = valid_gpu();
   r["pcie_gen"] = 2;
   r["pcie_lanes"] = 16;
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::out_of_range);
   r = valid_gpu();
   r["peer_gbps"] = 600;  // a bandwidth without the link it belongs to
-  CHECK(error_of([&] { parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(gpus_file(r)); }) == ErrorCode::inconsistent);
 
   json twin = valid_gpu();
   twin["id"] = "test-gpu-2";
   twin["name"] = "Test GPU 2";
   twin["aliases"] = {"TG"};  // collides with the first record's "tg"
   std::string two = json{{"schema", 1}, {"gpus", json::array({valid_gpu(), twin})}}.dump();
-  CHECK(error_of([&] { parse_gpu_catalog(two); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_gpu_catalog(two); }) == ErrorCode::inconsistent);
 }
 
 // PCIe per-lane rates after line coding: 8 GT/s x 128/130 / 8 bits =
@@ -370,13 +371,13 @@ TEST_CASE("catalog: host-link bandwidth is lanes x the generation's lane rate", 
   json r = valid_gpu();
   r["pcie_gen"] = 4;
   r["pcie_lanes"] = 16;
-  const Gpu g4 = vramfit::parse_gpu_catalog(gpus_file(r)).at(0);
+  const Gpu g4 = vramfit::parse_gpu_catalog(gpus_file(r)).value().at(0);
   CHECK(vramfit::pcie_gbps(g4) == Approx(16 * 16.0 * 128 / 130 / 8).epsilon(1e-3));
   r["pcie_gen"] = 5;
   r["pcie_lanes"] = 8;
-  const Gpu g5 = vramfit::parse_gpu_catalog(gpus_file(r)).at(0);
+  const Gpu g5 = vramfit::parse_gpu_catalog(gpus_file(r)).value().at(0);
   CHECK(vramfit::pcie_gbps(g5) == Approx(8 * 32.0 * 128 / 130 / 8).epsilon(1e-3));
-  CHECK(vramfit::pcie_gbps(vramfit::parse_gpu_catalog(gpus_file(valid_gpu())).at(0)) == 0);
+  CHECK(vramfit::pcie_gbps(vramfit::parse_gpu_catalog(gpus_file(valid_gpu())).value().at(0)) == 0);
 }
 
 // Every discrete card (pcie / sxm / oam) names its host link. Known
@@ -567,26 +568,65 @@ TEST_CASE("catalog: dtype kinds have their JSON spellings", "[catalog]") {
 
 TEST_CASE("catalog: malformed dtypes.json is rejected with the field path", "[catalog]") {
   using vramfit::parse_dtype_table;
-  REQUIRE(parse_dtype_table(dtypes_file(valid_dtype())).size() == 1);
+  REQUIRE(parse_dtype_table(dtypes_file(valid_dtype())).value().size() == 1);
 
   json r = valid_dtype();
   r["kind"] = "gguff";
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::unknown_value);
+  CHECK(error_of([&] { return parse_dtype_table(dtypes_file(r)); }) == ErrorCode::unknown_value);
   r = valid_dtype();
   r["bits_per_weight"] = 0;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
+  CHECK(error_of([&] { return parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
   r = valid_dtype();
   r.erase("kv_cache");
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::missing_field);
+  CHECK(error_of([&] { return parse_dtype_table(dtypes_file(r)); }) == ErrorCode::missing_field);
   r = valid_dtype();
   r["bpw"] = 9;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_dtype_table(dtypes_file(r)); }) == ErrorCode::inconsistent);
   r = valid_dtype();
   r["block_size"] = 0;
-  CHECK(error_of([&] { parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
+  CHECK(error_of([&] { return parse_dtype_table(dtypes_file(r)); }) == ErrorCode::out_of_range);
 
   json twin = valid_dtype();
   twin["id"] = "q9-x";  // same loose key as "q9_x"
   std::string two = json{{"schema", 1}, {"dtypes", json::array({valid_dtype(), twin})}}.dump();
-  CHECK(error_of([&] { parse_dtype_table(two); }) == ErrorCode::inconsistent);
+  CHECK(error_of([&] { return parse_dtype_table(two); }) == ErrorCode::inconsistent);
+}
+
+// The loaders return their first error (core/README.md "Errors"): the one
+// the throwing loaders gave, whatever follows it in the file.
+TEST_CASE("catalog loaders return the first error and survive what follows it", "[catalog]") {
+  json r = valid_gpu();
+  r["memory_mib"] = "24564";  // first: wrong type
+  r["vendor"] = "acme";       // then an unknown vendor, a typo'd key
+  r["bogus"] = 1;
+  json second = valid_gpu();
+  second.erase("arch");
+  const std::string text =
+      json{{"schema", 1}, {"gpus", json::array({r, second, valid_gpu()})}}.dump();
+  const auto gpus = vramfit::parse_gpu_catalog(text);
+  REQUIRE_FALSE(gpus.ok());
+  CHECK(gpus.error().code() == ErrorCode::inconsistent);  // reject_unknown_keys runs first
+  CHECK(gpus.error().field() == "gpus.json.gpus[0].bogus");
+  r.erase("bogus");
+  const auto again =
+      vramfit::parse_gpu_catalog(json{{"schema", 1}, {"gpus", json::array({r, second})}}.dump());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().code() == ErrorCode::unknown_value);  // vendor is read before memory
+  CHECK(again.error().field() == "gpus.json.gpus[0].vendor");
+
+  // Shapes that the code after a failed check must not trust: not an array,
+  // not an object.
+  const std::string stacks = R"({"schema": 1, "stacks": [{"id": "s", "name": "S", "versions": [
+      {"id": "v", "name": "V", "defaults": {"x": 1}, "mechanisms": ["no_sharding"]}]}]})";
+  const auto st = vramfit::parse_stack_catalog(stacks);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().field() == "stacks.json.stacks[0].versions[0].defaults");
+  const std::string mech = R"({"schema": 1, "stacks": [{"id": "s", "name": "S", "versions": [
+      {"id": "v", "name": "V", "mechanisms": ["no_sharding"]}]}]})";
+  const auto m = vramfit::parse_stack_catalog(mech);
+  REQUIRE_FALSE(m.ok());
+  CHECK(m.error().code() == ErrorCode::wrong_type);
+  CHECK(m.error().field() == "stacks.json.stacks[0].versions[0].mechanisms");
+  CHECK_FALSE(vramfit::parse_stack_catalog(R"({"schema": 1, "stacks": [{"id": "s"}]})").ok());
+  CHECK(vramfit::parse_dtype_table("[]").error().code() == ErrorCode::wrong_type);
 }

@@ -190,3 +190,46 @@ TEST_CASE("error_code_name spells every code", "[json_util]") {
   CHECK(std::string(vramfit::error_code_name(ErrorCode::out_of_range)) == "out_of_range");
   CHECK(std::string(vramfit::error_code_name(ErrorCode::unknown_preset)) == "unknown_preset");
 }
+
+// jsonu::Collect (core/README.md "Errors"): the same first error as the
+// throwing mode, in-range stand-ins after it, nesting.
+TEST_CASE("Collect keeps the first error and readers return in-range stand-ins", "[json_util]") {
+  const json obj = json::parse(R"({"n": "x", "f": 2.5, "big": 99, "s": 3, "o": [1]})");
+  // The throwing mode's error for the first bad read, for comparison.
+  const Error thrown = expect_error([&] { jsonu::req_int(obj, "n", "cfg", 1, 8); });
+  jsonu::Collect errors;
+  CHECK_FALSE(errors.failed());
+  CHECK(jsonu::req_int(obj, "n", "cfg", 1, 8) == 1);        // wrong type: low end
+  CHECK(jsonu::req_int(obj, "missing", "cfg", 2, 8) == 2);  // missing: low end
+  CHECK(jsonu::as_int(obj.at("f"), "cfg.f", 0, 8) == 0);    // fraction
+  CHECK(jsonu::as_int(obj.at("big"), "cfg.big", 3, 8) == 3);
+  CHECK(jsonu::as_number(obj.at("s"), "cfg.s", 0.5, 1.0) == 0.5);
+  CHECK(jsonu::as_string(obj.at("s"), "cfg.s").empty());
+  CHECK_FALSE(jsonu::as_bool(obj.at("s"), "cfg.s"));
+  CHECK(jsonu::as_object(obj.at("o"), "cfg.o") == json::object());
+  CHECK(jsonu::require(obj, "gone", "cfg") == nullptr);
+  CHECK(jsonu::parse_text("{\"a\": ", "t").is_null());
+  CHECK(jsonu::parse_text(std::string(300, '['), "deep").is_null());
+  REQUIRE(errors.failed());
+  CHECK(errors.error().code() == thrown.code());
+  CHECK(errors.error().field() == "cfg.n");
+  CHECK(std::string(errors.error().what()) == thrown.what());
+}
+
+TEST_CASE("Collect: the innermost collects, and throwing resumes after the last", "[json_util]") {
+  const json obj = json::parse(R"({"n": -1})");
+  {
+    jsonu::Collect outer;
+    {
+      jsonu::Collect inner;
+      jsonu::req_int(obj, "n", "inner", 0, 8);
+      CHECK(inner.failed());
+      CHECK(inner.error().field() == "inner.n");
+    }
+    CHECK_FALSE(outer.failed());
+    jsonu::report(Error(ErrorCode::inconsistent, "outer", "outer: first"));
+    jsonu::report(Error(ErrorCode::too_large, "later", "later"));
+    CHECK(outer.error().field() == "outer");
+  }
+  CHECK(expect_error([&] { jsonu::req_int(obj, "n", "again", 0, 8); }).field() == "again.n");
+}

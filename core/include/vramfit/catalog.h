@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/result.h"
+
 namespace vramfit {
 
 // One accelerator. Memory is C_total of methodology §10.1 (driver total).
@@ -103,9 +105,9 @@ const std::vector<DType>& dtype_table();
 // Case-insensitive lookup by id or alias ("BF16", "bfloat16", "Q4_K_M").
 const DType* find_dtype(const std::string& id_or_alias);
 
-// Parse and validate a gpus.json / dtypes.json text. Throw vramfit::Error
-// naming the offending field; exposed so tests can feed malformed data.
-std::vector<Gpu> parse_gpu_catalog(const std::string& json_text);
-std::vector<DType> parse_dtype_table(const std::string& json_text);
+// Parse and validate a gpus.json / dtypes.json text; the error names the
+// offending field. Exposed so tests can feed malformed data.
+Result<std::vector<Gpu>> parse_gpu_catalog(const std::string& json_text);
+Result<std::vector<DType>> parse_dtype_table(const std::string& json_text);
 
 }  // namespace vramfit

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "vramfit/request.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
@@ -52,7 +53,7 @@ const std::vector<StackMechanismFlag>& stack_mechanism_flags();
 const std::vector<Stack>& stack_catalog();
 const Stack* find_stack(const std::string& id);
 
-// Parses and validates a stacks.json text (for tests); throws Error.
-std::vector<Stack> parse_stack_catalog(const std::string& json_text);
+// Parses and validates a stacks.json text (for tests).
+Result<std::vector<Stack>> parse_stack_catalog(const std::string& json_text);
 
 }  // namespace vramfit

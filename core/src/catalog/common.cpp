@@ -7,30 +7,28 @@ namespace vramfit {
 namespace catalog {
 
 namespace {
-[[noreturn]] void bad(const std::string& path, const std::string& message) {
-  throw Error(ErrorCode::inconsistent, path, path + ": " + message);
+void bad(const std::string& path, const std::string& message) {
+  jsonu::report(Error(ErrorCode::inconsistent, path, path + ": " + message));
 }
 }  // namespace
 
 json load_records(const std::string& text, const char* file, const char* array_key) {
-  json root = jsonu::parse_text(text, file);
-  jsonu::as_object(root, file);
+  const json root = jsonu::parse_text(text, file);
+  const json& doc = jsonu::as_object(root, file);
   const std::string base = file;
-  const json* schema = jsonu::find(root, "schema");
-  if (!schema) jsonu::missing(base, "schema");
-  jsonu::as_int(*schema, jsonu::join(base, "schema"), 1, 1);
-  const json* records = jsonu::find(root, array_key);
-  if (!records) jsonu::missing(base, array_key);
+  jsonu::req_int(doc, "schema", base, 1, 1);
+  const json* records = jsonu::require(doc, array_key, base);
+  if (!records) return json::array();
   if (!records->is_array() || records->empty()) {
     bad(jsonu::join(base, array_key), "must be a non-empty array");
+    return json::array();
   }
   return *records;
 }
 
 void reject_unknown_keys(const json& rec, const std::string& path,
                          std::initializer_list<const char*> allowed) {
-  jsonu::as_object(rec, path);
-  for (const auto& item : rec.items()) {
+  for (const auto& item : jsonu::as_object(rec, path).items()) {
     bool known =
         std::any_of(allowed.begin(), allowed.end(), [&](const char* k) { return item.key() == k; });
     if (!known) bad(jsonu::join(path, item.key()), "unknown field");
@@ -38,23 +36,21 @@ void reject_unknown_keys(const json& rec, const std::string& path,
 }
 
 std::string req_string(const json& rec, const char* key, const std::string& path) {
-  const json* v = jsonu::find(rec, key);
-  if (!v) jsonu::missing(path, key);
+  const json* v = jsonu::require(rec, key, path);
+  if (!v) return std::string();
   std::string s = jsonu::as_string(*v, jsonu::join(path, key));
   if (s.empty()) bad(jsonu::join(path, key), "must not be empty");
   return s;
 }
 
 double req_number(const json& rec, const char* key, const std::string& path, double lo, double hi) {
-  const json* v = jsonu::find(rec, key);
-  if (!v) jsonu::missing(path, key);
-  return jsonu::as_number(*v, jsonu::join(path, key), lo, hi);
+  const json* v = jsonu::require(rec, key, path);
+  return v ? jsonu::as_number(*v, jsonu::join(path, key), lo, hi) : lo;
 }
 
 bool req_bool(const json& rec, const char* key, const std::string& path) {
-  const json* v = jsonu::find(rec, key);
-  if (!v) jsonu::missing(path, key);
-  return jsonu::as_bool(*v, jsonu::join(path, key));
+  const json* v = jsonu::require(rec, key, path);
+  return v ? jsonu::as_bool(*v, jsonu::join(path, key)) : false;
 }
 
 std::vector<std::string> string_list(const json& rec, const char* key, const std::string& path) {
@@ -62,7 +58,10 @@ std::vector<std::string> string_list(const json& rec, const char* key, const std
   const json* v = jsonu::find(rec, key);
   if (!v) return out;
   const std::string p = jsonu::join(path, key);
-  if (!v->is_array()) bad(p, "must be an array of strings");
+  if (!v->is_array()) {
+    bad(p, "must be an array of strings");
+    return out;
+  }
   for (size_t i = 0; i < v->size(); ++i) {
     std::string s = jsonu::as_string((*v)[i], p + "[" + std::to_string(i) + "]");
     if (s.empty()) bad(p, "contains an empty string");

@@ -20,7 +20,8 @@ using json = nlohmann::json;
 // returns the array.
 json load_records(const std::string& text, const char* file, const char* array_key);
 
-// Throws inconsistent when `rec` has a key outside `allowed`.
+// Reports inconsistent when `rec` has a key outside `allowed`. Every helper
+// here reports through jsonu::report (thrown, or kept by a jsonu::Collect).
 void reject_unknown_keys(const json& rec, const std::string& path,
                          std::initializer_list<const char*> allowed);
 

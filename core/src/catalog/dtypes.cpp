@@ -22,7 +22,8 @@ DTypeKind parse_kind(const std::string& s, const std::string& path) {
   for (const auto& k : kKinds) {
     if (s == k.name) return k.kind;
   }
-  throw Error(ErrorCode::unknown_value, path, path + ": unknown dtype kind \"" + s + "\"");
+  jsonu::report(Error(ErrorCode::unknown_value, path, path + ": unknown dtype kind \"" + s + "\""));
+  return DTypeKind::floating;
 }
 
 // Block and group sizes are optional; 0 means "not blocked/grouped".
@@ -72,7 +73,7 @@ const Table& embedded_table() {
     const EmbeddedFile* f = find_embedded("dtypes.json");
     if (!f) throw Error(ErrorCode::internal, "", "dtypes.json is not embedded");
     Table t;
-    t.dtypes = parse_dtype_table(std::string(f->data, f->size));
+    t.dtypes = or_throw(parse_dtype_table(std::string(f->data, f->size)));
     t.index = index_dtypes(t.dtypes);
     return t;
   }();
@@ -87,13 +88,15 @@ const char* dtype_kind_name(DTypeKind kind) {
   return "unknown";
 }
 
-std::vector<DType> parse_dtype_table(const std::string& json_text) {
+Result<std::vector<DType>> parse_dtype_table(const std::string& json_text) {
+  jsonu::Collect errors;
   json records = catalog::load_records(json_text, "dtypes.json", "dtypes");
   std::vector<DType> out;
   for (size_t i = 0; i < records.size(); ++i) {
     out.push_back(parse_dtype(records[i], "dtypes.json.dtypes[" + std::to_string(i) + "]"));
   }
-  index_dtypes(out);  // throws on a duplicate id or alias
+  index_dtypes(out);  // reports a duplicate id or alias
+  if (errors.failed()) return errors.error();
   return out;
 }
 

@@ -17,13 +17,16 @@ const char* const kFormFactors[] = {"pcie", "sxm", "oam", "soc", "superchip"};
 template <size_t N>
 void check_one_of(const std::string& v, const char* const (&set)[N], const std::string& path) {
   if (std::find(std::begin(set), std::end(set), v) == std::end(set)) {
-    throw Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\"");
+    jsonu::report(Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\""));
   }
 }
 
 // Present but possibly null: "no BF16" must be said, not forgotten.
 std::optional<double> nullable_tflops(const json& rec, const char* key, const std::string& path) {
-  if (!rec.contains(key)) jsonu::missing(path, key);
+  if (!rec.contains(key)) {
+    jsonu::require(rec, key, path);  // reports missing_field
+    return std::nullopt;
+  }
   return jsonu::opt_number(rec, key, path, 0.1, 100000.0);
 }
 
@@ -31,8 +34,9 @@ std::optional<double> nullable_tflops(const json& rec, const char* key, const st
 bool measured_flag(const std::string& src, const std::string& path) {
   if (src.rfind("measured: ", 0) == 0) return true;
   if (src.rfind("nominal: ", 0) == 0) return false;
-  throw Error(ErrorCode::inconsistent, path,
-              path + " must start with \"measured: \" or \"nominal: \"");
+  jsonu::report(Error(ErrorCode::inconsistent, path,
+                      path + " must start with \"measured: \" or \"nominal: \""));
+  return false;
 }
 
 // The driver total never exceeds the binary nominal size and is never below
@@ -41,16 +45,16 @@ bool measured_flag(const std::string& src, const std::string& path) {
 void check_capacity(const Gpu& g, const std::string& path) {
   double nominal_mib = g.nominal_gb * 1024.0;
   if (g.memory_mib > nominal_mib || g.memory_mib < 0.5 * nominal_mib) {
-    throw Error(
-        ErrorCode::inconsistent, path + ".memory_mib",
-        path + ".memory_mib = " + std::to_string(g.memory_mib) + " does not fit nominal_gb");
+    jsonu::report(
+        Error(ErrorCode::inconsistent, path + ".memory_mib",
+              path + ".memory_mib = " + std::to_string(g.memory_mib) + " does not fit nominal_gb"));
   }
 }
 
 void check_vendor(const std::string& v, const std::string& path) {
   for (const GpuVendor& known : gpu_vendors())
     if (v == known.id) return;
-  throw Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\"");
+  jsonu::report(Error(ErrorCode::unknown_value, path, path + ": unknown value \"" + v + "\""));
 }
 
 Gpu parse_gpu(const json& rec, const std::string& path) {
@@ -109,14 +113,14 @@ Gpu parse_gpu(const json& rec, const std::string& path) {
   g.pcie_gen = static_cast<int>(jsonu::opt_int(rec, "pcie_gen", path, 3, 6).value_or(0));
   g.pcie_lanes = static_cast<int>(jsonu::opt_int(rec, "pcie_lanes", path, 1, 16).value_or(0));
   if ((g.pcie_gen > 0) != (g.pcie_lanes > 0)) {
-    throw Error(ErrorCode::inconsistent, path + ".pcie_lanes",
-                path + ": pcie_gen and pcie_lanes go together");
+    jsonu::report(Error(ErrorCode::inconsistent, path + ".pcie_lanes",
+                        path + ": pcie_gen and pcie_lanes go together"));
   }
   g.peer_link = jsonu::opt_string(rec, "peer_link", path).value_or("");
   g.peer_gbps = jsonu::opt_number(rec, "peer_gbps", path, 1, 1e5).value_or(0);
   if (g.peer_link.empty() != (g.peer_gbps <= 0)) {
-    throw Error(ErrorCode::inconsistent, path + ".peer_gbps",
-                path + ": peer_link and peer_gbps go together");
+    jsonu::report(Error(ErrorCode::inconsistent, path + ".peer_gbps",
+                        path + ": peer_link and peer_gbps go together"));
   }
   g.unified_memory = catalog::req_bool(rec, "unified_memory", path);
   g.year = static_cast<int>(jsonu::req_int(rec, "year", path, 2014, 2035));
@@ -162,7 +166,7 @@ const Catalog& embedded_catalog() {
     const EmbeddedFile* f = find_embedded("gpus.json");
     if (!f) throw Error(ErrorCode::internal, "", "gpus.json is not embedded");
     Catalog c;
-    c.gpus = parse_gpu_catalog(std::string(f->data, f->size));
+    c.gpus = or_throw(parse_gpu_catalog(std::string(f->data, f->size)));
     c.index = index_gpus(c.gpus);
     return c;
   }();
@@ -170,13 +174,15 @@ const Catalog& embedded_catalog() {
 }
 }  // namespace
 
-std::vector<Gpu> parse_gpu_catalog(const std::string& json_text) {
+Result<std::vector<Gpu>> parse_gpu_catalog(const std::string& json_text) {
+  jsonu::Collect errors;
   json records = catalog::load_records(json_text, "gpus.json", "gpus");
   std::vector<Gpu> out;
   for (size_t i = 0; i < records.size(); ++i) {
     out.push_back(parse_gpu(records[i], "gpus.json.gpus[" + std::to_string(i) + "]"));
   }
-  index_gpus(out);  // throws on a duplicate id, alias or name
+  index_gpus(out);  // reports a duplicate id, alias or name
+  if (errors.failed()) return errors.error();
   return out;
 }
 

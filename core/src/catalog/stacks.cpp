@@ -15,7 +15,7 @@ namespace {
 using catalog::json;
 
 void bad(const std::string& path, const std::string& msg) {
-  throw Error(ErrorCode::inconsistent, path, path + " " + msg);
+  jsonu::report(Error(ErrorCode::inconsistent, path, path + " " + msg));
 }
 
 StackDefault parse_default(const json& rec, const std::string& path) {
@@ -23,14 +23,12 @@ StackDefault parse_default(const json& rec, const std::string& path) {
                                {"field", "value", "tasks", "stored_dtype", "zero", "source"});
   StackDefault d;
   d.field = catalog::req_string(rec, "field", path);
-  const json* v = jsonu::find(rec, "value");
-  if (!v) jsonu::missing(path, "value");
-  d.value = *v;
+  if (const json* v = jsonu::require(rec, "value", path)) d.value = *v;
   d.tasks = catalog::string_list(rec, "tasks", path);
   d.stored_dtype = catalog::string_list(rec, "stored_dtype", path);
   if (const json* z = jsonu::find(rec, "zero")) {
     if (!z->is_array()) bad(path + ".zero", "must be an array of ZeRO stages");
-    for (size_t i = 0; i < z->size(); ++i) {
+    for (size_t i = 0; z->is_array() && i < z->size(); ++i) {
       const std::string at = path + ".zero[" + std::to_string(i) + "]";
       d.zero.push_back(static_cast<int>(jsonu::as_int((*z)[i], at, 0, 3)));
     }
@@ -47,14 +45,14 @@ StackVersion parse_version(const json& rec, const std::string& path) {
   const json* defs = jsonu::find(rec, "defaults");
   if (defs) {
     if (!defs->is_array()) bad(path + ".defaults", "must be an array");
-    for (size_t i = 0; i < defs->size(); ++i) {
+    for (size_t i = 0; defs->is_array() && i < defs->size(); ++i) {
       v.defaults.push_back(
           parse_default((*defs)[i], path + ".defaults[" + std::to_string(i) + "]"));
     }
   }
   if (const json* m = jsonu::find(rec, "mechanisms")) {
-    jsonu::as_object(*m, path + ".mechanisms");
-    for (auto it = m->begin(); it != m->end(); ++it) {
+    const json& mechanisms = jsonu::as_object(*m, path + ".mechanisms");
+    for (auto it = mechanisms.begin(); it != mechanisms.end(); ++it) {
       const std::string id = it.key();
       const auto& known = stack_mechanism_flags();
       if (std::none_of(known.begin(), known.end(),
@@ -74,7 +72,10 @@ Stack parse_stack(const json& rec, const std::string& path) {
   catalog::check_slug(s.id, path + ".id");
   s.name = catalog::req_string(rec, "name", path);
   const json* vs = jsonu::find(rec, "versions");
-  if (!vs || !vs->is_array() || vs->empty()) bad(path + ".versions", "must list versions");
+  if (!vs || !vs->is_array() || vs->empty()) {
+    bad(path + ".versions", "must list versions");
+    return s;
+  }
   for (size_t i = 0; i < vs->size(); ++i) {
     s.versions.push_back(parse_version((*vs)[i], path + ".versions[" + std::to_string(i) + "]"));
     for (size_t j = 0; j + 1 < s.versions.size(); ++j) {
@@ -103,7 +104,8 @@ const std::vector<StackMechanismFlag>& stack_mechanism_flags() {
   return flags;
 }
 
-std::vector<Stack> parse_stack_catalog(const std::string& json_text) {
+Result<std::vector<Stack>> parse_stack_catalog(const std::string& json_text) {
+  jsonu::Collect errors;
   json records = catalog::load_records(json_text, "stacks.json", "stacks");
   std::vector<Stack> out;
   for (size_t i = 0; i < records.size(); ++i) {
@@ -113,6 +115,7 @@ std::vector<Stack> parse_stack_catalog(const std::string& json_text) {
     }
   }
   if (out.empty()) bad("stacks.json", "lists no stack");
+  if (errors.failed()) return errors.error();
   return out;
 }
 
@@ -120,7 +123,7 @@ const std::vector<Stack>& stack_catalog() {
   static const std::vector<Stack> table = [] {
     const EmbeddedFile* f = find_embedded("stacks.json");
     if (!f) throw Error(ErrorCode::internal, "", "stacks.json is not embedded");
-    return parse_stack_catalog(std::string(f->data, f->size));
+    return or_throw(parse_stack_catalog(std::string(f->data, f->size)));
   }();
   return table;
 }

@@ -7,6 +7,8 @@ namespace vramfit {
 namespace jsonu {
 
 namespace {
+Collect* g_collect = nullptr;  // the innermost live Collect
+
 const char* type_name(const json& v) {
   switch (v.type()) {
     case json::value_t::null:
@@ -62,12 +64,12 @@ class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
   bool binary(binary_t& v) { return check() && Dom::binary(v); }
   bool key(string_t& v) { return check() && Dom::key(v); }
   bool start_object(size_t n) {
-    check();
+    if (!check()) return false;
     ++depth_;
     return Dom::start_object(n);
   }
   bool start_array(size_t n) {
-    check();
+    if (!check()) return false;
     ++depth_;
     return Dom::start_array(n);
   }
@@ -93,39 +95,66 @@ class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
         msg += " (Infinity and NaN are not JSON numbers; write a number or null)";
       }
     }
-    throw Error(ErrorCode::invalid_json, what_, what_ + " is not valid JSON: " + msg);
+    failed_ = true;
+    report(Error(ErrorCode::invalid_json, what_, what_ + " is not valid JSON: " + msg));
+    return false;
   }
+  bool failed() const { return failed_; }
 
  private:
-  bool check() const {
-    if (depth_ >= max_depth_) {
-      throw Error(ErrorCode::too_large, what_,
-                  what_ + " is nested deeper than " + std::to_string(max_depth_) + " levels");
+  bool check() {
+    if (depth_ >= max_depth_ && !failed_) {
+      failed_ = true;
+      report(Error(ErrorCode::too_large, what_,
+                   what_ + " is nested deeper than " + std::to_string(max_depth_) + " levels"));
     }
-    return true;
+    return !failed_;
   }
+  bool failed_ = false;
   int depth_ = 0;
   int max_depth_;
   const std::string& what_;
   const std::string& text_;
 };
 
-[[noreturn]] void wrong(const std::string& path, const char* want, const json& v) {
-  throw Error(ErrorCode::wrong_type, path, path + " must be " + want + ", got " + type_name(v));
+void wrong(const std::string& path, const char* want, const json& v) {
+  report(Error(ErrorCode::wrong_type, path, path + " must be " + want + ", got " + type_name(v)));
 }
 }  // namespace
 
+Collect::Collect() : outer_(g_collect) { g_collect = this; }
+Collect::~Collect() { g_collect = outer_; }
+void Collect::keep(Error e) {
+  if (!first_) first_ = std::move(e);
+}
+
+void report(Error e) {
+  if (!g_collect) throw e;
+  g_collect->keep(std::move(e));
+}
+
+const json* require(const json& obj, const char* key, const std::string& path) {
+  const json* v = find(obj, key);
+  if (!v) {
+    const std::string p = join(path, key);
+    report(Error(ErrorCode::missing_field, p, "missing required field " + p));
+  }
+  return v;
+}
+
 json parse_text(const std::string& text, const std::string& what, size_t max_bytes, int max_depth) {
   if (text.size() > max_bytes) {
-    throw Error(ErrorCode::too_large, what,
-                what + " is " + std::to_string(text.size()) + " bytes; the limit is " +
-                    std::to_string(max_bytes));
+    report(Error(ErrorCode::too_large, what,
+                 what + " is " + std::to_string(text.size()) + " bytes; the limit is " +
+                     std::to_string(max_bytes)));
+    return json();
   }
   // nlohmann's lexer ends the input at a NUL byte, which would silently
   // accept "{...}\0garbage": reject NUL bytes outright.
   if (const auto nul = text.find('\0'); nul != std::string::npos) {
-    throw Error(ErrorCode::invalid_json, what,
-                what + " is not valid JSON: NUL byte at offset " + std::to_string(nul));
+    report(Error(ErrorCode::invalid_json, what,
+                 what + " is not valid JSON: NUL byte at offset " + std::to_string(nul)));
+    return json();
   }
   // nlohmann's DOM builder with the depth check of parse(text, callback),
   // whose callback parser (keep stacks, std::function) and callback-less
@@ -135,7 +164,7 @@ json parse_text(const std::string& text, const std::string& what, size_t max_byt
   nlohmann::detail::parser<json, decltype(nlohmann::detail::input_adapter(text))>(
       nlohmann::detail::input_adapter(text), nullptr, true, false)
       .sax_parse(&dom, true);
-  return result;
+  return dom.failed() ? json() : result;
 }
 
 std::string map_config_literals(const std::string& text) {
@@ -181,6 +210,8 @@ const json* find(const json& obj, const char* key) {
   return &*it;
 }
 
+// Each reader reports a failure and returns the range's low end (or false,
+// "", an empty object): a value the code after it handles as valid input.
 int64_t as_int(const json& v, const std::string& path, int64_t lo, int64_t hi) {
   int64_t out = 0;
   if (v.is_number_integer()) {
@@ -188,55 +219,75 @@ int64_t as_int(const json& v, const std::string& path, int64_t lo, int64_t hi) {
   } else if (v.is_number_unsigned()) {
     auto u = v.get<uint64_t>();
     if (u > static_cast<uint64_t>(hi)) {
-      throw Error(ErrorCode::out_of_range, path,
-                  path + " = " + v.dump() + " is above the limit " + std::to_string(hi));
+      report(Error(ErrorCode::out_of_range, path,
+                   path + " = " + v.dump() + " is above the limit " + std::to_string(hi)));
+      return lo;
     }
     out = static_cast<int64_t>(u);
   } else if (v.is_number_float()) {
     double d = v.get<double>();
     if (!std::isfinite(d) || d != std::floor(d)) {
-      throw Error(ErrorCode::out_of_range, path, path + " must be a whole number, got " + v.dump());
+      report(
+          Error(ErrorCode::out_of_range, path, path + " must be a whole number, got " + v.dump()));
+      return lo;
     }
     if (d < static_cast<double>(lo) || d > static_cast<double>(hi)) {
-      throw Error(ErrorCode::out_of_range, path,
-                  path + " = " + v.dump() + " is outside [" + std::to_string(lo) + ", " +
-                      std::to_string(hi) + "]");
+      report(Error(ErrorCode::out_of_range, path,
+                   path + " = " + v.dump() + " is outside [" + std::to_string(lo) + ", " +
+                       std::to_string(hi) + "]"));
+      return lo;
     }
     out = static_cast<int64_t>(d);
   } else {
     wrong(path, "an integer", v);
+    return lo;
   }
   if (out < lo || out > hi) {
-    throw Error(ErrorCode::out_of_range, path,
-                path + " = " + std::to_string(out) + " is outside [" + std::to_string(lo) + ", " +
-                    std::to_string(hi) + "]");
+    report(Error(ErrorCode::out_of_range, path,
+                 path + " = " + std::to_string(out) + " is outside [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]"));
+    return lo;
   }
   return out;
 }
 
 double as_number(const json& v, const std::string& path, double lo, double hi) {
-  if (!v.is_number()) wrong(path, "a number", v);
+  if (!v.is_number()) {
+    wrong(path, "a number", v);
+    return lo;
+  }
   double d = v.get<double>();
   if (!std::isfinite(d) || d < lo || d > hi) {
-    throw Error(
-        ErrorCode::out_of_range, path,
-        path + " = " + v.dump() + " is outside [" + json(lo).dump() + ", " + json(hi).dump() + "]");
+    report(Error(ErrorCode::out_of_range, path,
+                 path + " = " + v.dump() + " is outside [" + json(lo).dump() + ", " +
+                     json(hi).dump() + "]"));
+    return lo;
   }
   return d;
 }
 
 bool as_bool(const json& v, const std::string& path) {
-  if (!v.is_boolean()) wrong(path, "true or false", v);
+  if (!v.is_boolean()) {
+    wrong(path, "true or false", v);
+    return false;
+  }
   return v.get<bool>();
 }
 
 std::string as_string(const json& v, const std::string& path) {
-  if (!v.is_string()) wrong(path, "a string", v);
+  if (!v.is_string()) {
+    wrong(path, "a string", v);
+    return std::string();
+  }
   return v.get<std::string>();
 }
 
 const json& as_object(const json& v, const std::string& path) {
-  if (!v.is_object()) wrong(path, "an object", v);
+  if (!v.is_object()) {
+    wrong(path, "an object", v);
+    static const json empty = json::object();
+    return empty;
+  }
   return v;
 }
 
@@ -248,9 +299,8 @@ std::optional<int64_t> opt_int(const json& obj, const char* key, const std::stri
 }
 
 int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo, int64_t hi) {
-  const json* v = find(obj, key);
-  if (!v) missing(path, key);
-  return as_int(*v, join(path, key), lo, hi);
+  const json* v = require(obj, key, path);
+  return v ? as_int(*v, join(path, key), lo, hi) : lo;
 }
 
 std::optional<double> opt_number(const json& obj, const char* key, const std::string& path,

@@ -1,5 +1,6 @@
 // Typed, path-aware JSON access shared by config and request parsing. Every
-// failure is a vramfit::Error naming the full field path.
+// failure is a vramfit::Error naming the full field path, thrown or collected
+// (Collect, below).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -47,7 +48,7 @@ const json& as_object(const json& v, const std::string& path);
 
 std::optional<int64_t> opt_int(const json& obj, const char* key, const std::string& path,
                                int64_t lo, int64_t hi);
-// As opt_int, but absent (or null) throws missing_field.
+// As opt_int, but absent (or null) reports missing_field.
 int64_t req_int(const json& obj, const char* key, const std::string& path, int64_t lo, int64_t hi);
 std::optional<double> opt_number(const json& obj, const char* key, const std::string& path,
                                  double lo, double hi);
@@ -56,6 +57,32 @@ std::optional<std::string> opt_string(const json& obj, const char* key, const st
 
 // Throws missing_field for `path.key`.
 [[noreturn]] void missing(const std::string& path, const char* key);
+
+// While a Collect is alive, report() keeps the first error there instead of
+// throwing it, and the readers above return an in-range stand-in: the
+// range's low end, false, "", an empty object, a null document. Code that
+// runs under a Collect never assumes that a failed read or check stopped it
+// (core/README.md "Errors"). Collects nest; the innermost one collects.
+class Collect {
+ public:
+  Collect();
+  ~Collect();
+  Collect(const Collect&) = delete;
+  Collect& operator=(const Collect&) = delete;
+  bool failed() const { return first_.has_value(); }
+  const Error& error() const { return *first_; }
+  void keep(Error e);
+
+ private:
+  Collect* outer_;
+  std::optional<Error> first_;
+};
+
+// Throws `e`, or keeps it in the innermost Collect (the first one kept wins).
+void report(Error e);
+// The member `key` of `obj`; when absent or null, reports missing_field and
+// returns nullptr.
+const json* require(const json& obj, const char* key, const std::string& path);
 
 }  // namespace jsonu
 }  // namespace vramfit
