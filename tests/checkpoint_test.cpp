@@ -57,14 +57,44 @@ json tiny_header() {
           {"model.norm.weight", st_tensor("F32", {4}, 96, 112)}};
 }
 
+// The readers return Results; most cases below read values or expect an
+// error thrown, so these unwrap with or_throw (the truncation cases use the
+// Results themselves).
+namespace ck {
+vramfit::SafetensorsHeader parse_safetensors_header(const std::string& b,
+                                                    std::optional<uint64_t> size = std::nullopt) {
+  return vramfit::or_throw(vramfit::parse_safetensors_header(b, size));
+}
+uint64_t safetensors_header_length(const std::string& b) {
+  return vramfit::or_throw(vramfit::safetensors_header_length(b));
+}
+vramfit::SafetensorsIndex parse_safetensors_index(const json& j) {
+  return vramfit::or_throw(vramfit::parse_safetensors_index(j));
+}
+vramfit::SafetensorsIndex parse_safetensors_index_text(const std::string& t) {
+  return vramfit::or_throw(vramfit::parse_safetensors_index_text(t));
+}
+vramfit::GgufHeader parse_gguf_header(const std::string& b) {
+  return vramfit::or_throw(vramfit::parse_gguf_header(b));
+}
+json gguf_to_config_json(const vramfit::GgufHeader& h) {
+  return vramfit::or_throw(vramfit::gguf_to_config_json(h));
+}
+vramfit::CheckpointSummary checkpoint_weight_bytes(const std::vector<vramfit::CheckpointTensor>& t,
+                                                   int packed_bits = 4) {
+  return vramfit::or_throw(vramfit::checkpoint_weight_bytes(t, packed_bits));
+}
+vramfit::CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing,
+                                        const std::string& gguf_file = "") {
+  return vramfit::or_throw(vramfit::plan_checkpoint(listing, gguf_file));
+}
+}  // namespace ck
+
 template <class F>
 void expect_error(F&& f, ErrorCode code, const std::string& field) {
   try {
     f();
     FAIL("no error thrown; wanted " << vramfit::error_code_name(code) << " at " << field);
-  } catch (const TruncatedInput& e) {
-    CHECK(vramfit::error_code_name(code) == std::string(vramfit::error_code_name(e.code())));
-    CHECK(e.field() == field);
   } catch (const Error& e) {
     INFO("message: " << e.what());
     CHECK(vramfit::error_code_name(e.code()) == std::string(vramfit::error_code_name(code)));
@@ -74,7 +104,7 @@ void expect_error(F&& f, ErrorCode code, const std::string& field) {
 
 void expect_st_error(const json& header, ErrorCode code, const std::string& field,
                      uint64_t data = 0) {
-  expect_error([&] { vramfit::parse_safetensors_header(st_file(header, data)); }, code, field);
+  expect_error([&] { ck::parse_safetensors_header(st_file(header, data)); }, code, field);
 }
 
 // ------------------------------------------------------------------- GGUF
@@ -220,7 +250,7 @@ void ModelSpecCheck(const json& cfg, const std::string& arch) {
 TEST_CASE("checkpoint: safetensors: a real file gives exact bytes, offsets and metadata",
           "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
-  auto h = vramfit::parse_safetensors_header(file, file.size());
+  auto h = ck::parse_safetensors_header(file, file.size());
   REQUIRE(h.tensors.size() == 4);
   // Sorted by offset: embed [0,64), q_proj [64,96), norm [96,112), lm_head [112,176).
   CHECK(h.tensors[0].name == "model.embed_tokens.weight");
@@ -240,14 +270,14 @@ TEST_CASE("checkpoint: safetensors: a real file gives exact bytes, offsets and m
 TEST_CASE("checkpoint: safetensors: prefix + header only (an HTTP range) and the JSON alone",
           "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
-  const uint64_t n = vramfit::safetensors_header_length(file.substr(0, 8));
-  auto a = vramfit::parse_safetensors_header(file.substr(0, 8 + n));
+  const uint64_t n = ck::safetensors_header_length(file.substr(0, 8));
+  auto a = ck::parse_safetensors_header(file.substr(0, 8 + n));
   CHECK(a.data_bytes == 176);
-  auto b = vramfit::parse_safetensors_header(tiny_header().dump());
+  auto b = ck::parse_safetensors_header(tiny_header().dump());
   CHECK(b.data_bytes == 176);
   CHECK(b.tensors.size() == 4);
   // Empty header: a valid file with no tensors.
-  auto c = vramfit::parse_safetensors_header(st_file(json::object(), 0));
+  auto c = ck::parse_safetensors_header(st_file(json::object(), 0));
   CHECK(c.tensors.empty());
   CHECK(c.data_bytes == 0);
 }
@@ -264,7 +294,7 @@ TEST_CASE("checkpoint: safetensors: every dtype size, sub-byte F4 included", "[c
     h[std::string("t_") + d] = st_tensor(d, {4}, off, off + bytes);
     off += bytes;
   }
-  auto p = vramfit::parse_safetensors_header(st_file(h, static_cast<uint64_t>(off)));
+  auto p = ck::parse_safetensors_header(st_file(h, static_cast<uint64_t>(off)));
   CHECK(p.data_bytes == 4 + 4 + 4 + 4 + 4 + 4 + 8 * 4 + 16 * 3 + 32 * 3 + 2 + 3);  // 207
   CHECK(vramfit::safetensors_dtype_bits("F4") == 4);
   CHECK(vramfit::safetensors_dtype_bits("E8M0") == 0);
@@ -332,62 +362,52 @@ TEST_CASE("checkpoint: safetensors: malformed headers name the field", "[checkpo
 
 TEST_CASE("checkpoint: safetensors: truncated, oversized and non-JSON inputs", "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
-  const uint64_t n = vramfit::safetensors_header_length(file);
+  const uint64_t n = ck::safetensors_header_length(file);
   SECTION("fewer than 8 bytes") {
-    try {
-      vramfit::parse_safetensors_header(file.substr(0, 5));
-      FAIL("no error");
-    } catch (const TruncatedInput& e) {
-      CHECK(e.needed() == 8);
-      CHECK(e.field() == "safetensors.header_length");
-    }
+    const auto r = vramfit::parse_safetensors_header(file.substr(0, 5));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().need_bytes() == 8);
+    CHECK(r.error().field() == "safetensors.header_length");
   }
-  SECTION("header cut off: needed() says how much to fetch") {
-    try {
-      vramfit::parse_safetensors_header(file.substr(0, 40));
-      FAIL("no error");
-    } catch (const TruncatedInput& e) {
-      CHECK(e.needed() == 8 + n);
-    }
+  SECTION("header cut off: need_bytes() says how much to fetch") {
+    const auto r = vramfit::parse_safetensors_header(file.substr(0, 40));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().need_bytes() == 8 + n);
   }
   SECTION("length over 100 MB") {
     std::string bad = le64(100000001) + "{}";
-    expect_error([&] { vramfit::parse_safetensors_header(bad); }, ErrorCode::too_large,
+    expect_error([&] { ck::parse_safetensors_header(bad); }, ErrorCode::too_large,
                  "safetensors.header_length");
   }
   SECTION("header not an object") {
-    expect_error([&] { vramfit::parse_safetensors_header(le64(8) + "[1,2,3] "); },
+    expect_error([&] { ck::parse_safetensors_header(le64(8) + "[1,2,3] "); },
                  ErrorCode::invalid_json, "safetensors.header");
   }
   SECTION("broken JSON") {
-    expect_error([&] { vramfit::parse_safetensors_header(le64(8) + "{\"a\":   "); },
+    expect_error([&] { ck::parse_safetensors_header(le64(8) + "{\"a\":   "); },
                  ErrorCode::invalid_json, "safetensors header");
   }
   SECTION("JSON array alone") {
-    expect_error([&] { vramfit::parse_safetensors_header("[]"); }, ErrorCode::invalid_request,
+    expect_error([&] { ck::parse_safetensors_header("[]"); }, ErrorCode::invalid_request,
                  "safetensors.header_length");
   }
   SECTION("deep nesting") {
     std::string deep = "{\"__metadata__\":" + std::string(100, '[') + std::string(100, ']') + "}";
-    expect_error([&] { vramfit::parse_safetensors_header(deep); }, ErrorCode::too_large,
+    expect_error([&] { ck::parse_safetensors_header(deep); }, ErrorCode::too_large,
                  "safetensors header");
   }
   SECTION("file shorter than the header says") {
-    expect_error([&] { vramfit::parse_safetensors_header(file, file.size() - 1); },
+    expect_error([&] { ck::parse_safetensors_header(file, file.size() - 1); },
                  ErrorCode::inconsistent, "safetensors.file_size");
   }
 }
 
 TEST_CASE("checkpoint: safetensors: no prefix or byte flip crashes the parser", "[checkpoint]") {
   const std::string file = st_file(tiny_header(), 176);
-  const size_t hdr = 8 + vramfit::safetensors_header_length(file);
+  const size_t hdr = 8 + ck::safetensors_header_length(file);
   int errors = 0;
   for (size_t len = 0; len < hdr; ++len) {
-    try {
-      vramfit::parse_safetensors_header(file.substr(0, len));
-    } catch (const Error&) {
-      ++errors;
-    }
+    if (!vramfit::parse_safetensors_header(file.substr(0, len)).ok()) ++errors;
   }
   CHECK(errors == static_cast<int>(hdr));  // every strict prefix of the header fails
   std::mt19937 rng(42);
@@ -396,10 +416,7 @@ TEST_CASE("checkpoint: safetensors: no prefix or byte flip crashes the parser", 
     for (int k = 0; k < 3; ++k) {
       m[rng() % m.size()] = static_cast<char>(rng() & 0xFF);
     }
-    try {
-      vramfit::parse_safetensors_header(m);
-    } catch (const Error&) {
-    }
+    (void)vramfit::parse_safetensors_header(m);
   }
   SUCCEED("2000 mutated headers parsed or rejected without crashing");
 }
@@ -410,35 +427,35 @@ TEST_CASE("checkpoint: safetensors index: weight_map, shards and total_size", "[
                {{"lm_head.weight", "model-00002-of-00002.safetensors"},
                 {"model.embed_tokens.weight", "model-00001-of-00002.safetensors"},
                 {"model.norm.weight", "model-00002-of-00002.safetensors"}}}};
-  auto i = vramfit::parse_safetensors_index(idx);
+  auto i = ck::parse_safetensors_index(idx);
   CHECK(i.total_size.value() == 16060522496);
   REQUIRE(i.shards.size() == 2);
   CHECK(i.shards[0] == "model-00001-of-00002.safetensors");
   CHECK(i.weight_map.at("lm_head.weight") == "model-00002-of-00002.safetensors");
-  CHECK(vramfit::parse_safetensors_index_text(idx.dump()).shards.size() == 2);
+  CHECK(ck::parse_safetensors_index_text(idx.dump()).shards.size() == 2);
 
   SECTION("path traversal in a shard name") {
     idx["weight_map"]["x"] = "../../etc/passwd.safetensors";
-    expect_error([&] { vramfit::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
+    expect_error([&] { ck::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
                  "safetensors_index.weight_map.x");
   }
   SECTION("not a safetensors file") {
     idx["weight_map"]["x"] = "pytorch_model.bin";
-    expect_error([&] { vramfit::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
+    expect_error([&] { ck::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
                  "safetensors_index.weight_map.x");
   }
   SECTION("missing weight_map") {
     idx.erase("weight_map");
-    expect_error([&] { vramfit::parse_safetensors_index(idx); }, ErrorCode::missing_field,
+    expect_error([&] { ck::parse_safetensors_index(idx); }, ErrorCode::missing_field,
                  "safetensors_index.weight_map");
   }
   SECTION("negative total_size") {
     idx["metadata"]["total_size"] = -1;
-    expect_error([&] { vramfit::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
+    expect_error([&] { ck::parse_safetensors_index(idx); }, ErrorCode::out_of_range,
                  "safetensors_index.metadata.total_size");
   }
   SECTION("invalid JSON text") {
-    expect_error([&] { vramfit::parse_safetensors_index_text("{\"weight_map\": "); },
+    expect_error([&] { ck::parse_safetensors_index_text("{\"weight_map\": "); },
                  ErrorCode::invalid_json, "safetensors_index");
   }
 }
@@ -446,8 +463,8 @@ TEST_CASE("checkpoint: safetensors index: weight_map, shards and total_size", "[
 // ================================================================ summary
 
 TEST_CASE("checkpoint: summary: plain BF16 checkpoint bytes, params and roles", "[checkpoint]") {
-  auto h = vramfit::parse_safetensors_header(st_file(tiny_header(), 176));
-  auto s = vramfit::checkpoint_weight_bytes(h.tensors);
+  auto h = ck::parse_safetensors_header(st_file(tiny_header(), 176));
+  auto s = ck::checkpoint_weight_bytes(h.tensors);
   CHECK(s.total_bytes == 176);
   CHECK(s.bytes_by_dtype.at("BF16") == 96);  // 64 + 32
   CHECK(s.bytes_by_dtype.at("F16") == 64);
@@ -475,7 +492,7 @@ TEST_CASE("checkpoint: summary: GPTQ and AWQ packed int32 are unpacked, side ten
       {"model.layers.0.self_attn.q_proj.scales", "F16", {32, 4096}, 0, 0, 131072, 262144},
       {"model.layers.0.self_attn.q_proj.g_idx", "I32", {4096}, 0, 0, 4096, 16384},
   };
-  auto s = vramfit::checkpoint_weight_bytes(gptq);
+  auto s = ck::checkpoint_weight_bytes(gptq);
   CHECK(s.params == 16777216);
   CHECK(s.stored_elements == 2097152 + 16384 + 131072 + 4096);  // what the Hub shows
   CHECK(s.overhead_bytes == 65536 + 262144 + 16384);
@@ -484,17 +501,17 @@ TEST_CASE("checkpoint: summary: GPTQ and AWQ packed int32 are unpacked, side ten
   CHECK(s.params_by_role.at("linear") == 16777216);
   CHECK(s.bytes_by_role.at("linear") == 8388608 + 344064);
   // 8-bit GPTQ: 4 weights per int32.
-  CHECK(vramfit::checkpoint_weight_bytes(gptq, 8).params == 2097152 * 4);
+  CHECK(ck::checkpoint_weight_bytes(gptq, 8).params == 2097152 * 4);
   // 3-bit: 32 weights per 3 words.
-  CHECK(vramfit::checkpoint_weight_bytes(gptq, 3).params == 2097152 / 3 * 32);
-  expect_error([&] { vramfit::checkpoint_weight_bytes(gptq, 5); }, ErrorCode::out_of_range,
+  CHECK(ck::checkpoint_weight_bytes(gptq, 3).params == 2097152 / 3 * 32);
+  expect_error([&] { ck::checkpoint_weight_bytes(gptq, 5); }, ErrorCode::out_of_range,
                "packed_bits");
 
   // AWQ packs along the output: qweight I32 [4096, 512]; same count.
   std::vector<CheckpointTensor> awq = {
       {"model.layers.0.mlp.down_proj.qweight", "I32", {4096, 512}, 0, 0, 2097152, 8388608},
       {"model.layers.0.mlp.down_proj.scales", "F16", {32, 4096}, 0, 0, 131072, 262144}};
-  CHECK(vramfit::checkpoint_weight_bytes(awq).params == 16777216);
+  CHECK(ck::checkpoint_weight_bytes(awq).params == 16777216);
 }
 
 TEST_CASE("checkpoint: summary: bnb 4-bit, MXFP4 blocks, NVFP4 and FP8 scales", "[checkpoint]") {
@@ -527,7 +544,7 @@ TEST_CASE("checkpoint: summary: bnb 4-bit, MXFP4 blocks, NVFP4 and FP8 scales", 
       {"m.layers.0.self_attn.q_proj.weight", "F8_E4M3", {4096, 4096}, 0, 0, 16777216, 16777216},
       {"m.layers.0.self_attn.q_proj.weight_scale_inv", "F32", {32, 32}, 0, 0, 1024, 4096},
   };
-  auto s = vramfit::checkpoint_weight_bytes(t);
+  auto s = ck::checkpoint_weight_bytes(t);
   CHECK(s.params == 16777216 + 530841600 + 16777216 + 16777216);
   CHECK(s.params_by_role.at("expert_linear") == 530841600);
   CHECK(s.packed_tensors == 3);
@@ -612,7 +629,7 @@ TEST_CASE("checkpoint: gguf: the GGML type table matches methodology §4.4 and d
 TEST_CASE("checkpoint: gguf: a hand-written v3 llama header gives exact bytes and hyperparameters",
           "[checkpoint]") {
   const std::string file = llama_gguf(true);
-  auto h = vramfit::parse_gguf_header(file);
+  auto h = ck::parse_gguf_header(file);
   CHECK(h.version == 3);
   CHECK(h.architecture == "llama");
   CHECK(h.name == "tiny");
@@ -639,7 +656,7 @@ TEST_CASE("checkpoint: gguf: a hand-written v3 llama header gives exact bytes an
   CHECK(h.data_offset % 32 == 0);
   CHECK(h.file_bytes() == static_cast<int64_t>(file.size()));
 
-  auto s = vramfit::checkpoint_weight_bytes(h.tensors);
+  auto s = ck::checkpoint_weight_bytes(h.tensors);
   CHECK(s.total_bytes == 1107152);
   CHECK(s.bytes_by_dtype.at("Q4_K") == 144000 + 2 * (36864 + 18432 + 36864 + 73728 + 73728));
   CHECK(s.bytes_by_dtype.at("Q6_K") == 210000 + 2 * (26880 + 107520));
@@ -651,8 +668,8 @@ TEST_CASE("checkpoint: gguf: a hand-written v3 llama header gives exact bytes an
 
 TEST_CASE("checkpoint: gguf: the derived config parses and counts the same parameters",
           "[checkpoint]") {
-  auto h = vramfit::parse_gguf_header(llama_gguf());
-  json cfg = vramfit::gguf_to_config_json(h);
+  auto h = ck::parse_gguf_header(llama_gguf());
+  json cfg = ck::gguf_to_config_json(h);
   CHECK(cfg["model_type"] == "llama");
   CHECK(cfg["hidden_size"] == 256);
   CHECK(cfg["num_key_value_heads"] == 2);
@@ -663,7 +680,7 @@ TEST_CASE("checkpoint: gguf: the derived config parses and counts the same param
   // 2 x 256000 (embed + head) + 256 + 2 x (2x256 + 65536 + 32768 + 32768 + 65536 + 3 x 131072)
   // = 512256 + 2 x 590336 = 1,692,928: exactly the sum of the GGUF shapes.
   CHECK(pc.total == 1692928);
-  CHECK(vramfit::checkpoint_weight_bytes(h.tensors).params == pc.total);
+  CHECK(ck::checkpoint_weight_bytes(h.tensors).params == pc.total);
 }
 
 TEST_CASE("checkpoint: gguf: MoE and per-layer arrays map to a qwen3_moe config", "[checkpoint]") {
@@ -680,10 +697,10 @@ TEST_CASE("checkpoint: gguf: MoE and per-layer arrays map to a qwen3_moe config"
   g.kv_u32("qwen3moe.expert_feed_forward_length", 128);
   g.kv_u32("qwen3moe.vocab_size", 512);
   g.tensor("token_embd.weight", {256, 512}, Q8_0, 0);
-  auto h = vramfit::parse_gguf_header(g.b);
+  auto h = ck::parse_gguf_header(g.b);
   CHECK(h.hp.head_count_kv == 2);
   CHECK(h.tensors[0].bytes == 256 * 512 / 32 * 34);  // 139264
-  json cfg = vramfit::gguf_to_config_json(h);
+  json cfg = ck::gguf_to_config_json(h);
   CHECK(cfg["model_type"] == "qwen3_moe");
   CHECK(cfg["num_experts"] == 8);
   CHECK(cfg["moe_intermediate_size"] == 128);
@@ -712,7 +729,7 @@ TEST_CASE("checkpoint: gguf: every mapped architecture yields a config the parse
     g.kv_u32(a + ".expert_used_count", 2);
     g.kv_u32(a + ".expert_feed_forward_length", 256);
     g.kv_u32(a + ".vocab_size", 1024);
-    json cfg = vramfit::gguf_to_config_json(vramfit::parse_gguf_header(g.b));
+    json cfg = ck::gguf_to_config_json(ck::parse_gguf_header(g.b));
     ModelSpecCheck(cfg, a);
   }
 }
@@ -721,16 +738,16 @@ TEST_CASE("checkpoint: gguf: config mapping refuses what it cannot describe", "[
   Gguf g;
   g.head(0, 1);
   g.kv_str("general.architecture", "rwkv7");
-  expect_error([&] { vramfit::gguf_to_config_json(vramfit::parse_gguf_header(g.b)); },
+  expect_error([&] { ck::gguf_to_config_json(ck::parse_gguf_header(g.b)); },
                ErrorCode::unsupported_model, "gguf.metadata.general.architecture");
   Gguf n;
   n.head(0, 1);
   n.kv_str("general.architecture", "llama");
-  expect_error([&] { vramfit::gguf_to_config_json(vramfit::parse_gguf_header(n.b)); },
+  expect_error([&] { ck::gguf_to_config_json(ck::parse_gguf_header(n.b)); },
                ErrorCode::missing_field, "gguf.metadata.llama.embedding_length");
   Gguf none;
   none.head(0, 0);
-  expect_error([&] { vramfit::gguf_to_config_json(vramfit::parse_gguf_header(none.b)); },
+  expect_error([&] { ck::gguf_to_config_json(ck::parse_gguf_header(none.b)); },
                ErrorCode::missing_field, "gguf.metadata.general.architecture");
 }
 
@@ -740,7 +757,7 @@ TEST_CASE("checkpoint: gguf: v2 files, alignment and odd tensor sizes", "[checkp
   g.kv_u32("general.alignment", 64);
   g.tensor("a", {33}, F16, 0);     // 66 bytes, padded to 128
   g.tensor("b", {32}, Q4_0, 128);  // 18 bytes
-  auto h = vramfit::parse_gguf_header(g.b);
+  auto h = ck::parse_gguf_header(g.b);
   CHECK(h.version == 2);
   CHECK(h.alignment == 64);
   CHECK(h.tensors[0].bytes == 66);
@@ -751,7 +768,7 @@ TEST_CASE("checkpoint: gguf: v2 files, alignment and odd tensor sizes", "[checkp
 
 TEST_CASE("checkpoint: gguf: malformed and hostile headers are rejected with a field",
           "[checkpoint]") {
-  auto parse = [](const std::string& b) { return [b] { vramfit::parse_gguf_header(b); }; };
+  auto parse = [](const std::string& b) { return [b] { ck::parse_gguf_header(b); }; };
   SECTION("bad magic") {
     expect_error(parse("GGUX" + std::string(20, '\0')), ErrorCode::invalid_request, "gguf.magic");
   }
@@ -919,23 +936,18 @@ TEST_CASE("checkpoint: gguf: every truncation says how many bytes to fetch; muta
   const std::string file = llama_gguf();  // header only
   for (size_t len = 0; len < file.size(); len += (len < 64 ? 1 : 97)) {
     INFO("prefix length " << len);
-    try {
-      vramfit::parse_gguf_header(file.substr(0, len));
-      FAIL("a strict prefix parsed");
-    } catch (const TruncatedInput& e) {
-      CHECK(e.needed() > len);
-      CHECK(e.needed() <= file.size());
-    }
+    const auto r = vramfit::parse_gguf_header(file.substr(0, len));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().need_bytes() > len);
+    CHECK(r.error().need_bytes() <= file.size());
   }
-  // Growing the prefix to needed() repeatedly converges on the full header.
+  // Growing the prefix to need_bytes() repeatedly converges on the full header.
   std::string got = file.substr(0, 16);
   for (int i = 0; i < 10000; ++i) {
-    try {
-      vramfit::parse_gguf_header(got);
-      break;
-    } catch (const TruncatedInput& e) {
-      got = file.substr(0, static_cast<size_t>(e.needed()));
-    }
+    const auto r = vramfit::parse_gguf_header(got);
+    if (r.ok()) break;
+    REQUIRE(r.error().need_bytes() > 0);
+    got = file.substr(0, static_cast<size_t>(r.error().need_bytes()));
   }
   CHECK(got.size() == file.size());
 
@@ -944,12 +956,11 @@ TEST_CASE("checkpoint: gguf: every truncation says how many bytes to fetch; muta
   for (int i = 0; i < 3000; ++i) {
     std::string m = file;
     for (int k = 0; k < 4; ++k) m[rng() % m.size()] = static_cast<char>(rng() & 0xFF);
-    try {
-      auto h = vramfit::parse_gguf_header(m);
-      (void)vramfit::checkpoint_weight_bytes(h.tensors);
-    } catch (const Error&) {
+    const auto h = vramfit::parse_gguf_header(m);
+    if (h.ok())
+      CHECK(vramfit::checkpoint_weight_bytes(h.value().tensors).ok());
+    else
       ++rejected;
-    }
   }
   CHECK(rejected > 0);
 }
@@ -960,7 +971,7 @@ TEST_CASE("checkpoint: JSON facade for front ends never throws", "[checkpoint]")
   CHECK(a["summary"]["total_bytes"] == 176);
   CHECK(a["metadata"]["format"] == "pt");
   json b = json::parse(vramfit::checkpoint_header_json("safetensors", st.substr(0, 20)));
-  CHECK(b["need_bytes"] == 8 + vramfit::safetensors_header_length(st));
+  CHECK(b["need_bytes"] == 8 + ck::safetensors_header_length(st));
   json c = json::parse(vramfit::checkpoint_header_json("gguf", llama_gguf()));
   CHECK(c["architecture"] == "llama");
   CHECK(c["config"]["hidden_size"] == 256);
@@ -981,7 +992,7 @@ TEST_CASE("checkpoint: JSON facade for front ends never throws", "[checkpoint]")
 
 TEST_CASE("hub plan: weights picked like transformers, then mistral, then any top-level set",
           "[checkpoint][plan]") {
-  using vramfit::plan_checkpoint;
+  using ck::plan_checkpoint;
   auto st = [](std::vector<std::string> files) {
     const auto p = plan_checkpoint(&files);
     REQUIRE(p.safetensors.size() <= 1);
@@ -1002,7 +1013,7 @@ TEST_CASE("hub plan: weights picked like transformers, then mistral, then any to
 }
 
 TEST_CASE("hub plan: config file, params.json fallback, GGUF-only repos", "[checkpoint][plan]") {
-  using vramfit::plan_checkpoint;
+  using ck::plan_checkpoint;
   std::vector<std::string> mistral = {"params.json", "consolidated.safetensors", "tekken.json"};
   auto p = plan_checkpoint(&mistral);
   CHECK(p.config_files == std::vector<std::string>{"params.json"});
@@ -1030,7 +1041,9 @@ TEST_CASE("hub plan: config file, params.json fallback, GGUF-only repos", "[chec
   CHECK(p.gguf_parts == std::vector<std::string>{"x-Q8_0.gguf"});
 
   for (const char* bad : {"../x.gguf", "/abs.gguf", "x.bin", "a\\b.gguf", ".gguf"}) {
-    CHECK_THROWS_AS(plan_checkpoint(nullptr, bad), vramfit::Error);
+    const auto r = vramfit::plan_checkpoint(nullptr, bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().field() == "gguf_file");
   }
 }
 
@@ -1048,13 +1061,13 @@ TEST_CASE("hub plan: split GGUF files are read part by part", "[checkpoint][plan
 
   std::vector<std::string> files = {"m-Q4_K_M-00001-of-00002.gguf", "m-Q4_K_M-00002-of-00002.gguf",
                                     "m-Q8_0.gguf"};
-  auto p = vramfit::plan_checkpoint(&files);
+  auto p = ck::plan_checkpoint(&files);
   CHECK(p.gguf_files == std::vector<std::string>{"m-Q4_K_M-00001-of-00002.gguf", "m-Q8_0.gguf"});
   CHECK(p.gguf_parts.size() == 2);
   CHECK(p.problem.empty());
   files.pop_back();
   files.erase(files.begin() + 1);
-  CHECK(vramfit::plan_checkpoint(&files).problem == "gguf_file_missing");
+  CHECK(ck::plan_checkpoint(&files).problem == "gguf_file_missing");
 }
 
 TEST_CASE("hub plan: packed bits, summed shards, why headers and config differ",

@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
       ckpt = std::move(m.checkpoint);
       if (ckpt) {
         // The exact stored bytes replace the config-derived weights estimate.
-        const auto sum = vramfit::checkpoint_weight_bytes(ckpt->tensors);
+        const auto sum = vramfit::or_throw(vramfit::checkpoint_weight_bytes(ckpt->tensors));
         a.req["model"]["checkpoint"] = {{"total_bytes", sum.total_bytes}, {"source", ckpt->format}};
       }
       if (m.config_file == "params.json") {

@@ -184,7 +184,7 @@ std::optional<HubCheckpoint> read_safetensors(const HubSettings& s, const HubFil
       throw;
     }
     try {
-      index = parse_safetensors_index_text(text);
+      index = or_throw(parse_safetensors_index_text(text));
     } catch (const Error& e) {
       throw HubError("invalid", describe(f) + " is invalid: " + e.what() + "; " + kNoHeaders);
     }
@@ -199,12 +199,13 @@ std::optional<HubCheckpoint> read_safetensors(const HubSettings& s, const HubFil
       const HubFile f{repo.id, repo.revision, out.files[i]};
       const std::string prefix = fetch_range(s, f, 0, 8, kNoHeaders);
       try {
-        const uint64_t n = safetensors_header_length(prefix);
+        const uint64_t n = or_throw(safetensors_header_length(prefix));
         if (n > kHubSafetensorsHeaderMax) {
           throw HubError("invalid", describe(f) + ": safetensors header of " + std::to_string(n) +
                                         " bytes, more than vramfit reads; " + kNoHeaders);
         }
-        headers[i] = parse_safetensors_header(prefix + fetch_range(s, f, 8, n, kNoHeaders));
+        headers[i] =
+            or_throw(parse_safetensors_header(prefix + fetch_range(s, f, 8, n, kNoHeaders)));
       } catch (const Error& e) {
         throw HubError("invalid", describe(f) + " has an invalid safetensors header: " + e.what() +
                                       "; " + kNoHeaders);
@@ -217,7 +218,7 @@ std::optional<HubCheckpoint> read_safetensors(const HubSettings& s, const HubFil
   std::vector<CheckpointSummary> sums;
   for (const auto& h : headers) {
     out.header_bytes_fetched += h.header_length + 8;
-    sums.push_back(checkpoint_weight_bytes(h.tensors, packed_bits));
+    sums.push_back(or_throw(checkpoint_weight_bytes(h.tensors, packed_bits)));
   }
   out.summary = merge_checkpoint_summaries(sums);
   add_notes(out, index, headers);
@@ -245,24 +246,23 @@ GgufHeader read_gguf(const HubSettings& s, const HubFile& f) {
   uint64_t want = kHubGgufFirstRead;
   for (;;) {
     const std::string bytes = fetch_range(s, f, 0, want, kOffline, true);
-    try {
-      return parse_gguf_header(bytes);
-    } catch (const TruncatedInput& e) {
-      if (bytes.size() < want) {
-        throw HubError("invalid", describe(f) + " ends inside its GGUF header (" +
-                                      std::to_string(bytes.size()) + " bytes). " + kOffline);
-      }
-      if (e.needed() > kHubGgufHeaderMax) {
-        throw HubError("invalid", describe(f) + ": GGUF header of " + std::to_string(e.needed()) +
-                                      " bytes, more than vramfit reads (" +
-                                      std::to_string(kHubGgufHeaderMax >> 20) + " MiB). " +
-                                      kOffline);
-      }
-      want = std::min(kHubGgufHeaderMax, std::max(e.needed(), want * 2));
-    } catch (const Error& e) {
+    Result<GgufHeader> h = parse_gguf_header(bytes);
+    if (h.ok()) return std::move(h).value();
+    const Error& e = h.error();
+    if (e.need_bytes() == 0) {
       throw HubError("invalid",
                      describe(f) + " is not a valid GGUF file: " + e.what() + ". " + kOffline);
     }
+    if (bytes.size() < want) {
+      throw HubError("invalid", describe(f) + " ends inside its GGUF header (" +
+                                    std::to_string(bytes.size()) + " bytes). " + kOffline);
+    }
+    if (e.need_bytes() > kHubGgufHeaderMax) {
+      throw HubError("invalid", describe(f) + ": GGUF header of " + std::to_string(e.need_bytes()) +
+                                    " bytes, more than vramfit reads (" +
+                                    std::to_string(kHubGgufHeaderMax >> 20) + " MiB). " + kOffline);
+    }
+    want = std::min(kHubGgufHeaderMax, std::max(e.need_bytes(), want * 2));
   }
 }
 
@@ -279,7 +279,7 @@ HubCheckpoint fetch_gguf(const HubSettings& s, const HubFile& repo, const Checkp
   std::vector<CheckpointSummary> sums;
   for (auto& h : heads) {
     out.header_bytes_fetched += h.header_bytes;
-    sums.push_back(checkpoint_weight_bytes(h.tensors, 4));
+    sums.push_back(or_throw(checkpoint_weight_bytes(h.tensors, 4)));
     out.tensors.insert(out.tensors.end(), h.tensors.begin(), h.tensors.end());
   }
   out.summary = merge_checkpoint_summaries(sums);
@@ -292,14 +292,14 @@ ModelFetch fetch_model(const std::string& id, const std::string& revision,
                        const std::string& gguf_file, bool want_checkpoint) {
   check_model_id(id);
   try {
-    (void)plan_checkpoint(nullptr, gguf_file);  // a bad name fails before any request
+    (void)or_throw(plan_checkpoint(nullptr, gguf_file));  // a bad name fails before any request
   } catch (const Error& e) {
     throw HubError("bad_id", "--gguf-file: " + std::string(e.what()));
   }
   const HubSettings s = hub_settings_from_env();
   const HubFile repo{id, revision.empty() ? "main" : revision, ""};
   const auto listing = fetch_listing(s, repo);
-  const CheckpointPlan plan = plan_checkpoint(listing ? &*listing : nullptr, gguf_file);
+  const CheckpointPlan plan = or_throw(plan_checkpoint(listing ? &*listing : nullptr, gguf_file));
   const std::string at = repo.revision == "main" ? "" : " at revision " + repo.revision;
   if (plan.problem == "gguf_file_missing") {
     std::string some;
@@ -325,7 +325,7 @@ ModelFetch fetch_model(const std::string& id, const std::string& revision,
     if (plan.config_files.empty()) {
       f.config_file = plan.gguf_file;
       try {
-        cfg = gguf_to_config_json(first);
+        cfg = or_throw(gguf_to_config_json(first));
       } catch (const Error& e) {
         throw HubError("invalid", id + "/" + plan.gguf_file + ": " + e.what());
       }

@@ -5,7 +5,7 @@
 // tests feed them files they write themselves.
 //
 // Every parser is strict in the way the config parser is: a malformed or
-// hostile input throws vramfit::Error naming the field path
+// hostile input returns a vramfit::Error naming the field path
 // ("safetensors.<tensor>.shape", "gguf.tensors.<name>.type", ...); nothing
 // reads out of bounds, nothing allocates more than the input can justify.
 #pragma once
@@ -19,6 +19,7 @@
 
 #include "vramfit/error.h"
 #include "vramfit/model.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
@@ -26,14 +27,11 @@ namespace vramfit {
 // `needed` bytes from the start of the file and parse again (GGUF headers
 // carry the tokenizer and can be several MiB). Code invalid_request; field
 // "gguf.truncated", "safetensors.header_length" or "safetensors.header".
+// An Error with need_bytes() > 0: readers return it like any other.
 class TruncatedInput : public Error {
  public:
   TruncatedInput(std::string field, const std::string& message, uint64_t needed)
-      : Error(ErrorCode::invalid_request, std::move(field), message), needed_(needed) {}
-  uint64_t needed() const { return needed_; }
-
- private:
-  uint64_t needed_;
+      : Error(ErrorCode::invalid_request, std::move(field), message, needed) {}
 };
 
 // One stored tensor. `dtype` is the format's own spelling: a safetensors
@@ -68,8 +66,8 @@ struct SafetensorsHeader {
 int safetensors_dtype_bits(const std::string& dtype);
 
 // N from the first 8 bytes of a .safetensors file (little-endian u64),
-// checked against kSafetensorsMaxHeader; throws on fewer than 8 bytes.
-uint64_t safetensors_header_length(const std::string& first_bytes);
+// checked against kSafetensorsMaxHeader; TruncatedInput on fewer than 8.
+Result<uint64_t> safetensors_header_length(const std::string& first_bytes);
 
 // Parses `bytes` = the 8-byte prefix + the JSON header (+ any part of the
 // data, ignored), or the JSON header alone (text starting with '{').
@@ -78,8 +76,8 @@ uint64_t safetensors_header_length(const std::string& first_bytes);
 // tile the data section from 0 without holes or overlap, and
 // elements * bits / 8 == end - begin. When `file_size` is given it must
 // equal 8 + N + the data section.
-SafetensorsHeader parse_safetensors_header(const std::string& bytes,
-                                           std::optional<uint64_t> file_size = std::nullopt);
+Result<SafetensorsHeader> parse_safetensors_header(
+    const std::string& bytes, std::optional<uint64_t> file_size = std::nullopt);
 
 struct SafetensorsIndex {
   std::map<std::string, std::string> weight_map;  // tensor -> shard file
@@ -89,8 +87,8 @@ struct SafetensorsIndex {
 
 // model.safetensors.index.json (as JSON or as text). Shard names must be
 // plain relative file names ending in ".safetensors" (no "/..", no "\").
-SafetensorsIndex parse_safetensors_index(const nlohmann::json& index);
-SafetensorsIndex parse_safetensors_index_text(const std::string& text);
+Result<SafetensorsIndex> parse_safetensors_index(const nlohmann::json& index);
+Result<SafetensorsIndex> parse_safetensors_index_text(const std::string& text);
 
 // ----------------------------------------------------------------------- GGUF
 
@@ -145,19 +143,19 @@ struct GgufHeader {
   int64_t file_bytes() const { return data_offset + data_bytes; }
 };
 
-// Parses the start of a GGUF file (v2 or v3, little-endian). Throws
-// TruncatedInput when `bytes` ends inside the header (needed() says how much
-// to fetch), vramfit::Error on anything malformed: bad magic or version,
+// Parses the start of a GGUF file (v2 or v3, little-endian). Returns a
+// TruncatedInput when `bytes` ends inside the header (need_bytes() says how
+// much to fetch), another vramfit::Error on anything malformed: bad magic or version,
 // counts the input cannot hold, unknown value or GGML types, more than 4
 // dims, element counts that overflow, a row length not a multiple of the
 // block size, offsets out of sequence (llama.cpp's own check), duplicates.
-GgufHeader parse_gguf_header(const std::string& bytes);
+Result<GgufHeader> parse_gguf_header(const std::string& bytes);
 
 // An HF-style config.json for the GGUF's architecture (llama, mistral,
 // qwen2, qwen2moe, qwen3, qwen3moe, gemma, gemma2, gemma3, phi3) that
-// parse_model_config() accepts. Throws unsupported_model for other
+// parse_model_config() accepts. unsupported_model for other
 // architectures and missing_field when a needed hyperparameter is absent.
-nlohmann::json gguf_to_config_json(const GgufHeader& header);
+Result<nlohmann::json> gguf_to_config_json(const GgufHeader& header);
 
 // ------------------------------------------------------------------- summary
 
@@ -189,8 +187,8 @@ struct CheckpointSummary {
 // holds 32 / packed_bits weights. U8 bnb-4bit weights (with a
 // quant_state sibling), MXFP4 "*_blocks" and U8/I8 NVFP4 weights (with an
 // F8_E4M3 weight_scale sibling) hold two 4-bit weights per byte.
-CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& tensors,
-                                          int packed_bits = 4);
+Result<CheckpointSummary> checkpoint_weight_bytes(const std::vector<CheckpointTensor>& tensors,
+                                                  int packed_bits = 4);
 
 // {"tensors", "total_bytes", "bytes_by_dtype", "params_by_dtype",
 //  "bytes_by_role", "params_by_role", "stored_elements", "params",
@@ -209,10 +207,10 @@ struct CheckpointFileHeader {
 };
 
 // Parses the start of one checkpoint file (`format` "safetensors" or "gguf")
-// and sums its tensors with `packed_bits`. Throws TruncatedInput when more
+// and sums its tensors with `packed_bits`. Returns TruncatedInput when more
 // bytes are needed, vramfit::Error on anything malformed.
-CheckpointFileHeader read_checkpoint_header(const std::string& format, const std::string& bytes,
-                                            int packed_bits = 4);
+Result<CheckpointFileHeader> read_checkpoint_header(const std::string& format,
+                                                    const std::string& bytes, int packed_bits = 4);
 
 // ------------------------------------------------------- Hub file selection
 // Which files of a Hub repo the front ends read, decided once for the CLI
@@ -252,10 +250,10 @@ struct CheckpointPlan {
 
 // The plan for a repo. `listing`: its files (null when unknown: then the
 // usual names are tried in order). `gguf_file`: the GGUF the user chose, or
-// "" (a GGUF-only repo then gets default_gguf). Throws invalid_request
+// "" (a GGUF-only repo then gets default_gguf). Returns invalid_request
 // (field "gguf_file") for a name that is not a relative *.gguf path.
-CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing,
-                               const std::string& gguf_file = "");
+Result<CheckpointPlan> plan_checkpoint(const std::vector<std::string>* listing,
+                                       const std::string& gguf_file = "");
 
 // llama.cpp's usual default quant first (Q4_K_M, Q4_K, Q5_K_M, Q8_0), then
 // the first file; "" for none.

@@ -2,6 +2,7 @@
 // the JSON path of the offending field and a human-readable message.
 #pragma once
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -27,14 +28,22 @@ const char* error_code_name(ErrorCode code);
 // Thrown inside the core, caught at the API facade and turned into JSON.
 class Error : public std::runtime_error {
  public:
-  Error(ErrorCode code, std::string field, const std::string& message)
-      : std::runtime_error(message), code_(code), field_(std::move(field)) {}
+  Error(ErrorCode code, std::string field, const std::string& message, uint64_t need_bytes = 0)
+      : std::runtime_error(message),
+        code_(code),
+        field_(std::move(field)),
+        need_bytes_(need_bytes) {}
   ErrorCode code() const { return code_; }
   const std::string& field() const { return field_; }
+  // Checkpoint headers only (TruncatedInput): the input ended before the
+  // structure did; at least this many bytes from the file's start are
+  // needed. 0 for every other error.
+  uint64_t need_bytes() const { return need_bytes_; }
 
  private:
   ErrorCode code_;
   std::string field_;
+  uint64_t need_bytes_;
 };
 
 }  // namespace vramfit

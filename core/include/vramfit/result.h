@@ -29,7 +29,7 @@ class [[nodiscard]] Result {
 
 // Throws the error (for callers that still throw), else the value.
 template <class T>
-T or_throw(Result<T> r) {
+T or_throw(Result<T>&& r) {
   if (!r.ok()) throw r.error();
   return std::move(r).value();
 }

@@ -65,11 +65,11 @@ json header_document(const CheckpointFileHeader& h) {
   }
   out["summary"] = checkpoint_summary_json(h.summary);
   if (h.gguf) {
-    try {
-      out["config"] = gguf_to_config_json(*h.gguf);
-    } catch (const Error& e) {
-      out["config_error"] = error_object(e);
-    }
+    const Result<json> config = gguf_to_config_json(*h.gguf);
+    if (config.ok())
+      out["config"] = config.value();
+    else
+      out["config_error"] = error_object(config.error());
   }
   return out;
 }
@@ -114,7 +114,7 @@ json plan_document(const json& in) {
       listing->push_back(jsonu::as_string((*f)[i], "files[" + std::to_string(i) + "]"));
   }
   const std::string gguf = jsonu::opt_string(in, "gguf_file", "").value_or("");
-  const CheckpointPlan p = plan_checkpoint(listing ? &*listing : nullptr, gguf);
+  const CheckpointPlan p = or_throw(plan_checkpoint(listing ? &*listing : nullptr, gguf));
 
   json out = json::object();
   out["schema_version"] = kSchemaVersion;
@@ -138,7 +138,7 @@ json plan_document(const json& in) {
   lim["gguf_first_read_bytes"] = kHubGgufFirstRead;
   if (const json* index = jsonu::find(in, "index")) {
     // A safetensors index the front end fetched: its shards, checked here.
-    const SafetensorsIndex ix = parse_safetensors_index(*index);
+    const SafetensorsIndex ix = or_throw(parse_safetensors_index(*index));
     json& o = out["index"];
     o["shards"] = ix.shards;
     o["total_size"] = ix.total_size ? json(*ix.total_size) : json();
@@ -180,14 +180,13 @@ json plan_document(const json& in) {
 std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
                                    int packed_bits) {
   return guarded([&] {
-    try {
-      return header_document(read_checkpoint_header(format, bytes, packed_bits));
-    } catch (const TruncatedInput& e) {
-      json out = json::object();  // fetch that many bytes and call again
-      out["schema_version"] = kSchemaVersion;
-      out["need_bytes"] = e.needed();
-      return out;
-    }
+    const Result<CheckpointFileHeader> h = read_checkpoint_header(format, bytes, packed_bits);
+    if (h.ok()) return header_document(h.value());
+    if (h.error().need_bytes() == 0) throw h.error();
+    json out = json::object();  // fetch that many bytes and call again
+    out["schema_version"] = kSchemaVersion;
+    out["need_bytes"] = h.error().need_bytes();
+    return out;
   });
 }
 

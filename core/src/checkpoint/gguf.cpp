@@ -63,23 +63,35 @@ int scalar_size(uint32_t t) {
   }
 }
 
+// Reads little-endian values. The first failure is kept in `error`; every
+// read after it returns 0 (or "") without moving, and callers return before
+// acting on what they read (no loop runs on an unchecked count).
 struct Reader {
+  explicit Reader(const std::string& bytes) : b(bytes) {}
   const std::string& b;
   size_t pos = 0;
+  std::optional<Error> error;
 
-  void need(uint64_t n, const std::string& what) {
+  bool ok() const { return !error.has_value(); }
+  void fail(Error e) {
+    if (!error) error = std::move(e);
+  }
+  bool need(uint64_t n, const std::string& what) {
+    if (error) return false;
     const uint64_t left = b.size() - pos;
     if (n > left) {
       const uint64_t want = n > UINT64_MAX - pos ? UINT64_MAX : pos + n;
-      throw TruncatedInput("gguf.truncated",
-                           "GGUF: the input ends inside " + what + " (at byte " +
-                               std::to_string(pos) + ", " + std::to_string(b.size()) +
-                               " bytes given, at least " + std::to_string(want) + " needed)",
-                           want);
+      fail(TruncatedInput("gguf.truncated",
+                          "GGUF: the input ends inside " + what + " (at byte " +
+                              std::to_string(pos) + ", " + std::to_string(b.size()) +
+                              " bytes given, at least " + std::to_string(want) + " needed)",
+                          want));
+      return false;
     }
+    return true;
   }
   uint64_t uint(int size, const std::string& what) {
-    need(static_cast<uint64_t>(size), what);
+    if (!need(static_cast<uint64_t>(size), what)) return 0;
     uint64_t v = 0;
     for (int i = size - 1; i >= 0; --i) {
       v = (v << 8) | static_cast<unsigned char>(b[pos + static_cast<size_t>(i)]);
@@ -90,17 +102,16 @@ struct Reader {
   uint32_t u32(const std::string& what) { return static_cast<uint32_t>(uint(4, what)); }
   uint64_t u64(const std::string& what) { return uint(8, what); }
   void skip(uint64_t n, const std::string& what) {
-    need(n, what);
-    pos += static_cast<size_t>(n);
+    if (need(n, what)) pos += static_cast<size_t>(n);
   }
   std::string str(const std::string& what, const std::string& field) {
     const uint64_t len = u64(what);
     if (len > kMaxString) {
-      throw Error(ErrorCode::too_large, field,
-                  "GGUF: " + what + " claims " + std::to_string(len) + " bytes (limit " +
-                      std::to_string(kMaxString) + ")");
+      fail(Error(ErrorCode::too_large, field,
+                 "GGUF: " + what + " claims " + std::to_string(len) + " bytes (limit " +
+                     std::to_string(kMaxString) + ")"));
     }
-    need(len, what);
+    if (!need(len, what)) return std::string();
     std::string s = b.substr(pos, static_cast<size_t>(len));
     pos += static_cast<size_t>(len);
     return s;
@@ -156,23 +167,27 @@ json value(Reader& r, uint32_t type, const std::string& key, int depth, uint64_t
   }
   if (scalar_size(type) > 0) return scalar(r, type, what);
   if (type != kArray) {
-    throw Error(ErrorCode::unknown_value, field,
-                "GGUF: \"" + key + "\" has unknown value type " + std::to_string(type));
+    r.fail(Error(ErrorCode::unknown_value, field,
+                 "GGUF: \"" + key + "\" has unknown value type " + std::to_string(type)));
+    return nullptr;
   }
   if (depth >= 2) {
-    throw Error(ErrorCode::too_large, field, "GGUF: \"" + key + "\" nests arrays too deeply");
+    r.fail(Error(ErrorCode::too_large, field, "GGUF: \"" + key + "\" nests arrays too deeply"));
+    return nullptr;
   }
   const uint32_t et = r.u32(what);
   const uint64_t n = r.u64(what);
+  if (!r.ok()) return nullptr;
   if (length) *length = n;
   if (n > kMaxArray) {
-    throw Error(ErrorCode::too_large, field,
-                "GGUF: \"" + key + "\" claims " + std::to_string(n) + " elements");
+    r.fail(Error(ErrorCode::too_large, field,
+                 "GGUF: \"" + key + "\" claims " + std::to_string(n) + " elements"));
+    return nullptr;
   }
   const int es = scalar_size(et);
   if (es > 0) {
     if (n <= kKeepArray) {
-      r.need(n * static_cast<uint64_t>(es), what);
+      if (!r.need(n * static_cast<uint64_t>(es), what)) return nullptr;
       json arr = json::array();
       for (uint64_t i = 0; i < n; ++i) arr.push_back(scalar(r, et, what));
       return arr;
@@ -182,29 +197,33 @@ json value(Reader& r, uint32_t type, const std::string& key, int depth, uint64_t
   }
   if (et == kString || et == kArray) {
     // Each element takes at least 8 bytes: a hostile count fails fast.
-    r.need(n * 8, what);
-    for (uint64_t i = 0; i < n; ++i) value(r, et, key, depth + 1, nullptr);
+    if (!r.need(n * 8, what)) return nullptr;
+    for (uint64_t i = 0; i < n && r.ok(); ++i) value(r, et, key, depth + 1, nullptr);
     return nullptr;
   }
-  throw Error(ErrorCode::unknown_value, field,
-              "GGUF: \"" + key + "\" is an array of unknown type " + std::to_string(et));
+  r.fail(Error(ErrorCode::unknown_value, field,
+               "GGUF: \"" + key + "\" is an array of unknown type " + std::to_string(et)));
+  return nullptr;
 }
 
 // Non-negative integer hyperparameter; per-layer arrays give their maximum.
-int64_t hyper_int(const GgufHeader& h, const std::string& key) {
+// A bad value goes to `r` (and reads as 0).
+int64_t hyper_int(const GgufHeader& h, Reader& r, const std::string& key) {
   auto it = h.metadata.find(key);
   if (it == h.metadata.end() || it->second.is_null()) return 0;
   const json& v = it->second;
   auto one = [&](const json& x) -> int64_t {
     if (x.is_boolean() || !x.is_number()) {
-      throw Error(ErrorCode::wrong_type, "gguf.metadata." + key,
-                  "GGUF: " + key + " must be an integer");
+      r.fail(Error(ErrorCode::wrong_type, "gguf.metadata." + key,
+                   "GGUF: " + key + " must be an integer"));
+      return 0;
     }
     double d = x.get<double>();
     if (x.is_number_integer() && !x.is_number_unsigned() && x.get<int64_t>() < 0) d = -1;
     if (!(d >= 0) || d > 1e15 || std::floor(d) != d) {
-      throw Error(ErrorCode::out_of_range, "gguf.metadata." + key,
-                  "GGUF: " + key + " is out of range");
+      r.fail(Error(ErrorCode::out_of_range, "gguf.metadata." + key,
+                   "GGUF: " + key + " is out of range"));
+      return 0;
     }
     return x.is_number_float() ? static_cast<int64_t>(d) : x.get<int64_t>();
   };
@@ -248,53 +267,57 @@ const GgmlType* find_ggml_type(uint32_t id) {
   return nullptr;
 }
 
-GgufHeader parse_gguf_header(const std::string& bytes) {
+Result<GgufHeader> parse_gguf_header(const std::string& bytes) {
   GgufHeader h;
   Reader r{bytes};
-  r.need(4, "the magic");
+  if (!r.need(4, "the magic")) return *r.error;
   if (bytes.compare(0, 4, "GGUF") != 0) {
-    throw Error(ErrorCode::invalid_request, "gguf.magic",
-                "GGUF: the file does not start with \"GGUF\" (not a GGUF file)");
+    return Error(ErrorCode::invalid_request, "gguf.magic",
+                 "GGUF: the file does not start with \"GGUF\" (not a GGUF file)");
   }
   r.pos = 4;
   const uint32_t version = r.u32("the version");
+  if (!r.ok()) return *r.error;
   if (version == 1) {
-    throw Error(ErrorCode::unknown_value, "gguf.version",
-                "GGUF: version 1 (2023, 32-bit counts) is obsolete; re-convert the model");
+    return Error(ErrorCode::unknown_value, "gguf.version",
+                 "GGUF: version 1 (2023, 32-bit counts) is obsolete; re-convert the model");
   }
   if (version != 2 && version != 3) {
     const bool big = (version & 0xFFFFu) == 0 && (version >> 24) >= 1 && (version >> 24) <= 3;
-    throw Error(ErrorCode::unknown_value, "gguf.version",
-                big ? "GGUF: big-endian files are not supported"
-                    : "GGUF: unknown version " + std::to_string(version) + " (want 2 or 3)");
+    return Error(ErrorCode::unknown_value, "gguf.version",
+                 big ? "GGUF: big-endian files are not supported"
+                     : "GGUF: unknown version " + std::to_string(version) + " (want 2 or 3)");
   }
   h.version = version;
   const uint64_t n_tensors = r.u64("the tensor count");
   const uint64_t n_kv = r.u64("the metadata count");
+  if (!r.ok()) return *r.error;
   if (n_tensors > kMaxCount) {
-    throw Error(ErrorCode::too_large, "gguf.tensor_count",
-                "GGUF: tensor count " + std::to_string(n_tensors) + " is beyond any model");
+    return Error(ErrorCode::too_large, "gguf.tensor_count",
+                 "GGUF: tensor count " + std::to_string(n_tensors) + " is beyond any model");
   }
   if (n_kv > kMaxCount) {
-    throw Error(ErrorCode::too_large, "gguf.kv_count",
-                "GGUF: metadata count " + std::to_string(n_kv) + " is beyond any model");
+    return Error(ErrorCode::too_large, "gguf.kv_count",
+                 "GGUF: metadata count " + std::to_string(n_kv) + " is beyond any model");
   }
   h.tensor_count = static_cast<int64_t>(n_tensors);
   h.kv_count = static_cast<int64_t>(n_kv);
 
   for (uint64_t i = 0; i < n_kv; ++i) {
     const std::string key = r.str("metadata key " + std::to_string(i), "gguf.metadata");
+    if (!r.ok()) return *r.error;
     if (key.empty()) {
-      throw Error(ErrorCode::invalid_request, "gguf.metadata",
-                  "GGUF: metadata key " + std::to_string(i) + " is empty");
+      return Error(ErrorCode::invalid_request, "gguf.metadata",
+                   "GGUF: metadata key " + std::to_string(i) + " is empty");
     }
     if (h.metadata.count(key) || h.array_lengths.count(key)) {
-      throw Error(ErrorCode::inconsistent, "gguf.metadata." + key,
-                  "GGUF: duplicate metadata key \"" + key + "\"");
+      return Error(ErrorCode::inconsistent, "gguf.metadata." + key,
+                   "GGUF: duplicate metadata key \"" + key + "\"");
     }
     const uint32_t type = r.u32("the type of \"" + key + "\"");
     uint64_t len = 0;
     json v = value(r, type, key, 0, &len);
+    if (!r.ok()) return *r.error;
     if (type == kArray) h.array_lengths[key] = static_cast<int64_t>(len);
     h.metadata[key] = std::move(v);
   }
@@ -303,20 +326,20 @@ GgufHeader parse_gguf_header(const std::string& bytes) {
   if (auto it = h.metadata.find("general.alignment"); it != h.metadata.end()) {
     const json& a = it->second;
     if (!a.is_number_unsigned() && !(a.is_number_integer() && a.get<int64_t>() > 0)) {
-      throw Error(ErrorCode::wrong_type, "gguf.metadata.general.alignment",
-                  "GGUF: general.alignment must be a positive integer");
+      return Error(ErrorCode::wrong_type, "gguf.metadata.general.alignment",
+                   "GGUF: general.alignment must be a positive integer");
     }
     const uint64_t al = a.get<uint64_t>();
     if (al == 0 || (al & (al - 1)) != 0 || al > (1u << 20)) {
-      throw Error(ErrorCode::out_of_range, "gguf.metadata.general.alignment",
-                  "GGUF: general.alignment " + std::to_string(al) + " is not a power of two");
+      return Error(ErrorCode::out_of_range, "gguf.metadata.general.alignment",
+                   "GGUF: general.alignment " + std::to_string(al) + " is not a power of two");
     }
     h.alignment = static_cast<int64_t>(al);
   }
   if (auto it = h.metadata.find("general.architecture"); it != h.metadata.end()) {
     if (!it->second.is_string()) {
-      throw Error(ErrorCode::wrong_type, "gguf.metadata.general.architecture",
-                  "GGUF: general.architecture must be a string");
+      return Error(ErrorCode::wrong_type, "gguf.metadata.general.architecture",
+                   "GGUF: general.architecture must be a string");
     }
     h.architecture = it->second.get<std::string>();
   }
@@ -330,66 +353,71 @@ GgufHeader parse_gguf_header(const std::string& bytes) {
     const std::string what = "tensor info " + std::to_string(i);
     CheckpointTensor t;
     t.name = r.str(what, "gguf.tensors");
+    if (!r.ok()) return *r.error;
     const std::string f = "gguf.tensors." + t.name;
     if (t.name.empty() || t.name.size() >= kMaxName) {
-      throw Error(ErrorCode::out_of_range, f,
-                  "GGUF: tensor " + std::to_string(i) + " name length " +
-                      std::to_string(t.name.size()) + " is not in 1.." +
-                      std::to_string(kMaxName - 1));
+      return Error(ErrorCode::out_of_range, f,
+                   "GGUF: tensor " + std::to_string(i) + " name length " +
+                       std::to_string(t.name.size()) + " is not in 1.." +
+                       std::to_string(kMaxName - 1));
     }
     if (!names.insert(t.name).second) {
-      throw Error(ErrorCode::inconsistent, f, "GGUF: duplicate tensor \"" + t.name + "\"");
+      return Error(ErrorCode::inconsistent, f, "GGUF: duplicate tensor \"" + t.name + "\"");
     }
     const uint32_t n_dims = r.u32(what);
+    if (!r.ok()) return *r.error;
     if (n_dims == 0 || n_dims > static_cast<uint32_t>(kMaxDims)) {
-      throw Error(ErrorCode::out_of_range, f + ".n_dims",
-                  "GGUF: tensor \"" + t.name + "\" has " + std::to_string(n_dims) +
-                      " dimensions (1.." + std::to_string(kMaxDims) + ")");
+      return Error(ErrorCode::out_of_range, f + ".n_dims",
+                   "GGUF: tensor \"" + t.name + "\" has " + std::to_string(n_dims) +
+                       " dimensions (1.." + std::to_string(kMaxDims) + ")");
     }
     int64_t elems = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       const uint64_t ne = r.u64(what);
+      if (!r.ok()) return *r.error;
       if (ne > static_cast<uint64_t>(INT64_MAX)) {
-        throw Error(ErrorCode::out_of_range, f + ".dims",
-                    "GGUF: tensor \"" + t.name + "\" has a negative dimension");
+        return Error(ErrorCode::out_of_range, f + ".dims",
+                     "GGUF: tensor \"" + t.name + "\" has a negative dimension");
       }
       const int64_t n = static_cast<int64_t>(ne);
       if (n != 0 && elems > (int64_t{1} << 56) / n) {
-        throw Error(ErrorCode::out_of_range, f + ".dims",
-                    "GGUF: tensor \"" + t.name + "\" element count overflows");
+        return Error(ErrorCode::out_of_range, f + ".dims",
+                     "GGUF: tensor \"" + t.name + "\" element count overflows");
       }
       elems *= n;
       t.shape.push_back(n);
     }
     t.elements = elems;
     const uint32_t type = r.u32(what);
+    if (!r.ok()) return *r.error;
     const GgmlType* gt = find_ggml_type(type);
     if (!gt) {
-      throw Error(ErrorCode::unknown_value, f + ".type",
-                  "GGUF: tensor \"" + t.name + "\" has unknown GGML type " + std::to_string(type));
+      return Error(ErrorCode::unknown_value, f + ".type",
+                   "GGUF: tensor \"" + t.name + "\" has unknown GGML type " + std::to_string(type));
     }
     t.dtype = gt->name;
     if (t.shape[0] % gt->block_size != 0) {
-      throw Error(ErrorCode::inconsistent, f + ".dims",
-                  "GGUF: tensor \"" + t.name + "\" row length " + std::to_string(t.shape[0]) +
-                      " is not a multiple of the " + gt->name + " block size " +
-                      std::to_string(gt->block_size));
+      return Error(ErrorCode::inconsistent, f + ".dims",
+                   "GGUF: tensor \"" + t.name + "\" row length " + std::to_string(t.shape[0]) +
+                       " is not a multiple of the " + gt->name + " block size " +
+                       std::to_string(gt->block_size));
     }
     // elems <= 2^56 and type_size <= 292: no overflow.
     t.bytes = elems / gt->block_size * gt->type_size;
     const uint64_t off = r.u64(what);
+    if (!r.ok()) return *r.error;
     if (off != static_cast<uint64_t>(expect)) {
-      throw Error(ErrorCode::inconsistent, f + ".offset",
-                  "GGUF: tensor \"" + t.name + "\" has offset " + std::to_string(off) +
-                      ", expected " + std::to_string(expect) +
-                      " (tensors must be stored in order, each padded to " +
-                      std::to_string(h.alignment) + " bytes)");
+      return Error(ErrorCode::inconsistent, f + ".offset",
+                   "GGUF: tensor \"" + t.name + "\" has offset " + std::to_string(off) +
+                       ", expected " + std::to_string(expect) +
+                       " (tensors must be stored in order, each padded to " +
+                       std::to_string(h.alignment) + " bytes)");
     }
     t.offset_begin = expect;
     t.offset_end = expect + t.bytes;
     const int64_t padded = (t.bytes + h.alignment - 1) / h.alignment * h.alignment;
     if (expect > (int64_t{1} << 60) - padded) {
-      throw Error(ErrorCode::too_large, f, "GGUF: the data section overflows");
+      return Error(ErrorCode::too_large, f, "GGUF: the data section overflows");
     }
     expect += padded;
     h.tensors.push_back(std::move(t));
@@ -402,22 +430,22 @@ GgufHeader parse_gguf_header(const std::string& bytes) {
   const std::string a = h.architecture + ".";
   if (!h.architecture.empty()) {
     GgufHyper& p = h.hp;
-    p.block_count = hyper_int(h, a + "block_count");
-    p.embedding_length = hyper_int(h, a + "embedding_length");
-    p.feed_forward_length = hyper_int(h, a + "feed_forward_length");
-    p.head_count = hyper_int(h, a + "attention.head_count");
-    p.head_count_kv = hyper_int(h, a + "attention.head_count_kv");
-    p.key_length = hyper_int(h, a + "attention.key_length");
-    p.value_length = hyper_int(h, a + "attention.value_length");
-    p.context_length = hyper_int(h, a + "context_length");
-    p.expert_count = hyper_int(h, a + "expert_count");
-    p.expert_used_count = hyper_int(h, a + "expert_used_count");
-    p.expert_feed_forward_length = hyper_int(h, a + "expert_feed_forward_length");
-    p.expert_shared_feed_forward_length = hyper_int(h, a + "expert_shared_feed_forward_length");
-    p.sliding_window = hyper_int(h, a + "attention.sliding_window");
+    p.block_count = hyper_int(h, r, a + "block_count");
+    p.embedding_length = hyper_int(h, r, a + "embedding_length");
+    p.feed_forward_length = hyper_int(h, r, a + "feed_forward_length");
+    p.head_count = hyper_int(h, r, a + "attention.head_count");
+    p.head_count_kv = hyper_int(h, r, a + "attention.head_count_kv");
+    p.key_length = hyper_int(h, r, a + "attention.key_length");
+    p.value_length = hyper_int(h, r, a + "attention.value_length");
+    p.context_length = hyper_int(h, r, a + "context_length");
+    p.expert_count = hyper_int(h, r, a + "expert_count");
+    p.expert_used_count = hyper_int(h, r, a + "expert_used_count");
+    p.expert_feed_forward_length = hyper_int(h, r, a + "expert_feed_forward_length");
+    p.expert_shared_feed_forward_length = hyper_int(h, r, a + "expert_shared_feed_forward_length");
+    p.sliding_window = hyper_int(h, r, a + "attention.sliding_window");
     p.rope_freq_base = hyper_float(h, a + "rope.freq_base");
     p.rms_epsilon = hyper_float(h, a + "attention.layer_norm_rms_epsilon");
-    p.vocab_size = hyper_int(h, a + "vocab_size");
+    p.vocab_size = hyper_int(h, r, a + "vocab_size");
   }
   if (h.hp.vocab_size == 0) {
     auto it = h.array_lengths.find("tokenizer.ggml.tokens");
@@ -428,7 +456,8 @@ GgufHeader parse_gguf_header(const std::string& bytes) {
       if (t.name == "token_embd.weight" && t.shape.size() >= 2) h.hp.vocab_size = t.shape[1];
     }
   }
-  if (h.metadata.count("general.file_type")) h.hp.file_type = hyper_int(h, "general.file_type");
+  if (h.metadata.count("general.file_type")) h.hp.file_type = hyper_int(h, r, "general.file_type");
+  if (!r.ok()) return *r.error;
   return h;
 }
 

@@ -8,7 +8,7 @@ namespace vramfit {
 
 using json = nlohmann::json;
 
-json gguf_to_config_json(const GgufHeader& h) {
+Result<json> gguf_to_config_json(const GgufHeader& h) {
   struct Map {
     const char* arch;
     const char* model_type;
@@ -32,21 +32,22 @@ json gguf_to_config_json(const GgufHeader& h) {
     if (h.architecture == x.arch) m = &x;
   }
   if (h.architecture.empty()) {
-    throw Error(ErrorCode::missing_field, "gguf.metadata.general.architecture",
-                "GGUF: general.architecture is missing");
+    return Error(ErrorCode::missing_field, "gguf.metadata.general.architecture",
+                 "GGUF: general.architecture is missing");
   }
   if (!m) {
-    throw Error(ErrorCode::unsupported_model, "gguf.metadata.general.architecture",
-                "GGUF: architecture \"" + h.architecture +
-                    "\" has no config mapping (supported: llama, mistral, qwen2, qwen2moe, "
-                    "qwen3, qwen3moe, gemma, gemma2, gemma3, phi3); paste the model's "
-                    "config.json with --config instead");
+    return Error(ErrorCode::unsupported_model, "gguf.metadata.general.architecture",
+                 "GGUF: architecture \"" + h.architecture +
+                     "\" has no config mapping (supported: llama, mistral, qwen2, qwen2moe, "
+                     "qwen3, qwen3moe, gemma, gemma2, gemma3, phi3); paste the model's "
+                     "config.json with --config instead");
   }
   const GgufHyper& p = h.hp;
+  std::optional<Error> missing;  // the first required value that is absent
   auto req = [&](int64_t v, const char* key) {
-    if (v <= 0) {
-      throw Error(ErrorCode::missing_field, "gguf.metadata." + h.architecture + "." + key,
-                  "GGUF: " + h.architecture + "." + key + " is missing");
+    if (v <= 0 && !missing) {
+      missing = Error(ErrorCode::missing_field, "gguf.metadata." + h.architecture + "." + key,
+                      "GGUF: " + h.architecture + "." + key + " is missing");
     }
     return v;
   };
@@ -60,10 +61,11 @@ json gguf_to_config_json(const GgufHeader& h) {
   if (!m->moe || p.feed_forward_length > 0) {
     c["intermediate_size"] = req(p.feed_forward_length, "feed_forward_length");
   }
+  if (missing) return *missing;
   if (p.vocab_size <= 0) {
-    throw Error(ErrorCode::missing_field, "gguf.metadata.tokenizer.ggml.tokens",
-                "GGUF: no vocabulary size (" + h.architecture +
-                    ".vocab_size, tokenizer.ggml.tokens or token_embd.weight)");
+    return Error(ErrorCode::missing_field, "gguf.metadata.tokenizer.ggml.tokens",
+                 "GGUF: no vocabulary size (" + h.architecture +
+                     ".vocab_size, tokenizer.ggml.tokens or token_embd.weight)");
   }
   c["vocab_size"] = p.vocab_size;
   if (p.context_length > 0) c["max_position_embeddings"] = p.context_length;

@@ -73,13 +73,9 @@ std::optional<SafetensorsSource> pick_safetensors(const std::vector<std::string>
   return shards;
 }
 
-void check_gguf_name(const std::string& file) {
-  if (file.find("..") != std::string::npos || file[0] == '/' ||
-      file.find('\\') != std::string::npos || file.size() < 6 || !is_gguf(file)) {
-    throw Error(
-        ErrorCode::invalid_request, "gguf_file",
-        "the GGUF file must be a .gguf file name in the repo, got \"" + file.substr(0, 80) + "\"");
-  }
+bool good_gguf_name(const std::string& file) {
+  return !(file.find("..") != std::string::npos || file[0] == '/' ||
+           file.find('\\') != std::string::npos || file.size() < 6 || !is_gguf(file));
 }
 }  // namespace
 
@@ -111,9 +107,13 @@ std::string default_gguf(const std::vector<std::string>& gguf_files) {
   return gguf_files.empty() ? std::string() : gguf_files.front();
 }
 
-CheckpointPlan plan_checkpoint(const std::vector<std::string>* listing,
-                               const std::string& gguf_file) {
-  if (!gguf_file.empty()) check_gguf_name(gguf_file);
+Result<CheckpointPlan> plan_checkpoint(const std::vector<std::string>* listing,
+                                       const std::string& gguf_file) {
+  if (!gguf_file.empty() && !good_gguf_name(gguf_file)) {
+    return Error(ErrorCode::invalid_request, "gguf_file",
+                 "the GGUF file must be a .gguf file name in the repo, got \"" +
+                     gguf_file.substr(0, 80) + "\"");
+  }
   CheckpointPlan p;
   if (!listing) {
     // Without a listing, the usual names in order; a missing one is skipped.

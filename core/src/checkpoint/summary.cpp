@@ -144,11 +144,11 @@ TensorRole classify_tensor_name(const std::string& raw) {
   return TensorRole::other;
 }
 
-CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& tensors,
-                                          int packed_bits) {
+Result<CheckpointSummary> checkpoint_weight_bytes(const std::vector<CheckpointTensor>& tensors,
+                                                  int packed_bits) {
   if (packed_bits != 2 && packed_bits != 3 && packed_bits != 4 && packed_bits != 8) {
-    throw Error(ErrorCode::out_of_range, "packed_bits",
-                "packed_bits must be 2, 3, 4 or 8, got " + std::to_string(packed_bits));
+    return Error(ErrorCode::out_of_range, "packed_bits",
+                 "packed_bits must be 2, 3, 4 or 8, got " + std::to_string(packed_bits));
   }
   // Names and dtypes, to recognise 4-bit U8 weights by their side tensors.
   std::map<std::string, std::string> dtype_of;
@@ -202,25 +202,26 @@ CheckpointSummary checkpoint_weight_bytes(const std::vector<CheckpointTensor>& t
   return s;
 }
 
-CheckpointFileHeader read_checkpoint_header(const std::string& format, const std::string& bytes,
-                                            int packed_bits) {
+Result<CheckpointFileHeader> read_checkpoint_header(const std::string& format,
+                                                    const std::string& bytes, int packed_bits) {
   CheckpointFileHeader out;
   out.format = format;
   if (format == "safetensors") {
-    SafetensorsHeader h = parse_safetensors_header(bytes);
+    VRAMFIT_ASSIGN_OR_RETURN(SafetensorsHeader h, parse_safetensors_header(bytes));
     out.data_bytes = h.data_bytes;
     out.tensors = static_cast<int64_t>(h.tensors.size());
     out.metadata = std::move(h.metadata);
-    out.summary = checkpoint_weight_bytes(h.tensors, packed_bits);
+    VRAMFIT_ASSIGN_OR_RETURN(out.summary, checkpoint_weight_bytes(h.tensors, packed_bits));
   } else if (format == "gguf") {
-    GgufHeader h = parse_gguf_header(bytes);
+    VRAMFIT_ASSIGN_OR_RETURN(GgufHeader h, parse_gguf_header(bytes));
     out.data_bytes = h.data_bytes;
     out.tensors = static_cast<int64_t>(h.tensors.size());
-    out.summary = checkpoint_weight_bytes(h.tensors, packed_bits);
+    VRAMFIT_ASSIGN_OR_RETURN(out.summary, checkpoint_weight_bytes(h.tensors, packed_bits));
     out.gguf = std::move(h);
   } else {
-    throw Error(ErrorCode::unknown_value, "format",
-                "format must be \"safetensors\" or \"gguf\", got \"" + format.substr(0, 40) + "\"");
+    return Error(
+        ErrorCode::unknown_value, "format",
+        "format must be \"safetensors\" or \"gguf\", got \"" + format.substr(0, 40) + "\"");
   }
   return out;
 }
