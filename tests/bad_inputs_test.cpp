@@ -20,6 +20,7 @@
 #include <string>
 #include <utility>
 
+#include "config_parse.h"
 #include "fuzz/fuzz_check.h"
 #include "test_config.h"
 #include "util/json_util.h"
@@ -226,7 +227,7 @@ TEST_CASE("Fuzzer regressions replay without crash or internal error", "[bad_inp
       if (r.contains("error")) CHECK(vramfit_fuzz::response_problem(out) == "");
     } else if (name.rfind("config-", 0) == 0) {
       try {
-        const auto spec = vramfit::parse_model_config(vramfit::jsonu::parse_text(text, "config"));
+        const auto spec = parse_config(vramfit::jsonu::parse_text(text, "config"));
         const auto c = vramfit::count_params(spec);
         CHECK(c.total >= 0);
         CHECK(c.active <= c.total);

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "config_parse.h"
 #include "vramfit/api.h"
 #include "vramfit/catalog.h"
 #include "vramfit/config.h"
@@ -232,7 +233,7 @@ std::string llama_gguf(bool with_data = false, int vocab = 1000) {
 
 void ModelSpecCheck(const json& cfg, const std::string& arch) {
   try {
-    auto spec = vramfit::parse_model_config(cfg);
+    auto spec = parse_config(cfg);
     CHECK(spec.hidden == 512);
     CHECK(spec.num_layers == 4);
     CHECK(spec.vocab == 1024);
@@ -675,7 +676,7 @@ TEST_CASE("checkpoint: gguf: the derived config parses and counts the same param
   CHECK(cfg["num_key_value_heads"] == 2);
   CHECK(cfg["vocab_size"] == 1000);
   CHECK(cfg["tie_word_embeddings"] == false);
-  auto spec = vramfit::parse_model_config(cfg);
+  auto spec = parse_config(cfg);
   auto pc = vramfit::count_params(spec);
   // 2 x 256000 (embed + head) + 256 + 2 x (2x256 + 65536 + 32768 + 32768 + 65536 + 3 x 131072)
   // = 512256 + 2 x 590336 = 1,692,928: exactly the sum of the GGUF shapes.
@@ -705,7 +706,7 @@ TEST_CASE("checkpoint: gguf: MoE and per-layer arrays map to a qwen3_moe config"
   CHECK(cfg["num_experts"] == 8);
   CHECK(cfg["moe_intermediate_size"] == 128);
   CHECK(cfg["tie_word_embeddings"] == true);  // no output.weight
-  auto spec = vramfit::parse_model_config(cfg);
+  auto spec = parse_config(cfg);
   CHECK(spec.moe.num_experts == 8);
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "config_parse.h"
 #include "test_config.h"
 #include "util/json_util.h"
 #include "vramfit/config.h"
@@ -43,7 +44,7 @@ const std::vector<Outcome>& corpus() {
         o.line = json::parse(vramfit::jsonu::map_config_literals(text));
         o.id = o.line.at("id").get<std::string>();
         try {
-          const vramfit::ModelSpec spec = vramfit::parse_model_config(o.line.at("config"));
+          const vramfit::ModelSpec spec = parse_config(o.line.at("config"));
           const vramfit::ParamCounts c = vramfit::count_params(spec);
           o.ok = true;
           o.total = c.total;
@@ -402,7 +403,7 @@ TEST_CASE("corpus: new families against hand sums") {
                           {"projector_input_dim", 4096},
                           {"projector_output_dim", 4096},
                           {"vision_output_dim", 4096}};
-  const vramfit::ParamCounts mc = vramfit::count_params(vramfit::parse_model_config(mav));
+  const vramfit::ParamCounts mc = vramfit::count_params(parse_config(mav));
   CHECK(mc.towers == 871932416);
   CHECK(mc.total + mc.towers == line("meta-llama/Llama-4-Maverick-17B-128E-Instruct")
                                     .line.at("exact")
@@ -429,7 +430,7 @@ TEST_CASE("config: MPT-7B counted with the mpt rules") {
                     {"max_seq_len", 2048},
                     {"vocab_size", 50432},
                     {"no_bias", true}};
-  const auto s = vramfit::parse_model_config(cfg);
+  const auto s = parse_config(cfg);
   CHECK(s.family == "mpt");
   CHECK(vramfit::count_params(s).total == 6649286656);
 }

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "config_parse.h"
 #include "test_config.h"
 #include "util/json_util.h"
 #include "vramfit/api.h"
@@ -33,9 +34,7 @@ json config_file(const std::string& name) {
   return r.at("config");
 }
 
-int64_t total(const json& cfg) {
-  return vramfit::count_params(vramfit::parse_model_config(cfg)).total;
-}
+int64_t total(const json& cfg) { return vramfit::count_params(parse_config(cfg)).total; }
 }  // namespace
 
 TEST_CASE("config literals: Infinity, -Infinity, NaN outside strings; strings kept") {
@@ -91,8 +90,7 @@ TEST_CASE("config: architectures names the family when model_type is absent") {
   // 175,620,096 holds a stored copy of the tied head (50257 x 768) and 12
   // causal-mask buffers attn.bias (1024 x 1024); the parameters are
   // 175,620,096 - 38,597,376 - 12,582,912 = 124,439,808 (GPT-2 small).
-  const auto s =
-      vramfit::parse_model_config(config_file("microsoft__DialoGPT-small.abridged.json"));
+  const auto s = parse_config(config_file("microsoft__DialoGPT-small.abridged.json"));
   CHECK(s.family == "gpt2");
   CHECK(vramfit::count_params(s).total == 175620096 - 50257 * 768 - 12 * 1024 * 1024);
 }
@@ -104,7 +102,7 @@ TEST_CASE("config: unknown architectures keep the generic path") {
                     {"num_attention_heads", 4},
                     {"num_hidden_layers", 2},
                     {"vocab_size", 100}};
-  CHECK(vramfit::parse_model_config(cfg).family == "generic");
+  CHECK(parse_config(cfg).family == "generic");
 }
 
 TEST_CASE("config: Nemotron-3-Nano counts no e_score_correction_bias (a buffer)") {
@@ -141,7 +139,7 @@ TEST_CASE("config: RWKV-5 counted from its blocks; other RWKV versions refused")
 TEST_CASE("config: EXAONE-4.0-32B counts its per-head q/k norms") {
   // Hub safetensors total 32,003,216,384 (corpus exact, llmfit); the generic
   // path missed q_norm + k_norm: 64 layers x 2 x head_dim 128 = 16,384.
-  const auto s = vramfit::parse_model_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
+  const auto s = parse_config(config_file("LGAI-EXAONE__EXAONE-4.0-32B.json"));
   CHECK(s.family == "exaone4");
   CHECK(vramfit::count_params(s).total == 32003216384);
 }

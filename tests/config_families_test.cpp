@@ -6,6 +6,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "config_parse.h"
 #include "fixture_configs.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
@@ -15,12 +16,11 @@ using nlohmann::json;
 using vramfit::count_params;
 using vramfit::FfnKind;
 using vramfit::MixerKind;
-using vramfit::parse_model_config;
 
 TEST_CASE("config: T5: encoder + decoder, shared tied embedding, relative bias in block 0") {
   // t5-small is 60,506,624 parameters with vocab 32128 (HF card); this
   // fixture is a re-save with vocab 32101, i.e. 27 x 512 fewer.
-  auto s = parse_model_config(load("google-t5__t5-small.json"));
+  auto s = parse_config(load("google-t5__t5-small.json"));
   CHECK(s.encoder_decoder);
   CHECK(s.family == "t5");
   CHECK(s.layers.size() == 6);                    // decoder blocks
@@ -34,7 +34,7 @@ TEST_CASE("config: T5 v1.1 style: gated FF and an untied head") {
   json cfg = load("google-t5__t5-small.json");
   cfg["feed_forward_proj"] = "gated-gelu";
   cfg["tie_word_embeddings"] = false;
-  auto c = count_params(parse_model_config(cfg));
+  auto c = count_params(parse_config(cfg));
   // Gating adds one 2048 x 512 wi_1 per block (6 encoder + 6 decoder); the
   // untied head adds 32101 x 512.
   CHECK(c.total == 60506624 - 27 * 512 + 12 * 2048 * 512 + 32101 * 512);
@@ -42,7 +42,7 @@ TEST_CASE("config: T5 v1.1 style: gated FF and an untied head") {
 
 TEST_CASE("config: DeciLM block_configs: Llama-3.3-Nemotron-Super-49B") {
   // HF model page: 49,867,145,216 parameters.
-  auto s = parse_model_config(load("nvidia__Llama-3_3-Nemotron-Super-49B-v1.json"));
+  auto s = parse_config(load("nvidia__Llama-3_3-Nemotron-Super-49B-v1.json"));
   CHECK(s.family == "decilm");
   CHECK(count_params(s).total == 49867145216);
   // Block 0: n_heads_in_group 8 => 64 / 8 = 8 KV heads; ffn_mult 2.625 =>
@@ -58,7 +58,7 @@ TEST_CASE("config: DeciLM rejects a block list that does not match the layers") 
   json cfg = load("nvidia__Llama-3_3-Nemotron-Super-49B-v1.json");
   cfg["block_configs"].erase(0);
   try {
-    parse_model_config(cfg);
+    parse_config(cfg);
     FAIL("expected inconsistent");
   } catch (const vramfit::Error& e) {
     CHECK(e.code() == vramfit::ErrorCode::inconsistent);
@@ -67,7 +67,7 @@ TEST_CASE("config: DeciLM rejects a block list that does not match the layers") 
 }
 
 TEST_CASE("config: Qwen3.5 hybrid: Gated DeltaNet layers carry state, not KV") {
-  auto s = parse_model_config(load("Qwen__Qwen3.5-27B.json"));
+  auto s = parse_config(load("Qwen__Qwen3.5-27B.json"));
   CHECK(s.family == "qwen3_5");
   CHECK(s.layers[0].mixer == MixerKind::linear_attention);
   CHECK(s.layers[0].kv_cache_dim == 0);
@@ -88,7 +88,7 @@ TEST_CASE("config: Qwen3.5 hybrid: Gated DeltaNet layers carry state, not KV") {
 
 TEST_CASE("config: Jamba-v0.1: Mamba-1 + attention every 8th layer + MoE every 2nd") {
   // AI21 / HF card: 51.6B total, 12B active.
-  auto s = parse_model_config(load("ai21labs__Jamba-v0.1.json"));
+  auto s = parse_config(load("ai21labs__Jamba-v0.1.json"));
   CHECK(s.family == "jamba");
   CHECK(s.layers[4].mixer == MixerKind::attention);  // i % 8 == 4
   CHECK(s.layers[0].mixer == MixerKind::mamba);
@@ -104,7 +104,7 @@ TEST_CASE("config: Jamba-v0.1: Mamba-1 + attention every 8th layer + MoE every 2
 
 TEST_CASE("config: LLaVA-1.5-7B: CLIP ViT-L/14-336 tower + projector") {
   // llava-hf/llava-1.5-7b-hf: 7,063,427,072 parameters in total.
-  auto s = parse_model_config(load("llava-hf__llava-1.5-7b-hf.json"));
+  auto s = parse_config(load("llava-hf__llava-1.5-7b-hf.json"));
   REQUIRE(s.towers.size() == 1);
   CHECK_FALSE(s.towers[0].approximate);
   auto c = count_params(s);
@@ -116,7 +116,7 @@ TEST_CASE("config: LLaVA-1.5-7B: CLIP ViT-L/14-336 tower + projector") {
 
 TEST_CASE("config: Gemma-3-4B: sparse Gemma3TextConfig defaults + SigLIP tower") {
   // google/gemma-3-4b-it: 4,300,079,472 parameters in total.
-  auto s = parse_model_config(load("google__gemma-3-4b-it.json"));
+  auto s = parse_config(load("google__gemma-3-4b-it.json"));
   CHECK(s.family == "gemma3");
   CHECK(s.vocab == 262208);  // Gemma3TextConfig default
   CHECK(s.num_heads == 8);
@@ -129,18 +129,18 @@ TEST_CASE("config: Gemma-3-4B: sparse Gemma3TextConfig defaults + SigLIP tower")
 
 TEST_CASE("config: Gemma-3-27B: text + SigLIP tower (medgemma-27b-it, same architecture)") {
   // google/gemma-3-27b-it: 27,432,406,640 parameters in total.
-  auto c = count_params(parse_model_config(load("google__medgemma-27b-it.json")));
+  auto c = count_params(parse_config(load("google__medgemma-27b-it.json")));
   CHECK(c.total + c.towers == 27432406640);
 }
 
 TEST_CASE("config: Qwen-VL towers: Qwen2.5-VL-7B and Qwen3-VL-2B") {
   // Qwen/Qwen2.5-VL-7B-Instruct: 8,292,166,656 = 7,615,616,512 text +
   // 676,550,144 visual (published num_parameters / model metadata).
-  auto q25 = count_params(parse_model_config(load("Qwen__Qwen2.5-VL-7B-Instruct.json")));
+  auto q25 = count_params(parse_config(load("Qwen__Qwen2.5-VL-7B-Instruct.json")));
   CHECK(q25.total == 7615616512);
   CHECK(q25.towers == 676550144);
   // Qwen/Qwen3-VL-2B-Instruct: 2,127,532,032 on the hub (3 deepstack mergers).
-  auto s3 = parse_model_config(load("Qwen__Qwen3-VL-2B-Instruct.json"));
+  auto s3 = parse_config(load("Qwen__Qwen3-VL-2B-Instruct.json"));
   REQUIRE(s3.towers.size() == 1);
   CHECK_FALSE(s3.towers[0].approximate);
   auto q3 = count_params(s3);
@@ -162,7 +162,7 @@ TEST_CASE("config: unknown vision towers are generic ViTs flagged approximate") 
                 {"num_hidden_layers", 1},
                 {"intermediate_size", 64},
                 {"patch_size", 4}}}};
-  auto s = parse_model_config(cfg);
+  auto s = parse_config(cfg);
   REQUIRE(s.towers.size() == 1);
   CHECK(s.towers[0].approximate);
   CHECK_FALSE(s.warnings.empty());
@@ -182,7 +182,7 @@ TEST_CASE("config: Mllama text model: vocab+8 embedding and cross-attention laye
                 {"intermediate_size", 128},
                 {"vocab_size", 100},
                 {"cross_attention_layers", {1}}}}};
-  auto s = parse_model_config(cfg);
+  auto s = parse_config(cfg);
   CHECK(s.family == "mllama");
   auto c = count_params(s);
   CHECK(c.embeddings == 108 * 64);  // Embedding(vocab_size + 8, hidden)
@@ -199,7 +199,7 @@ TEST_CASE("config: Qwen2-VL with top-level text fields maps to the qwen2 layout"
   json cfg = {{"model_type", "qwen2_vl"}, {"hidden_size", 64},          {"num_hidden_layers", 2},
               {"num_attention_heads", 4}, {"num_key_value_heads", 2},   {"intermediate_size", 128},
               {"vocab_size", 100},        {"tie_word_embeddings", true}};
-  auto s = parse_model_config(cfg);
+  auto s = parse_config(cfg);
   CHECK(s.model_type == "qwen2_vl");
   CHECK(s.family == "qwen2");
   // q,k,v biases (64 + 32 + 32), no o bias: Qwen2 attention.
@@ -215,7 +215,7 @@ json tiny(const std::string& type) {
               {"num_attention_heads", 4}, {"intermediate_size", 128}, {"vocab_size", 100}};
 }
 
-int64_t total(const json& cfg) { return count_params(parse_model_config(cfg)).total; }
+int64_t total(const json& cfg) { return count_params(parse_config(cfg)).total; }
 
 }  // namespace
 
@@ -260,7 +260,7 @@ TEST_CASE("config: Falcon new decoder architecture: GQA qkv and two LayerNorms")
   cfg.erase("intermediate_size");
   cfg["new_decoder_architecture"] = true;
   cfg["num_kv_heads"] = 2;
-  auto s = parse_model_config(cfg);
+  auto s = parse_config(cfg);
   CHECK(s.num_kv_heads == 2);
   // qkv (4 + 2x2) x 16 = 128 rows; dense 4096; MLP 2 x 64 x 256 (4h);
   // ln_attn + ln_mlp 256 => 45,312/layer; tied embed 6400; ln_f 128.

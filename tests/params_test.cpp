@@ -9,16 +9,16 @@
 #include <nlohmann/json.hpp>
 #include <numeric>
 
+#include "config_parse.h"
 #include "fixture_configs.h"
 #include "vramfit/config.h"
 
 using vramfit::count_params;
-using vramfit::parse_model_config;
 
 namespace {
 
 vramfit::ParamCounts counts(const std::string& name) {
-  return count_params(parse_model_config(load(name)));
+  return count_params(parse_config(load(name)));
 }
 
 struct Vector {

@@ -9,6 +9,7 @@
 #include <set>
 #include <string>
 
+#include "config_parse.h"
 #include "vramfit/api.h"
 #include "vramfit/config.h"
 #include "vramfit/error.h"
@@ -31,8 +32,7 @@ bool has_preset(const std::string& id) {
 }
 
 int64_t total_of(const std::string& id) {
-  const vramfit::ModelSpec s =
-      vramfit::parse_model_config(vramfit::preset_config(id), "model.preset");
+  const vramfit::ModelSpec s = parse_config(vramfit::preset_config(id), "model.preset");
   return vramfit::count_params(s).total;
 }
 
@@ -63,7 +63,7 @@ TEST_CASE("Every preset parses and counts without error", "[presets]") {
     try {
       const json& cfg = vramfit::preset_config(p.id);
       REQUIRE(cfg.is_object());
-      const vramfit::ModelSpec s = vramfit::parse_model_config(cfg, "model.preset");
+      const vramfit::ModelSpec s = parse_config(cfg, "model.preset");
       const vramfit::ParamCounts c = vramfit::count_params(s);
       CHECK(c.total > 0);
       CHECK(c.active > 0);
@@ -140,16 +140,14 @@ TEST_CASE("Instruct and quantised variants count like their base", "[presets][pa
 TEST_CASE("Active parameters of MoE presets", "[presets][params]") {
   // Mixtral-8x7B active: 12,879,925,248 (derivation in estimate_test.cpp;
   // paper "12.9B", methodology §3.10 "12.88B").
-  const vramfit::ModelSpec s =
-      vramfit::parse_model_config(vramfit::preset_config("mistralai/Mixtral-8x7B-v0.1"));
+  const vramfit::ModelSpec s = parse_config(vramfit::preset_config("mistralai/Mixtral-8x7B-v0.1"));
   const auto c = vramfit::count_params(s);
   CHECK(c.active == 12879925248LL);
   CHECK(s.moe.num_experts == 8);
   CHECK(s.moe.experts_per_token == 2);
   // gpt-oss-20b: 3.61B active excluding the input embedding (§3.10, model
   // card "3.6B").
-  const auto g = vramfit::count_params(
-      vramfit::parse_model_config(vramfit::preset_config("openai/gpt-oss-20b")));
+  const auto g = vramfit::count_params(parse_config(vramfit::preset_config("openai/gpt-oss-20b")));
   CHECK(static_cast<double>(g.active_no_embed) == Approx(3.61e9).epsilon(0.005));
 }
 

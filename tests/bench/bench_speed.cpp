@@ -31,7 +31,7 @@ int main() {
   const nlohmann::json& cfg = vramfit::preset_config(big);
   double parse = micros_per_call(
       [&] {
-        auto s = vramfit::parse_model_config(cfg);
+        auto s = vramfit::parse_model_config(cfg).value();
         volatile int64_t t = vramfit::count_params(s).total;
         (void)t;
       },

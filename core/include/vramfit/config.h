@@ -7,13 +7,14 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "vramfit/model.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
-// Parses a model config. Throws vramfit::Error naming the field path
-// (e.g. "model.config.num_hidden_layers") on missing/invalid values.
+// Parses a model config. The error names the field path (e.g.
+// "model.config.num_hidden_layers") of the first missing or invalid value.
 // `path` is the JSON path prefix used in error messages.
-ModelSpec parse_model_config(const nlohmann::json& config,
-                             const std::string& path = "model.config");
+Result<ModelSpec> parse_model_config(const nlohmann::json& config,
+                                     const std::string& path = "model.config");
 
 }  // namespace vramfit

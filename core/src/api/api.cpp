@@ -36,7 +36,8 @@ const ModelSpec& preset_spec(const std::string& id) {
   static std::map<std::string, ModelSpec> cache;
   const nlohmann::json& cfg = preset_config(id);  // throws unknown_preset
   auto it = cache.find(id);
-  if (it == cache.end()) it = cache.emplace(id, parse_model_config(cfg, "model.preset")).first;
+  if (it == cache.end())
+    it = cache.emplace(id, or_throw(parse_model_config(cfg, "model.preset"))).first;
   return it->second;
 }
 
@@ -66,7 +67,7 @@ ResolvedModel resolve_model(const json& req) {
     jsonu::as_object(*config, "model.config");
     r.source = "config";
     r.id = jsonu::opt_string(*m, "id", "model").value_or("");
-    r.spec = parse_model_config(*config, "model.config");
+    r.spec = or_throw(parse_model_config(*config, "model.config"));
   }
   return r;
 }

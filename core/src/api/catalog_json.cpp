@@ -104,7 +104,7 @@ json catalog_document(bool preset_counts) {
     e["source"] = p.source;
     if (!preset_counts) continue;
     try {
-      const ModelSpec s = parse_model_config(preset_config(p.id), "model.preset");
+      const ModelSpec s = or_throw(parse_model_config(preset_config(p.id), "model.preset"));
       const ParamCounts c = count_params(s);
       e["model_type"] = s.model_type;
       e["params"] = c.total;

@@ -47,8 +47,8 @@ std::optional<int64_t> Src::i(std::initializer_list<const char*> keys, int64_t l
 
 int64_t Src::need(std::initializer_list<const char*> keys, int64_t hi) const {
   auto v = i(keys, 1, hi);
-  if (!v) jsonu::missing(text_path_, *keys.begin());
-  return *v;
+  if (!v) jsonu::report_missing(text_path_, *keys.begin());
+  return v.value_or(1);
 }
 
 std::optional<bool> Src::b(std::initializer_list<const char*> keys) const {
@@ -76,8 +76,9 @@ int64_t checked_product(std::initializer_list<int64_t> factors, const std::strin
   int64_t out = 1;
   for (int64_t f : factors) {
     if (__builtin_mul_overflow(out, f, &out) || out > kMaxTotalParams) {
-      throw Error(ErrorCode::out_of_range, path,
-                  path + ": a size product exceeds 10^15 (dimensions too large)");
+      jsonu::report(Error(ErrorCode::out_of_range, path,
+                          path + ": a size product exceeds 10^15 (dimensions too large)"));
+      return 1;
     }
   }
   return out;
@@ -86,13 +87,16 @@ int64_t checked_product(std::initializer_list<int64_t> factors, const std::strin
 void Inventory::add(const std::string& name, TensorRole role, int64_t rows, int64_t cols, int layer,
                     int64_t count, bool routed) {
   if (rows <= 0 || cols <= 0 || count <= 0) {
-    throw Error(ErrorCode::out_of_range, path_,
-                "tensor " + name + " would have a zero or negative size");
+    jsonu::report(Error(ErrorCode::out_of_range, path_,
+                        "tensor " + name + " would have a zero or negative size"));
+    return;
   }
   int64_t n = 0, sum = 0;
   if (__builtin_mul_overflow(rows, cols, &n) || __builtin_mul_overflow(n, count, &n) ||
       __builtin_add_overflow(total_, n, &sum) || sum > kMaxTotalParams) {
-    throw Error(ErrorCode::out_of_range, path_, "the model would have more than 10^15 parameters");
+    jsonu::report(
+        Error(ErrorCode::out_of_range, path_, "the model would have more than 10^15 parameters"));
+    return;
   }
   total_ = sum;
   out_.push_back(TensorGroup{name, role, rows, cols, count, layer, routed});
@@ -203,14 +207,16 @@ std::string read_dtype(const Src& src) {
   return "";
 }
 
-}  // namespace
-}  // namespace cfg
-
-ModelSpec parse_model_config(const nlohmann::json& config, const std::string& path) {
-  using namespace cfg;
+// parse_model_config's body, under its jsonu::Collect: a failed check
+// reports and the code after it either runs on in-range values or returns
+// (the caller discards the spec when anything was reported).
+ModelSpec parse_collected(const nlohmann::json& config, const std::string& path) {
   jsonu::as_object(config, path);
+  if (jsonu::failed()) return ModelSpec();
   if (is_mistral_params(config)) {
-    ModelSpec spec = parse_model_config(mistral_params_to_hf(config, path), path);
+    const json hf = mistral_params_to_hf(config, path);
+    if (jsonu::failed()) return ModelSpec();
+    ModelSpec spec = parse_collected(hf, path);
     note_mistral_params(config, spec);
     return spec;
   }
@@ -242,10 +248,11 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
                               "' rules, from architectures[0]");
     } else if (arch && arch->size() > 12 &&
                arch->compare(arch->size() - 12, 12, "EncoderModel") == 0) {
-      throw Error(ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
-                  "architectures[0] '" + *arch +
-                      "' is an encoder-only model: not supported (vramfit estimates text "
-                      "generation)");
+      jsonu::report(Error(ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
+                          "architectures[0] '" + *arch +
+                              "' is an encoder-only model: not supported (vramfit estimates "
+                              "text generation)"));
+      return spec;
     } else if (const char* f = family_from_field_names(src.text(), arch != nullptr)) {
       spec.family = f;
       spec.approximate = true;
@@ -257,9 +264,10 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
     }
   }
   if (head && (spec.family == "t5" || spec.family == "mt5" || spec.family == "umt5")) {
-    throw Error(
-        ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
-        "architectures[0] '" + *arch + "': task heads on encoder-decoder models are not supported");
+    jsonu::report(Error(ErrorCode::unsupported_model, jsonu::join(path, "architectures"),
+                        "architectures[0] '" + *arch +
+                            "': task heads on encoder-decoder models are not supported"));
+    return spec;
   }
 
   const std::string t = spec.family;
@@ -277,9 +285,10 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
     // Kimi Delta Attention layers (linear_attn_config.kda_layers) beside MLA
     // layers without head_dim (moonshotai remote code modeling_kimi_linear.py):
     // not modelled; the generic path would count every layer as attention.
-    throw Error(ErrorCode::unsupported_model, src.at("linear_attn_config"),
-                "model_type 'kimi_linear' (Kimi Delta Attention layers in " +
-                    src.at("linear_attn_config") + ", MLA attention) is not supported yet");
+    jsonu::report(Error(ErrorCode::unsupported_model, src.at("linear_attn_config"),
+                        "model_type 'kimi_linear' (Kimi Delta Attention layers in " +
+                            src.at("linear_attn_config") +
+                            ", MLA attention) is not supported yet"));
   } else if (t == "lfm2") {
     parse_lfm2(src, spec);
   } else if (t == "gemma4_text") {
@@ -289,10 +298,21 @@ ModelSpec parse_model_config(const nlohmann::json& config, const std::string& pa
   } else {
     parse_decoder(src, spec);
   }
+  if (jsonu::failed()) return spec;
   if (head) apply_task_head(config, path, *arch, *head, spec);
   spec.stored_dtype = read_dtype(src);
   parse_quant(config, path, spec.quant);
   parse_towers(config, path, spec);
+  return spec;
+}
+
+}  // namespace
+}  // namespace cfg
+
+Result<ModelSpec> parse_model_config(const nlohmann::json& config, const std::string& path) {
+  jsonu::Collect errors;
+  ModelSpec spec = cfg::parse_collected(config, path);
+  if (errors.failed()) return errors.error();
   return spec;
 }
 

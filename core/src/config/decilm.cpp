@@ -30,10 +30,11 @@ Block read_block(const json& b, const std::string& p, int64_t heads) {
   Block out{};
   jsonu::as_object(b, p);
   const std::string ap = p + ".attention", fp = p + ".ffn";
-  const json* pa = jsonu::find(b, "attention");
-  const json* pf = jsonu::find(b, "ffn");
-  if (!pa) jsonu::missing(p, "attention");
-  if (!pf) jsonu::missing(p, "ffn");
+  // A block that fails a check comes back as it is; the caller stops on
+  // jsonu::failed() before it emits one.
+  const json* pa = jsonu::require(b, "attention", p);
+  const json* pf = jsonu::require(b, "ffn", p);
+  if (!pa || !pf) return out;
   const json& a = jsonu::as_object(*pa, ap);
   const json& f = jsonu::as_object(*pf, fp);
   out.attn_noop = jsonu::opt_bool(a, "no_op", ap).value_or(false);
@@ -42,16 +43,19 @@ Block read_block(const json& b, const std::string& p, int64_t heads) {
   out.ffn_linear = jsonu::opt_bool(f, "replace_with_linear", fp).value_or(false);
   if (!out.attn_noop && !out.attn_linear) {
     out.group = jsonu::opt_int(a, "n_heads_in_group", ap, 1, heads).value_or(0);
-    if (out.group == 0) jsonu::missing(ap, "n_heads_in_group");
+    if (out.group == 0) {
+      jsonu::report_missing(ap, "n_heads_in_group");
+      return out;
+    }
     if (heads % out.group != 0) {
-      throw Error(ErrorCode::inconsistent, ap + ".n_heads_in_group",
-                  "n_heads_in_group must divide num_attention_heads");
+      jsonu::report(Error(ErrorCode::inconsistent, ap + ".n_heads_in_group",
+                          "n_heads_in_group must divide num_attention_heads"));
     }
   }
   if (!out.ffn_noop && !out.ffn_linear) {
     auto m = jsonu::opt_number(f, "ffn_mult", fp, 1e-6, 1000.0);
-    if (!m) jsonu::missing(fp, "ffn_mult");
-    out.mult = *m;
+    if (!m) jsonu::report_missing(fp, "ffn_mult");
+    out.mult = m.value_or(1);
   }
   return out;
 }
@@ -97,8 +101,10 @@ void emit_llama_layers(const Src& src, Inventory& inv, ModelSpec& s) {
   std::string where;
   const json* kv = src.find({"num_key_value_heads_per_layer"}, &where);
   if (kv && (!kv->is_array() || static_cast<int64_t>(kv->size()) != s.num_layers)) {
-    throw Error(ErrorCode::inconsistent, where,
-                where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")");
+    jsonu::report(
+        Error(ErrorCode::inconsistent, where,
+              where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")"));
+    return;
   }
   if (!kv) {
     s.approximate = true;
@@ -106,7 +112,10 @@ void emit_llama_layers(const Src& src, Inventory& inv, ModelSpec& s) {
         "deci: no block_configs and no num_key_value_heads_per_layer: every layer counted "
         "with num_key_value_heads (approximate)");
   }
-  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+  if (s.intermediate == 0) {
+    jsonu::report_missing(src.path(), "intermediate_size");
+    return;
+  }
   AttnStyle attn;
   attn.qkv_bias = attn.o_bias = s.attention_bias;
   MlpStyle mlp;
@@ -118,8 +127,9 @@ void emit_llama_layers(const Src& src, Inventory& inv, ModelSpec& s) {
         kv ? jsonu::as_int((*kv)[i], where + "[" + std::to_string(i) + "]", 1, s.num_heads)
            : s.num_kv_heads;
     if (s.num_heads % l.n_kv_heads != 0) {
-      throw Error(ErrorCode::inconsistent, where + "[" + std::to_string(i) + "]",
-                  "key/value heads must divide num_attention_heads");
+      jsonu::report(Error(ErrorCode::inconsistent, where + "[" + std::to_string(i) + "]",
+                          "key/value heads must divide num_attention_heads"));
+      return;
     }
     l.head_dim = l.v_head_dim = s.head_dim;
     l.kv_cache_dim = 2 * l.n_kv_heads * s.head_dim;
@@ -142,6 +152,7 @@ void parse_decilm(const Src& src, ModelSpec& s) {
   s.num_kv_heads =
       blocks ? s.num_heads : src.i({"num_key_value_heads"}, 1, kMaxHeads).value_or(s.num_heads);
   validate_heads(src, s);
+  if (jsonu::failed()) return;
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
   s.attention_bias = flag(src, {"attention_bias"}, false);
   s.mlp_bias = flag(src, {"mlp_bias"}, false);
@@ -156,12 +167,16 @@ void parse_decilm(const Src& src, ModelSpec& s) {
     return;
   }
   if (!blocks->is_array() || static_cast<int64_t>(blocks->size()) != s.num_layers) {
-    throw Error(ErrorCode::inconsistent, where,
-                where + " must list one block per layer (" + std::to_string(s.num_layers) + ")");
+    jsonu::report(
+        Error(ErrorCode::inconsistent, where,
+              where + " must list one block per layer (" + std::to_string(s.num_layers) + ")"));
+    return;
   }
   for (int i = 0; i < static_cast<int>(s.num_layers); ++i) {
     const std::string p = where + "[" + std::to_string(i) + "]";
-    emit_block(inv, read_block((*blocks)[i], p, s.num_heads), s, i);
+    const Block b = read_block((*blocks)[i], p, s.num_heads);
+    if (jsonu::failed()) return;
+    emit_block(inv, b, s, i);
   }
   inv.norm("norm", s.hidden, NormKind::rms, -1);
 }

@@ -15,7 +15,8 @@ std::set<int64_t> int_set(const Src& src, const char* key, int64_t hi) {
   const json* v = src.find({key}, &where);
   if (!v) return out;
   if (!v->is_array()) {
-    throw Error(ErrorCode::wrong_type, where, where + " must be an array");
+    jsonu::report(Error(ErrorCode::wrong_type, where, where + " must be an array"));
+    return out;
   }
   for (size_t i = 0; i < v->size(); ++i) {
     out.insert(jsonu::as_int((*v)[i], where + "[" + std::to_string(i) + "]", 0, hi));
@@ -39,9 +40,10 @@ class MoePlan {
         // A per-layer list, 1 = MoE (MiniMax-M3, MiMo-V2-Flash remote code:
         // `moe_layer_freq[layer_idx]` picks the sparse block).
         if (static_cast<int64_t>(freq->size()) != s.num_layers) {
-          throw Error(ErrorCode::inconsistent, where,
-                      where + " has " + std::to_string(freq->size()) + " entries for " +
-                          std::to_string(s.num_layers) + " layers");
+          jsonu::report(Error(ErrorCode::inconsistent, where,
+                              where + " has " + std::to_string(freq->size()) + " entries for " +
+                                  std::to_string(s.num_layers) + " layers"));
+          return;
         }
         use_list_ = true;
         for (size_t i = 0; i < freq->size(); ++i) {
@@ -112,8 +114,8 @@ void apply_windows(const Src& src, ModelSpec& s, WindowRule rule) {
       // a full-length cache; configuration_utils calls them indexed_attention.
       else if (t != "full_attention" && t != "attention" && t != "deepseek_sparse_attention" &&
                t != "indexed_attention") {
-        throw Error(ErrorCode::unknown_value, src.at("layer_types"),
-                    "layer type '" + t + "' is not supported here");
+        jsonu::report(Error(ErrorCode::unknown_value, src.at("layer_types"),
+                            "layer type '" + t + "' is not supported here"));
       }
       continue;
     }
@@ -154,6 +156,7 @@ void finish_linear_layers(const Src& src, ModelSpec& s) {
   for (const auto& l : s.layers) any = any || l.mixer == MixerKind::linear_attention;
   if (!any) return;
   const DeltaNetDims d = read_deltanet(src);
+  if (jsonu::failed()) return;  // its checks guard deltanet_state's products
   for (auto& l : s.layers) {
     if (l.mixer != MixerKind::linear_attention) continue;
     l.n_heads = l.n_kv_heads = l.head_dim = l.v_head_dim = 0;
@@ -188,7 +191,7 @@ void build_layers(const Src& src, ModelSpec& s, const Family& f) {
     }
   }
   if (s.intermediate == 0 && s.moe.num_moe_layers < s.num_layers) {
-    jsonu::missing(src.path(), "intermediate_size");
+    jsonu::report_missing(src.path(), "intermediate_size");
   }
   apply_windows(src, s, f.windows);
   finish_linear_layers(src, s);
@@ -277,12 +280,13 @@ void emit_inventory(const Src& src, ModelSpec& s, const Rules& r, const MoeStyle
     std::string where;
     if (const json* v = src.find({"indexer_types"}, &where)) {
       if (!v->is_array() || static_cast<int64_t>(v->size()) != s.num_layers) {
-        throw Error(
-            ErrorCode::inconsistent, where,
-            where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")");
-      }
-      for (size_t k = 0; k < v->size(); ++k) {
-        indexers.push_back(jsonu::as_string((*v)[k], where + "[" + std::to_string(k) + "]"));
+        jsonu::report(
+            Error(ErrorCode::inconsistent, where,
+                  where + " must list one entry per layer (" + std::to_string(s.num_layers) + ")"));
+      } else {
+        for (size_t k = 0; k < v->size(); ++k) {
+          indexers.push_back(jsonu::as_string((*v)[k], where + "[" + std::to_string(k) + "]"));
+        }
       }
     }
   }
@@ -294,6 +298,7 @@ void emit_inventory(const Src& src, ModelSpec& s, const Rules& r, const MoeStyle
       break;
     }
   }
+  if (jsonu::failed()) return;
   for (int i = 0; i < static_cast<int>(s.num_layers); ++i) {
     LayerSpec& l = s.layers[i];
     if (r.norms_have_params) {
@@ -379,9 +384,14 @@ void parse_decoder(const Src& src, ModelSpec& spec) {
   } else {
     generic_rules(src, spec, rules);
   }
+  // Under a jsonu::Collect a failed check does not stop the code after it:
+  // no layer list or inventory is built on a shape that failed.
+  if (jsonu::failed()) return;
   validate_heads(src, spec);
+  if (jsonu::failed()) return;
   build_layers(src, spec, *fam);
   read_rope(src, spec, rules);
+  if (jsonu::failed()) return;
   emit_inventory(src, spec, rules, moe);
   note_mtp(src, spec);
 }

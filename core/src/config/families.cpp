@@ -13,7 +13,7 @@ namespace {
 // ---- shared readers -------------------------------------------------------
 
 void need_intermediate(const Src& src, ModelSpec& s) {
-  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+  if (s.intermediate == 0) jsonu::report_missing(src.path(), "intermediate_size");
 }
 
 void default_intermediate(ModelSpec& s, int64_t mult) {

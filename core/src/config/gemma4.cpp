@@ -20,13 +20,13 @@ namespace cfg {
 void parse_gemma4(const Src& src, ModelSpec& s) {
   s.family = "gemma4";
   read_core_dims(src, s, nullptr);
-  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+  if (s.intermediate == 0) jsonu::report_missing(src.path(), "intermediate_size");
   validate_heads(src, s);
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, true);
   s.attention_bias = flag(src, {"attention_bias"}, false);
   const int64_t L = s.num_layers, h = s.hidden;
   const auto types = layer_types(src, L);
-  if (types.empty()) jsonu::missing(src.path(), "layer_types");
+  if (types.empty()) jsonu::report_missing(src.path(), "layer_types");
   const int64_t g_head = src.i({"global_head_dim"}, 1, kMaxWidth).value_or(s.head_dim);
   const bool k_eq_v = flag(src, {"attention_k_eq_v"}, false);
   const int64_t g_kv = src.i({"num_global_key_value_heads"}, 1, kMaxHeads).value_or(s.num_kv_heads);
@@ -36,8 +36,10 @@ void parse_gemma4(const Src& src, ModelSpec& s) {
   const int64_t window = src.i({"sliding_window"}, 0, 1000000000).value_or(0);
   if (flag(src, {"enable_moe_block"}, false)) {
     read_moe(src, s, {"num_experts"}, {"moe_intermediate_size", "expert_intermediate_size"});
-    if (s.moe.num_experts == 0) jsonu::missing(src.path(), "num_experts");
+    if (s.moe.num_experts == 0) jsonu::report_missing(src.path(), "num_experts");
   }
+  // Collected errors: nothing is built on a shape that failed (types[i]).
+  if (jsonu::failed()) return;
   s.layers.assign(static_cast<size_t>(L), LayerSpec{});
   Inventory inv(s.tensors, src.path());
   inv.add("embed_tokens", TensorRole::embedding, s.vocab, h, -1);
@@ -59,8 +61,10 @@ void parse_gemma4(const Src& src, ModelSpec& s) {
     const std::string& t = types[i];
     const bool full = t == "full_attention";
     if (!full && t != "sliding_attention") {
-      throw Error(ErrorCode::unsupported_model, src.at("layer_types"),
-                  src.at("layer_types") + ": Gemma 4 layer type '" + t + "' is not supported");
+      jsonu::report(
+          Error(ErrorCode::unsupported_model, src.at("layer_types"),
+                src.at("layer_types") + ": Gemma 4 layer type '" + t + "' is not supported"));
+      return;
     }
     const bool kv_shared = i >= L - shared;
     const bool alt = full && k_eq_v;
@@ -69,9 +73,10 @@ void parse_gemma4(const Src& src, ModelSpec& s) {
     l.head_dim = l.v_head_dim = full ? g_head : s.head_dim;
     l.window = full ? 0 : window;
     if (s.num_heads % l.n_kv_heads != 0) {
-      throw Error(ErrorCode::inconsistent, src.at("num_global_key_value_heads"),
-                  std::to_string(l.n_kv_heads) + " key/value heads do not divide " +
-                      std::to_string(s.num_heads) + " attention heads");
+      jsonu::report(Error(ErrorCode::inconsistent, src.at("num_global_key_value_heads"),
+                          std::to_string(l.n_kv_heads) + " key/value heads do not divide " +
+                              std::to_string(s.num_heads) + " attention heads"));
+      return;
     }
     for (const char* n : {"input_layernorm", "post_attention_layernorm",
                           "pre_feedforward_layernorm", "post_feedforward_layernorm"}) {

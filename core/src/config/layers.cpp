@@ -14,7 +14,8 @@ int64_t dim_or_default(const Src& src, std::initializer_list<const char*> keys, 
   // Sparse nested configs get the family defaults transformers would apply;
   // a top-level config missing a size is a user error.
   if (src.nested() && dflt > 0) return dflt;
-  jsonu::missing(src.path(), *keys.begin());
+  jsonu::report_missing(src.path(), *keys.begin());
+  return 1;
 }
 
 }  // namespace
@@ -45,16 +46,18 @@ void read_core_dims(const Src& src, ModelSpec& spec, const Defaults* d, int64_t 
 void validate_heads(const Src& src, ModelSpec& spec) {
   if (spec.head_dim == 0) {
     if (spec.hidden % spec.num_heads != 0) {
-      throw Error(ErrorCode::inconsistent, src.at("num_attention_heads"),
-                  "hidden size " + std::to_string(spec.hidden) + " is not divisible by " +
-                      std::to_string(spec.num_heads) + " attention heads and no head_dim is given");
+      jsonu::report(Error(ErrorCode::inconsistent, src.at("num_attention_heads"),
+                          "hidden size " + std::to_string(spec.hidden) + " is not divisible by " +
+                              std::to_string(spec.num_heads) +
+                              " attention heads and no head_dim is given"));
+      return;
     }
     spec.head_dim = spec.hidden / spec.num_heads;
   }
   if (spec.num_kv_heads > spec.num_heads || spec.num_heads % spec.num_kv_heads != 0) {
-    throw Error(ErrorCode::inconsistent, src.at("num_key_value_heads"),
-                std::to_string(spec.num_kv_heads) + " key/value heads do not divide " +
-                    std::to_string(spec.num_heads) + " attention heads");
+    jsonu::report(Error(ErrorCode::inconsistent, src.at("num_key_value_heads"),
+                        std::to_string(spec.num_kv_heads) + " key/value heads do not divide " +
+                            std::to_string(spec.num_heads) + " attention heads"));
   }
 }
 
@@ -86,8 +89,9 @@ void read_rope(const Src& src, ModelSpec& spec, const Rules& r) {
       f = jsonu::as_number(*v, rp_at + ".partial_rotary_factor", 0, 1);
     }
     if (!(f > 0 && f <= 1)) {
-      throw Error(ErrorCode::out_of_range, src.at("partial_rotary_factor"),
-                  "partial_rotary_factor must be in (0, 1]");
+      jsonu::report(Error(ErrorCode::out_of_range, src.at("partial_rotary_factor"),
+                          "partial_rotary_factor must be in (0, 1]"));
+      f = 1;
     }
     rope.rotary_dim = static_cast<int64_t>(double(spec.head_dim) * f);
   }
@@ -130,13 +134,16 @@ std::vector<std::string> layer_types(const Src& src, int64_t layers) {
   std::string where;
   const json* v = src.find({"layer_types"}, &where);
   if (!v) return {};
+  // {} or exactly `layers` entries: callers index it by layer.
   if (!v->is_array()) {
-    throw Error(ErrorCode::wrong_type, where, where + " must be an array");
+    jsonu::report(Error(ErrorCode::wrong_type, where, where + " must be an array"));
+    return {};
   }
   if (static_cast<int64_t>(v->size()) != layers) {
-    throw Error(ErrorCode::inconsistent, where,
-                where + " has " + std::to_string(v->size()) + " entries for " +
-                    std::to_string(layers) + " layers");
+    jsonu::report(Error(ErrorCode::inconsistent, where,
+                        where + " has " + std::to_string(v->size()) + " entries for " +
+                            std::to_string(layers) + " layers"));
+    return {};
   }
   std::vector<std::string> out;
   for (size_t i = 0; i < v->size(); ++i) {
@@ -237,9 +244,10 @@ void read_moe(const Src& src, ModelSpec& s, std::initializer_list<const char*> e
                 "top_k", "top_k_experts"},
                kMaxExperts);
   if (s.moe.experts_per_token > s.moe.num_experts) {
-    throw Error(ErrorCode::inconsistent, src.at("num_experts_per_tok"),
-                "num_experts_per_tok " + std::to_string(s.moe.experts_per_token) + " exceeds the " +
-                    std::to_string(s.moe.num_experts) + " routed experts");
+    jsonu::report(Error(ErrorCode::inconsistent, src.at("num_experts_per_tok"),
+                        "num_experts_per_tok " + std::to_string(s.moe.experts_per_token) +
+                            " exceeds the " + std::to_string(s.moe.num_experts) +
+                            " routed experts"));
   }
   s.moe.expert_width = src.need(w_keys, kMaxWidth);
 }

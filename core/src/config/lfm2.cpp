@@ -21,16 +21,22 @@ void parse_lfm2(const Src& src, ModelSpec& s) {
   validate_heads(src, s);
   const int64_t h = s.hidden, L = s.num_layers;
   int64_t ff = src.i({"block_ff_dim", "intermediate_size"}, 1, kMaxWidth).value_or(0);
-  if (ff == 0) jsonu::missing(src.path(), "intermediate_size");
+  if (ff == 0) jsonu::report_missing(src.path(), "intermediate_size");
+  if (jsonu::failed()) return;  // collected: stop before the layers
   if (flag(src, {"block_auto_adjust_ff_dim"}, true)) {
     ff = 2 * ff / 3;
     const double mult = src.num({"block_ffn_dim_multiplier"}).value_or(1.0);
-    if (mult > 0) ff = static_cast<int64_t>(mult * static_cast<double>(ff));
+    if (mult > 0) {
+      // Above the cap the check below reports it (no out-of-range cast).
+      const double w = mult * static_cast<double>(ff);
+      ff = w > static_cast<double>(kMaxWidth) ? kMaxWidth + 1 : static_cast<int64_t>(w);
+    }
     const int64_t m = src.i({"block_multiple_of"}, 1, kMaxWidth).value_or(256);
     ff = m * ((ff + m - 1) / m);
     if (ff <= 0 || ff > kMaxWidth) {
-      throw Error(ErrorCode::out_of_range, src.at("block_ffn_dim_multiplier"),
-                  src.at("block_ffn_dim_multiplier") + " gives an MLP width out of range");
+      jsonu::report(Error(ErrorCode::out_of_range, src.at("block_ffn_dim_multiplier"),
+                          src.at("block_ffn_dim_multiplier") + " gives an MLP width out of range"));
+      return;
     }
   }
   s.intermediate = ff;
@@ -47,15 +53,23 @@ void parse_lfm2(const Src& src, ModelSpec& s) {
       if (t == "full_attention") {
         attn[i] = 1;
       } else if (t != "conv") {
-        throw Error(ErrorCode::unsupported_model, src.at("layer_types"),
-                    src.at("layer_types") + ": LFM2 layer type '" + t + "' is not supported");
+        jsonu::report(
+            Error(ErrorCode::unsupported_model, src.at("layer_types"),
+                  src.at("layer_types") + ": LFM2 layer type '" + t + "' is not supported"));
+        return;
       }
     }
   } else {
     std::string where;
     const json* idx = src.find({"full_attn_idxs"}, &where);
-    if (!idx) jsonu::missing(src.path(), "layer_types");
-    if (!idx->is_array()) throw Error(ErrorCode::wrong_type, where, where + " must be an array");
+    if (!idx) {
+      jsonu::report_missing(src.path(), "layer_types");
+      return;
+    }
+    if (!idx->is_array()) {
+      jsonu::report(Error(ErrorCode::wrong_type, where, where + " must be an array"));
+      return;
+    }
     for (size_t k = 0; k < idx->size(); ++k) {
       attn[jsonu::as_int((*idx)[k], where + "[" + std::to_string(k) + "]", 0, L - 1)] = 1;
     }

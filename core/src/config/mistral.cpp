@@ -30,13 +30,17 @@ void map_window(const json& p, const std::string& path, int64_t layers, json& hf
     hf["sliding_window"] = jsonu::as_int(*sw, at, 1, 1000000000);
     return;
   }
-  if (sw->empty()) throw Error(ErrorCode::out_of_range, at, at + " must not be empty");
+  if (sw->empty()) {
+    jsonu::report(Error(ErrorCode::out_of_range, at, at + " must not be empty"));
+    return;
+  }
   int64_t size = 0;
   for (size_t i = 0; i < sw->size(); ++i) {
     if ((*sw)[i].is_null()) continue;
     int64_t w = jsonu::as_int((*sw)[i], at + "[" + std::to_string(i) + "]", 1, 1000000000);
     if (size != 0 && w != size) {
-      throw Error(ErrorCode::inconsistent, at, at + " mixes window sizes (one expected)");
+      jsonu::report(Error(ErrorCode::inconsistent, at, at + " mixes window sizes (one expected)"));
+      return;
     }
     size = w;
   }
@@ -57,16 +61,16 @@ void map_moe(const json& p, const std::string& path, json& hf) {
   // Mistral-Large-3 (shared experts, MLA) maps to DeepSeek-V3 in vLLM; its
   // layout is not checked here, so refuse rather than miscount it.
   if (jsonu::opt_int(*moe, "num_shared_experts", at, 0, kMaxExperts).value_or(0) > 0) {
-    throw Error(ErrorCode::unsupported_model, jsonu::join(at, "num_shared_experts"),
-                "params.json with shared experts (Mistral-Large-3 layout) is not "
-                "supported; use the repo's config.json if it has one");
+    jsonu::report(Error(ErrorCode::unsupported_model, jsonu::join(at, "num_shared_experts"),
+                        "params.json with shared experts (Mistral-Large-3 layout) is not "
+                        "supported; use the repo's config.json if it has one"));
   }
   const int64_t experts = jsonu::req_int(*moe, "num_experts", at, 1, kMaxExperts);
   const int64_t top_k = jsonu::req_int(*moe, "num_experts_per_tok", at, 1, kMaxExperts);
   if (top_k > experts) {
-    throw Error(ErrorCode::inconsistent, jsonu::join(at, "num_experts_per_tok"),
-                "num_experts_per_tok " + std::to_string(top_k) + " exceeds " +
-                    std::to_string(experts) + " experts");
+    jsonu::report(Error(ErrorCode::inconsistent, jsonu::join(at, "num_experts_per_tok"),
+                        "num_experts_per_tok " + std::to_string(top_k) + " exceeds " +
+                            std::to_string(experts) + " experts"));
   }
   hf["model_type"] = "mixtral";
   hf["num_local_experts"] = experts;
@@ -83,9 +87,9 @@ void map_quant(const json& p, const std::string& path, json& top) {
   } else if (jsonu::opt_string(*q, "quant_method", at).value_or("") == "compressed-tensors") {
     top["quantization_config"] = *q;
   } else {
-    throw Error(ErrorCode::unknown_value, at,
-                at + ": unknown quantization (known: qformat_weight fp8_e4m3, "
-                     "quant_method compressed-tensors)");
+    jsonu::report(Error(ErrorCode::unknown_value, at,
+                        at + ": unknown quantization (known: qformat_weight fp8_e4m3, "
+                             "quant_method compressed-tensors)"));
   }
 }
 
@@ -111,15 +115,15 @@ json mistral_params_to_hf(const json& p, const std::string& path) {
   const int64_t heads = jsonu::req_int(p, "n_heads", path, 1, kMaxHeads);
   const int64_t kv = jsonu::opt_int(p, "n_kv_heads", path, 1, kMaxHeads).value_or(heads);
   if (kv > heads || heads % kv != 0) {
-    throw Error(ErrorCode::inconsistent, jsonu::join(path, "n_kv_heads"),
-                std::to_string(kv) + " key/value heads do not divide " + std::to_string(heads) +
-                    " attention heads");
+    jsonu::report(Error(ErrorCode::inconsistent, jsonu::join(path, "n_kv_heads"),
+                        std::to_string(kv) + " key/value heads do not divide " +
+                            std::to_string(heads) + " attention heads"));
   }
   auto head_dim = jsonu::opt_int(p, "head_dim", path, 1, kMaxWidth);
   if (!head_dim && dim % heads != 0) {
-    throw Error(ErrorCode::inconsistent, jsonu::join(path, "n_heads"),
-                "dim " + std::to_string(dim) + " is not divisible by " + std::to_string(heads) +
-                    " heads and no head_dim is given");
+    jsonu::report(Error(ErrorCode::inconsistent, jsonu::join(path, "n_heads"),
+                        "dim " + std::to_string(dim) + " is not divisible by " +
+                            std::to_string(heads) + " heads and no head_dim is given"));
   }
   hf["hidden_size"] = dim;
   hf["num_hidden_layers"] = layers;

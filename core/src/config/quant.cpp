@@ -11,7 +11,10 @@ std::vector<std::string> string_list(const json& q, const char* key, const std::
   const json* v = jsonu::find(q, key);
   if (!v) return out;
   std::string p = jsonu::join(path, key);
-  if (!v->is_array()) throw Error(ErrorCode::wrong_type, p, p + " must be an array");
+  if (!v->is_array()) {
+    jsonu::report(Error(ErrorCode::wrong_type, p, p + " must be an array"));
+    return out;
+  }
   for (size_t i = 0; i < v->size(); ++i) {
     out.push_back(jsonu::as_string((*v)[i], p + "[" + std::to_string(i) + "]"));
   }

@@ -15,9 +15,11 @@ namespace cfg {
 void parse_rwkv(const Src& src, ModelSpec& s) {
   const bool v5 = s.family == "rwkv5";
   if (s.family != "rwkv" && !v5) {
-    throw Error(ErrorCode::unsupported_model, src.at("model_type"),
-                "model_type '" + s.family +
-                    "' (RWKV time-mix and channel-mix blocks of this version) is not supported");
+    jsonu::report(
+        Error(ErrorCode::unsupported_model, src.at("model_type"),
+              "model_type '" + s.family +
+                  "' (RWKV time-mix and channel-mix blocks of this version) is not supported"));
+    return;
   }
   s.family = v5 ? "rwkv5" : "rwkv";
   const int64_t h = src.need({"hidden_size"}, kMaxWidth);
@@ -30,8 +32,9 @@ void parse_rwkv(const Src& src, ModelSpec& s) {
       src.i({"intermediate_size"}, 1, kMaxWidth).value_or(v5 ? (h * 7 / 2) / 32 * 32 : 4 * h);
   const int64_t head_size = v5 ? src.i({"head_size"}, 1, kMaxWidth).value_or(64) : 0;
   if (v5 && h % head_size != 0) {
-    throw Error(ErrorCode::inconsistent, src.at("head_size"),
-                src.at("head_size") + " does not divide hidden_size");
+    jsonu::report(Error(ErrorCode::inconsistent, src.at("head_size"),
+                        src.at("head_size") + " does not divide hidden_size"));
+    return;
   }
   const int64_t heads = v5 ? h / head_size : 0;
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);

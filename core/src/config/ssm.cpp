@@ -124,7 +124,10 @@ namespace {
 // "mamba" = "linear_attention", "attention" = "full_attention").
 std::string hybrid_pattern(const Src& src, std::string* where) {
   if (const json* list = src.find({"layers_block_type"}, where)) {
-    if (!list->is_array()) throw Error(ErrorCode::wrong_type, *where, *where + " must be an array");
+    if (!list->is_array()) {
+      jsonu::report(Error(ErrorCode::wrong_type, *where, *where + " must be an array"));
+      return std::string();
+    }
     std::string p;
     for (size_t i = 0; i < list->size(); ++i) {
       const std::string at = *where + "[" + std::to_string(i) + "]";
@@ -138,14 +141,18 @@ std::string hybrid_pattern(const Src& src, std::string* where) {
       } else if (t == "moe") {
         p += 'E';
       } else {
-        throw Error(ErrorCode::unsupported_model, at,
-                    at + ": NemotronH block type '" + t + "' is not supported");
+        jsonu::report(Error(ErrorCode::unsupported_model, at,
+                            at + ": NemotronH block type '" + t + "' is not supported"));
+        return std::string();
       }
     }
     return p;
   }
   const json* pat = src.find({"hybrid_override_pattern"}, where);
-  if (!pat) jsonu::missing(src.path(), "hybrid_override_pattern");
+  if (!pat) {
+    jsonu::report_missing(src.path(), "hybrid_override_pattern");
+    return std::string();
+  }
   return jsonu::as_string(*pat, *where);
 }
 
@@ -153,7 +160,7 @@ std::string hybrid_pattern(const Src& src, std::string* where) {
 // experts and shared experts of moe_shared_expert_intermediate_size.
 void read_nemotron_moe(const Src& src, ModelSpec& s) {
   read_moe(src, s, {"n_routed_experts"}, {"moe_intermediate_size"});
-  if (s.moe.num_experts == 0) jsonu::missing(src.path(), "n_routed_experts");
+  if (s.moe.num_experts == 0) jsonu::report_missing(src.path(), "n_routed_experts");
   s.moe.shared_width = src.i({"moe_shared_expert_intermediate_size"}, 0, kMaxWidth).value_or(0) *
                        src.i({"n_shared_experts"}, 0, kMaxExperts).value_or(1);
 }
@@ -208,7 +215,7 @@ void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char 
       emit_attention(inv, p.attn, l, s.hidden, i);
       break;
     case '-':
-      if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+      if (s.intermediate == 0) jsonu::report_missing(src.path(), "intermediate_size");
       l.ffn = FfnKind::dense;
       l.ffn_width = s.intermediate;
       emit_mlp(inv, p.mlp, s.hidden, s.intermediate, i);
@@ -223,8 +230,8 @@ void emit_hybrid_layer(Inventory& inv, const HybridParts& p, ModelSpec& s, char 
       }
       break;
     default:
-      throw Error(ErrorCode::unknown_value, where,
-                  std::string("unknown block '") + kind + "' in " + where);
+      jsonu::report(Error(ErrorCode::unknown_value, where,
+                          std::string("unknown block '") + kind + "' in " + where));
   }
 }
 
@@ -244,10 +251,11 @@ void parse_nemotron_h(const Src& src, ModelSpec& s) {
   validate_heads(src, s);
   if (static_cast<int64_t>(p.size()) != s.num_layers || p.empty() ||
       static_cast<int64_t>(p.size()) > kMaxLayers) {
-    throw Error(ErrorCode::inconsistent, where,
-                where + " has " + std::to_string(p.size()) + " blocks for " +
-                    std::to_string(s.num_layers) + " layers");
+    jsonu::report(Error(ErrorCode::inconsistent, where,
+                        where + " has " + std::to_string(p.size()) + " blocks for " +
+                            std::to_string(s.num_layers) + " layers"));
   }
+  if (jsonu::failed()) return;  // collected: p[i] below needs the checks
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
   s.attention_bias = flag(src, {"attention_bias"}, false);
   s.mlp_bias = flag(src, {"mlp_bias"}, false);
@@ -255,6 +263,7 @@ void parse_nemotron_h(const Src& src, ModelSpec& s) {
   if (p.find('E') != std::string::npos) read_nemotron_moe(src, s);
   HybridParts parts;
   if (p.find('M') != std::string::npos) parts.mamba = mamba2_dims(src);
+  if (jsonu::failed()) return;  // mamba2_dims' checks guard the state sizes
   parts.attn.qkv_bias = parts.attn.o_bias = s.attention_bias;
   parts.mlp = MlpStyle{MlpKind::plain, "", "up_proj", "down_proj", nullptr, s.mlp_bias};
   parts.moe.gated = false;
@@ -280,7 +289,8 @@ void parse_jamba(const Src& src, ModelSpec& s) {
   s.family = "jamba";
   read_core_dims(src, s, nullptr);
   validate_heads(src, s);
-  if (s.intermediate == 0) jsonu::missing(src.path(), "intermediate_size");
+  if (s.intermediate == 0) jsonu::report_missing(src.path(), "intermediate_size");
+  if (jsonu::failed()) return;  // collected: no layers on a failed shape
   s.tied_embeddings = flag(src, {"tie_word_embeddings"}, false);
   read_moe(src, s, {"num_experts"}, {"intermediate_size"});
   const int64_t a_per = src.i({"attn_layer_period"}, 1, kMaxLayers).value_or(8);

@@ -71,8 +71,8 @@ void llama4_vision(const json& v, const std::string& p, int64_t text_h, Inventor
   const Vit d = read_vit(v, p, false);
   auto dim = [&](const char* k) {
     auto x = jsonu::opt_int(v, k, p, 1, kMaxWidth);
-    if (!x) jsonu::missing(p, k);
-    return *x;
+    if (!x) jsonu::report_missing(p, k);
+    return x.value_or(1);
   };
   const int64_t side = d.image / d.patch;
   inv.add("patch_embedding.linear", TensorRole::other, d.h, d.kernel, -1);
@@ -124,8 +124,8 @@ void siglip(Inventory& inv, const Vit& d, bool head) {
 void gemma4_vision(const json& v, const std::string& p, int64_t text_h, Inventory& inv) {
   auto need = [&](const char* k) {
     auto x = jsonu::opt_int(v, k, p, 1, kMaxWidth);
-    if (!x) jsonu::missing(p, k);
-    return *x;
+    if (!x) jsonu::report_missing(p, k);
+    return x.value_or(1);
   };
   const int64_t h = need("hidden_size"), inter = need("intermediate_size");
   const int64_t heads = need("num_attention_heads");
@@ -164,8 +164,8 @@ void gemma4_vision(const json& v, const std::string& p, int64_t text_h, Inventor
 void voxtral_audio(const json& a, const std::string& p, int64_t text_h, Inventory& inv) {
   auto need = [&](const char* k) {
     auto v = jsonu::opt_int(a, k, p, 1, kMaxWidth);
-    if (!v) jsonu::missing(p, k);
-    return *v;
+    if (!v) jsonu::report_missing(p, k);
+    return v.value_or(1);
   };
   const int64_t d = need("hidden_size"), ffn = need("intermediate_size");
   const int64_t layers = jsonu::opt_int(a, "num_hidden_layers", p, 1, kMaxLayers).value_or(32);

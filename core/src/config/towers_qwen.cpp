@@ -40,8 +40,9 @@ QwenVit read_qwen_vit(const json& v, const std::string& p, const std::string& ty
       if (ds->is_array()) d.deepstack = static_cast<int64_t>(ds->size());
       // One merger per entry; the entries name ViT layers.
       if (d.deepstack > d.depth) {
-        throw Error(ErrorCode::out_of_range, jsonu::join(p, "deepstack_visual_indexes"),
-                    jsonu::join(p, "deepstack_visual_indexes") + " lists more entries than depth");
+        jsonu::report(
+            Error(ErrorCode::out_of_range, jsonu::join(p, "deepstack_visual_indexes"),
+                  jsonu::join(p, "deepstack_visual_indexes") + " lists more entries than depth"));
       }
     }
   }

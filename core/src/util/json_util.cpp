@@ -133,12 +133,16 @@ void report(Error e) {
   g_collect->keep(std::move(e));
 }
 
+void report_missing(const std::string& path, const char* key) {
+  const std::string p = join(path, key);
+  report(Error(ErrorCode::missing_field, p, "missing required field " + p));
+}
+
+bool failed() { return g_collect && g_collect->failed(); }
+
 const json* require(const json& obj, const char* key, const std::string& path) {
   const json* v = find(obj, key);
-  if (!v) {
-    const std::string p = join(path, key);
-    report(Error(ErrorCode::missing_field, p, "missing required field " + p));
-  }
+  if (!v) report_missing(path, key);
   return v;
 }
 

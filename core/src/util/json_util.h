@@ -80,6 +80,12 @@ class Collect {
 
 // Throws `e`, or keeps it in the innermost Collect (the first one kept wins).
 void report(Error e);
+// report() of missing_field for `path.key` (missing() always throws).
+void report_missing(const std::string& path, const char* key);
+// Whether the innermost Collect holds an error (never while none is alive:
+// errors are thrown then). Collected code checks it before it trusts the
+// shape of what it read (an array's length, a layer list).
+bool failed();
 // The member `key` of `obj`; when absent or null, reports missing_field and
 // returns nullptr.
 const json* require(const json& obj, const char* key, const std::string& path);
