@@ -20,13 +20,17 @@ const json& catalog() {
 }
 
 // The error of parse_request, as {code, field}; null when it parses.
+// The request parse_request makes of `req` (which must parse).
+vramfit::Request parsed(const json& req) {
+  auto r = vramfit::parse_request(req);
+  REQUIRE(r.ok());
+  return std::move(r).value();
+}
+
 json parse_error(const json& req) {
-  try {
-    vramfit::parse_request(req);
-    return nullptr;
-  } catch (const vramfit::Error& e) {
-    return {{"code", vramfit::error_code_name(e.code())}, {"field", e.field()}};
-  }
+  const auto r = vramfit::parse_request(req);
+  if (r.ok()) return nullptr;
+  return {{"code", vramfit::error_code_name(r.error().code())}, {"field", r.error().field()}};
 }
 
 // {"a": {"b": v}} for path "a.b".
@@ -66,12 +70,11 @@ TEST_CASE("Custom GPU bounds are rows of the table: count, name length, memory")
 }
 
 TEST_CASE("custom_gpus text echoes as the array it parses to") {
-  const json echo =
-      vramfit::request_to_json(vramfit::parse_request({{"custom_gpus", "card: 20, big=0.5"}}));
+  const json echo = vramfit::request_to_json(parsed({{"custom_gpus", "card: 20, big=0.5"}}));
   CHECK(
       echo.at("custom_gpus") ==
       json::parse(R"([{"name": "card", "memory_gib": 20.0}, {"name": "big", "memory_gib": 0.5}])"));
-  CHECK(vramfit::request_to_json(vramfit::parse_request(echo)) == echo);
+  CHECK(vramfit::request_to_json(parsed(echo)) == echo);
 }
 
 TEST_CASE("The parser enforces every catalogue limit at that field's path") {
@@ -157,9 +160,9 @@ TEST_CASE("The echo holds every given field that applies and parses to itself") 
   };
   for (const json& req : requests) {
     INFO(req.dump());
-    const json echo = vramfit::request_to_json(vramfit::parse_request(req));
+    const json echo = vramfit::request_to_json(parsed(req));
     // Parsing the echo gives the same request.
-    CHECK(vramfit::request_to_json(vramfit::parse_request(echo)) == echo);
+    CHECK(vramfit::request_to_json(parsed(echo)) == echo);
     for (const auto& [key, value] : req.items()) {
       INFO(key);
       REQUIRE(echo.contains(key));
@@ -174,10 +177,24 @@ TEST_CASE("The echo holds every given field that applies and parses to itself") 
     }
   }
   // Task-specific fields stay out where they do not apply.
-  const json inference = vramfit::request_to_json(vramfit::parse_request(json::object()));
+  const json inference = vramfit::request_to_json(parsed(json::object()));
   CHECK_FALSE(inference.contains("optimizer"));
   CHECK_FALSE(inference.contains("lora"));
   CHECK_FALSE(inference.contains("gpu_memory_utilization"));  // vLLM only
   CHECK_FALSE(inference.contains("kv_cache_dtype"));          // derived, not given
   CHECK(inference.at("custom_gpus") == json::array());
+}
+
+// parse_request returns its first error (core/README.md "Errors"): fields
+// are read in the table's order and nothing after a failed one is set.
+TEST_CASE("parse_request: the first failing field in table order is the error") {
+  CHECK(parse_error({{"batch_size", 0}, {"seq_len", "x"}}) ==
+        json({{"code", "out_of_range"}, {"field", "batch_size"}}));
+  CHECK(parse_error({{"custom_gpus", "card 20"}, {"gpus", 3}, {"parallel", {{"tp", 2}}}}) ==
+        json({{"code", "invalid_request"}, {"field", "custom_gpus[0]"}}));
+  CHECK(parse_error({{"lora", {{"targets", json::array()}}}, {"task", "qlora"}}) ==
+        json({{"code", "out_of_range"}, {"field", "lora.targets"}}));
+  // Every field fine, then a rule between them.
+  CHECK(parse_error({{"seq_len", 100}, {"prompt_len", 200}}) ==
+        json({{"code", "inconsistent"}, {"field", "prompt_len"}}));
 }

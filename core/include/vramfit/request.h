@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/result.h"
+
 namespace vramfit {
 
 enum class Task { inference, full, lora, qlora, dora, qdora };
@@ -167,8 +169,8 @@ struct Request {
 };
 
 // Validates and fills a Request from JSON (everything except the model,
-// which the API resolves). Throws vramfit::Error naming the field.
-Request parse_request(const nlohmann::json& request);
+// which the API resolves); the first error names its field.
+Result<Request> parse_request(const nlohmann::json& request);
 
 // Training: resolves the stack version and fills every field the stack
 // sets that `request` does not give (nor a rule of the task rules out),

@@ -172,7 +172,7 @@ std::string run(const std::string& text) {
                     ")");
   }
   ResolvedModel model = resolve_model(req);
-  Request r = parse_request(req);
+  Request r = or_throw(parse_request(req));
   apply_stack_defaults(req, model.spec.stored_dtype, r);
   apply_gpus(model.spec, r);
   if (const json* ck = jsonu::find(req.at("model"), "checkpoint")) {

@@ -38,26 +38,31 @@ json check_enum(const Field& f, const json& v) {
   }
   std::string allowed;
   for (const auto& e : f.values) allowed += (allowed.empty() ? "" : ", ") + std::string(e.id);
-  throw Error(ErrorCode::unknown_value, f.path,
-              std::string(f.path) + ": unknown value \"" + s + "\" (one of: " + allowed + ")");
+  jsonu::report(
+      Error(ErrorCode::unknown_value, f.path,
+            std::string(f.path) + ": unknown value \"" + s + "\" (one of: " + allowed + ")"));
+  return json();
 }
 
 json check_modules(const Field& f, const json& t) {
   if (t.is_string()) {
     if (t.get<std::string>() != "all-linear") {
-      throw Error(ErrorCode::unknown_value, f.path,
-                  "lora.targets must be \"all-linear\" or a list of module names");
+      jsonu::report(Error(ErrorCode::unknown_value, f.path,
+                          "lora.targets must be \"all-linear\" or a list of module names"));
+      return json();
     }
     return t;
   }
   if (!t.is_array()) {
-    throw Error(ErrorCode::wrong_type, f.path,
-                "lora.targets must be \"all-linear\" or an array of strings");
+    jsonu::report(Error(ErrorCode::wrong_type, f.path,
+                        "lora.targets must be \"all-linear\" or an array of strings"));
+    return json();
   }
   if (t.empty() || t.size() > static_cast<size_t>(f.hi)) {
-    throw Error(
+    jsonu::report(Error(
         ErrorCode::out_of_range, f.path,
-        "lora.targets must list 1 to " + std::to_string(static_cast<int>(f.hi)) + " module names");
+        "lora.targets must list 1 to " + std::to_string(static_cast<int>(f.hi)) + " module names"));
+    return json();
   }
   json out = json::array();
   for (size_t i = 0; i < t.size(); ++i) {
@@ -101,9 +106,10 @@ json parse_gpus_text(const Field& f, const std::string& text) {
                           (gib[digits] == '.' && digits + 1 < gib.size() &&
                            gib.find_first_not_of("0123456789", digits + 1) == std::string::npos));
     if (name.empty() || !decimal) {
-      throw Error(
+      jsonu::report(Error(
           ErrorCode::invalid_request, p,
-          std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\" (or \"name:GiB@gpu\")");
+          std::string(f.path) + ": \"" + item + "\" is not \"name:GiB\" (or \"name:GiB@gpu\")"));
+      return json();
     }
     json& e = out.emplace_back(json::object());
     e["name"] = name;
@@ -115,14 +121,17 @@ json parse_gpus_text(const Field& f, const std::string& text) {
 
 json check_gpus(const Field& f, const json& given) {
   const json g = given.is_string() ? parse_gpus_text(f, given.get<std::string>()) : given;
+  if (jsonu::failed()) return json();
   if (!g.is_array()) {
-    throw Error(
+    jsonu::report(Error(
         ErrorCode::wrong_type, f.path,
-        "custom_gpus must be an array of {\"name\", \"memory_gib\"} or \"name:GiB,...\" text");
+        "custom_gpus must be an array of {\"name\", \"memory_gib\"} or \"name:GiB,...\" text"));
+    return json();
   }
   if (g.size() > static_cast<size_t>(f.hi)) {
-    throw Error(ErrorCode::out_of_range, f.path,
-                "at most " + std::to_string(static_cast<int>(f.hi)) + " custom GPUs");
+    jsonu::report(Error(ErrorCode::out_of_range, f.path,
+                        "at most " + std::to_string(static_cast<int>(f.hi)) + " custom GPUs"));
+    return json();
   }
   const Field& mem = fields::field("custom_gpus[].memory_gib");
   const Field& name = fields::field("custom_gpus[].name");
@@ -132,20 +141,24 @@ json check_gpus(const Field& f, const json& given) {
     jsonu::as_object(g[i], p);
     json& e = out.emplace_back(json::object());
     e["name"] = jsonu::opt_string(g[i], "name", p).value_or("custom " + std::to_string(i + 1));
+    if (jsonu::failed()) return json();
     const std::string& n = e["name"].get_ref<const std::string&>();
     if (n.empty() || n.size() > static_cast<size_t>(name.hi)) {
-      throw Error(
+      jsonu::report(Error(
           ErrorCode::out_of_range, p + ".name",
-          p + ".name must be 1 to " + std::to_string(static_cast<int>(name.hi)) + " characters");
+          p + ".name must be 1 to " + std::to_string(static_cast<int>(name.hi)) + " characters"));
+      return json();
     }
     auto gib = jsonu::opt_number(g[i], "memory_gib", p, mem.lo, mem.hi);
-    if (!gib) jsonu::missing(p, "memory_gib");
+    if (!gib) jsonu::report_missing(p, "memory_gib");
+    if (jsonu::failed()) return json();
     e["memory_bytes"] = static_cast<int64_t>(*gib * 1073741824.0);
     if (auto like = jsonu::opt_string(g[i], "like", p)) {
       const Gpu* chip = find_gpu(*like);
       if (!chip) {
-        throw Error(ErrorCode::unknown_value, p + ".like",
-                    p + ".like: \"" + *like + "\" is not a catalogue GPU id or alias");
+        jsonu::report(Error(ErrorCode::unknown_value, p + ".like",
+                            p + ".like: \"" + *like + "\" is not a catalogue GPU id or alias"));
+        return json();
       }
       e["like"] = chip->id;
     }
@@ -159,7 +172,8 @@ json check_weights(const json& w) {
     const Field& b = fields::field("weights_dtype.bits");
     const Field& g = fields::field("weights_dtype.group_size");
     auto bits = jsonu::opt_number(w, "bits", "weights_dtype", b.lo, b.hi);
-    if (!bits) jsonu::missing("weights_dtype", "bits");
+    if (!bits) jsonu::report_missing("weights_dtype", "bits");
+    if (jsonu::failed()) return json();
     json out;
     out["bits"] = *bits;
     out["group_size"] = jsonu::opt_int(w, "group_size", "weights_dtype", static_cast<int64_t>(g.lo),
@@ -167,9 +181,10 @@ json check_weights(const json& w) {
                             .value_or(0);
     return out;
   }
-  throw Error(
+  jsonu::report(Error(
       ErrorCode::wrong_type, "weights_dtype",
-      "weights_dtype must be a dtype id (\"bf16\", \"nf4\", ...) or {\"bits\", \"group_size\"}");
+      "weights_dtype must be a dtype id (\"bf16\", \"nf4\", ...) or {\"bits\", \"group_size\"}"));
+  return json();
 }
 
 // The value checked against the field's kind and bounds, in the form its
@@ -205,9 +220,10 @@ json check(const Field& f, const json& v) {
 // Rules between fields, after every field is read.
 void check_consistency(const json& req, Request& r) {
   if (r.prompt_len && *r.prompt_len > r.seq_len) {
-    throw Error(ErrorCode::inconsistent, "prompt_len",
-                "prompt_len (" + std::to_string(*r.prompt_len) + ") must not exceed seq_len (" +
-                    std::to_string(r.seq_len) + ")");
+    jsonu::report(Error(ErrorCode::inconsistent, "prompt_len",
+                        "prompt_len (" + std::to_string(*r.prompt_len) +
+                            ") must not exceed seq_len (" + std::to_string(r.seq_len) + ")"));
+    return;
   }
   // An eval object turns the eval phase on; unset sizes follow training's.
   if (jsonu::find(req, "eval")) {
@@ -216,12 +232,13 @@ void check_consistency(const json& req, Request& r) {
   }
   if (r.parallel.fsdp) r.parallel.zero = 3;
   if (r.parallel.offload_params && r.parallel.zero != 3) {
-    throw Error(ErrorCode::inconsistent, "parallel.offload_params",
-                "parallel.offload_params needs ZeRO-3 or FSDP (parallel.zero = 3)");
+    jsonu::report(Error(ErrorCode::inconsistent, "parallel.offload_params",
+                        "parallel.offload_params needs ZeRO-3 or FSDP (parallel.zero = 3)"));
+    return;
   }
   if (r.task == Task::inference && r.parallel.zero > 0) {
-    throw Error(ErrorCode::inconsistent, "parallel.zero",
-                "parallel.zero applies to training; inference uses tp/pp");
+    jsonu::report(Error(ErrorCode::inconsistent, "parallel.zero",
+                        "parallel.zero applies to training; inference uses tp/pp"));
   }
 }
 
@@ -237,12 +254,13 @@ void check_gpus_layout(Request& r) {
     const ParallelOptions& p = r.parallel;
     const bool layout_given = p.tp > 1 || p.pp > 1 || p.dp > 1;
     if (layout_given && layout_gpus(p) != *r.gpus) {
-      throw Error(ErrorCode::inconsistent, "gpus",
-                  "gpus (" + std::to_string(*r.gpus) +
-                      ") must equal the layout's parallel.tp x pp x dp (" + std::to_string(p.tp) +
-                      " x " + std::to_string(p.pp) + " x " + std::to_string(p.dp) + " = " +
-                      std::to_string(layout_gpus(p)) +
-                      "): make them match, or set tp, pp and dp back to 1");
+      jsonu::report(Error(ErrorCode::inconsistent, "gpus",
+                          "gpus (" + std::to_string(*r.gpus) +
+                              ") must equal the layout's parallel.tp x pp x dp (" +
+                              std::to_string(p.tp) + " x " + std::to_string(p.pp) + " x " +
+                              std::to_string(p.dp) + " = " + std::to_string(layout_gpus(p)) +
+                              "): make them match, or set tp, pp and dp back to 1"));
+      return;
     }
     r.layout_from_gpus = !layout_given;
   }
@@ -255,14 +273,24 @@ const char* enum_id(const Field& f, int index) {
 
 }  // namespace
 
-Request parse_request(const json& req) {
+Result<Request> parse_request(const json& req) {
+  // Stops at the first error, as the throwing parser did: a setter only ever
+  // sees a checked value.
+  jsonu::Collect errors;
   jsonu::as_object(req, "request");
+  if (errors.failed()) return errors.error();
   Request r;
   for (const Field& f : fields::request_fields()) {
     if (!f.set) continue;  // a part of a compound field
-    if (const json* v = locate(req, f.path)) f.set(r, check(f, *v));
+    const json* v = locate(req, f.path);
+    if (errors.failed()) return errors.error();
+    if (!v) continue;
+    const json checked = check(f, *v);
+    if (errors.failed()) return errors.error();
+    f.set(r, checked);
   }
   check_consistency(req, r);
+  if (errors.failed()) return errors.error();
   const bool several = (r.gpus && *r.gpus > 1) || layout_gpus(r.parallel) > 1;
   // A field given for a task or engine it does not apply to takes no effect
   // (and is left out of the echo): back to its default.
@@ -276,6 +304,7 @@ Request parse_request(const json& req) {
   for (const Field& f : fields::request_fields()) reset(f);
   r.layout_dropped = several && !fields::applies(fields::field("gpus"), r);
   check_gpus_layout(r);
+  if (errors.failed()) return errors.error();
   return r;
 }
 
