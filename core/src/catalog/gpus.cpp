@@ -24,7 +24,7 @@ void check_one_of(const std::string& v, const char* const (&set)[N], const std::
 // Present but possibly null: "no BF16" must be said, not forgotten.
 std::optional<double> nullable_tflops(const json& rec, const char* key, const std::string& path) {
   if (!rec.contains(key)) {
-    jsonu::require(rec, key, path);  // reports missing_field
+    jsonu::report_missing(path, key);
     return std::nullopt;
   }
   return jsonu::opt_number(rec, key, path, 0.1, 100000.0);

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "vramfit/checkpoint.h"
 
@@ -429,23 +430,25 @@ Result<GgufHeader> parse_gguf_header(const std::string& bytes) {
   // Hyperparameters under "<arch>.".
   const std::string a = h.architecture + ".";
   if (!h.architecture.empty()) {
-    GgufHyper& p = h.hp;
-    p.block_count = hyper_int(h, r, a + "block_count");
-    p.embedding_length = hyper_int(h, r, a + "embedding_length");
-    p.feed_forward_length = hyper_int(h, r, a + "feed_forward_length");
-    p.head_count = hyper_int(h, r, a + "attention.head_count");
-    p.head_count_kv = hyper_int(h, r, a + "attention.head_count_kv");
-    p.key_length = hyper_int(h, r, a + "attention.key_length");
-    p.value_length = hyper_int(h, r, a + "attention.value_length");
-    p.context_length = hyper_int(h, r, a + "context_length");
-    p.expert_count = hyper_int(h, r, a + "expert_count");
-    p.expert_used_count = hyper_int(h, r, a + "expert_used_count");
-    p.expert_feed_forward_length = hyper_int(h, r, a + "expert_feed_forward_length");
-    p.expert_shared_feed_forward_length = hyper_int(h, r, a + "expert_shared_feed_forward_length");
-    p.sliding_window = hyper_int(h, r, a + "attention.sliding_window");
-    p.rope_freq_base = hyper_float(h, a + "rope.freq_base");
-    p.rms_epsilon = hyper_float(h, a + "attention.layer_norm_rms_epsilon");
-    p.vocab_size = hyper_int(h, r, a + "vocab_size");
+    using H = GgufHyper;
+    static const std::pair<int64_t H::*, const char*> kInts[] = {
+        {&H::block_count, "block_count"},
+        {&H::embedding_length, "embedding_length"},
+        {&H::feed_forward_length, "feed_forward_length"},
+        {&H::head_count, "attention.head_count"},
+        {&H::head_count_kv, "attention.head_count_kv"},
+        {&H::key_length, "attention.key_length"},
+        {&H::value_length, "attention.value_length"},
+        {&H::context_length, "context_length"},
+        {&H::expert_count, "expert_count"},
+        {&H::expert_used_count, "expert_used_count"},
+        {&H::expert_feed_forward_length, "expert_feed_forward_length"},
+        {&H::expert_shared_feed_forward_length, "expert_shared_feed_forward_length"},
+        {&H::sliding_window, "attention.sliding_window"},
+        {&H::vocab_size, "vocab_size"}};
+    for (const auto& [member, key] : kInts) h.hp.*member = hyper_int(h, r, a + key);
+    h.hp.rope_freq_base = hyper_float(h, a + "rope.freq_base");
+    h.hp.rms_epsilon = hyper_float(h, a + "attention.layer_norm_rms_epsilon");
   }
   if (h.hp.vocab_size == 0) {
     auto it = h.array_lengths.find("tokenizer.ggml.tokens");

@@ -113,9 +113,8 @@ void lora_adapters(const Ctx& c, Emit& e) {
                 {"bytes", p.req.lora.dtype_bytes}}));
 }
 
-bool accumulates(const Prepared& p) {
-  return p.req.gradient_accumulation_steps > 1 && !p.req.optimizer_in_backward;
-}
+// (prepare refuses accumulation with optimizer_in_backward.)
+bool accumulates(const Prepared& p) { return p.req.gradient_accumulation_steps > 1; }
 
 // DeepSpeed ZeRO-1/2 under 16-bit mixed precision keeps its gradients in the
 // 16-bit model dtype (engine.py get_data_types: grad_accum_dtype defaults to

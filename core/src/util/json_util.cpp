@@ -117,6 +117,11 @@ class DepthGuardedDom : public nlohmann::detail::json_sax_dom_parser<json> {
   const std::string& text_;
 };
 
+Error missing_field(const std::string& path, const char* key) {
+  const std::string p = join(path, key);
+  return Error(ErrorCode::missing_field, p, "missing required field " + p);
+}
+
 void wrong(const std::string& path, const char* want, const json& v) {
   report(Error(ErrorCode::wrong_type, path, path + " must be " + want + ", got " + type_name(v)));
 }
@@ -133,10 +138,7 @@ void report(Error e) {
   g_collect->keep(std::move(e));
 }
 
-void report_missing(const std::string& path, const char* key) {
-  const std::string p = join(path, key);
-  report(Error(ErrorCode::missing_field, p, "missing required field " + p));
-}
+void report_missing(const std::string& path, const char* key) { report(missing_field(path, key)); }
 
 bool failed() { return g_collect && g_collect->failed(); }
 
@@ -326,10 +328,7 @@ std::optional<std::string> opt_string(const json& obj, const char* key, const st
   return as_string(*v, join(path, key));
 }
 
-void missing(const std::string& path, const char* key) {
-  std::string p = join(path, key);
-  throw Error(ErrorCode::missing_field, p, "missing required field " + p);
-}
+void missing(const std::string& path, const char* key) { throw missing_field(path, key); }
 
 }  // namespace jsonu
 }  // namespace vramfit
