@@ -79,7 +79,7 @@ json error_of(const json& req_or_text_holder, bool raw = false) {
   return r.at("error");
 }
 
-json llama_config() { return vramfit::preset_config(kLlama8B); }
+json llama_config() { return *vramfit::preset_config(kLlama8B).value(); }
 
 }  // namespace
 

@@ -179,7 +179,7 @@ TEST_CASE("opt_* treat absent and null as missing and join paths", "[json_util]"
   CHECK(e.field() == "parallel.s");
   CHECK(jsonu::join("", "seq_len") == "seq_len");
   CHECK(jsonu::join("lora", "rank") == "lora.rank");
-  const Error m = expect_error([] { jsonu::missing("custom_gpus[0]", "memory_gib"); });
+  const Error m = expect_error([] { jsonu::report_missing("custom_gpus[0]", "memory_gib"); });
   CHECK(m.code() == ErrorCode::missing_field);
   CHECK(m.field() == "custom_gpus[0].memory_gib");
 }

@@ -32,7 +32,7 @@ bool has_preset(const std::string& id) {
 }
 
 int64_t total_of(const std::string& id) {
-  const vramfit::ModelSpec s = parse_config(vramfit::preset_config(id), "model.preset");
+  const vramfit::ModelSpec s = parse_config(preset_json(id), "model.preset");
   return vramfit::count_params(s).total;
 }
 
@@ -61,7 +61,7 @@ TEST_CASE("Every preset parses and counts without error", "[presets]") {
   for (const auto& p : vramfit::preset_list()) {
     INFO(p.id << " (" << p.file << ")");
     try {
-      const json& cfg = vramfit::preset_config(p.id);
+      const json& cfg = preset_json(p.id);
       REQUIRE(cfg.is_object());
       const vramfit::ModelSpec s = parse_config(cfg, "model.preset");
       const vramfit::ParamCounts c = vramfit::count_params(s);
@@ -81,18 +81,15 @@ TEST_CASE("Every preset parses and counts without error", "[presets]") {
 }
 
 TEST_CASE("preset_config lookup is case-insensitive; unknown ids suggest", "[presets]") {
-  const json& a = vramfit::preset_config("meta-llama/Llama-3.1-8B");
-  const json& b = vramfit::preset_config("META-LLAMA/llama-3.1-8b");
+  const json& a = preset_json("meta-llama/Llama-3.1-8B");
+  const json& b = preset_json("META-LLAMA/llama-3.1-8b");
   CHECK(&a == &b);  // cached once per file
-  try {
-    vramfit::preset_config("meta-llama/Llama-3.1-8X");
-    FAIL("no error");
-  } catch (const vramfit::Error& e) {
-    CHECK(e.code() == vramfit::ErrorCode::unknown_preset);
-    CHECK(e.field() == "model.preset");
-    // "Llama-" shares the first six characters of the name part.
-    CHECK(std::string(e.what()).find("did you mean") != std::string::npos);
-  }
+  const auto r = vramfit::preset_config("meta-llama/Llama-3.1-8X");
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().code() == vramfit::ErrorCode::unknown_preset);
+  CHECK(r.error().field() == "model.preset");
+  // "Llama-" shares the first six characters of the name part.
+  CHECK(std::string(r.error().what()).find("did you mean") != std::string::npos);
 }
 
 TEST_CASE("Published parameter totals through presets", "[presets][params]") {
@@ -140,14 +137,14 @@ TEST_CASE("Instruct and quantised variants count like their base", "[presets][pa
 TEST_CASE("Active parameters of MoE presets", "[presets][params]") {
   // Mixtral-8x7B active: 12,879,925,248 (derivation in estimate_test.cpp;
   // paper "12.9B", methodology §3.10 "12.88B").
-  const vramfit::ModelSpec s = parse_config(vramfit::preset_config("mistralai/Mixtral-8x7B-v0.1"));
+  const vramfit::ModelSpec s = parse_config(preset_json("mistralai/Mixtral-8x7B-v0.1"));
   const auto c = vramfit::count_params(s);
   CHECK(c.active == 12879925248LL);
   CHECK(s.moe.num_experts == 8);
   CHECK(s.moe.experts_per_token == 2);
   // gpt-oss-20b: 3.61B active excluding the input embedding (§3.10, model
   // card "3.6B").
-  const auto g = vramfit::count_params(parse_config(vramfit::preset_config("openai/gpt-oss-20b")));
+  const auto g = vramfit::count_params(parse_config(preset_json("openai/gpt-oss-20b")));
   CHECK(static_cast<double>(g.active_no_embed) == Approx(3.61e9).epsilon(0.005));
 }
 

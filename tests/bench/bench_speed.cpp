@@ -28,7 +28,7 @@ double micros_per_call(F f, int n) {
 
 int main() {
   const char* big = "deepseek-ai/DeepSeek-V3";
-  const nlohmann::json& cfg = vramfit::preset_config(big);
+  const nlohmann::json& cfg = *vramfit::preset_config(big).value();
   double parse = micros_per_call(
       [&] {
         auto s = vramfit::parse_model_config(cfg).value();

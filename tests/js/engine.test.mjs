@@ -276,3 +276,60 @@ test('lazy presets: the default preset answers at once, the others after loadPre
   assert.equal(lazy.presetLoaded(other), true);
   assert.ok(lazy.estimate({model: {preset: other}}).total_bytes > 0);
 });
+
+// The core has no exceptions (core/README.md "Errors"): a bug aborts the
+// module, which cannot be called again. A stand-in factory whose first module
+// aborts on its first estimate (as Emscripten's abort() throws a
+// RuntimeError "Aborted(...)") checks what engine.js does then: that call
+// gets an internal EstimatorError, calls while the new module starts get one
+// too, and the new module answers with the presets' configs handed to it.
+test('an aborted module is replaced by a new one, with the presets handed over', async () => {
+  const made = [];
+  const factory = async () => {
+    const m = {
+      added: [],
+      calls: 0,
+      version: () => 'stand-in',
+      presetLoaded: () => true,
+      addDataJson(text) {
+        this.added.push(text);
+        return '{"schema_version": 2, "added": 1}';
+      },
+      estimateJson(text) {
+        this.calls += 1;
+        if (made.length === 1) throw new WebAssembly.RuntimeError('Aborted(internal error)');
+        return JSON.stringify({echo: JSON.parse(text)});
+      },
+    };
+    made.push(m);
+    return m;
+  };
+  const stand = await loadEngine({factory, presets: 'lazy', wasmBinary: new Uint8Array(0)});
+  globalThis.__vramfitEmbedded = {presets: () => '{"presets/x.json": "{}"}'};
+  try {
+    await stand.loadPresets();
+  } finally {
+    delete globalThis.__vramfitEmbedded;
+  }
+  assert.deepEqual(made[0].added, ['{"presets/x.json": "{}"}']);
+  const first = (() => {
+    try {
+      stand.estimate({a: 1});
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(first instanceof EstimatorError, 'the aborted call is an EstimatorError');
+  assert.equal(first.code, 'internal');
+  assert.match(first.message, /Aborted\(internal error\).*restarts/);
+  // Before the new module is up: an internal error, no call into the dead one.
+  assert.throws(
+    () => stand.estimate({a: 2}),
+    (e) => e.code === 'internal' && /restarting/.test(e.message),
+  );
+  assert.equal(made[0].calls, 1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(made.length, 2, 'a second module was made');
+  assert.deepEqual(made[1].added, ['{"presets/x.json": "{}"}'], "the presets' configs handed over");
+  assert.deepEqual(stand.estimate({a: 3}), {echo: {a: 3}});
+});

@@ -105,14 +105,46 @@ function fetchedWasm() {
 export async function loadEngine(options = {}) {
   const {factory = createVramfit, presets = 'eager', ...moduleArgs} = options;
   const wasmBinary = moduleArgs.wasmBinary ?? embedded()?.wasm();
-  let mod;
-  if (wasmBinary || typeof fetch !== 'function') mod = await factory({...moduleArgs, wasmBinary});
-  else {
+  const instantiate = () => {
+    if (wasmBinary || typeof fetch !== 'function') return factory({...moduleArgs, wasmBinary});
     const {instantiateWasm, failure} = fetchedWasm();
-    mod = await Promise.race([factory({...moduleArgs, instantiateWasm}), failure]);
-  }
+    return Promise.race([factory({...moduleArgs, instantiateWasm}), failure]);
+  };
+  let mod = await instantiate();
   let presetsPromise = null;
   let presetsDone = false;
+  let presetsData = null; // the presets' text, handed again to a restarted module
+  // The core returns every input error as a value and has no exceptions; what
+  // stops it (an abort: a bug, never bad input; core/README.md "Errors")
+  // leaves the module unusable. The call that hit it gets an internal error,
+  // and a new module takes over as soon as it is up.
+  const call = (fn) => {
+    if (!mod) {
+      throw new EstimatorError(
+        'internal',
+        '',
+        'the engine is restarting after an internal error: try again in a moment',
+      );
+    }
+    try {
+      return fn(mod);
+    } catch (e) {
+      if (e instanceof EstimatorError) throw e;
+      mod = null;
+      instantiate().then(
+        (m) => {
+          if (presetsData !== null) m.addDataJson(presetsData);
+          mod = m;
+        },
+        () => {}, // the next call reports it: the engine stays down
+      );
+      throw new EstimatorError(
+        'internal',
+        '',
+        `internal error in the engine (${e?.message ?? e}); it restarts: try again`,
+      );
+    }
+  };
   // preset counts or not -> the core's text. Each call parses it anew: a
   // fresh object for the caller, and JSON.parse of the ~80 KB text is several
   // times quicker than structuredClone of the parsed object.
@@ -121,31 +153,33 @@ export async function loadEngine(options = {}) {
     version: String(mod.version()),
     estimate(request) {
       const text = typeof request === 'string' ? request : JSON.stringify(request);
-      return parseResponse(mod.estimateJson(text));
+      return parseResponse(call((m) => m.estimateJson(text)));
     },
     catalog({presetCounts = true} = {}) {
       const key = Boolean(presetCounts);
-      if (!catalogs.has(key)) catalogs.set(key, mod.catalogJson(key));
-      return parseResponse(catalogs.get(key));
+      const text = catalogs.get(key) ?? call((m) => m.catalogJson(key));
+      catalogs.set(key, text);
+      return parseResponse(text);
     },
     checkpointHeader(format, bytes, packedBits = 4) {
-      return parseResponse(mod.checkpointHeaderJson(format, bytes, packedBits));
+      return parseResponse(call((m) => m.checkpointHeaderJson(format, bytes, packedBits)));
     },
     checkpointPlan(input) {
-      return parseResponse(mod.checkpointPlanJson(JSON.stringify(input)));
+      return parseResponse(call((m) => m.checkpointPlanJson(JSON.stringify(input))));
     },
     configFile(text, what = 'config.json') {
-      return parseResponse(mod.configFileJson(text, what)).config;
+      return parseResponse(call((m) => m.configFileJson(text, what))).config;
     },
     /** Whether `preset`'s config is in (or it is no preset: estimate says so). */
     presetLoaded(preset) {
-      return presetsDone || Boolean(mod.presetLoaded(String(preset)));
+      return presetsDone || Boolean(call((m) => m.presetLoaded(String(preset))));
     },
     /** Hands the module every preset's config (once; a failure may be retried). */
     loadPresets() {
       presetsPromise ??= presetsText().then(
         (text) => {
-          parseResponse(mod.addDataJson(text));
+          parseResponse(call((m) => m.addDataJson(text)));
+          presetsData = text;
           presetsDone = true;
         },
         (e) => {

@@ -25,7 +25,7 @@ enum class ErrorCode {
 
 const char* error_code_name(ErrorCode code);
 
-// Thrown inside the core, caught at the API facade and turned into JSON.
+// Returned inside the core (result.h), turned into JSON by the API facade.
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, std::string field, const std::string& message, uint64_t need_bytes = 0)

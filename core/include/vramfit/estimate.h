@@ -10,6 +10,7 @@
 
 #include "vramfit/model.h"
 #include "vramfit/request.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
@@ -59,12 +60,12 @@ struct Breakdown {
 };
 
 // Weight format for a request on a model (explicit, detected, or default).
-WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req);
+Result<WeightFormat> resolve_weight_format(const ModelSpec& spec, const Request& req);
 // The format the checkpoint's files store (quantization_config, else
 // torch_dtype, else bf16), whatever format the request loads it in.
 WeightFormat checkpoint_weight_format(const ModelSpec& spec);
 
 // Full estimate. `explain` = false skips formula/inputs text (searches).
-Breakdown estimate_memory(const ModelSpec& spec, const Request& req, bool explain = true);
+Result<Breakdown> estimate_memory(const ModelSpec& spec, const Request& req, bool explain = true);
 
 }  // namespace vramfit

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "vramfit/result.h"
+
 namespace vramfit {
 
 struct PresetInfo {
@@ -17,10 +19,10 @@ struct PresetInfo {
 // All presets, sorted by id.
 const std::vector<PresetInfo>& preset_list();
 
-// The parsed config.json of a preset (case-insensitive id); throws
+// The parsed config.json of a preset (case-insensitive id), or
 // Error(unknown_preset) naming close matches, or when the preset's config is
 // not at hand yet (the web module, preset_config_loaded).
-const nlohmann::json& preset_config(const std::string& id);
+Result<const nlohmann::json*> preset_config(const std::string& id);
 
 // False only for a known preset whose config file is neither embedded nor
 // added yet: the web module embeds the default preset's config and receives

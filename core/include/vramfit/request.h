@@ -175,9 +175,10 @@ Result<Request> parse_request(const nlohmann::json& request);
 // Training: resolves the stack version and fills every field the stack
 // sets that `request` does not give (nor a rule of the task rules out),
 // recording its path in r.stack_defaults. `stored_dtype` is the model's
-// torch_dtype. Throws unknown_value for a stack_version the stack lacks.
-void apply_stack_defaults(const nlohmann::json& request, const std::string& stored_dtype,
-                          Request& r);
+// torch_dtype. unknown_value for a stack_version the stack lacks; a default
+// that contradicts the request (check_consistency) is its error too.
+Status apply_stack_defaults(const nlohmann::json& request, const std::string& stored_dtype,
+                            Request& r);
 
 const char* task_name(Task t);
 const char* precision_name(Precision p);

@@ -1,8 +1,6 @@
-// A value or the Error that prevented it. The core is moving from throwing
-// vramfit::Error to returning it (core/README.md "Errors": the web module
-// built without C++ exception support is ~20 KB smaller packed); converted
-// functions return Result<T>, the rest still throw, and or_throw() joins the
-// two until the API facade returns Results too.
+// A value or the Error that prevented it. The core returns its errors and
+// never throws (core/README.md "Errors"): the web module is built without C++
+// exception support, ~15 KB smaller packed.
 #pragma once
 
 #include <optional>
@@ -15,7 +13,9 @@ namespace vramfit {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  // Implicit by design; T&& so that `return local;` moves (C++17 implicit move).
+  Result(const T& value) : value_(value) {}        // NOLINT
+  Result(T&& value) : value_(std::move(value)) {}  // NOLINT
   Result(Error error) : error_(std::move(error)) {}
   bool ok() const { return !error_.has_value(); }
   const T& value() const& { return *value_; }
@@ -27,12 +27,33 @@ class [[nodiscard]] Result {
   std::optional<Error> error_;
 };
 
-// Throws the error (for callers that still throw), else the value.
+// Success or the Error that prevented it.
+template <>
+class [[nodiscard]] Result<void> {
+ public:
+  Result() = default;
+  Result(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
+  bool ok() const { return !error_.has_value(); }
+  const Error& error() const { return *error_; }
+
+ private:
+  std::optional<Error> error_;
+};
+using Status = Result<void>;
+
+#if defined(__cpp_exceptions)
+// Throws the error, else returns the value: for native callers that prefer
+// exceptions (the CLI, tests). The core itself never throws (the web module
+// is built without exception support).
 template <class T>
 T or_throw(Result<T>&& r) {
   if (!r.ok()) throw r.error();
   return std::move(r).value();
 }
+inline void or_throw(Status&& s) {
+  if (!s.ok()) throw s.error();
+}
+#endif
 
 }  // namespace vramfit
 
@@ -44,5 +65,13 @@ T or_throw(Result<T>&& r) {
   auto tmp = (expr);                 \
   if (!tmp.ok()) return tmp.error(); \
   lhs = std::move(tmp).value()
+// Inside a function that returns a Result: returns the error of `expr` (a
+// Status or Result) if it has one.
+#define VRAMFIT_RETURN_IF_ERROR(expr) VRAMFIT_RIE_(VRAMFIT_CAT_(vramfit_status_, __LINE__), expr)
+#define VRAMFIT_RIE_(tmp, expr)        \
+  do {                                 \
+    auto tmp = (expr);                 \
+    if (!tmp.ok()) return tmp.error(); \
+  } while (0)
 #define VRAMFIT_CAT_(a, b) VRAMFIT_CAT2_(a, b)
 #define VRAMFIT_CAT2_(a, b) a##b

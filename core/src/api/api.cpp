@@ -32,13 +32,15 @@ using json = nlohmann::json;
 
 // Presets are immutable: parse each once (the page re-estimates on every
 // keystroke with the same model). Single-threaded use, as in wasm and CLI.
-const ModelSpec& preset_spec(const std::string& id) {
+Result<const ModelSpec*> preset_spec(const std::string& id) {
   static std::map<std::string, ModelSpec> cache;
-  const nlohmann::json& cfg = preset_config(id);  // throws unknown_preset
+  VRAMFIT_ASSIGN_OR_RETURN(const json* cfg, preset_config(id));
   auto it = cache.find(id);
-  if (it == cache.end())
-    it = cache.emplace(id, or_throw(parse_model_config(cfg, "model.preset"))).first;
-  return it->second;
+  if (it == cache.end()) {
+    VRAMFIT_ASSIGN_OR_RETURN(ModelSpec spec, parse_model_config(*cfg, "model.preset"));
+    it = cache.emplace(id, std::move(spec)).first;
+  }
+  return &it->second;
 }
 
 struct ResolvedModel {
@@ -47,27 +49,30 @@ struct ResolvedModel {
   std::string source;  // preset / config
 };
 
-ResolvedModel resolve_model(const json& req) {
-  const json* m = jsonu::find(req, "model");
-  if (!m) jsonu::missing("", "model");
-  jsonu::as_object(*m, "model");
+// Runs under the facade's jsonu::Collect (guarded).
+Result<ResolvedModel> resolve_model(const json& req) {
+  const json* m = jsonu::require(req, "model", "");
+  if (!m || !jsonu::as_object(*m, "model").is_object()) return jsonu::first_error();
   const json* preset = jsonu::find(*m, "preset");
   const json* config = jsonu::find(*m, "config");
   if ((preset != nullptr) == (config != nullptr)) {
-    throw Error(ErrorCode::invalid_request, "model",
-                "model must have exactly one of \"preset\" (a built-in Hub id) or \"config\" "
-                "(a config.json object)");
+    return Error(ErrorCode::invalid_request, "model",
+                 "model must have exactly one of \"preset\" (a built-in Hub id) or \"config\" "
+                 "(a config.json object)");
   }
   ResolvedModel r;
   if (preset) {
     r.id = jsonu::as_string(*preset, "model.preset");
+    if (jsonu::failed()) return jsonu::first_error();
     r.source = "preset";
-    r.spec = preset_spec(r.id);
+    VRAMFIT_ASSIGN_OR_RETURN(const ModelSpec* spec, preset_spec(r.id));
+    r.spec = *spec;
   } else {
     jsonu::as_object(*config, "model.config");
     r.source = "config";
     r.id = jsonu::opt_string(*m, "id", "model").value_or("");
-    r.spec = or_throw(parse_model_config(*config, "model.config"));
+    if (jsonu::failed()) return jsonu::first_error();
+    VRAMFIT_ASSIGN_OR_RETURN(r.spec, parse_model_config(*config, "model.config"));
   }
   return r;
 }
@@ -161,30 +166,34 @@ json model_json(const ResolvedModel& m) {
   return j;
 }
 
-std::string run(const std::string& text) {
+// Runs under the facade's jsonu::Collect (guarded).
+Result<std::string> run(const std::string& text) {
   const json req = jsonu::parse_text(text, "request");
   jsonu::as_object(req, "request");
+  if (jsonu::failed()) return jsonu::first_error();
   if (auto v = jsonu::opt_int(req, "schema_version", "", 0, 1000);
       v && (*v < kOldestRequestSchema || *v > kSchemaVersion)) {
-    throw Error(ErrorCode::unknown_value, "schema_version",
-                "schema_version " + std::to_string(*v) + " is not supported (this build reads " +
-                    std::to_string(kOldestRequestSchema) + " to " + std::to_string(kSchemaVersion) +
-                    ")");
+    return Error(ErrorCode::unknown_value, "schema_version",
+                 "schema_version " + std::to_string(*v) + " is not supported (this build reads " +
+                     std::to_string(kOldestRequestSchema) + " to " +
+                     std::to_string(kSchemaVersion) + ")");
   }
-  ResolvedModel model = resolve_model(req);
-  Request r = or_throw(parse_request(req));
-  apply_stack_defaults(req, model.spec.stored_dtype, r);
-  apply_gpus(model.spec, r);
-  if (const json* ck = jsonu::find(req.at("model"), "checkpoint")) {
+  if (jsonu::failed()) return jsonu::first_error();
+  VRAMFIT_ASSIGN_OR_RETURN(const ResolvedModel model, resolve_model(req));
+  VRAMFIT_ASSIGN_OR_RETURN(Request r, parse_request(req));
+  VRAMFIT_RETURN_IF_ERROR(apply_stack_defaults(req, model.spec.stored_dtype, r));
+  VRAMFIT_RETURN_IF_ERROR(apply_gpus(model.spec, r));
+  if (const json* ck = jsonu::find(*jsonu::find(req, "model"), "checkpoint")) {
     jsonu::as_object(*ck, "model.checkpoint");
     auto total = jsonu::opt_int(*ck, "total_bytes", "model.checkpoint", 1, int64_t{1} << 52);
-    if (!total) jsonu::missing("model.checkpoint", "total_bytes");
-    r.checkpoint_bytes = *total;
+    if (!total) jsonu::report_missing("model.checkpoint", "total_bytes");
     r.checkpoint_source = jsonu::opt_string(*ck, "source", "model.checkpoint").value_or("headers");
+    if (jsonu::failed()) return jsonu::first_error();
+    r.checkpoint_bytes = *total;
   }
   if (r.model_id.empty()) r.model_id = model.id;
   if (model.source == "preset") r.preset = model.id;
-  const Prepared p = prepare(model.spec, r);
+  VRAMFIT_ASSIGN_OR_RETURN(const Prepared p, prepare(model.spec, r));
   const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, true);
   json out = json::object();
   out["schema_version"] = kSchemaVersion;
@@ -229,7 +238,7 @@ std::string run(const std::string& text) {
     out["engine"]["ollama"] = ollama_json(p);
   }
   if (json sp = speed_json(p); !sp.is_null()) out["speed"] = std::move(sp);
-  const FitReport fit = fit_report(p, bd);
+  VRAMFIT_ASSIGN_OR_RETURN(const FitReport fit, fit_report(p, bd));
   add_fit_report(out, fit);
   json& warnings = out["warnings"] = json::array();
   add_warnings(warnings, bd.warnings);
@@ -249,16 +258,15 @@ json error_json(const std::string& code, const std::string& field, const std::st
   return out;
 }
 
-std::string guarded_call(std::string (*call)(void*), void* fn) {
-  try {
-    return call(fn);
-  } catch (const Error& e) {
+std::string guarded_call(Result<std::string> (*call)(void*), void* fn) {
+  jsonu::Collect errors;
+  const Result<std::string> out = call(fn);
+  // A read the call did not stop at came first: its error is the answer.
+  if (errors.failed() || !out.ok()) {
+    const Error& e = errors.failed() ? errors.error() : out.error();
     return dump(error_json(error_code_name(e.code()), e.field(), e.what()));
-  } catch (const std::exception& e) {
-    return dump(error_json("internal", "", std::string("internal error: ") + e.what()));
-  } catch (...) {
-    return dump(error_json("internal", "", "internal error"));
   }
+  return out.value();
 }
 
 // Invalid UTF-8 from a config must not make dump() throw: replace it.
@@ -269,22 +277,17 @@ std::string estimate_json(const std::string& request_json) {
 }
 
 std::string json_text_error(const std::string& text, const std::string& what) {
-  try {
-    jsonu::parse_text(text, what);
-    return "";
-  } catch (const Error& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string(what) + ": " + e.what();
-  }
+  jsonu::Collect errors;
+  jsonu::parse_text(text, what);
+  return errors.failed() ? errors.error().what() : "";
 }
 
 std::string config_file_json(const std::string& text, const std::string& what) {
-  return guarded([&] {
+  return guarded([&]() -> Result<json> {
     json out = json::object();
     out["schema_version"] = kSchemaVersion;
     out["config"] = jsonu::parse_text(jsonu::map_config_literals(text), what);
-    return dump(out);
+    return Result<json>(std::move(out));  // a parse error: guarded answers it
   });
 }
 
@@ -306,10 +309,11 @@ std::string catalog_json(bool preset_counts) {
 }
 
 std::string add_data_json(const std::string& files_json) {
-  return guarded([&] {
+  return guarded([&]() -> Result<json> {
     const json files = jsonu::parse_text(files_json, "data files");
+    if (jsonu::failed()) return jsonu::first_error();
     if (!files.is_object()) {
-      throw Error(ErrorCode::wrong_type, "", "data files: expected an object of file texts");
+      return Error(ErrorCode::wrong_type, "", "data files: expected an object of file texts");
     }
     int n = 0;
     for (const auto& item : files.items()) {
@@ -320,8 +324,8 @@ std::string add_data_json(const std::string& files_json) {
         return name == "presets/" + p.file;
       });
       if (!known || !text.is_string()) {
-        throw Error(ErrorCode::unknown_value, name,
-                    "data files: \"" + name + "\" is not a preset file given as text");
+        return Error(ErrorCode::unknown_value, name,
+                     "data files: \"" + name + "\" is not a preset file given as text");
       }
       if (find_embedded(name) != nullptr) continue;
       add_data_file(name, text.get<std::string>());
@@ -330,7 +334,7 @@ std::string add_data_json(const std::string& files_json) {
     json out = json::object();
     out["schema_version"] = kSchemaVersion;
     out["added"] = n;
-    return out;
+    return Result<json>(std::move(out));
   });
 }
 

@@ -103,15 +103,17 @@ json catalog_document(bool preset_counts) {
     e["id"] = p.id;
     e["source"] = p.source;
     if (!preset_counts) continue;
-    try {
-      const ModelSpec s = or_throw(parse_model_config(preset_config(p.id), "model.preset"));
-      const ParamCounts c = count_params(s);
-      e["model_type"] = s.model_type;
-      e["params"] = c.total;
-      if (s.moe.num_experts > 0) e["active_params"] = c.active;
-    } catch (const Error& err) {
-      e["error"] = err.what();  // surfaced by tests; never expected
+    const Result<const json*> cfg = preset_config(p.id);
+    const Result<ModelSpec> s =
+        cfg.ok() ? parse_model_config(*cfg.value(), "model.preset") : cfg.error();
+    if (!s.ok()) {
+      e["error"] = s.error().what();  // surfaced by tests; never expected
+      continue;
     }
+    const ParamCounts c = count_params(s.value());
+    e["model_type"] = s.value().model_type;
+    e["params"] = c.total;
+    if (s.value().moe.num_experts > 0) e["active_params"] = c.active;
   }
   json gpus = json::array();
   for (const auto& g : gpu_catalog()) {

@@ -103,18 +103,21 @@ CheckpointSummary summary_from_json(const json& v, const std::string& path) {
   return out;
 }
 
-json plan_document(const json& in) {
+// Runs under the facade's jsonu::Collect (guarded).
+Result<json> plan_document(const json& in) {
   jsonu::as_object(in, "");
   std::optional<std::vector<std::string>> listing;
   if (const json* f = jsonu::find(in, "files")) {
     if (!f->is_array())
-      throw Error(ErrorCode::wrong_type, "files", "files must be an array of file names");
+      return Error(ErrorCode::wrong_type, "files", "files must be an array of file names");
     listing.emplace();
     for (size_t i = 0; i < f->size(); ++i)
       listing->push_back(jsonu::as_string((*f)[i], "files[" + std::to_string(i) + "]"));
   }
   const std::string gguf = jsonu::opt_string(in, "gguf_file", "").value_or("");
-  const CheckpointPlan p = or_throw(plan_checkpoint(listing ? &*listing : nullptr, gguf));
+  if (jsonu::failed()) return jsonu::first_error();
+  VRAMFIT_ASSIGN_OR_RETURN(const CheckpointPlan p,
+                           plan_checkpoint(listing ? &*listing : nullptr, gguf));
 
   json out = json::object();
   out["schema_version"] = kSchemaVersion;
@@ -138,7 +141,7 @@ json plan_document(const json& in) {
   lim["gguf_first_read_bytes"] = kHubGgufFirstRead;
   if (const json* index = jsonu::find(in, "index")) {
     // A safetensors index the front end fetched: its shards, checked here.
-    const SafetensorsIndex ix = or_throw(parse_safetensors_index(*index));
+    VRAMFIT_ASSIGN_OR_RETURN(const SafetensorsIndex ix, parse_safetensors_index(*index));
     json& o = out["index"];
     o["shards"] = ix.shards;
     o["total_size"] = ix.total_size ? json(*ix.total_size) : json();
@@ -149,11 +152,12 @@ json plan_document(const json& in) {
   const json* summaries = jsonu::find(in, "summaries");
   if (!summaries) return out;
   if (!summaries->is_array())
-    throw Error(ErrorCode::wrong_type, "summaries", "summaries must be an array");
+    return Error(ErrorCode::wrong_type, "summaries", "summaries must be an array");
   std::vector<CheckpointSummary> parts;
   for (size_t i = 0; i < summaries->size(); ++i) {
     parts.push_back(summary_from_json((*summaries)[i], "summaries[" + std::to_string(i) + "]"));
   }
+  if (jsonu::failed()) return jsonu::first_error();
   const CheckpointSummary sum = merge_checkpoint_summaries(parts);
   out["summary"] = checkpoint_summary_json(sum);
   if (auto total = jsonu::opt_int(in, "index_total_size", "", 0, kBig)) {
@@ -172,17 +176,17 @@ json plan_document(const json& in) {
     cj["reason"] = c.reason;
     cj["packing_guessed"] = c.packing_guessed;
   }
-  return out;
+  return out;  // a read above that failed: guarded answers its error
 }
 
 }  // namespace
 
 std::string checkpoint_header_json(const std::string& format, const std::string& bytes,
                                    int packed_bits) {
-  return guarded([&] {
+  return guarded([&]() -> Result<json> {
     const Result<CheckpointFileHeader> h = read_checkpoint_header(format, bytes, packed_bits);
     if (h.ok()) return header_document(h.value());
-    if (h.error().need_bytes() == 0) throw h.error();
+    if (h.error().need_bytes() == 0) return h.error();
     json out = json::object();  // fetch that many bytes and call again
     out["schema_version"] = kSchemaVersion;
     out["need_bytes"] = h.error().need_bytes();
@@ -191,8 +195,11 @@ std::string checkpoint_header_json(const std::string& format, const std::string&
 }
 
 std::string checkpoint_plan_json(const std::string& input_json) {
-  return guarded(
-      [&] { return plan_document(jsonu::parse_text(input_json, "checkpoint plan input")); });
+  return guarded([&]() -> Result<json> {
+    const json in = jsonu::parse_text(input_json, "checkpoint plan input");
+    if (jsonu::failed()) return jsonu::first_error();
+    return plan_document(in);
+  });
 }
 
 }  // namespace vramfit

@@ -313,16 +313,16 @@ bool listed(const std::vector<std::string>& list, const std::string& v) {
   return list.empty() || std::find(list.begin(), list.end(), v) != list.end();
 }
 
-const StackVersion& stack_version_of(const Stack& s, const std::string& id) {
-  if (id.empty()) return s.versions.front();
+Result<const StackVersion*> stack_version_of(const Stack& s, const std::string& id) {
+  if (id.empty()) return &s.versions.front();
   std::string allowed;
   for (const StackVersion& v : s.versions) {
-    if (v.id == id) return v;
+    if (v.id == id) return &v;
     allowed += (allowed.empty() ? "" : ", ") + v.id;
   }
-  throw Error(ErrorCode::unknown_value, "stack_version",
-              "stack_version: stack \"" + s.id + "\" has no version \"" + id +
-                  "\" (one of: " + allowed + ")");
+  return Error(ErrorCode::unknown_value, "stack_version",
+               "stack_version: stack \"" + s.id + "\" has no version \"" + id +
+                   "\" (one of: " + allowed + ")");
 }
 }  // namespace
 
@@ -330,15 +330,17 @@ bool Request::from_stack(const std::string& field) const {
   return std::find(stack_defaults.begin(), stack_defaults.end(), field) != stack_defaults.end();
 }
 
-void apply_stack_defaults(const json& req, const std::string& stored_dtype, Request& r) {
+Status apply_stack_defaults(const json& req, const std::string& stored_dtype, Request& r) {
   r.stack_defaults.clear();
   r.mechanisms = StackMechanisms{};
-  if (!is_training(r.task)) return;
+  if (!is_training(r.task)) return {};
   const Stack* s = find_stack(r.stack);
   if (!s)
-    throw Error(ErrorCode::unknown_value, "stack", "stack: unknown value \"" + r.stack + "\"");
-  const StackVersion& v = stack_version_of(*s, r.stack_version);
+    return Error(ErrorCode::unknown_value, "stack", "stack: unknown value \"" + r.stack + "\"");
+  VRAMFIT_ASSIGN_OR_RETURN(const StackVersion* found, stack_version_of(*s, r.stack_version));
+  const StackVersion& v = *found;
   r.stack_version = v.id;
+  jsonu::Collect errors;
   for (const StackMechanism& m : v.mechanisms) {
     for (const StackMechanismFlag& k : stack_mechanism_flags()) {
       if (m.id == k.id) r.mechanisms.*k.flag = true;
@@ -353,10 +355,14 @@ void apply_stack_defaults(const json& req, const std::string& stored_dtype, Requ
     const Field& f = fields::field(d.field);
     if (!f.set || !fields::applies(f, r) || locate(req, f.path)) continue;
     if (r.from_stack(d.field)) continue;  // an earlier default for this field matched
-    f.set(r, check(f, d.value));
+    const json checked = check(f, d.value);
+    if (errors.failed()) return errors.error();
+    f.set(r, checked);
     r.stack_defaults.push_back(d.field);
   }
   check_consistency(req, r);
+  if (errors.failed()) return errors.error();
+  return {};
 }
 
 const char* task_name(Task t) {

@@ -21,7 +21,7 @@ using json = nlohmann::json;
 json load_records(const std::string& text, const char* file, const char* array_key);
 
 // Reports inconsistent when `rec` has a key outside `allowed`. Every helper
-// here reports through jsonu::report (thrown, or kept by a jsonu::Collect).
+// here reports through jsonu::report (kept by the caller's jsonu::Collect).
 void reject_unknown_keys(const json& rec, const std::string& path,
                          std::initializer_list<const char*> allowed);
 

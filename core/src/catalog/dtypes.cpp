@@ -70,10 +70,8 @@ catalog::KeyIndex index_dtypes(const std::vector<DType>& dtypes) {
 
 const Table& embedded_table() {
   static const Table table = [] {
-    const EmbeddedFile* f = find_embedded("dtypes.json");
-    if (!f) throw Error(ErrorCode::internal, "", "dtypes.json is not embedded");
     Table t;
-    t.dtypes = or_throw(parse_dtype_table(std::string(f->data, f->size)));
+    t.dtypes = checked(parse_dtype_table(embedded_text("dtypes.json")));
     t.index = index_dtypes(t.dtypes);
     return t;
   }();

@@ -3,6 +3,8 @@
 #include <map>
 #include <utility>
 
+#include "util/invariant.h"
+
 namespace vramfit {
 
 namespace {
@@ -23,6 +25,12 @@ const EmbeddedFile* find_embedded(const std::string& name) {
   }
   auto it = added().find(name);
   return it == added().end() ? nullptr : &it->second.file;
+}
+
+std::string embedded_text(const std::string& name) {
+  const EmbeddedFile* f = find_embedded(name);
+  if (!f) invariant_failed(name + " is not embedded");
+  return std::string(f->data, f->size);
 }
 
 void add_data_file(const std::string& name, std::string text) {

@@ -17,6 +17,9 @@ extern const size_t kEmbeddedFileCount;
 
 // Returns the embedded (or added) file or nullptr.
 const EmbeddedFile* find_embedded(const std::string& name);
+// A file the build embeds (the catalogue, the engines' data): its absence is
+// a broken build (invariant_failed).
+std::string embedded_text(const std::string& name);
 
 // Adds a data file at run time (replacing one of the same name). The web
 // module embeds one preset's config and receives the others after the page's

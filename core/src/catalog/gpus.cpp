@@ -163,10 +163,8 @@ catalog::KeyIndex index_gpus(const std::vector<Gpu>& gpus) {
 
 const Catalog& embedded_catalog() {
   static const Catalog cat = [] {
-    const EmbeddedFile* f = find_embedded("gpus.json");
-    if (!f) throw Error(ErrorCode::internal, "", "gpus.json is not embedded");
     Catalog c;
-    c.gpus = or_throw(parse_gpu_catalog(std::string(f->data, f->size)));
+    c.gpus = checked(parse_gpu_catalog(embedded_text("gpus.json")));
     c.index = index_gpus(c.gpus);
     return c;
   }();

@@ -9,6 +9,7 @@
 #include "catalog/embedded.h"
 #include "util/json_util.h"
 #include "vramfit/error.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
@@ -54,23 +55,26 @@ const std::vector<PresetInfo>& preset_list() {
   return list;
 }
 
-const nlohmann::json& preset_config(const std::string& id) {
+Result<const nlohmann::json*> preset_config(const std::string& id) {
   static std::map<std::string, std::unique_ptr<nlohmann::json>> cache;
   const std::string key = lower(id);
   for (const auto& p : preset_list()) {
     if (lower(p.id) != key) continue;
     auto it = cache.find(p.file);
-    if (it != cache.end()) return *it->second;
+    if (it != cache.end()) return it->second.get();
     const EmbeddedFile* f = find_embedded("presets/" + p.file);
     if (f == nullptr) {
-      throw Error(ErrorCode::unknown_preset, "model.preset",
-                  "the config of preset \"" + p.id + "\" is not loaded yet");
+      return Error(ErrorCode::unknown_preset, "model.preset",
+                   "the config of preset \"" + p.id + "\" is not loaded yet");
     }
     // Through jsonu::parse_text like every other JSON text: one instance of
-    // nlohmann's parser in the binary instead of two.
+    // nlohmann's parser in the binary instead of two. (A file the page adds
+    // is text from outside the module: its error is returned.)
+    jsonu::Collect errors;
     auto parsed = std::make_unique<nlohmann::json>(
         jsonu::parse_text(std::string(f->data, f->size), "presets/" + p.file));
-    return *cache.emplace(p.file, std::move(parsed)).first->second;
+    if (errors.failed()) return errors.error();
+    return cache.emplace(p.file, std::move(parsed)).first->second.get();
   }
   // Suggest presets sharing the name part, so typos get a way forward.
   std::string tail = key.substr(key.find('/') == std::string::npos ? 0 : key.find('/') + 1);
@@ -82,10 +86,10 @@ const nlohmann::json& preset_config(const std::string& id) {
       hint += (hint.empty() ? "" : ", ") + p.id;
     }
   }
-  throw Error(ErrorCode::unknown_preset, "model.preset",
-              "unknown preset \"" + id + "\"" +
-                  (hint.empty() ? " (run `vramfit presets` for the list, or pass the config)"
-                                : " (did you mean: " + hint + "?)"));
+  return Error(ErrorCode::unknown_preset, "model.preset",
+               "unknown preset \"" + id + "\"" +
+                   (hint.empty() ? " (run `vramfit presets` for the list, or pass the config)"
+                                 : " (did you mean: " + hint + "?)"));
 }
 
 bool preset_config_loaded(const std::string& id) {

@@ -121,9 +121,7 @@ Result<std::vector<Stack>> parse_stack_catalog(const std::string& json_text) {
 
 const std::vector<Stack>& stack_catalog() {
   static const std::vector<Stack> table = [] {
-    const EmbeddedFile* f = find_embedded("stacks.json");
-    if (!f) throw Error(ErrorCode::internal, "", "stacks.json is not embedded");
-    return or_throw(parse_stack_catalog(std::string(f->data, f->size)));
+    return checked(parse_stack_catalog(embedded_text("stacks.json")));
   }();
   return table;
 }

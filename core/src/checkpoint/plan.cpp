@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -82,7 +83,9 @@ bool good_gguf_name(const std::string& file) {
 std::vector<std::string> gguf_parts(const std::string& file) {
   const auto m = split_name(file);
   if (!m) return {file};
-  const int n = std::stoi(m->count);
+  // Five digits (split_name): strtol cannot overflow, and unlike std::stoi
+  // has no exception to raise (none in the web module: core/README.md "Errors").
+  const int n = static_cast<int>(std::strtol(m->count.c_str(), nullptr, 10));
   if (n < 1 || n > 999) return {file};
   std::vector<std::string> out;
   for (int i = 1; i <= n; ++i) {

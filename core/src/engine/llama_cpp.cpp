@@ -21,11 +21,9 @@ namespace {
 using json = nlohmann::json;
 
 const json& data() {
-  static const json d = [] {
-    const EmbeddedFile* f = find_embedded("engines/llama_cpp.json");
-    if (!f) throw Error(ErrorCode::internal, "engine", "engines/llama_cpp.json is not embedded");
-    return jsonu::parse_text(std::string(f->data, f->size), "engines/llama_cpp.json");
-  }();
+  static const json d = jsonu::load_embedded([] {
+    return jsonu::parse_text(embedded_text("engines/llama_cpp.json"), "engines/llama_cpp.json");
+  });
   return d;
 }
 
@@ -42,7 +40,7 @@ int64_t pad(int64_t x, int64_t n) { return n <= 1 ? x : (x + n - 1) / n * n; }
 const GgmlType& type_named(const std::string& name) {
   for (const GgmlType& t : ggml_types())
     if (name == t.name) return t;
-  throw Error(ErrorCode::internal, "engine", "unknown GGML type " + name);
+  invariant_failed("engines/llama_cpp.json names a GGML type gguf.cpp does not list");
 }
 
 // Bytes of `rows` rows of `ne0` elements (ggml_row_size).
@@ -56,18 +54,14 @@ std::string upper(std::string s) {
   return s;
 }
 
-// A --cache-type value ("q8_0") as a GGML type name, checked against
-// common/arg.cpp's list.
+// A --cache-type value ("q8_0") as a GGML type name; "" when it is not in
+// common/arg.cpp's list (check_settings refuses it).
 std::string cache_type(const std::string& given, const char* field) {
   const std::string v = given.empty() ? default_str(field) : given;
   for (const json& t : data().at("cache_types")) {
     if (t.get<std::string>() == v) return upper(v);
   }
-  std::string list;
-  for (const json& t : data().at("cache_types"))
-    list += (list.empty() ? "" : ", ") + t.get<std::string>();
-  throw Error(ErrorCode::unknown_value, field,
-              std::string(field) + ": unknown value \"" + v + "\" (one of: " + list + ")");
+  return "";
 }
 
 // --- tensors and their GGML types (src/llama-quant.cpp) -------------------
@@ -360,6 +354,27 @@ bool on_gpu(int layer, int64_t n_layer, int64_t ngl) {
 
 }  // namespace
 
+Status check_settings(const Request& req) {
+  const LlamaCppOptions& o = req.llama_cpp;
+  for (const auto& [given, field] :
+       {std::pair<const std::string&, const char*>{o.cache_type_k, "cache_type_k"},
+        {o.cache_type_v, "cache_type_v"}}) {
+    if (!cache_type(given, field).empty()) continue;
+    std::string list;
+    for (const json& t : data().at("cache_types"))
+      list += (list.empty() ? "" : ", ") + t.get<std::string>();
+    const std::string v = given.empty() ? default_str(field) : given;
+    return Error(ErrorCode::unknown_value, field,
+                 std::string(field) + ": unknown value \"" + v + "\" (one of: " + list + ")");
+  }
+  if (o.flash_attn == FlashAttn::off && is_quant(cache_type(o.cache_type_v, "cache_type_v"))) {
+    return Error(ErrorCode::inconsistent, "cache_type_v",
+                 "cache_type_v: llama.cpp needs flash attention for a quantised V cache "
+                 "(set flash_attn to on or auto)");
+  }
+  return {};
+}
+
 Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx,
                      const ModelBytes* model) {
   Settings s;
@@ -390,11 +405,6 @@ Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx,
   s.flash_attn = o.flash_attn != FlashAttn::off;
   s.type_k = cache_type(o.cache_type_k, "cache_type_k");
   s.type_v = cache_type(o.cache_type_v, "cache_type_v");
-  if (!s.flash_attn && is_quant(s.type_v)) {
-    throw Error(ErrorCode::inconsistent, "cache_type_v",
-                "cache_type_v: llama.cpp needs flash attention for a quantised V cache "
-                "(set flash_attn to on or auto)");
-  }
   if (ollama) {
     // Ollama passes num_batch as both -b and -ub; unset, it picks one by
     // context and free memory (server/sched.go automaticGenerationBatch).

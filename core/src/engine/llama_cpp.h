@@ -9,6 +9,7 @@
 
 #include "vramfit/model.h"
 #include "vramfit/request.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 namespace llama_cpp {
@@ -40,9 +41,13 @@ struct Buffers {
 
 struct ModelBytes;
 
+// The request's llama.cpp settings that llama.cpp refuses: an unknown cache
+// type, a quantised V cache without flash attention (prepare checks them).
+Status check_settings(const Request& req);
+
 // Settings for a request at context length n_ctx (-c; under Ollama,
-// num_ctx, multiplied by the slots). Throws vramfit::Error naming the field
-// for an unknown cache type. With `model`, Ollama's own picks that depend
+// num_ctx, multiplied by the slots), for a request check_settings passed.
+// With `model`, Ollama's own picks that depend
 // on the weights (num_batch, the fitted n_gpu_layers) are made too.
 Settings settings_of(const ModelSpec& spec, const Request& req, int64_t n_ctx,
                      const ModelBytes* model = nullptr);

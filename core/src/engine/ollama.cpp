@@ -21,11 +21,9 @@ namespace {
 using json = nlohmann::json;
 
 const json& data() {
-  static const json d = [] {
-    const EmbeddedFile* f = find_embedded("engines/ollama.json");
-    if (!f) throw Error(ErrorCode::internal, "engine", "engines/ollama.json is not embedded");
-    return jsonu::parse_text(std::string(f->data, f->size), "engines/ollama.json");
-  }();
+  static const json d = jsonu::load_embedded([] {
+    return jsonu::parse_text(embedded_text("engines/ollama.json"), "engines/ollama.json");
+  });
   return d;
 }
 

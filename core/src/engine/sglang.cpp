@@ -50,11 +50,9 @@ struct Params {
 };
 
 const Params& params() {
-  static const Params p = [] {
+  static const Params p = jsonu::load_embedded([] {
     const std::string at = "engines/sglang.json";
-    const EmbeddedFile* f = find_embedded(at);
-    if (!f) throw Error(ErrorCode::internal, "", at + " is not embedded");
-    const json j = jsonu::parse_text(std::string(f->data, f->size), at);
+    const json j = jsonu::parse_text(embedded_text(at), at);
     Params out;
     for (const json& b : j.at("gpu_buckets").at("rows")) {
       Bucket k;
@@ -77,7 +75,7 @@ const Params& params() {
     out.before_single_gib = catalog::req_number(bw, "single_gpu", at, 0, 64);
     out.before_tp_gib = catalog::req_number(bw, "tensor_parallel", at, 0, 64);
     return out;
-  }();
+  });
   return p;
 }
 

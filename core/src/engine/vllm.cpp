@@ -49,11 +49,9 @@ struct Params {
 };
 
 const Params& params() {
-  static const Params p = [] {
-    const EmbeddedFile* f = find_embedded("engines/vllm.json");
-    if (!f) throw Error(ErrorCode::internal, "", "engines/vllm.json is not embedded");
-    const json j = jsonu::parse_text(std::string(f->data, f->size), "engines/vllm.json");
+  static const Params p = jsonu::load_embedded([] {
     const std::string at = "engines/vllm.json";
+    const json j = jsonu::parse_text(embedded_text(at), at);
     Params out;
     out.block_size = jsonu::req_int(j.at("block_size"), "value", at + ".block_size", 1, 1 << 16);
     const json& s = j.at("max_num_seqs");
@@ -82,7 +80,7 @@ const Params& params() {
     out.sliding_extra_blocks =
         jsonu::req_int(j.at("sliding_window_extra_blocks"), "value", at, 0, 16);
     return out;
-  }();
+  });
   return p;
 }
 

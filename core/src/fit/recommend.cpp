@@ -171,23 +171,18 @@ void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more)
 Judge usable_judge(const ModelSpec& spec, int64_t usable) {
   Judge j;
   j.need = [&spec, usable](const Request& r) -> std::pair<int64_t, Verdict> {
-    try {
-      const Breakdown bd = estimate_memory(spec, r, false);
-      return {bd.total_bytes, verdict_for(bd.total_bytes, usable, bd.paged_bytes)};
-    } catch (const Error&) {
-      return {-1, Verdict::no};  // not a valid request for this model
-    }
+    const Result<Breakdown> bd = estimate_memory(spec, r, false);
+    if (!bd.ok()) return {-1, Verdict::no};  // not a valid request for this model
+    const int64_t total = bd.value().total_bytes;
+    return {total, verdict_for(total, usable, bd.value().paged_bytes)};
   };
   // Largest micro-batch below the requested one that fits (at least 1).
   j.fitting_batch = [&spec, usable](const Request& req) -> int64_t {
     Request probe = req;
     probe.search = false;
-    try {
-      return std::max<int64_t>(
-          1, max_batch(prepare(spec, probe), req.seq_len, usable, req.batch_size - 1));
-    } catch (const Error&) {
-      return 1;
-    }
+    const Result<Prepared> p = prepare(spec, probe);
+    if (!p.ok()) return 1;
+    return std::max<int64_t>(1, max_batch(p.value(), req.seq_len, usable, req.batch_size - 1));
   };
   return j;
 }

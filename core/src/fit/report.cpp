@@ -13,55 +13,49 @@ namespace vramfit {
 
 namespace {
 // The estimate's total for a changed request (what a suggestion promises),
-// under any engine: the engine's start-up need judges only the verdict.
+// under any engine: the engine's start-up need judges only the verdict. A
+// change the model refuses (e.g. tp not dividing the heads) counts as -1.
 std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
   return [&spec](const Request& r) -> int64_t {
-    try {
-      Request probe = r;
-      probe.search = false;
-      return estimate_memory(spec, probe, false).total_bytes;
-    } catch (const Error&) {
-      return -1;
-    }
+    Request probe = r;
+    probe.search = false;
+    const Result<Breakdown> bd = estimate_memory(spec, probe, false);
+    return bd.ok() ? bd.value().total_bytes : -1;
   };
+}
+
+// The request prepared for a probe (no searches of its own).
+Result<Prepared> probe_of(const ModelSpec& spec, const Request& r) {
+  Request probe = r;
+  probe.search = false;
+  return prepare(spec, probe);
 }
 
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
-  auto startup = [&spec, &g](const Request& r) {
-    return engine::vllm_startup(prepare(spec, r), cuda_total(g), g.name, &g);
-  };
   Judge j;
   j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
-    try {
-      GpuFit f;
-      f.memory_bytes = g.memory_bytes;
-      f.chip = &g;
-      Request probe = r;
-      probe.search = false;
-      fit_vllm(prepare(spec, probe), g.name, f);
-      return {f.need_bytes, f.verdict};
-    } catch (const Error&) {
-      return {-1, Verdict::no};
-    }
+    const Result<Prepared> p = probe_of(spec, r);
+    if (!p.ok()) return {-1, Verdict::no};
+    GpuFit f;
+    f.memory_bytes = g.memory_bytes;
+    f.chip = &g;
+    fit_vllm(p.value(), g.name, f);
+    return {f.need_bytes, f.verdict};
   };
-  j.fitting_batch = [&spec, &g, startup](const Request& r) -> int64_t {
-    try {
-      const Prepared p = prepare(spec, r);
-      return std::max<int64_t>(
-          1, std::min(r.batch_size - 1, engine::vllm_max_batch(p, startup(r), r.seq_len)));
-    } catch (const Error&) {
-      return 1;
-    }
+  j.fitting_batch = [&spec, &g](const Request& r) -> int64_t {
+    const Result<Prepared> p = prepare(spec, r);
+    if (!p.ok()) return 1;
+    const engine::VllmStartup st = engine::vllm_startup(p.value(), cuda_total(g), g.name, &g);
+    return std::max<int64_t>(
+        1, std::min(r.batch_size - 1, engine::vllm_max_batch(p.value(), st, r.seq_len)));
   };
   j.total = estimate_total(spec);
-  j.max_model_len = [startup](const Request& r) -> int64_t {
-    try {
-      const engine::VllmStartup st = startup(r);
-      return st.starts ? 0 : st.largest_max_model_len;
-    } catch (const Error&) {
-      return 0;
-    }
+  j.max_model_len = [&spec, &g](const Request& r) -> int64_t {
+    const Result<Prepared> p = prepare(spec, r);
+    if (!p.ok()) return 0;
+    const engine::VllmStartup st = engine::vllm_startup(p.value(), cuda_total(g), g.name, &g);
+    return st.starts ? 0 : st.largest_max_model_len;
   };
   return j;
 }
@@ -70,46 +64,38 @@ Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
 Judge sglang_judge(const ModelSpec& spec, const Gpu& g) {
   Judge j;
   j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
-    try {
-      GpuFit f;
-      f.memory_bytes = g.memory_bytes;
-      f.chip = &g;
-      Request probe = r;
-      probe.search = false;
-      fit_sglang(prepare(spec, probe), f);
-      return {f.need_bytes, f.verdict};
-    } catch (const Error&) {
-      return {-1, Verdict::no};
-    }
+    const Result<Prepared> p = probe_of(spec, r);
+    if (!p.ok()) return {-1, Verdict::no};
+    GpuFit f;
+    f.memory_bytes = g.memory_bytes;
+    f.chip = &g;
+    fit_sglang(p.value(), f);
+    return {f.need_bytes, f.verdict};
   };
   j.fitting_batch = [&spec, &g](const Request& r) -> int64_t {
-    try {
-      const engine::SglangStartup st = engine::sglang_startup(prepare(spec, r), g.memory_bytes);
-      return std::max<int64_t>(1,
-                               std::min(r.batch_size - 1, engine::sglang_max_batch(st, r.seq_len)));
-    } catch (const Error&) {
-      return 1;
-    }
+    const Result<Prepared> p = prepare(spec, r);
+    if (!p.ok()) return 1;
+    const engine::SglangStartup st = engine::sglang_startup(p.value(), g.memory_bytes);
+    return std::max<int64_t>(1,
+                             std::min(r.batch_size - 1, engine::sglang_max_batch(st, r.seq_len)));
   };
   j.total = estimate_total(spec);
   // The weights plus one seq_len request's cells over total_gpu_memory, rounded
   // up to SGLang's three decimals; 0 when it starts already or nothing fits.
   j.mem_fraction_static = [&spec, &g](const Request& r) -> double {
-    try {
-      const engine::SglangStartup st = engine::sglang_startup(prepare(spec, r), g.memory_bytes);
-      if (st.starts || st.total_gpu_memory <= 0) return 0;
-      const double need = double(st.weights) + double(r.seq_len) * double(st.cell_size);
-      const double f = std::ceil(need / double(st.total_gpu_memory) * 1000.0) / 1000.0;
-      return f < 1.0 ? f : 0.0;
-    } catch (const Error&) {
-      return 0;
-    }
+    const Result<Prepared> p = prepare(spec, r);
+    if (!p.ok()) return 0;
+    const engine::SglangStartup st = engine::sglang_startup(p.value(), g.memory_bytes);
+    if (st.starts || st.total_gpu_memory <= 0) return 0;
+    const double need = double(st.weights) + double(r.seq_len) * double(st.cell_size);
+    const double f = std::ceil(need / double(st.total_gpu_memory) * 1000.0) / 1000.0;
+    return f < 1.0 ? f : 0.0;
   };
   return j;
 }
 }  // namespace
 
-FitReport fit_report(const Prepared& p, const Breakdown& bd) {
+Result<FitReport> fit_report(const Prepared& p, const Breakdown& bd) {
   const ModelSpec& spec = *p.spec;
   const Request r = as_given(p);  // the suggestions vary the request as given
   FitReport out;
@@ -129,8 +115,8 @@ FitReport fit_report(const Prepared& p, const Breakdown& bd) {
   if (!r.gpu.empty()) {
     const Gpu* g = find_gpu(r.gpu);
     if (!g) {
-      throw Error(ErrorCode::unknown_value, "gpu",
-                  "gpu: unknown GPU \"" + r.gpu + "\" (run `vramfit gpus` for the list)");
+      return Error(ErrorCode::unknown_value, "gpu",
+                   "gpu: unknown GPU \"" + r.gpu + "\" (run `vramfit gpus` for the list)");
     }
     for (const auto& f : out.gpus) {
       if (f.id != g->id) continue;

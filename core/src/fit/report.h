@@ -39,7 +39,7 @@ struct FitReport {
   std::string sglang_gpu;
 };
 
-// Throws unknown_value when the request names a GPU the catalogue lacks.
-FitReport fit_report(const Prepared& p, const Breakdown& bd);
+// unknown_value when the request names a GPU the catalogue lacks.
+Result<FitReport> fit_report(const Prepared& p, const Breakdown& bd);
 
 }  // namespace vramfit

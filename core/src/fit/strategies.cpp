@@ -36,19 +36,17 @@ std::vector<Strategy> strategies(const ModelSpec& spec, const Request& req) {
     r.parallel.ep = l.ep;
     r.parallel.zero = l.zero;
     r.search = false;
-    try {
-      const Prepared p = prepare(spec, r);
-      const Breakdown bd = evaluate(p, r.batch_size, r.seq_len, false);
-      Strategy& s = out.emplace_back();
-      s.name = name;
-      s.gpus = l.tp * l.pp * l.dp * l.ep;
-      s.parallel = l;
-      s.per_gpu_total_bytes = bd.total_bytes;
-      s.per_gpu_peak_allocated_bytes = bd.peak_allocated_bytes;
-      if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) s.smallest_gpu = g->id;
-    } catch (const Error&) {
-      // e.g. tp does not divide the heads: not a valid layout for this model
-    }
+    // A layout the model refuses (e.g. tp does not divide the heads) is left out.
+    const Result<Prepared> p = prepare(spec, r);
+    if (!p.ok()) continue;
+    const Breakdown bd = evaluate(p.value(), r.batch_size, r.seq_len, false);
+    Strategy& s = out.emplace_back();
+    s.name = name;
+    s.gpus = l.tp * l.pp * l.dp * l.ep;
+    s.parallel = l;
+    s.per_gpu_total_bytes = bd.total_bytes;
+    s.per_gpu_peak_allocated_bytes = bd.peak_allocated_bytes;
+    if (const Gpu* g = smallest_gpu(bd.total_bytes, r)) s.smallest_gpu = g->id;
   }
   return out;
 }
@@ -94,8 +92,8 @@ ParallelOptions on_one_gpu(ParallelOptions p) {
 }
 }  // namespace
 
-void apply_gpus(const ModelSpec& spec, Request& r) {
-  if (!r.layout_from_gpus) return;
+Status apply_gpus(const ModelSpec& spec, Request& r) {
+  if (!r.layout_from_gpus) return {};
   const int64_t n = *r.gpus;
   const int zero = r.parallel.zero;  // fsdp is zero 3 by now
   r.parallel = scaled_layout(spec, r.task, on_one_gpu(r.parallel), n);
@@ -106,13 +104,14 @@ void apply_gpus(const ModelSpec& spec, Request& r) {
       r.parallel.zero = 0;
     }
   } else if (r.parallel.pp > static_cast<int64_t>(spec.layers.size())) {
-    throw Error(ErrorCode::inconsistent, "gpus",
-                "gpus = " + std::to_string(n) + ": tensor parallel " + std::to_string(n) +
-                    " does not divide the " + std::to_string(spec.num_heads) +
-                    " attention heads and pipeline parallel " + std::to_string(n) +
-                    " exceeds the " + std::to_string(spec.layers.size()) +
-                    " layers; set parallel.tp and parallel.pp instead");
+    return Error(ErrorCode::inconsistent, "gpus",
+                 "gpus = " + std::to_string(n) + ": tensor parallel " + std::to_string(n) +
+                     " does not divide the " + std::to_string(spec.num_heads) +
+                     " attention heads and pipeline parallel " + std::to_string(n) +
+                     " exceeds the " + std::to_string(spec.layers.size()) +
+                     " layers; set parallel.tp and parallel.pp instead");
   }
+  return {};
 }
 
 std::optional<GpusNeeded> gpus_needed(const ModelSpec& spec, const Request& req,

@@ -50,10 +50,10 @@ ParallelOptions scaled_layout(const ModelSpec& spec, Task task, ParallelOptions 
 
 // The layout `gpus` picks (Request::layout_from_gpus): one GPU's, scaled to
 // r.gpus; a ZeRO stage the request set (1-3, or fsdp) stays, and a training
-// stack that cannot shard runs data-parallel copies (ZeRO 0). Throws
+// stack that cannot shard runs data-parallel copies (ZeRO 0). Returns
 // `inconsistent` at `gpus` when neither tensor nor pipeline parallel can
 // spread the model over that many.
-void apply_gpus(const ModelSpec& spec, Request& r);
+Status apply_gpus(const ModelSpec& spec, Request& r);
 
 struct GpusNeeded {
   int64_t count = 1;  // layout_gpus(parallel)

@@ -25,36 +25,37 @@ std::string kv_dtype_list() {
   return out;
 }
 
-double kv_dtype_bytes(const Request& req, int64_t beta) {
+Result<double> kv_dtype_bytes(const Request& req, int64_t beta) {
   if (req.kv_cache_dtype.empty()) return static_cast<double>(beta);
   const DType* d = find_dtype(req.kv_cache_dtype);
   if (!d || !d->kv_cache) {
-    throw Error(ErrorCode::unknown_value, "kv_cache_dtype",
-                "kv_cache_dtype: unknown or unsupported value \"" + req.kv_cache_dtype +
-                    "\" (one of: " + kv_dtype_list() + ")");
+    return Error(ErrorCode::unknown_value, "kv_cache_dtype",
+                 "kv_cache_dtype: unknown or unsupported value \"" + req.kv_cache_dtype +
+                     "\" (one of: " + kv_dtype_list() + ")");
   }
   return d->bits_per_weight / 8.0;
 }
 
-void validate_parallel(const ModelSpec& s, const Request& r) {
+Status validate_parallel(const ModelSpec& s, const Request& r) {
   const auto& p = r.parallel;
   if (s.num_heads % p.tp != 0) {
-    throw Error(ErrorCode::inconsistent, "parallel.tp",
-                "parallel.tp = " + std::to_string(p.tp) + " does not divide the " +
-                    std::to_string(s.num_heads) + " attention heads");
+    return Error(ErrorCode::inconsistent, "parallel.tp",
+                 "parallel.tp = " + std::to_string(p.tp) + " does not divide the " +
+                     std::to_string(s.num_heads) + " attention heads");
   }
   if (p.pp > static_cast<int64_t>(s.layers.size())) {
-    throw Error(ErrorCode::inconsistent, "parallel.pp",
-                "parallel.pp = " + std::to_string(p.pp) + " exceeds the " +
-                    std::to_string(s.layers.size()) + " layers");
+    return Error(ErrorCode::inconsistent, "parallel.pp",
+                 "parallel.pp = " + std::to_string(p.pp) + " exceeds the " +
+                     std::to_string(s.layers.size()) + " layers");
   }
   if (p.ep > 1 && (s.moe.num_experts == 0 || s.moe.num_experts % p.ep != 0)) {
-    throw Error(ErrorCode::inconsistent, "parallel.ep",
-                s.moe.num_experts == 0
-                    ? "parallel.ep needs a mixture-of-experts model"
-                    : "parallel.ep = " + std::to_string(p.ep) + " does not divide the " +
-                          std::to_string(s.moe.num_experts) + " experts");
+    return Error(ErrorCode::inconsistent, "parallel.ep",
+                 s.moe.num_experts == 0
+                     ? "parallel.ep needs a mixture-of-experts model"
+                     : "parallel.ep = " + std::to_string(p.ep) + " does not divide the " +
+                           std::to_string(s.moe.num_experts) + " experts");
   }
+  return {};
 }
 
 }  // namespace
@@ -93,21 +94,21 @@ bool deepspeed_masters(const Request& r) {
 }
 }  // namespace
 
-Prepared prepare(const ModelSpec& spec, const Request& given) {
+Result<Prepared> prepare(const ModelSpec& spec, const Request& given) {
   const bool masters = deepspeed_masters(given);
   Request req = given;
   if (masters) req.precision = Precision::bf16_mixed;  // undone by as_given
-  validate_parallel(spec, req);
+  VRAMFIT_RETURN_IF_ERROR(validate_parallel(spec, req));
   if (req.optimizer_in_backward && req.gradient_accumulation_steps > 1) {
     // torchtune recipes raise "Gradient accumulation is not supported with
     // optimizer in bwd": each parameter is stepped as its gradient is ready.
     const bool from_stack = req.from_stack("optimizer_in_backward");
-    throw Error(ErrorCode::inconsistent, "gradient_accumulation_steps",
-                std::string("optimizer_in_backward") +
-                    (from_stack ? " (on in the training stack's shipped config)" : "") +
-                    " steps each parameter as soon as its gradient is ready, so gradients cannot "
-                    "accumulate over micro-batches: set gradient_accumulation_steps to 1 or turn "
-                    "optimizer_in_backward off");
+    return Error(ErrorCode::inconsistent, "gradient_accumulation_steps",
+                 std::string("optimizer_in_backward") +
+                     (from_stack ? " (on in the training stack's shipped config)" : "") +
+                     " steps each parameter as soon as its gradient is ready, so gradients cannot "
+                     "accumulate over micro-batches: set gradient_accumulation_steps to 1 or turn "
+                     "optimizer_in_backward off");
   }
   Prepared p;
   p.deepspeed_masters = masters;
@@ -115,14 +116,14 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
   p.req = req;
   p.shard = mem::shard_of(req);
   p.params = count_params(spec);
-  p.fmt = resolve_weight_format(spec, req);
+  VRAMFIT_ASSIGN_OR_RETURN(p.fmt, resolve_weight_format(spec, req));
   p.beta = mem::compute_bytes(req);
   const int64_t hp = p.fmt.bits >= 32 ? 4 : 2;
   p.weights = mem::weight_bytes(spec, p.fmt, hp, p.shard);
   use_checkpoint_bytes(spec, req, hp, p);
-  p.lora = mem::lora_size(spec, req);
+  VRAMFIT_ASSIGN_OR_RETURN(p.lora, mem::lora_size(spec, req));
   p.act = mem::activation_bytes(spec, req, p.lora, p.shard.tp);
-  p.kv_bytes = kv_dtype_bytes(req, p.beta);
+  VRAMFIT_ASSIGN_OR_RETURN(p.kv_bytes, kv_dtype_bytes(req, p.beta));
   const double per_gpu =
       static_cast<double>(p.params.total) / static_cast<double>(p.shard.tp * p.shard.pp);
   p.trainable = req.task == Task::full ? mem::to_bytes(per_gpu) : p.lora.params;
@@ -157,24 +158,24 @@ Prepared prepare(const ModelSpec& spec, const Request& given) {
     p.vllm_batched_tokens = engine::vllm_batched_tokens(req, mem, name);
     // vLLM refuses a max_model_len above the model's (config.py get_max_model_len).
     if (req.max_model_len && spec.max_positions > 0 && *req.max_model_len > spec.max_positions) {
-      throw Error(ErrorCode::inconsistent, "max_model_len",
-                  "max_model_len = " + std::to_string(*req.max_model_len) +
-                      " exceeds the model's max_position_embeddings (" +
-                      std::to_string(spec.max_positions) + "); vLLM refuses it");
+      return Error(ErrorCode::inconsistent, "max_model_len",
+                   "max_model_len = " + std::to_string(*req.max_model_len) +
+                       " exceeds the model's max_position_embeddings (" +
+                       std::to_string(spec.max_positions) + "); vLLM refuses it");
     }
   }
   // SGLang refuses a context_length above the model's too (configs/model_config.py,
   // unless SGLANG_ALLOW_OVERWRITE_LONGER_CONTEXT_LEN is set).
   if (req.engine == Engine::sglang && req.max_model_len && spec.max_positions > 0 &&
       *req.max_model_len > spec.max_positions) {
-    throw Error(ErrorCode::inconsistent, "max_model_len",
-                "max_model_len (context_length) = " + std::to_string(*req.max_model_len) +
-                    " exceeds the model's max_position_embeddings (" +
-                    std::to_string(spec.max_positions) + "); SGLang refuses it");
+    return Error(ErrorCode::inconsistent, "max_model_len",
+                 "max_model_len (context_length) = " + std::to_string(*req.max_model_len) +
+                     " exceeds the model's max_position_embeddings (" +
+                     std::to_string(spec.max_positions) + "); SGLang refuses it");
   }
   if ((req.engine == Engine::llama_cpp || req.engine == Engine::ollama) &&
       req.task == Task::inference) {
-    llama_cpp::settings_of(spec, req, req.seq_len);  // validates the cache types
+    VRAMFIT_RETURN_IF_ERROR(llama_cpp::check_settings(req));
     p.llama_model = llama_cpp::model_bytes(spec, p.fmt.dtype);
     // The file's own tensor bytes (GGUF header) scale the file-type rule's.
     llama_cpp::ModelBytes& mb = p.llama_model;
@@ -378,8 +379,8 @@ Breakdown evaluate(const Prepared& p, int64_t b, int64_t s, bool explain) {
   return out;
 }
 
-Breakdown estimate_memory(const ModelSpec& spec, const Request& req, bool explain) {
-  const Prepared p = prepare(spec, req);
+Result<Breakdown> estimate_memory(const ModelSpec& spec, const Request& req, bool explain) {
+  VRAMFIT_ASSIGN_OR_RETURN(const Prepared p, prepare(spec, req));
   return evaluate(p, req.batch_size, req.seq_len, explain);
 }
 

@@ -52,7 +52,7 @@ struct LoraSize {
   double paged_params = 0;     // elements of lora_A / lora_B matrices >= 1e5 (paged states)
   std::vector<LoraTarget> targets;
 };
-LoraSize lora_size(const ModelSpec& spec, const Request& req);
+Result<LoraSize> lora_size(const ModelSpec& spec, const Request& req);
 
 // Bytes saved for backward per token, summed over all decoder layers (one
 // microbatch), and the largest single layer.

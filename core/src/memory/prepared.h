@@ -39,7 +39,9 @@ struct Prepared {
 // layout and so re-decide the regime.
 Request as_given(const Prepared& p);
 
-Prepared prepare(const ModelSpec& spec, const Request& req);
+// Checks the request against the model (layout, LoRA targets, formats, the
+// engine's settings) and prepares it.
+Result<Prepared> prepare(const ModelSpec& spec, const Request& req);
 
 // Evaluates at batch b and sequence length s (training micro-batch, or
 // inference batch and context length).

@@ -6,8 +6,10 @@
 
 #include "memory/optimizer_state.h"
 #include "memory/parts.h"
+#include "util/invariant.h"
 #include "vramfit/catalog.h"
 #include "vramfit/error.h"
+#include "vramfit/result.h"
 
 namespace vramfit {
 
@@ -21,13 +23,14 @@ bool contains(const std::string& hay, const char* needle) {
   return hay.find(needle) != std::string::npos;
 }
 
-WeightFormat from_dtype(const std::string& id, const std::string& rule) {
+Result<WeightFormat> from_dtype(const std::string& id, const std::string& rule) {
   const DType* d = find_dtype(id);
   if (!d) {
-    throw Error(ErrorCode::unknown_value, "weights_dtype",
-                "weights_dtype: unknown format \"" + id + "\" (see `vramfit dtypes` for the list)");
+    return Error(
+        ErrorCode::unknown_value, "weights_dtype",
+        "weights_dtype: unknown format \"" + id + "\" (see `vramfit dtypes` for the list)");
   }
-  return {d->id, d->bits_per_weight, rule};
+  return WeightFormat{d->id, d->bits_per_weight, rule};
 }
 
 // quantization_config -> dtype id ("" when it names nothing we map).
@@ -72,21 +75,21 @@ std::string from_stored(const std::string& dtype) {
 }
 }  // namespace
 
-WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req) {
+Result<WeightFormat> resolve_weight_format(const ModelSpec& spec, const Request& req) {
   if (req.weights_dtype == "custom") {
     // Group-wise integer layout: an fp16 scale and a b-bit zero per group
     // (methodology §4.3: bits/weight = q + (q + 16)/g).
     double bits = *req.custom_bits;
     if (req.custom_group > 0) bits += (bits + 16.0) / static_cast<double>(req.custom_group);
-    return {"custom", bits, "request"};
+    return WeightFormat{"custom", bits, "request"};
   }
   if (!req.weights_dtype.empty()) {
-    WeightFormat f = from_dtype(req.weights_dtype, "request");
+    VRAMFIT_ASSIGN_OR_RETURN(WeightFormat f, from_dtype(req.weights_dtype, "request"));
     if (is_quantized_lora(req.task) && f.bits >= 16) {
-      throw Error(ErrorCode::inconsistent, "weights_dtype",
-                  std::string("task ") + task_name(req.task) +
-                      " trains on a quantised base; weights_dtype " + f.dtype +
-                      " is not quantised (use nf4, int8, gptq_int4, ... or task lora)");
+      return Error(ErrorCode::inconsistent, "weights_dtype",
+                   std::string("task ") + task_name(req.task) +
+                       " trains on a quantised base; weights_dtype " + f.dtype +
+                       " is not quantised (use nf4, int8, gptq_int4, ... or task lora)");
     }
     return f;
   }
@@ -110,10 +113,11 @@ WeightFormat resolve_weight_format(const ModelSpec& spec, const Request& req) {
 }
 
 WeightFormat checkpoint_weight_format(const ModelSpec& spec) {
+  // Ids of dtypes.json that the rules above pick: only a broken build lacks one.
   std::string id = from_quant(spec.quant);
-  if (!id.empty()) return from_dtype(id, "quantization_config");
+  if (!id.empty()) return checked(from_dtype(id, "quantization_config"));
   id = from_stored(spec.stored_dtype);
-  return from_dtype(id.empty() ? "bf16" : id, id.empty() ? "default" : "torch_dtype");
+  return checked(from_dtype(id.empty() ? "bf16" : id, id.empty() ? "default" : "torch_dtype"));
 }
 
 namespace mem {
@@ -335,7 +339,7 @@ bool targeted(const TensorGroup& t, const LoraOptions& o) {
 }
 }  // namespace
 
-LoraSize lora_size(const ModelSpec& spec, const Request& req) {
+Result<LoraSize> lora_size(const ModelSpec& spec, const Request& req) {
   LoraSize out;
   if (!is_lora(req.task)) return out;
   const bool dora = req.task == Task::dora || req.task == Task::qdora;
@@ -350,9 +354,9 @@ LoraSize lora_size(const ModelSpec& spec, const Request& req) {
         __builtin_add_overflow(n, dora ? t.rows : 0, &n) ||
         __builtin_mul_overflow(n, t.count, &n) ||
         __builtin_add_overflow(out.params, n, &out.params) || out.params > 1000000000000000) {
-      throw Error(ErrorCode::out_of_range, "lora.rank",
-                  "lora.rank = " + std::to_string(r) +
-                      " gives more than 10^15 adapter parameters on this model");
+      return Error(ErrorCode::out_of_range, "lora.rank",
+                   "lora.rank = " + std::to_string(r) +
+                       " gives more than 10^15 adapter parameters on this model");
     }
     out.largest_matrix = std::max(out.largest_matrix, r * std::max(t.rows, t.cols));
     for (const int64_t m : {r * t.cols, t.rows * r}) {
@@ -371,9 +375,9 @@ LoraSize lora_size(const ModelSpec& spec, const Request& req) {
     }
   }
   if (out.params == 0) {
-    throw Error(ErrorCode::inconsistent, "lora.targets",
-                "lora.targets matches no linear module of this model (module names: "
-                "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, ...)");
+    return Error(ErrorCode::inconsistent, "lora.targets",
+                 "lora.targets matches no linear module of this model (module names: "
+                 "q_proj, k_proj, v_proj, o_proj, gate_proj, up_proj, down_proj, ...)");
   }
   return out;
 }

@@ -42,7 +42,7 @@ bool literal_at(const std::string& text, size_t i, const char* word) {
 }
 
 // nlohmann's DOM builder that rejects deep nesting before it is built: an
-// event at depth >= max_depth throws too_large, at the depths that
+// event at depth >= max_depth reports too_large, at the depths that
 // json_sax_dom_callback_parser passes its callback (the depth before a
 // container opens; a key or value inside d containers is at depth d).
 // A syntax error comes here too (parse_error), as vramfit's invalid_json:
@@ -134,13 +134,26 @@ void Collect::keep(Error e) {
 }
 
 void report(Error e) {
-  if (!g_collect) throw e;
-  g_collect->keep(std::move(e));
+  if (g_collect) return g_collect->keep(std::move(e));
+#if defined(__cpp_exceptions)
+  // Only native callers outside the library run without a Collect (the
+  // CLI, tests): the library's own reads all run under one (core/README.md
+  // "Errors"), and the facade catches nothing, so a read that escaped one
+  // would end a test or fuzzer run.
+  throw e;
+#else
+  invariant_failed("a jsonu read outside any jsonu::Collect: " + std::string(e.what()));
+#endif
 }
 
 void report_missing(const std::string& path, const char* key) { report(missing_field(path, key)); }
 
 bool failed() { return g_collect && g_collect->failed(); }
+
+Error first_error() {
+  if (!failed()) invariant_failed("jsonu::first_error without a collected error");
+  return g_collect->error();
+}
 
 const json* require(const json& obj, const char* key, const std::string& path) {
   const json* v = find(obj, key);
@@ -327,8 +340,6 @@ std::optional<std::string> opt_string(const json& obj, const char* key, const st
   if (!v) return std::nullopt;
   return as_string(*v, join(path, key));
 }
-
-void missing(const std::string& path, const char* key) { throw missing_field(path, key); }
 
 }  // namespace jsonu
 }  // namespace vramfit

@@ -1,12 +1,13 @@
 // Typed, path-aware JSON access shared by config and request parsing. Every
-// failure is a vramfit::Error naming the full field path, thrown or collected
-// (Collect, below).
+// failure is a vramfit::Error naming the full field path, kept by a Collect
+// (below) and returned by the caller.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
+#include "util/invariant.h"
 #include "vramfit/error.h"
 
 namespace vramfit {
@@ -55,9 +56,6 @@ std::optional<double> opt_number(const json& obj, const char* key, const std::st
 std::optional<bool> opt_bool(const json& obj, const char* key, const std::string& path);
 std::optional<std::string> opt_string(const json& obj, const char* key, const std::string& path);
 
-// Throws missing_field for `path.key`.
-[[noreturn]] void missing(const std::string& path, const char* key);
-
 // While a Collect is alive, report() keeps the first error there instead of
 // throwing it, and the readers above return an in-range stand-in: the
 // range's low end, false, "", an empty object, a null document. Code that
@@ -78,14 +76,27 @@ class Collect {
   std::optional<Error> first_;
 };
 
-// Throws `e`, or keeps it in the innermost Collect (the first one kept wins).
+// Runs load() on data the build embeds (the catalogue, the engines' tables)
+// under a Collect: the tests check that data, so an error in it is a broken
+// build (invariant_failed), not the user's.
+template <class F>
+auto load_embedded(F load) {
+  Collect errors;
+  auto value = load();
+  if (errors.failed()) invariant_failed(errors.error().what());
+  return value;
+}
+
+// Keeps `e` in the innermost Collect (the first one kept wins); outside any,
+// throws it (native callers: tests, the CLI) or, in the web module, stops.
 void report(Error e);
-// report() of missing_field for `path.key` (missing() always throws).
+// report() of missing_field for `path.key`.
 void report_missing(const std::string& path, const char* key);
-// Whether the innermost Collect holds an error (never while none is alive:
-// errors are thrown then). Collected code checks it before it trusts the
-// shape of what it read (an array's length, a layer list).
+// Whether the innermost Collect holds an error (false while none is alive). Collected code checks
+// it before it trusts the shape of what it read (an array's length, a layer list).
 bool failed();
+// The innermost Collect's first error (only after failed()).
+Error first_error();
 // The member `key` of `obj`; when absent or null, reports missing_field and
 // returns nullptr.
 const json* require(const json& obj, const char* key, const std::string& path);
