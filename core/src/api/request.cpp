@@ -266,6 +266,62 @@ void check_gpus_layout(Request& r) {
   }
 }
 
+// Edit distance of two short keys (Levenshtein), for "did you mean".
+size_t distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// A key of the request (or of one of its objects: lora, parallel, eval,
+// weights_dtype) that
+// names no field would leave the field it was meant for at its default
+// without a word: unknown_value at the key, with the closest field's path.
+void check_keys(const json& req) {
+  auto report = [](const std::string& path) {
+    std::string best;
+    size_t best_d = 3;  // suggest within two edits
+    for (const Field& f : fields::request_fields()) {
+      const std::string candidate = f.path;
+      // A cut-off name ("weights_dtype.group") counts as one edit away.
+      const size_t d = candidate.compare(0, path.size(), path) == 0 ? 1 : distance(path, candidate);
+      if (d < best_d) best_d = d, best = candidate;
+    }
+    jsonu::report(Error(
+        ErrorCode::unknown_value, path,
+        path + ": not a request field" +
+            (best.empty() ? std::string(" (see SCHEMA.md)") : " (did you mean " + best + "?)")));
+  };
+  for (const auto& item : req.items()) {
+    const std::string& key = item.key();
+    if (key == "schema_version" || key == "model") continue;
+    bool field = false, group = false;
+    for (const Field& f : fields::request_fields()) {
+      const std::string path = f.path;
+      field = field || path == key;
+      group = group || path.compare(0, key.size() + 1, key + ".") == 0;
+    }
+    if (!field && !group) return report(key);
+    if (!group || !item.value().is_object()) continue;  // weights_dtype may be text
+    for (const auto& sub : item.value().items()) {
+      const std::string path = key + "." + sub.key();
+      const bool known =
+          std::any_of(fields::request_fields().begin(), fields::request_fields().end(),
+                      [&](const Field& f) { return path == f.path; });
+      if (!known) return report(path);
+    }
+  }
+}
+
 // The id of an enum field's value; the rows are looked up once.
 const char* enum_id(const Field& f, int index) {
   return f.values.at(static_cast<size_t>(index)).id;
@@ -289,6 +345,8 @@ Result<Request> parse_request(const json& req) {
     if (errors.failed()) return errors.error();
     f.set(r, checked);
   }
+  check_keys(req);
+  if (errors.failed()) return errors.error();
   check_consistency(req, r);
   if (errors.failed()) return errors.error();
   const bool several = (r.gpus && *r.gpus > 1) || layout_gpus(r.parallel) > 1;
