@@ -34,7 +34,9 @@ function(vramfit_embed_data data_dir out_cpp presets)
     # only the five columns the library reads (the notes are for people).
     # Citations and remarks are for people too: every "source", "note" and
     # "_comment" string member of the catalogue files goes (~6.7 KB of the
-    # web module's LZMA stream). None is ever an object's first member;
+    # web module's LZMA stream); so do the engine files' prose members
+    # ("release", "meaning", "*_source"; 450 B of the stream). None is
+    # ever an object's first member;
     # tests/catalog_test.cpp checks that the embedded files equal the data
     # files without them.
     if(f MATCHES "\\.json$")
@@ -42,6 +44,15 @@ function(vramfit_embed_data data_dir out_cpp presets)
       if(NOT f MATCHES "^presets/")  # model configs as published
         string(REGEX REPLACE ", *\"(source|note|_comment)\": *\"([^\"\\\\]|\\\\.)*\"" ""
                content "${content}")
+        # A GPU's memory_source keeps the word the library reads ("measured"
+        # or "nominal"), not where it was measured (518 B of the stream).
+        string(REGEX REPLACE "\"memory_source\": *\"(measured|nominal): ([^\"\\\\]|\\\\.)*\""
+               "\"memory_source\": \"\\1: \"" content "${content}")
+        if(f MATCHES "^engines/")
+          string(REGEX REPLACE
+                 ", *\"(release|meaning|[a-z_]+_source)\": *\"([^\"\\\\]|\\\\.)*\"" ""
+                 content "${content}")
+        endif()
       endif()
     elseif(f STREQUAL "presets/SOURCES.tsv")
       string(REGEX REPLACE "([^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*\t[^\t\n]*)\t[^\n]*"

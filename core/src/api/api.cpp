@@ -50,14 +50,15 @@ struct ResolvedModel {
 };
 
 // A key of `obj` outside `keys` (a misspelt one would be ignored): unknown_value.
-Status only_keys(const json& obj, const std::string& path, const std::vector<std::string>& keys) {
+// `keys` as the message lists them ("preset, config, id, checkpoint").
+Status only_keys(const json& obj, const char* path, const char* keys) {
   for (const auto& item : obj.items()) {
-    if (std::find(keys.begin(), keys.end(), item.key()) != keys.end()) continue;
-    std::string list;
-    for (const std::string& k : keys) list += (list.empty() ? "" : ", ") + k;
-    const std::string at = path + "." + item.key();
+    const std::string& key = item.key();
+    const std::string list = std::string(", ") + keys + ", ";
+    if (list.find(", " + key + ", ") != std::string::npos) continue;
+    const std::string at = std::string(path) + "." + key;
     return Error(ErrorCode::unknown_value, at,
-                 at + ": not a request field (" + path + " holds " + list + ")");
+                 at + ": not a request field (" + path + " holds " + keys + ")");
   }
   return {};
 }
@@ -66,7 +67,7 @@ Status only_keys(const json& obj, const std::string& path, const std::vector<std
 Result<ResolvedModel> resolve_model(const json& req) {
   const json* m = jsonu::require(req, "model", "");
   if (!m || !jsonu::as_object(*m, "model").is_object()) return jsonu::first_error();
-  VRAMFIT_RETURN_IF_ERROR(only_keys(*m, "model", {"preset", "config", "id", "checkpoint"}));
+  VRAMFIT_RETURN_IF_ERROR(only_keys(*m, "model", "preset, config, id, checkpoint"));
   const json* preset = jsonu::find(*m, "preset");
   const json* config = jsonu::find(*m, "config");
   if ((preset != nullptr) == (config != nullptr)) {
@@ -200,7 +201,7 @@ Result<std::string> run(const std::string& text) {
   if (const json* ck = jsonu::find(*jsonu::find(req, "model"), "checkpoint")) {
     jsonu::as_object(*ck, "model.checkpoint");
     if (jsonu::failed()) return jsonu::first_error();
-    VRAMFIT_RETURN_IF_ERROR(only_keys(*ck, "model.checkpoint", {"total_bytes", "source"}));
+    VRAMFIT_RETURN_IF_ERROR(only_keys(*ck, "model.checkpoint", "total_bytes, source"));
     auto total = jsonu::opt_int(*ck, "total_bytes", "model.checkpoint", 1, int64_t{1} << 52);
     if (!total) jsonu::report_missing("model.checkpoint", "total_bytes");
     r.checkpoint_source = jsonu::opt_string(*ck, "source", "model.checkpoint").value_or("headers");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -275,7 +276,7 @@ size_t distance(const std::string& a, const std::string& b) {
     row[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
       const size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0)});
+      row[j] = std::min(std::min(row[j], row[j - 1]) + 1, diag + (a[i - 1] != b[j - 1] ? 1 : 0));
       diag = up;
     }
   }
@@ -283,41 +284,44 @@ size_t distance(const std::string& a, const std::string& b) {
 }
 
 // A key of the request (or of one of its objects: lora, parallel, eval,
-// weights_dtype) that
-// names no field would leave the field it was meant for at its default
-// without a word: unknown_value at the key, with the closest field's path.
+// weights_dtype) that names no field would leave the field it was meant for
+// at its default without a word: unknown_value at the key, with the closest
+// field's path.
+void unknown_key(const std::string& path) {
+  std::string best;
+  size_t best_d = 3;  // suggest within two edits
+  for (const Field& f : fields::request_fields()) {
+    const std::string candidate = f.path;
+    // A cut-off name ("weights_dtype.group") counts as one edit away.
+    const size_t d = candidate.compare(0, path.size(), path) == 0 ? 1 : distance(path, candidate);
+    if (d < best_d) best_d = d, best = candidate;
+  }
+  jsonu::report(Error(
+      ErrorCode::unknown_value, path,
+      path + ": not a request field" +
+          (best.empty() ? std::string(" (see SCHEMA.md)") : " (did you mean " + best + "?)")));
+}
+
 void check_keys(const json& req) {
-  auto report = [](const std::string& path) {
-    std::string best;
-    size_t best_d = 3;  // suggest within two edits
-    for (const Field& f : fields::request_fields()) {
-      const std::string candidate = f.path;
-      // A cut-off name ("weights_dtype.group") counts as one edit away.
-      const size_t d = candidate.compare(0, path.size(), path) == 0 ? 1 : distance(path, candidate);
-      if (d < best_d) best_d = d, best = candidate;
-    }
-    jsonu::report(Error(
-        ErrorCode::unknown_value, path,
-        path + ": not a request field" +
-            (best.empty() ? std::string(" (see SCHEMA.md)") : " (did you mean " + best + "?)")));
-  };
-  for (const auto& item : req.items()) {
-    const std::string& key = item.key();
+  const std::vector<Field>& rows = fields::request_fields();
+  for (auto it = req.begin(); it != req.end(); ++it) {
+    const std::string& key = it.key();
     if (key == "schema_version" || key == "model") continue;
-    bool field = false, group = false;
-    for (const Field& f : fields::request_fields()) {
-      const std::string path = f.path;
-      field = field || path == key;
-      group = group || path.compare(0, key.size() + 1, key + ".") == 0;
+    const size_t n = key.size();
+    bool field = false, group = false;  // a field's path, or the head of some
+    for (const Field& f : rows) {
+      const size_t len = std::strlen(f.path);
+      if (len < n || key.compare(0, n, f.path, n) != 0) continue;
+      field = field || len == n;
+      group = group || f.path[n] == '.';
     }
-    if (!field && !group) return report(key);
-    if (!group || !item.value().is_object()) continue;  // weights_dtype may be text
-    for (const auto& sub : item.value().items()) {
+    if (!field && !group) return unknown_key(key);
+    if (!group || !it->is_object()) continue;  // weights_dtype may be text
+    for (auto sub = it->begin(); sub != it->end(); ++sub) {
       const std::string path = key + "." + sub.key();
-      const bool known =
-          std::any_of(fields::request_fields().begin(), fields::request_fields().end(),
-                      [&](const Field& f) { return path == f.path; });
-      if (!known) return report(path);
+      bool known = false;
+      for (const Field& f : rows) known = known || path == f.path;
+      if (!known) return unknown_key(path);
     }
   }
 }
