@@ -52,9 +52,9 @@ struct ResolvedModel {
 // A key of `obj` outside `keys` (a misspelt one would be ignored): unknown_value.
 // `keys` as the message lists them ("preset, config, id, checkpoint").
 Status only_keys(const json& obj, const char* path, const char* keys) {
+  const std::string list = std::string(", ") + keys + ", ";
   for (const auto& item : obj.items()) {
     const std::string& key = item.key();
-    const std::string list = std::string(", ") + keys + ", ";
     if (list.find(", " + key + ", ") != std::string::npos) continue;
     const std::string at = std::string(path) + "." + key;
     return Error(ErrorCode::unknown_value, at,
@@ -304,7 +304,7 @@ std::string config_file_json(const std::string& text, const std::string& what) {
     json out = json::object();
     out["schema_version"] = kSchemaVersion;
     out["config"] = jsonu::parse_text(jsonu::map_config_literals(text), what);
-    return Result<json>(std::move(out));  // a parse error: guarded answers it
+    return out;  // a parse error: guarded answers it
   });
 }
 
@@ -351,7 +351,7 @@ std::string add_data_json(const std::string& files_json) {
     json out = json::object();
     out["schema_version"] = kSchemaVersion;
     out["added"] = n;
-    return Result<json>(std::move(out));
+    return out;
   });
 }
 

@@ -42,7 +42,8 @@ const Field& field(const std::string& path) {
   for (const Field& f : request_fields()) {
     if (path == f.path) return f;
   }
-  // Paths come from the code and from stacks.json, whose loader checks them.
+  // Paths come from the code and from stacks.json's defaults (tests/stacks_test.cpp
+  // checks that each names a field).
   invariant_failed("no request field " + path);
 }
 

@@ -168,6 +168,12 @@ void merge(std::vector<FieldChange>& into, const std::vector<FieldChange>& more)
 }
 }  // namespace
 
+Result<Prepared> probe_of(const ModelSpec& spec, const Request& r) {
+  Request probe = r;
+  probe.search = false;
+  return prepare(spec, probe);
+}
+
 Judge usable_judge(const ModelSpec& spec, int64_t usable) {
   Judge j;
   j.need = [&spec, usable](const Request& r) -> std::pair<int64_t, Verdict> {
@@ -178,9 +184,7 @@ Judge usable_judge(const ModelSpec& spec, int64_t usable) {
   };
   // Largest micro-batch below the requested one that fits (at least 1).
   j.fitting_batch = [&spec, usable](const Request& req) -> int64_t {
-    Request probe = req;
-    probe.search = false;
-    const Result<Prepared> p = prepare(spec, probe);
+    const Result<Prepared> p = probe_of(spec, req);
     if (!p.ok()) return 1;
     return std::max<int64_t>(1, max_batch(p.value(), req.seq_len, usable, req.batch_size - 1));
   };

@@ -50,6 +50,9 @@ struct Judge {
 };
 // The judge of `usable` bytes under vramfit's own verdict rule (§10.2).
 Judge usable_judge(const ModelSpec& spec, int64_t usable);
+// A changed request prepared for a judge (search off: no searches of its
+// own); a change the model refuses is the failed Result.
+Result<Prepared> probe_of(const ModelSpec& spec, const Request& r);
 
 struct GpusNeeded;  // fit/strategies.h
 

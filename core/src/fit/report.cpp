@@ -17,22 +17,16 @@ namespace {
 // change the model refuses (e.g. tp not dividing the heads) counts as -1.
 std::function<int64_t(const Request&)> estimate_total(const ModelSpec& spec) {
   return [&spec](const Request& r) -> int64_t {
-    Request probe = r;
-    probe.search = false;
-    const Result<Breakdown> bd = estimate_memory(spec, probe, false);
-    return bd.ok() ? bd.value().total_bytes : -1;
+    const Result<Prepared> p = probe_of(spec, r);
+    return p.ok() ? evaluate(p.value(), r.batch_size, r.seq_len, false).total_bytes : -1;
   };
-}
-
-// The request prepared for a probe (no searches of its own).
-Result<Prepared> probe_of(const ModelSpec& spec, const Request& r) {
-  Request probe = r;
-  probe.search = false;
-  return prepare(spec, probe);
 }
 
 // A changed request judged by vLLM's start-up arithmetic on the GPU (§7.8).
 Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
+  auto startup = [&g](const Prepared& p) {
+    return engine::vllm_startup(p, cuda_total(g), g.name, &g);
+  };
   Judge j;
   j.need = [&spec, &g](const Request& r) -> std::pair<int64_t, Verdict> {
     const Result<Prepared> p = probe_of(spec, r);
@@ -43,18 +37,17 @@ Judge vllm_judge(const ModelSpec& spec, const Gpu& g) {
     fit_vllm(p.value(), g.name, f);
     return {f.need_bytes, f.verdict};
   };
-  j.fitting_batch = [&spec, &g](const Request& r) -> int64_t {
+  j.fitting_batch = [&spec, startup](const Request& r) -> int64_t {
     const Result<Prepared> p = prepare(spec, r);
     if (!p.ok()) return 1;
-    const engine::VllmStartup st = engine::vllm_startup(p.value(), cuda_total(g), g.name, &g);
-    return std::max<int64_t>(
-        1, std::min(r.batch_size - 1, engine::vllm_max_batch(p.value(), st, r.seq_len)));
+    const int64_t most = engine::vllm_max_batch(p.value(), startup(p.value()), r.seq_len);
+    return std::max<int64_t>(1, std::min(r.batch_size - 1, most));
   };
   j.total = estimate_total(spec);
-  j.max_model_len = [&spec, &g](const Request& r) -> int64_t {
+  j.max_model_len = [&spec, startup](const Request& r) -> int64_t {
     const Result<Prepared> p = prepare(spec, r);
     if (!p.ok()) return 0;
-    const engine::VllmStartup st = engine::vllm_startup(p.value(), cuda_total(g), g.name, &g);
+    const engine::VllmStartup st = startup(p.value());
     return st.starts ? 0 : st.largest_max_model_len;
   };
   return j;
